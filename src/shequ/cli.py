@@ -1,0 +1,124 @@
+"""The `shequ` command: serve, worker, demo, createadmin, manage."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def serve(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    import uvicorn
+
+    print(f"shequ serving on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(
+        "shequ.asgi:application", host=args.host, port=args.port, workers=args.workers,
+        log_level="info", access_log=args.access_log, lifespan="off",
+    )
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.workers)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from shequ.demo.build import build_demo, print_logins
+
+    logins = build_demo()
+    print_logins(logins, f"http://{args.host}:{args.port}/")
+    if args.no_serve:
+        return 0
+    return serve(args)
+
+
+def createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from shequ.core.services.accounts import create_admin
+
+    password = args.password or os.environ.get("SHEQU_ADMIN_PASSWORD", "")
+    if not password:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("Passwords differ.", file=sys.stderr)
+            return 1
+    try:
+        create_admin(args.username, password, email=args.email)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Platform administrator {args.username!r} is ready.")
+    return 0
+
+
+def manage(argv: list[str]) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shequ manage", *argv])
+    return 0
+
+
+def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=os.environ.get("SHEQU_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("SHEQU_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--access-log", action="store_true")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="shequ", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="apply migrations and serve the web app and API")
+    _serve_options(p)
+    p.set_defaults(func=serve)
+    p = sub.add_parser("worker", help="run background and periodic jobs")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=worker)
+    p = sub.add_parser("demo", help="create or refresh the demo community, then serve it")
+    _serve_options(p)
+    p.add_argument("--no-serve", action="store_true", help="build the demo data only")
+    p.set_defaults(func=demo)
+    p = sub.add_parser("createadmin", help="create a platform administrator")
+    p.add_argument("username")
+    p.add_argument("--email", default="")
+    p.add_argument("--password", default="", help="default: $SHEQU_ADMIN_PASSWORD or a prompt")
+    p.set_defaults(func=createadmin)
+    sub.add_parser("manage", help="any Django management command", add_help=False)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        return manage(argv[1:])
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Core endpoints: health, me, regions, departments, people, tokens, audit, inbox, channels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+import shequ
+from shequ.core import schemas as s
+from shequ.core.models import (
+    ApiToken,
+    AuditEvent,
+    Channel,
+    Department,
+    InboxMessage,
+    Person,
+    Region,
+)
+from shequ.core.models.regions import prefix_of_code
+from shequ.core.permissions import Perm, perms_of, require, scope, visible_regions
+from shequ.core.services import people, regions, tokens
+from shequ.core.services.notify import deliver
+from shequ.core.transports.base import Message
+
+router = Router()
+
+
+def _region_out(r: Region) -> dict[str, Any]:
+    return {
+        "code": r.code, "name": r.name, "name_en": r.name_en, "level": r.level,
+        "parent_code": r.parent.code if r.parent_id and r.parent else None,
+        "centre_lat": r.centre_lat, "centre_lon": r.centre_lon,
+    }
+
+
+def _person_out(p: Person) -> dict[str, Any]:
+    return {
+        "id": p.pk, "region_code": p.region.code, "name": p.name_masked,
+        "id_number": p.id_number_masked, "phone": p.phone_masked, "address": p.address_masked,
+    }
+
+
+@router.get("/health", auth=None, response={200: s.HealthOut, 503: s.HealthOut}, tags=["system"])
+def health(request: HttpRequest) -> tuple[int, dict[str, str]]:
+    """Liveness and readiness: the database answers and the data directory is writable."""
+    result = {"status": "ok", "database": "ok", "data_dir": "ok", "version": shequ.__version__}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any driver error means "not ready"
+        result.update(status="error", database=f"error: {type(exc).__name__}")
+    data_dir = Path(settings.DATA_DIR)
+    probe = data_dir / ".health"
+    try:
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        result.update(status="error", data_dir=f"error: {exc.strerror}")
+    return (200 if result["status"] == "ok" else 503), result
+
+
+@router.get("/me", response=s.MeOut, tags=["system"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    memberships = user.memberships.select_related("region", "department")  # type: ignore[union-attr]
+    return {
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
+        "memberships": [
+            {"region_code": m.region.code, "region_name": m.region.name, "role": m.role,
+             "department": m.department.name if m.department else None}
+            for m in memberships
+        ],
+        "permissions": sorted(perms_of(user)),
+    }
+
+
+@router.get("/regions", response=list[s.RegionOut], tags=["regions"])
+@paginate(PageNumberPagination, page_size=100)
+def list_regions(request: HttpRequest, level: str | None = None) -> list[dict[str, Any]]:
+    qs = visible_regions(request.user).select_related("parent")
+    if level:
+        qs = qs.filter(level=level)
+    return [_region_out(r) for r in qs]
+
+
+@router.post("/regions", response={201: s.RegionOut}, tags=["regions"])
+def create_region(request: HttpRequest, payload: s.RegionIn) -> tuple[int, dict[str, Any]]:
+    region = regions.create_region(request.user, **payload.dict())
+    return 201, _region_out(region)
+
+
+@router.get("/regions/{code}", response=s.RegionOut, tags=["regions"])
+def get_region(request: HttpRequest, code: str) -> dict[str, Any]:
+    return _region_out(get_object_or_404(visible_regions(request.user), code=code))
+
+
+@router.get("/departments", response=list[s.DepartmentOut], tags=["regions"])
+@paginate(PageNumberPagination, page_size=100)
+def list_departments(request: HttpRequest) -> list[dict[str, Any]]:
+    qs = Department.objects.filter(region__in=visible_regions(request.user))
+    return [
+        {"id": d.pk, "region_code": d.region.code, "code": d.code, "name": d.name,
+         "name_en": d.name_en, "kind": d.kind}
+        for d in qs.select_related("region")
+    ]
+
+
+@router.post("/departments", response={201: s.DepartmentOut}, tags=["regions"])
+def create_department(request: HttpRequest, payload: s.DepartmentIn) -> tuple[int, dict]:
+    d = regions.create_department(request.user, **payload.dict())
+    return 201, {"id": d.pk, "region_code": d.region.code, "code": d.code, "name": d.name,
+                 "name_en": d.name_en, "kind": d.kind}
+
+
+class PeopleFilter(Schema):
+    region_code: str | None = None
+
+
+@router.get("/people", response=list[s.PersonOut], tags=["people"])
+@paginate(PageNumberPagination, page_size=50)
+def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> list[dict[str, Any]]:
+    qs = scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE)
+    if filters.region_code:
+        qs = qs.filter(region__code__startswith=prefix_of_code(filters.region_code))
+    return [_person_out(p) for p in qs]
+
+
+@router.post("/people", response={201: s.PersonOut}, tags=["people"])
+def create_person(request: HttpRequest, payload: s.PersonIn) -> tuple[int, dict[str, Any]]:
+    data = payload.dict()
+    region = regions.get_region(data.pop("region_code"))
+    person = people.create_person(request.user, region, request=request, **data)
+    return 201, _person_out(person)
+
+
+@router.post("/people/{person_id}/reveal", response=s.PersonOut, tags=["people"])
+def reveal_person(request: HttpRequest, person_id: int, payload: s.RevealIn) -> dict[str, Any]:
+    """Clear values for an authorised user; the access is audited with its reason."""
+    person = get_object_or_404(
+        scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE),
+        pk=person_id,
+    )
+    clear = people.reveal(request.user, person, reason=payload.reason, request=request)
+    return {"id": person.pk, "region_code": person.region.code, "name": clear.name,
+            "id_number": clear.id_number, "phone": clear.phone, "address": clear.address}
+
+
+@router.get("/tokens", response=list[s.TokenOut], tags=["tokens"])
+def list_tokens(request: HttpRequest) -> Any:
+    return ApiToken.objects.filter(user=request.user)  # type: ignore[misc]
+
+
+@router.post("/tokens", response={201: s.TokenCreated}, tags=["tokens"])
+def create_token(request: HttpRequest, payload: s.TokenIn) -> tuple[int, dict[str, Any]]:
+    token, raw = tokens.issue(request.user, payload.name, days=payload.days)
+    return 201, {**s.TokenOut.from_orm(token).dict(), "token": raw}
+
+
+@router.delete("/tokens/{token_id}", response=s.TokenOut, tags=["tokens"])
+def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
+    return tokens.revoke(request.user, token_id)
+
+
+class AuditFilter(Schema):
+    action: str | None = None
+    actor: str | None = None
+    region_code: str | None = None
+    object_type: str | None = None
+
+
+@router.get("/audit", response=list[s.AuditOut], tags=["audit"])
+@paginate(PageNumberPagination, page_size=100)
+def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> list[dict[str, Any]]:
+    from shequ.core.services.audit import search
+
+    events = search(request.user, **filters.dict())
+    return [
+        {**{f: getattr(e, f) for f in ("id", "at", "action", "object_type", "object_id",
+                                       "object_repr", "region_code", "ip", "details")},
+         "actor": e.actor_name}
+        for e in events
+    ]
+
+
+@router.get("/inbox", response=list[s.InboxOut], tags=["inbox"])
+@paginate(PageNumberPagination, page_size=50)
+def list_inbox(request: HttpRequest, unread: bool = False) -> Any:
+    qs = InboxMessage.objects.filter(user=request.user)
+    return qs.filter(read_at__isnull=True) if unread else qs
+
+
+@router.post("/inbox/{message_id}/read", response=s.InboxOut, tags=["inbox"])
+def mark_read(request: HttpRequest, message_id: int) -> InboxMessage:
+    message = get_object_or_404(InboxMessage, pk=message_id, user=request.user)
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        message.save(update_fields=["read_at"])
+    return message
+
+
+def _channel_out(c: Channel) -> dict[str, Any]:
+    return {"id": c.pk, "region_code": c.region.code, "name": c.name, "kind": c.kind,
+            "enabled": c.enabled, "disabled_reason": c.disabled_reason,
+            "last_error": c.last_error, "last_sent": c.last_sent}
+
+
+@router.get("/channels", response=list[s.ChannelOut], tags=["notifications"])
+def list_channels(request: HttpRequest) -> list[dict[str, Any]]:
+    qs = scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS)
+    return [_channel_out(c) for c in qs]
+
+
+@router.post("/channels", response={201: s.ChannelOut}, tags=["notifications"])
+def create_channel(request: HttpRequest, payload: s.ChannelIn) -> tuple[int, dict[str, Any]]:
+    return 201, _channel_out(regions.create_channel(request.user, **payload.dict()))
+
+
+@router.post("/channels/{channel_id}/test", response=s.DeliveryOut, tags=["notifications"])
+def test_channel(request: HttpRequest, channel_id: int) -> Any:
+    channel = get_object_or_404(
+        scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS),
+        pk=channel_id,
+    )
+    require(request.user, Perm.MANAGE_CHANNELS, channel.region)
+    message = Message(title="shequ test", body=f"Test from {request.user}",
+                      region_code=channel.region.code)
+    return deliver(channel, message)

@@ -1,0 +1,17 @@
+"""Background work of the core app, run by `shequ worker` (huey)."""
+
+from __future__ import annotations
+
+from huey.contrib.djhuey import db_task
+
+from shequ.core.models import Region
+from shequ.core.transports.base import Message
+
+
+@db_task(retries=2, retry_delay=30)
+def notify_region_task(region_id: int, message: Message) -> int:
+    """Deliver a message through a region's channels; return how many were sent."""
+    from shequ.core.services.notify import notify_region
+
+    region = Region.objects.get(pk=region_id)
+    return sum(d.status == "sent" for d in notify_region(region, message))

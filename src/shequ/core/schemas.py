@@ -1,0 +1,153 @@
+"""API schemas of the core app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+    data_dir: str
+    version: str
+
+
+class MembershipOut(Schema):
+    region_code: str
+    region_name: str
+    role: str
+    department: str | None = None
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    memberships: list[MembershipOut]
+    permissions: list[str]
+
+
+class RegionIn(Schema):
+    code: str = Field(..., pattern=r"^\d{12}$", description="12-digit division code")
+    name: str = Field(..., min_length=1, max_length=100)
+    name_en: str = ""
+    level: str
+    parent_code: str | None = Field(None, pattern=r"^\d{12}$")
+    centre_lat: float | None = Field(None, ge=-90, le=90)
+    centre_lon: float | None = Field(None, ge=-180, le=180)
+    boundary: dict | None = None
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    level: str
+    parent_code: str | None
+    centre_lat: float | None
+    centre_lon: float | None
+
+
+class DepartmentIn(Schema):
+    region_code: str = Field(..., pattern=r"^\d{12}$")
+    code: str = Field(..., pattern=r"^[a-z0-9_-]{1,50}$")
+    name: str = Field(..., min_length=1, max_length=100)
+    name_en: str = ""
+    kind: str
+
+
+class DepartmentOut(Schema):
+    id: int
+    region_code: str
+    code: str
+    name: str
+    name_en: str
+    kind: str
+
+
+class PersonIn(Schema):
+    region_code: str = Field(..., pattern=r"^\d{12}$")
+    name: str = Field(..., min_length=1, max_length=50)
+    id_number: str = ""
+    phone: str = ""
+    address: str = Field("", max_length=200)
+
+
+class PersonOut(Schema):
+    id: int
+    region_code: str
+    name: str
+    id_number: str
+    phone: str
+    address: str
+
+
+class RevealIn(Schema):
+    reason: str = Field(..., min_length=2, max_length=300)
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    days: int | None = Field(None, ge=1, le=3650)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created: datetime
+    expires_at: datetime | None
+    last_used: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(..., description="The clear token. Shown once; store it now.")
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    region_code: str
+    ip: str | None
+    details: dict
+
+
+class InboxOut(Schema):
+    id: int
+    at: datetime
+    title: str
+    body: str
+    url: str
+    level: str
+    read_at: datetime | None
+
+
+class ChannelIn(Schema):
+    region_code: str = Field(..., pattern=r"^\d{12}$")
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: str
+    config: dict = Field(default_factory=dict)
+
+
+class ChannelOut(Schema):
+    id: int
+    region_code: str
+    name: str
+    kind: str
+    enabled: bool
+    disabled_reason: str
+    last_error: str
+    last_sent: datetime | None
+
+
+class DeliveryOut(Schema):
+    status: str
+    attempts: int
+    error: str

@@ -1,0 +1,1 @@
+"""Core domain services: what views, the API, the CLI and jobs call."""

@@ -1,0 +1,75 @@
+"""The audit helper every app calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
+
+from shequ.core.models import AuditEvent
+from shequ.core.models.regions import prefix_of_code
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    obj: Model | None = None,
+    region_code: str = "",
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Append one audit event. ``details`` must be JSON-serialisable and free of clear PII."""
+    if actor is None and request is not None:
+        actor = request.user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if not region_code and obj is not None:
+        region = getattr(obj, "region", None)
+        region_code = getattr(region, "code", "") or ""
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=actor.get_username() if actor is not None else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        region_code=region_code,
+        ip=client_ip(request),
+        details=details,
+    )
+
+
+def search(
+    user: Any,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    region_code: str | None = None,
+    object_type: str | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events the user may see (their regions' events), newest first, filtered."""
+    from shequ.core.permissions import Perm, has_global, prefixes_for
+
+    qs = AuditEvent.objects.all()
+    if not has_global(user, Perm.VIEW_AUDIT):
+        condition = Q()
+        for prefix in prefixes_for(user, Perm.VIEW_AUDIT):
+            condition |= Q(region_code__startswith=prefix)
+        qs = qs.filter(condition) if condition else qs.none()
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_name=actor)
+    if region_code:
+        qs = qs.filter(region_code__startswith=prefix_of_code(region_code))
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    return qs

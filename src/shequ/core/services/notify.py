@@ -1,0 +1,127 @@
+"""Send messages through a region's notification channels.
+
+Transient failures are retried; a permanent failure disables the channel with
+its reason, so one broken robot cannot make every later alert wait on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.core import pii
+from shequ.core.models import Channel, Delivery, InboxMessage, Region, Role
+from shequ.core.transports import TRANSPORTS, get_transport, send_with_retries
+from shequ.core.transports.base import Message, Transport, TransportError
+
+STAFF_ROLES = (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.DUTY_OFFICER)
+
+
+class InboxTransport(Transport):
+    """In-app inbox: one message per user holding one of ``roles`` over the region."""
+
+    kind = "inbox"
+    secret_keys = ()
+
+    def __init__(self, config: dict[str, Any], region: Region | None = None) -> None:
+        super().__init__(config)
+        self.region = region
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        roles = config.get("roles") or list(STAFF_ROLES)
+        unknown = [r for r in roles if r not in Role.values]
+        if unknown:
+            raise ValidationError({"roles": f"unknown role(s): {', '.join(unknown)}"})
+        return {"roles": list(roles)}
+
+    def recipients(self) -> list[Any]:
+        if self.region is None:
+            raise TransportError("inbox channel has no region", permanent=True)
+        roles = self.config.get("roles") or list(STAFF_ROLES)
+        covering = [self.region.code[: len(p)] for p in _prefix_lengths()]
+        users = get_user_model().objects.filter(
+            is_active=True,
+            memberships__role__in=roles,
+            memberships__region__code__in=[c.ljust(12, "0") for c in covering],
+        )
+        return list(users.distinct())
+
+    def send(self, message: Message) -> None:
+        InboxMessage.objects.bulk_create(
+            InboxMessage(user=u, title=message.title, body=message.body, url=message.url,
+                         level=message.level)
+            for u in self.recipients()
+        )
+
+
+def _prefix_lengths() -> tuple[int, ...]:
+    return (2, 4, 6, 9, 12)
+
+
+TRANSPORTS["inbox"] = InboxTransport
+
+
+def clean_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Validate a channel's configuration and encrypt its secret values."""
+    transport_cls = get_transport(kind)
+    cleaned = transport_cls.validate_config(dict(config))
+    for key in transport_cls.secret_keys:
+        if cleaned.get(key):
+            cleaned[key] = {"enc": pii.encrypt(str(cleaned[key]))}
+    return cleaned
+
+
+def _clear_config(channel: Channel) -> dict[str, Any]:
+    return {
+        key: pii.decrypt(value["enc"]) if isinstance(value, dict) and "enc" in value else value
+        for key, value in channel.config.items()
+    }
+
+
+def build_transport(channel: Channel) -> Transport:
+    transport_cls = get_transport(channel.kind)
+    if transport_cls is InboxTransport:
+        return InboxTransport(channel.config, region=channel.region)
+    return transport_cls(_clear_config(channel))
+
+
+def deliver(channel: Channel, message: Message, *, attempts: int = 3) -> Delivery:
+    """Send through one channel now; record the outcome on the channel."""
+    error: TransportError | None = None
+    try:
+        send_with_retries(build_transport(channel), message, attempts=attempts)
+    except TransportError as exc:
+        error = exc
+    now = timezone.now()
+    if error is None:
+        Channel.objects.filter(pk=channel.pk).update(last_sent=now, last_error="")
+        status, text = Delivery.Status.SENT, ""
+    else:
+        text = error.message[:300]
+        updates: dict[str, Any] = {"last_error": text}
+        if error.permanent:
+            updates.update(enabled=False, disabled_reason=text)
+        Channel.objects.filter(pk=channel.pk).update(**updates)
+        status = Delivery.Status.FAILED
+    return Delivery.objects.create(
+        channel=channel, title=message.title[:200], status=status, error=text,
+        attempts=attempts if error and not error.permanent else 1,
+    )
+
+
+def notify_region(region: Region, message: Message) -> list[Delivery]:
+    """Deliver a message through every enabled channel of the region, now."""
+    channels = Channel.objects.filter(region=region, enabled=True).select_related("region")
+    return [deliver(channel, message) for channel in channels]
+
+
+def notify_region_later(region: Region, message: Message) -> None:
+    """Queue delivery for the worker, once the current transaction has committed."""
+    from shequ.core.jobs import notify_region_task
+
+    transaction.on_commit(lambda: notify_region_task(region.pk, message))
