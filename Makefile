@@ -52,7 +52,7 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
 
 messages: $(BIN)/.installed
-	cd src/shequ && ../../$(BIN)/shequ manage makemessages -l zh_Hans -l en --no-obsolete
+	cd src/shequ && SHEQU_VAR_DIR=../../var ../../$(BIN)/shequ manage makemessages -l zh_Hans -l en --no-obsolete --ignore=var
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

@@ -1,0 +1,183 @@
+"""MQTT plumbing for devices (water gauges, gates): JSON publish and a consumer loop.
+
+Configured by ``SHEQU_MQTT_URL`` (``mqtt://user:pass@host:1883`` or ``mqtts://…``).
+Scale-out uses MQTT 5 shared subscriptions (``$share/<group>/<topic>``), so several
+workers split one topic's messages without a code change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, dict[str, Any]], None]
+
+
+class MqttError(RuntimeError):
+    """The broker could not be reached or refused the operation."""
+
+
+@dataclass(frozen=True)
+class BrokerUrl:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerUrl:
+        parts = urlsplit(url)
+        if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"}:
+            raise MqttError(f"SHEQU_MQTT_URL must start with mqtt:// or mqtts://, not {url!r}")
+        if not parts.hostname:
+            raise MqttError(f"SHEQU_MQTT_URL has no host: {url!r}")
+        tls = parts.scheme in {"mqtts", "ssl"}
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (8883 if tls else 1883),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+        )
+
+
+def _url(url: str | None) -> str:
+    url = url or settings.MQTT_URL
+    if not url:
+        raise MqttError("SHEQU_MQTT_URL is not set")
+    return url
+
+
+def make_client(url: str | None = None, client_id: str | None = None) -> mqtt.Client:
+    broker = BrokerUrl.parse(_url(url))
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id or f"shequ-{uuid.uuid4().hex[:12]}",
+        protocol=mqtt.MQTTv5,
+    )
+    if broker.username:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls:
+        client.tls_set()
+    return client
+
+
+def _connect(client: mqtt.Client, url: str | None, timeout: float) -> None:
+    broker = BrokerUrl.parse(_url(url))
+    connected = threading.Event()
+    failure: list[str] = []
+
+    def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any = None) -> None:
+        if reason.is_failure:
+            failure.append(str(reason))
+        connected.set()
+
+    client.on_connect = on_connect
+    try:
+        client.connect(broker.host, broker.port, keepalive=30)
+    except OSError as exc:
+        raise MqttError(f"cannot reach MQTT broker {broker.host}:{broker.port}: {exc}") from exc
+    client.loop_start()
+    if not connected.wait(timeout):
+        client.loop_stop()
+        raise MqttError(f"MQTT broker {broker.host}:{broker.port} did not answer in {timeout}s")
+    if failure:
+        client.loop_stop()
+        raise MqttError(f"MQTT broker refused the connection: {failure[0]}")
+
+
+def publish_json(
+    topic: str, payload: dict[str, Any], *, qos: int = 1, url: str | None = None,
+    timeout: float = 5.0, retain: bool = False,
+) -> None:
+    """Publish one JSON message and wait until the broker has it (QoS 1 by default)."""
+    client = make_client(url)
+    _connect(client, url, timeout)
+    try:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        info = client.publish(topic, body, qos=qos, retain=retain)
+        info.wait_for_publish(timeout)
+        if not info.is_published():
+            raise MqttError(f"publish to {topic!r} was not acknowledged in {timeout}s")
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def check(url: str | None = None, timeout: float = 3.0) -> str:
+    """'ok' when the broker accepts a connection, otherwise the reason."""
+    client = make_client(url)
+    try:
+        _connect(client, url, timeout)
+    except MqttError as exc:
+        return f"error: {exc}"
+    client.disconnect()
+    client.loop_stop()
+    return "ok"
+
+
+@dataclass
+class ConsumerStats:
+    received: int = 0
+    handled: int = 0
+    rejected: int = 0
+
+
+class Consumer:
+    """Subscribe to topics and hand each JSON object to ``handler(topic, data)``.
+
+    A message that is not a JSON object, or whose handler raises, is logged and
+    counted as rejected; the consumer keeps going.
+    """
+
+    def __init__(
+        self, topics: list[str], handler: Handler, *, url: str | None = None,
+        share_group: str | None = None, qos: int = 1,
+    ) -> None:
+        self.topics = [f"$share/{share_group}/{t}" if share_group else t for t in topics]
+        self.handler = handler
+        self.url = url
+        self.qos = qos
+        self.stats = ConsumerStats()
+        self.subscribed = threading.Event()
+        self.client = make_client(url)
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *_args: self.subscribed.set()
+
+    def _on_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self.stats.received += 1
+        try:
+            data = json.loads(msg.payload)
+            if not isinstance(data, dict):
+                raise ValueError("payload is not a JSON object")
+            self.handler(msg.topic, data)
+        except Exception:  # one bad device message must not stop the consumer
+            self.stats.rejected += 1
+            log.warning("rejected MQTT message on %s", msg.topic, exc_info=True)
+        else:
+            self.stats.handled += 1
+
+    def start(self, timeout: float = 5.0) -> None:
+        _connect(self.client, self.url, timeout)
+        result, _mid = self.client.subscribe([(t, self.qos) for t in self.topics])
+        if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            raise MqttError(f"subscribe failed: {result}")
+        if not self.subscribed.wait(timeout):
+            raise MqttError("the broker did not acknowledge the subscription")
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -1,0 +1,137 @@
+"""Browser tests: a live Django server, headless Debian Chromium, screenshots per page.
+
+Screenshots go to ``$SHEQU_SCREENSHOT_DIR`` or ``var/screenshots/<YYYYmmdd-HHMMSS>`` under
+the working directory; the folder is chosen once (in the controller when run with xdist,
+whose workers inherit the environment) and printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to run
+# there ("You cannot call this from an async context") without this.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT_ENV = "SHEQU_SCREENSHOT_DIR"
+LATEST_FILE = "LATEST"  # in the parent of the default folder: the last run's folder name
+
+# name -> (width, height)
+VIEWPORTS: dict[str, tuple[int, int]] = {"phone": (390, 844), "desktop": (1366, 768)}
+
+
+def skip_or_fail(reason: str) -> None:
+    """As tests/conftest.py: skip, or fail in CI (SHEQU_TEST_STRICT=1)."""
+    if os.environ.get("SHEQU_TEST_STRICT") == "1":
+        pytest.fail(f"{reason} (SHEQU_TEST_STRICT=1: CI must provide it)")
+    pytest.skip(reason)
+
+
+def screenshot_dir() -> Path:
+    """The run's screenshot folder, chosen on first use and shared through the environment."""
+    chosen = os.environ.get(SCREENSHOT_ENV)
+    if not chosen:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        chosen = str(Path.cwd() / "var" / "screenshots" / stamp)
+        os.environ[SCREENSHOT_ENV] = chosen
+    return Path(chosen).resolve()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Runs in the xdist controller before it starts the workers, so they inherit the folder.
+    if not hasattr(config, "workerinput"):
+        screenshot_dir()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    folder = screenshot_dir()
+    shots = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    if shots:
+        terminalreporter.write_sep("-", "e2e screenshots")
+        terminalreporter.write_line(f"{len(shots)} screenshots in {folder}")
+
+
+@pytest.fixture(scope="session")
+def shots_dir() -> Path:
+    folder = screenshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    # The controller of an xdist run that was not started on tests/e2e does not load this
+    # conftest and cannot print the folder; a note beside the dated folders still names it.
+    try:
+        (folder.parent / LATEST_FILE).write_text(f"{folder}\n", encoding="utf-8")
+    except OSError:
+        pass
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: Any) -> Iterator[Callable[[str], Any]]:
+    """``new_page("phone")``: a fresh context (no cookies) at that viewport, as a user in China."""
+    contexts: list[Any] = []
+
+    def make(size: str) -> Any:
+        width, height = VIEWPORTS[size]
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": width, "height": height},
+            device_scale_factor=1,
+            locale="zh-CN",  # Accept-Language: zh-CN, which Django maps to zh-hans
+            timezone_id="Asia/Shanghai",
+            is_mobile=size == "phone",
+            has_touch=size == "phone",
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def snap(shots_dir: Path) -> Callable[[Any, str], Path]:
+    """``snap(page, "home-phone-en")``: a full-page PNG in the run's screenshot folder."""
+
+    def take(page: Any, name: str) -> Path:
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise ValueError(f"bad screenshot name {name!r}")
+        path = shots_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        return path
+
+    return take
