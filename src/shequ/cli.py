@@ -28,8 +28,13 @@ def serve(args: argparse.Namespace) -> int:
 
     print(f"shequ serving on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
-        "shequ.asgi:application", host=args.host, port=args.port, workers=args.workers,
-        log_level="info", access_log=args.access_log, lifespan="off",
+        "shequ.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=args.access_log,
+        lifespan="off",
     )
     return 0
 

@@ -73,7 +73,11 @@ pytestmark = pytest.mark.mqtt
 def test_it_parses_broker_urls_with_credentials_and_tls() -> None:
     plain = BrokerUrl.parse("mqtt://gauge%40v:p%3Ass@10.0.0.5")
     assert (plain.host, plain.port, plain.username, plain.password, plain.tls) == (
-        "10.0.0.5", 1883, "gauge@v", "p:ss", False,
+        "10.0.0.5",
+        1883,
+        "gauge@v",
+        "p:ss",
+        False,
     )
     assert BrokerUrl.parse("mqtts://broker.example").port == 8883
 

@@ -100,8 +100,13 @@ def _connect(client: mqtt.Client, url: str | None, timeout: float) -> None:
 
 
 def publish_json(
-    topic: str, payload: dict[str, Any], *, qos: int = 1, url: str | None = None,
-    timeout: float = 5.0, retain: bool = False,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    qos: int = 1,
+    url: str | None = None,
+    timeout: float = 5.0,
+    retain: bool = False,
 ) -> None:
     """Publish one JSON message and wait until the broker has it (QoS 1 by default)."""
     client = make_client(url)
@@ -144,8 +149,13 @@ class Consumer:
     """
 
     def __init__(
-        self, topics: list[str], handler: Handler, *, url: str | None = None,
-        share_group: str | None = None, qos: int = 1,
+        self,
+        topics: list[str],
+        handler: Handler,
+        *,
+        url: str | None = None,
+        share_group: str | None = None,
+        qos: int = 1,
     ) -> None:
         self.topics = [f"$share/{share_group}/{t}" if share_group else t for t in topics]
         self.handler = handler

@@ -27,33 +27,94 @@ from shequ.core.services.people import create_person
 REGIONS = [
     ("990000000000", "示范省", "Demo Province", RegionLevel.PROVINCE, None, (30.25, 120.16)),
     ("990100000000", "示范市", "Demo City", RegionLevel.CITY, "990000000000", (30.25, 120.16)),
-    ("990102000000", "临江区", "Linjiang District", RegionLevel.DISTRICT, "990100000000",
-     (30.26, 120.17)),
-    ("990102001000", "望湖街道", "Wanghu Sub-district", RegionLevel.STREET, "990102000000",
-     (30.27, 120.15)),
-    ("990102001001", "锦绣社区", "Jinxiu Community", RegionLevel.COMMUNITY, "990102001000",
-     (30.272, 120.148)),
-    ("990102001002", "和园社区", "Heyuan Community", RegionLevel.COMMUNITY, "990102001000",
-     (30.268, 120.156)),
-    ("990102001201", "石桥村", "Shiqiao Village", RegionLevel.VILLAGE, "990102001000",
-     (30.241, 120.132)),
-    ("990102002000", "江南街道", "Jiangnan Sub-district", RegionLevel.STREET, "990102000000",
-     (30.21, 120.21)),
+    (
+        "990102000000",
+        "临江区",
+        "Linjiang District",
+        RegionLevel.DISTRICT,
+        "990100000000",
+        (30.26, 120.17),
+    ),
+    (
+        "990102001000",
+        "望湖街道",
+        "Wanghu Sub-district",
+        RegionLevel.STREET,
+        "990102000000",
+        (30.27, 120.15),
+    ),
+    (
+        "990102001001",
+        "锦绣社区",
+        "Jinxiu Community",
+        RegionLevel.COMMUNITY,
+        "990102001000",
+        (30.272, 120.148),
+    ),
+    (
+        "990102001002",
+        "和园社区",
+        "Heyuan Community",
+        RegionLevel.COMMUNITY,
+        "990102001000",
+        (30.268, 120.156),
+    ),
+    (
+        "990102001201",
+        "石桥村",
+        "Shiqiao Village",
+        RegionLevel.VILLAGE,
+        "990102001000",
+        (30.241, 120.132),
+    ),
+    (
+        "990102002000",
+        "江南街道",
+        "Jiangnan Sub-district",
+        RegionLevel.STREET,
+        "990102000000",
+        (30.21, 120.21),
+    ),
 ]
 
 DEPARTMENTS = [
-    ("990102000000", "police", "临江区公安分局", "Linjiang Public Security Bureau",
-     DepartmentKind.POLICE),
-    ("990102000000", "traffic-police", "临江区交警大队", "Linjiang Traffic Police",
-     DepartmentKind.TRAFFIC_POLICE),
+    (
+        "990102000000",
+        "police",
+        "临江区公安分局",
+        "Linjiang Public Security Bureau",
+        DepartmentKind.POLICE,
+    ),
+    (
+        "990102000000",
+        "traffic-police",
+        "临江区交警大队",
+        "Linjiang Traffic Police",
+        DepartmentKind.TRAFFIC_POLICE,
+    ),
     ("990102000000", "health", "临江区卫生健康局", "Linjiang Health Bureau", DepartmentKind.HEALTH),
-    ("990102000000", "housing", "临江区住房和城乡建设局", "Linjiang Housing Bureau",
-     DepartmentKind.HOUSING),
+    (
+        "990102000000",
+        "housing",
+        "临江区住房和城乡建设局",
+        "Linjiang Housing Bureau",
+        DepartmentKind.HOUSING,
+    ),
     ("990102000000", "telecom", "临江区电信分公司", "Linjiang Telecom", DepartmentKind.TELECOM),
-    ("990102000000", "urban", "临江区城市管理局", "Linjiang Urban Management",
-     DepartmentKind.URBAN_MANAGEMENT),
-    ("990102001000", "office", "望湖街道办事处", "Wanghu Sub-district Office",
-     DepartmentKind.STREET_OFFICE),
+    (
+        "990102000000",
+        "urban",
+        "临江区城市管理局",
+        "Linjiang Urban Management",
+        DepartmentKind.URBAN_MANAGEMENT,
+    ),
+    (
+        "990102001000",
+        "office",
+        "望湖街道办事处",
+        "Wanghu Sub-district Office",
+        DepartmentKind.STREET_OFFICE,
+    ),
 ]
 
 # (username, full name, role, region code, department code or None)
@@ -77,21 +138,33 @@ DEMO_STEPS: list[DemoStep] = []
 
 def demo_password() -> str:
     """One password for every demo login: $SHEQU_DEMO_PASSWORD or generated once in var/."""
+
+    def generate() -> str:
+        return f"shequ-{random.SystemRandom().randint(1000, 9999)}-demo"
+
     return os.environ.get("SHEQU_DEMO_PASSWORD") or persistent_secret(
-        settings.VAR_DIR, "demo_password", lambda: f"shequ-{random.SystemRandom().randint(1000, 9999)}-demo"
+        settings.VAR_DIR, "demo_password", generate
     )
 
 
 def build_regions() -> None:
     for code, name, name_en, level, parent_code, (lat, lon) in REGIONS:
         parent = Region.objects.get(code=parent_code) if parent_code else None
-        Region.objects.update_or_create(code=code, defaults={
-            "name": name, "name_en": name_en, "level": level, "parent": parent,
-            "centre_lat": lat, "centre_lon": lon,
-        })
+        Region.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "level": level,
+                "parent": parent,
+                "centre_lat": lat,
+                "centre_lon": lon,
+            },
+        )
     for region_code, code, name, name_en, kind in DEPARTMENTS:
         Department.objects.update_or_create(
-            region=Region.objects.get(code=region_code), code=code,
+            region=Region.objects.get(code=region_code),
+            code=code,
             defaults={"name": name, "name_en": name_en, "kind": kind},
         )
 
@@ -125,21 +198,28 @@ def build_people(count: int = 60) -> None:
         birth = date(rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28))
         id_number = pii.make_id_number("990102", birth, rng.randint(1, 999))
         create_person(
-            admin, region,
+            admin,
+            region,
             name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
             id_number=id_number,
             phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
-            address=f"{region.name}{rng.randint(1, 30)}幢{rng.randint(1, 6)}单元{rng.randint(101, 1802)}室",
+            address=f"{region.name}{rng.randint(1, 30)}幢{rng.randint(1, 6)}单元"
+            f"{rng.randint(101, 1802)}室",
         )
 
 
 def build_channels() -> None:
-    for region in Region.objects.filter(level__in=[RegionLevel.STREET, RegionLevel.COMMUNITY,
-                                                   RegionLevel.VILLAGE]):
-        Channel.objects.get_or_create(region=region, kind=ChannelKind.INBOX, defaults={
-            "name": "站内信", "config": {"roles": [Role.STREET_STAFF, Role.COMMUNITY_STAFF,
-                                                    Role.DUTY_OFFICER]},
-        })
+    for region in Region.objects.filter(
+        level__in=[RegionLevel.STREET, RegionLevel.COMMUNITY, RegionLevel.VILLAGE]
+    ):
+        Channel.objects.get_or_create(
+            region=region,
+            kind=ChannelKind.INBOX,
+            defaults={
+                "name": "站内信",
+                "config": {"roles": [Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.DUTY_OFFICER]},
+            },
+        )
 
 
 def build_demo() -> list[dict[str, str]]:

@@ -23,7 +23,10 @@ class RevealForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     days = forms.IntegerField(
-        label=_("Valid for (days)"), min_value=1, max_value=3650, required=False,
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
         help_text=_("Leave empty for a token that does not expire."),
     )
 

@@ -29,15 +29,29 @@ class Module:
 
 
 MODULES: list[Module] = [
-    Module("people", _("Residents"), _("Resident records, masked; audited reveal."),
-           "people", Perm.VIEW_PEOPLE, "👥"),
+    Module(
+        "people",
+        _("Residents"),
+        _("Resident records, masked; audited reveal."),
+        "people",
+        Perm.VIEW_PEOPLE,
+        "👥",
+    ),
     Module("inbox", _("Messages"), _("Alerts and notices sent to you."), "inbox", None, "✉"),
-    Module("audit", _("Audit log"), _("Who did what, when and where."), "audit",
-           Perm.VIEW_AUDIT, "🔍"),
-    Module("tokens", _("API tokens"), _("Keys for programs that use the API."), "tokens",
-           None, "🔑"),
-    Module("api", _("API documentation"), _("The OpenAPI description of every endpoint."),
-           "api-1:openapi-view", None, "{}"),
+    Module(
+        "audit", _("Audit log"), _("Who did what, when and where."), "audit", Perm.VIEW_AUDIT, "🔍"
+    ),
+    Module(
+        "tokens", _("API tokens"), _("Keys for programs that use the API."), "tokens", None, "🔑"
+    ),
+    Module(
+        "api",
+        _("API documentation"),
+        _("The OpenAPI description of every endpoint."),
+        "api-1:openapi-view",
+        None,
+        "{}",
+    ),
 ]
 
 

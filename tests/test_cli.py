@@ -1,0 +1,101 @@
+"""The `shequ` command: demo data, createadmin, manage, and a real `serve` process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.contrib.auth import get_user_model
+
+from shequ.cli import main
+from shequ.core.models import AuditEvent, Membership, Person, Region, Role
+from shequ.demo.build import build_demo
+
+
+def test_the_demo_has_a_street_two_communities_a_village_and_one_user_per_role(
+    db: None, settings: object
+) -> None:
+    logins = build_demo()
+    assert {login["username"] for login in logins} >= {"admin", "community", "resident"}
+    street = Region.objects.get(code="990102001000")
+    assert sorted(street.children.values_list("level", flat=True)) == [
+        "community",
+        "community",
+        "village",
+    ]
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    assert get_user_model().objects.get(username="admin").check_password(logins[0]["password"])
+    assert Person.objects.count() > 0
+
+
+def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> None:
+    build_demo()
+    counts = (Region.objects.count(), Membership.objects.count(), Person.objects.count())
+    build_demo()
+    assert (Region.objects.count(), Membership.objects.count(), Person.objects.count()) == counts
+
+
+def test_createadmin_makes_a_platform_admin_and_rejects_a_weak_password(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Region.objects.create(code="990000000000", name="示范省", level="province")
+    assert main(["createadmin", "root", "--password", "123"]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert main(["createadmin", "root", "--password", "a-long-enough-Passw0rd"]) == 0
+    user = get_user_model().objects.get(username="root")
+    assert user.is_superuser and user.password.startswith("argon2")
+    assert user.memberships.get().role == Role.PLATFORM_ADMIN
+
+
+def test_manage_runs_any_django_command(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manage", "check"]) == 0
+    assert "no issues" in capsys.readouterr().out
+    assert not AuditEvent.objects.exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.xdist_group("serve")
+def test_serve_migrates_a_fresh_database_and_answers_health_and_login(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
+    env["SHEQU_VAR_DIR"] = str(tmp_path / "var")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shequ.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"{base}/api/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                time.sleep(0.3)
+        assert health is not None and health.status_code == 200, "server did not come up"
+        assert health.json()["database"] == "ok"
+        login = httpx.get(f"{base}/login/", timeout=5)
+        assert login.status_code == 200
+        assert 'name="password"' in login.text
+        assert httpx.get(f"{base}/static/vendor/htmx.min.js", timeout=5).status_code == 200
+        assert (tmp_path / "var" / "shequ.sqlite3").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,101 @@
+"""Configuration comes only from SHEQU_* variables; production refuses unsafe defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+GOOD_KEY = "k" * 30 + "9f3#x!Lq2@Zr8&Wm4^Tb"
+
+
+def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import shequ.settings in a fresh interpreter with only the given SHEQU_* variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
+    clean.update({"SHEQU_VAR_DIR": str(tmp_path / "var"), **env})
+    code = (
+        "import shequ.settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.TIME_ZONE, s.LANGUAGE_CODE)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, cwd=tmp_path, capture_output=True, text=True
+    )
+
+
+def test_the_embedded_default_is_sqlite_in_var_with_generated_keys(tmp_path: Path) -> None:
+    result = load_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "django.db.backends.sqlite3",
+        "Asia/Shanghai",
+        "zh-hans",
+    ]
+    var = tmp_path / "var"
+    assert {"secret_key", "fernet_key", "pii_hmac_key"} <= {p.name for p in var.iterdir()}
+    assert oct((var / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+def test_generated_keys_survive_a_restart(tmp_path: Path) -> None:
+    load_settings(tmp_path)
+    first = (tmp_path / "var" / "secret_key").read_text()
+    load_settings(tmp_path)
+    assert (tmp_path / "var" / "secret_key").read_text() == first
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"SHEQU_DEBUG": "true"}, "SHEQU_DEBUG must be off"),
+        ({"SHEQU_DEBUG": "false"}, "SHEQU_SECRET_KEY is required"),
+        ({"SHEQU_DEBUG": "false", "SHEQU_SECRET_KEY": "django-insecure-abc"}, "SHEQU_FERNET_KEYS"),
+        (
+            {"SHEQU_DEBUG": "false", "SHEQU_SECRET_KEY": "short", "SHEQU_FERNET_KEYS": "x"},
+            "too short or a default",
+        ),
+    ],
+)
+def test_production_refuses_unsafe_settings(
+    tmp_path: Path, env: dict[str, str], complaint: str
+) -> None:
+    result = load_settings(tmp_path, SHEQU_ENV="production", **env)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_production_starts_with_real_keys_and_debug_off(tmp_path: Path) -> None:
+    result = load_settings(
+        tmp_path,
+        SHEQU_ENV="production",
+        SHEQU_DEBUG="false",
+        SHEQU_SECRET_KEY=GOOD_KEY,
+        SHEQU_FERNET_KEYS=Fernet.generate_key().decode(),
+        SHEQU_PII_HMAC_KEY=GOOD_KEY,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("False ")
+
+
+def test_it_reads_database_time_zone_and_language_from_the_environment(tmp_path: Path) -> None:
+    result = load_settings(
+        tmp_path,
+        SHEQU_DATABASE_URL="postgresql://u:p@db.example:5432/shequ",
+        SHEQU_TIME_ZONE="UTC",
+        SHEQU_LANGUAGE="en",
+    )
+    assert result.stdout.split()[1:] == ["django.db.backends.postgresql", "UTC", "en"]
+
+
+def test_a_malformed_boolean_is_a_clear_error(tmp_path: Path) -> None:
+    result = load_settings(tmp_path, SHEQU_DEBUG="maybe")
+    assert "SHEQU_DEBUG must be true or false" in result.stderr
+
+
+def test_a_dotenv_file_is_read_but_the_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SHEQU_TIME_ZONE=Asia/Urumqi\nSHEQU_LANGUAGE=en\n")
+    result = load_settings(tmp_path, SHEQU_LANGUAGE="zh-hans")
+    assert result.stdout.split()[2:] == ["Asia/Urumqi", "zh-hans"]
