@@ -5,16 +5,43 @@ Errors look like ``{"error": {"code": "...", "message": "...", "fields": {"field
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import wraps
+from inspect import iscoroutinefunction
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from shequ.core.services import tokens
+
+
+class BrowserSessionAuth(SessionAuth):
+    """Django's session cookie, as the browser sends it; unsafe methods need the CSRF token.
+
+    Only a request whose session is logged in is checked (and refused without the token): an
+    anonymous request falls through to a 401 instead of a confusing CSRF error.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not getattr(request.user, "is_authenticated", False):
+            return None
+        exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if self.csrf and not exempt and check_csrf(request):
+            raise HttpError(
+                403,
+                "CSRF check failed: send the csrftoken cookie's value in the "
+                "X-CSRFToken header, or authenticate with an API token instead.",
+            )
+        return request.COOKIES.get(self.param_name)
 
 
 class TokenAuth(HttpBearer):
@@ -39,13 +66,51 @@ class TokenHeaderAuth(APIKeyHeader):
         return user
 
 
-api = NinjaAPI(
+class ShequAPI(NinjaAPI):
+    """NinjaAPI whose 405s and unknown paths answer in the one error shape too.
+
+    ninja answers a wrong method with a plain-text 405, and a path it does not know falls
+    through to Django's HTML 404 page; an API client should get JSON for both.
+    """
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern) and not iscoroutinefunction(pattern.callback):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        urls.append(re_path(r"^", _unknown_endpoint, name="unknown-endpoint"))
+        return urls
+
+
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)  # keeps csrf_exempt and the other view attributes
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            message = f"{request.method} is not allowed here; use {allowed}."
+            shaped = error_response(request, 405, "method_not_allowed", message)
+            shaped["Allow"] = allowed
+            return shaped
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def _unknown_endpoint(request: HttpRequest) -> HttpResponse:
+    return error_response(request, 404, "not_found", f"There is no API endpoint at {request.path}.")
+
+
+api = ShequAPI(
     title="shequ API",
     version="1",
     description="Community data hub and services. Errors share one shape: "
     '`{"error": {"code", "message", "fields"}}`.',
     urls_namespace="api-1",
-    auth=[SessionAuth(), TokenAuth(), TokenHeaderAuth()],
+    # Tokens first: a token request carries no ambient credential, so it needs no CSRF token,
+    # and a session's CSRF refusal must not hide a valid token.
+    auth=[TokenAuth(), TokenHeaderAuth(), BrowserSessionAuth()],
 )
 
 
@@ -75,8 +140,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         fields.setdefault(_field_name(list(err.get("loc", []))), []).append(str(err.get("msg")))
-    names = ", ".join(fields)
-    return error_response(request, 422, "invalid", f"Invalid input: {names}.", fields)
+    details = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+    return error_response(request, 422, "invalid", f"Invalid input: {details}.", fields)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -92,16 +157,27 @@ def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError)
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        request, 401, "unauthenticated",
+        request,
+        401,
+        "unauthenticated",
         "Log in, or send a valid API token as 'Authorization: Bearer <token>'.",
     )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict",
-            429: "throttled"}.get(exc.status_code, "error")
-    return error_response(request, exc.status_code, code, str(exc))
+    code = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+        429: "throttled",
+    }.get(exc.status_code, "error")
+    message = str(exc)
+    if isinstance(exc.__cause__, json.JSONDecodeError):
+        # ninja says only "Cannot parse request body"; say where the JSON breaks.
+        message = f"The request body is not valid JSON: {exc.__cause__}."
+    return error_response(request, exc.status_code, code, message)
 
 
 @api.exception_handler(PermissionDenied)
@@ -111,12 +187,13 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error_response(request, 404, "not_found", "Not found.")
+    # get_object_or_404 says which kind of object: "No Region matches the given query."
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
 
 
 @api.exception_handler(ObjectDoesNotExist)
 def on_object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-    return error_response(request, 404, "not_found", "Not found.")
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
 
 
 def register_routers() -> None:

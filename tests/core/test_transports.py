@@ -7,22 +7,18 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from conftest import FakeServer, Reply
 from shequ.core.transports import (
     TRANSPORTS,
     DingTalkTransport,
@@ -47,138 +43,6 @@ CHINESE = Message(
     region_code="110105001001",
     event_id="evt-42",
 )
-
-
-# --- a real local HTTP server ---------------------------------------------------------------
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def params(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(self.query, keep_blank_values=True))
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode())
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    json: Any = None
-    raw: bytes | None = None
-    delay: float = 0.0
-
-    def content(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        return json.dumps(self.json, ensure_ascii=False).encode()
-
-
-@dataclass
-class FakeServer:
-    """Records every request; answers with queued replies first, then the default reply."""
-
-    url: str = ""
-    requests: list[Recorded] = field(default_factory=list)
-    queued: list[Reply] = field(default_factory=list)
-    default: Reply = field(default_factory=lambda: Reply(json={"errcode": 0, "errmsg": "ok"}))
-    stopping: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def respond(
-        self, status: int = 200, json: Any = None, *, raw: bytes | None = None, delay: float = 0.0
-    ) -> None:
-        self.default = Reply(status, json, raw, delay)
-
-    def queue(self, *replies: Reply) -> None:
-        self.queued.extend(replies)
-
-    def next_reply(self) -> Reply:
-        with self.lock:
-            return self.queued.pop(0) if self.queued else self.default
-
-    @property
-    def last(self) -> Recorded:
-        assert self.requests, "the server received no request"
-        return self.requests[-1]
-
-
-def make_handler(state: FakeServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def handle_any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            path, _, query = self.path.partition("?")
-            with state.lock:
-                state.requests.append(
-                    Recorded(
-                        self.command,
-                        path,
-                        query,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        body,
-                    )
-                )
-            reply = state.next_reply()
-            if reply.delay and state.stopping.wait(reply.delay):
-                return
-            content = reply.content()
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-
-        do_POST = do_GET = do_PUT = handle_any
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
-class QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients that time out leave broken pipes behind; that is expected here
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    state = FakeServer()
-    httpd = QuietServer(("127.0.0.1", 0), make_handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep every request on 127.0.0.1 even if the environment configures a proxy."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("all_proxy", raising=False)
 
 
 def webhook(server: FakeServer, **extra: Any) -> WebhookTransport:

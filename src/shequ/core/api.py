@@ -1,12 +1,16 @@
 """Core endpoints: health, me, regions, departments, people, tokens, audit, inbox, channels."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: ninja builds its query-parameter models from
+# these signatures, and a string annotation such as "Query[PeopleFilter]" under @paginate
+# leaves pydantic with an undefined `Query` (every GET /people and /audit failed with a 500).
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,7 +21,6 @@ import shequ
 from shequ.core import schemas as s
 from shequ.core.models import (
     ApiToken,
-    AuditEvent,
     Channel,
     Department,
     InboxMessage,
@@ -33,18 +36,47 @@ from shequ.core.transports.base import Message
 router = Router()
 
 
+class PageOf:
+    """A queryset whose rows become API dicts only for the page actually returned.
+
+    ``paginate`` slices what a view returns and counts it; a list would load and convert every
+    row first, so list views return ``PageOf(queryset, converter)`` instead.
+    """
+
+    def __init__(self, queryset: QuerySet[Any], convert: Callable[[Any], dict[str, Any]]) -> None:
+        self.queryset = queryset
+        self.convert = convert
+
+    def all(self) -> QuerySet[Any]:
+        return self.queryset.all()
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        return [self.convert(row) for row in self.queryset[index]]
+
+
 def _region_out(r: Region) -> dict[str, Any]:
     return {
-        "code": r.code, "name": r.name, "name_en": r.name_en, "level": r.level,
+        "code": r.code,
+        "name": r.name,
+        "name_en": r.name_en,
+        "level": r.level,
         "parent_code": r.parent.code if r.parent_id and r.parent else None,
-        "centre_lat": r.centre_lat, "centre_lon": r.centre_lon,
+        "centre_lat": r.centre_lat,
+        "centre_lon": r.centre_lon,
     }
 
 
 def _person_out(p: Person) -> dict[str, Any]:
     return {
-        "id": p.pk, "region_code": p.region.code, "name": p.name_masked,
-        "id_number": p.id_number_masked, "phone": p.phone_masked, "address": p.address_masked,
+        "id": p.pk,
+        "region_code": p.region.code,
+        "name": p.name_masked,
+        "id_number": p.id_number_masked,
+        "phone": p.phone_masked,
+        "address": p.address_masked,
     }
 
 
@@ -75,8 +107,12 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "username": user.get_username(),
         "name": user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
         "memberships": [
-            {"region_code": m.region.code, "region_name": m.region.name, "role": m.role,
-             "department": m.department.name if m.department else None}
+            {
+                "region_code": m.region.code,
+                "region_name": m.region.name,
+                "role": m.role,
+                "department": m.department.name if m.department else None,
+            }
             for m in memberships
         ],
         "permissions": sorted(perms_of(user)),
@@ -85,11 +121,11 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/regions", response=list[s.RegionOut], tags=["regions"])
 @paginate(PageNumberPagination, page_size=100)
-def list_regions(request: HttpRequest, level: str | None = None) -> list[dict[str, Any]]:
+def list_regions(request: HttpRequest, level: str | None = None) -> PageOf:
     qs = visible_regions(request.user).select_related("parent")
     if level:
         qs = qs.filter(level=level)
-    return [_region_out(r) for r in qs]
+    return PageOf(qs, _region_out)
 
 
 @router.post("/regions", response={201: s.RegionOut}, tags=["regions"])
@@ -105,20 +141,25 @@ def get_region(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @router.get("/departments", response=list[s.DepartmentOut], tags=["regions"])
 @paginate(PageNumberPagination, page_size=100)
-def list_departments(request: HttpRequest) -> list[dict[str, Any]]:
+def list_departments(request: HttpRequest) -> PageOf:
     qs = Department.objects.filter(region__in=visible_regions(request.user))
-    return [
-        {"id": d.pk, "region_code": d.region.code, "code": d.code, "name": d.name,
-         "name_en": d.name_en, "kind": d.kind}
-        for d in qs.select_related("region")
-    ]
+    return PageOf(qs.select_related("region"), _department_out)
+
+
+def _department_out(d: Department) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "region_code": d.region.code,
+        "code": d.code,
+        "name": d.name,
+        "name_en": d.name_en,
+        "kind": d.kind,
+    }
 
 
 @router.post("/departments", response={201: s.DepartmentOut}, tags=["regions"])
 def create_department(request: HttpRequest, payload: s.DepartmentIn) -> tuple[int, dict]:
-    d = regions.create_department(request.user, **payload.dict())
-    return 201, {"id": d.pk, "region_code": d.region.code, "code": d.code, "name": d.name,
-                 "name_en": d.name_en, "kind": d.kind}
+    return 201, _department_out(regions.create_department(request.user, **payload.dict()))
 
 
 class PeopleFilter(Schema):
@@ -127,11 +168,11 @@ class PeopleFilter(Schema):
 
 @router.get("/people", response=list[s.PersonOut], tags=["people"])
 @paginate(PageNumberPagination, page_size=50)
-def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> list[dict[str, Any]]:
+def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> PageOf:
     qs = scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE)
     if filters.region_code:
         qs = qs.filter(region__code__startswith=prefix_of_code(filters.region_code))
-    return [_person_out(p) for p in qs]
+    return PageOf(qs, _person_out)
 
 
 @router.post("/people", response={201: s.PersonOut}, tags=["people"])
@@ -150,8 +191,14 @@ def reveal_person(request: HttpRequest, person_id: int, payload: s.RevealIn) -> 
         pk=person_id,
     )
     clear = people.reveal(request.user, person, reason=payload.reason, request=request)
-    return {"id": person.pk, "region_code": person.region.code, "name": clear.name,
-            "id_number": clear.id_number, "phone": clear.phone, "address": clear.address}
+    return {
+        "id": person.pk,
+        "region_code": person.region.code,
+        "name": clear.name,
+        "id_number": clear.id_number,
+        "phone": clear.phone,
+        "address": clear.address,
+    }
 
 
 @router.get("/tokens", response=list[s.TokenOut], tags=["tokens"])
@@ -179,22 +226,33 @@ class AuditFilter(Schema):
 
 @router.get("/audit", response=list[s.AuditOut], tags=["audit"])
 @paginate(PageNumberPagination, page_size=100)
-def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> list[dict[str, Any]]:
+def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> PageOf:
     from shequ.core.services.audit import search
 
-    events = search(request.user, **filters.dict())
-    return [
-        {**{f: getattr(e, f) for f in ("id", "at", "action", "object_type", "object_id",
-                                       "object_repr", "region_code", "ip", "details")},
-         "actor": e.actor_name}
-        for e in events
-    ]
+    return PageOf(search(request.user, **filters.dict()), _audit_out)
+
+
+_AUDIT_FIELDS = (
+    "id",
+    "at",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "region_code",
+    "ip",
+    "details",
+)
+
+
+def _audit_out(e: Any) -> dict[str, Any]:
+    return {**{f: getattr(e, f) for f in _AUDIT_FIELDS}, "actor": e.actor_name}
 
 
 @router.get("/inbox", response=list[s.InboxOut], tags=["inbox"])
 @paginate(PageNumberPagination, page_size=50)
 def list_inbox(request: HttpRequest, unread: bool = False) -> Any:
-    qs = InboxMessage.objects.filter(user=request.user)
+    qs = InboxMessage.objects.filter(user=request.user)  # type: ignore[misc]
     return qs.filter(read_at__isnull=True) if unread else qs
 
 
@@ -208,9 +266,16 @@ def mark_read(request: HttpRequest, message_id: int) -> InboxMessage:
 
 
 def _channel_out(c: Channel) -> dict[str, Any]:
-    return {"id": c.pk, "region_code": c.region.code, "name": c.name, "kind": c.kind,
-            "enabled": c.enabled, "disabled_reason": c.disabled_reason,
-            "last_error": c.last_error, "last_sent": c.last_sent}
+    return {
+        "id": c.pk,
+        "region_code": c.region.code,
+        "name": c.name,
+        "kind": c.kind,
+        "enabled": c.enabled,
+        "disabled_reason": c.disabled_reason,
+        "last_error": c.last_error,
+        "last_sent": c.last_sent,
+    }
 
 
 @router.get("/channels", response=list[s.ChannelOut], tags=["notifications"])
@@ -231,6 +296,7 @@ def test_channel(request: HttpRequest, channel_id: int) -> Any:
         pk=channel_id,
     )
     require(request.user, Perm.MANAGE_CHANNELS, channel.region)
-    message = Message(title="shequ test", body=f"Test from {request.user}",
-                      region_code=channel.region.code)
+    message = Message(
+        title="shequ test", body=f"Test from {request.user}", region_code=channel.region.code
+    )
     return deliver(channel, message)

@@ -51,8 +51,17 @@ GLOBAL_ROLES = frozenset({Role.PLATFORM_ADMIN})
 M = TypeVar("M", bound=Model)
 
 
+def _active(user: Any) -> bool:
+    """Anonymous and deactivated users hold no rights, whatever their memberships say."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def _is_superuser(user: Any) -> bool:
+    return _active(user) and bool(getattr(user, "is_superuser", False))
+
+
 def _memberships(user: Any) -> list[Membership]:
-    if not getattr(user, "is_authenticated", False):
+    if not _active(user):
         return []
     cached: list[Membership] | None = getattr(user, "_shequ_memberships", None)
     if cached is None:
@@ -65,15 +74,24 @@ def roles_of(user: Any) -> set[str]:
     return {m.role for m in _memberships(user)}
 
 
-def has_global(user: Any, perm: Perm) -> bool:
-    """Superusers and platform admins hold a permission everywhere."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+def has_global(user: Any, perm: Perm, roles: Iterable[str] | None = None) -> bool:
+    """Superusers and platform admins hold a permission everywhere.
+
+    With ``roles``, only memberships of those roles count (a superuser is not a role).
+    """
+    allowed = set(roles) if roles is not None else None
+    if allowed is None and _is_superuser(user):
         return True
-    return any(m.role in GLOBAL_ROLES and perm in ROLE_PERMS[m.role] for m in _memberships(user))
+    return any(
+        m.role in GLOBAL_ROLES
+        and perm in ROLE_PERMS[m.role]
+        and (allowed is None or m.role in allowed)
+        for m in _memberships(user)
+    )
 
 
 def perms_of(user: Any) -> set[Perm]:
-    if getattr(user, "is_superuser", False):
+    if _is_superuser(user):
         return set(Perm)
     return {p for m in _memberships(user) for p in ROLE_PERMS[m.role]}
 
@@ -103,7 +121,7 @@ def scope(
     ``region_field`` is the lookup path to a Region foreign key (``"garage__region"``)
     or, when it ends in ``code``, to a 12-digit region code column.
     """
-    if roles is None and has_global(user, perm):
+    if has_global(user, perm, roles):
         return queryset
     code_field = region_field if region_field.endswith("code") else f"{region_field}__code"
     condition = Q()
@@ -133,7 +151,7 @@ def regions_for(user: Any, perm: Perm) -> QuerySet[Region]:
 
 def visible_regions(user: Any) -> QuerySet[Region]:
     """Regions covered by any of the user's memberships (whatever the role)."""
-    if getattr(user, "is_superuser", False) or roles_of(user) & GLOBAL_ROLES:
+    if _is_superuser(user) or roles_of(user) & GLOBAL_ROLES:
         return Region.objects.all()
     condition = Q()
     for prefix in {m.region.prefix for m in _memberships(user)}:

@@ -31,12 +31,16 @@ class LoginView(auth_views.LoginView):
         username = request.POST.get("username", "")
         until = login.locked_until(username)
         if until is not None:
+            audit.record("login.locked", request=request, username=username[:150])
             return self._locked(until)
         return super().post(request, *args, **kwargs)
 
     def _locked(self, until: Any) -> HttpResponse:
         local = timezone.localtime(until)
-        form = self.get_form()
+        # Bound without the password: validating the posted form would check (and hash) the
+        # password of a locked name.
+        username = self.request.POST.get("username", "")
+        form = self.get_form_class()(self.request, data={"username": username})
         form.errors.clear()
         form.add_error(None, _("Too many failed attempts. Try again after %(time)s.")
                        % {"time": local.strftime("%H:%M")})

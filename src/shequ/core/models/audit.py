@@ -28,8 +28,10 @@ class AuditEvent(models.Model):
     """One thing somebody did that must be traceable: who, when, what, where."""
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # DO_NOTHING without a database constraint: deleting a user must not rewrite (SET_NULL)
+    # their events; actor_name keeps the name, and the event keeps the id.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True,
         related_name="+", verbose_name=_("actor"), db_constraint=False,
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
@@ -45,6 +47,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        # Django's internal writes (cascades, related managers) go through the base manager:
+        # it must refuse updates and deletes too.
+        base_manager_name = "objects"
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["object_type", "object_id"])]

@@ -37,7 +37,8 @@ PARENT_LEVEL = {
     RegionLevel.COMMUNITY: RegionLevel.STREET,
     RegionLevel.VILLAGE: RegionLevel.STREET,
 }
-CODE_RE = re.compile(r"^\d{12}$")
+# ASCII digits only: \d would admit full-width digits, and $ a trailing newline.
+CODE_RE = re.compile(r"[0-9]{12}")
 
 
 def code_prefix(code: str, level: str) -> str:
@@ -55,7 +56,9 @@ def prefix_of_code(code: str) -> str:
 
 def validate_region_code(code: str, level: str, parent: Region | None) -> None:
     """Check a code's form, its level's digits and its consistency with the parent."""
-    if not CODE_RE.match(code):
+    if level not in RegionLevel.values:
+        raise ValidationError({"level": _("Unknown level %(level)s.") % {"level": level}})
+    if not CODE_RE.fullmatch(code):
         raise ValidationError({"code": _("A region code has exactly 12 digits.")})
     start, end = CODE_SPAN[RegionLevel(level)]
     if int(code[start:end]) == 0:
@@ -102,6 +105,10 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.clean()
+        super().save(*args, **kwargs)
+
     @property
     def prefix(self) -> str:
         return code_prefix(self.code, self.level)
@@ -112,10 +119,6 @@ class Region(models.Model):
             raise ValidationError({"centre_lat": _("Latitude must be between -90 and 90.")})
         if self.centre_lon is not None and not -180 <= self.centre_lon <= 180:
             raise ValidationError({"centre_lon": _("Longitude must be between -180 and 180.")})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.clean()
-        super().save(*args, **kwargs)
 
     def ancestors(self) -> list[Region]:
         chain: list[Region] = []

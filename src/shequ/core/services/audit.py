@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
-from shequ.core.models import AuditEvent
+from shequ.core.models import AuditEvent, Region
 from shequ.core.models.regions import prefix_of_code
 
 
@@ -32,7 +32,7 @@ def record(
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if not region_code and obj is not None:
-        region = getattr(obj, "region", None)
+        region = obj if isinstance(obj, Region) else getattr(obj, "region", None)
         region_code = getattr(region, "code", "") or ""
     return AuditEvent.objects.create(
         actor=actor,

@@ -12,8 +12,13 @@ from django.utils import timezone
 from shequ.core.models import LoginLock
 
 
+def _key(username: str) -> str:
+    """The lock's key: case-insensitive, cut to the column's length (also for longer names)."""
+    return username.lower()[:150]
+
+
 def locked_until(username: str) -> datetime | None:
-    lock = LoginLock.objects.filter(username=username.lower()).first()
+    lock = LoginLock.objects.filter(username=_key(username)).first()
     if lock and lock.locked_until and lock.locked_until > timezone.now():
         return lock.locked_until
     return None
@@ -22,7 +27,7 @@ def locked_until(username: str) -> datetime | None:
 def register_failure(username: str) -> datetime | None:
     """Count a failure; return the lock's end when this failure locks the name."""
     now = timezone.now()
-    key = username.lower()[:150]
+    key = _key(username)
     with transaction.atomic():
         LoginLock.objects.get_or_create(username=key)
         # An atomic increment: concurrent guesses cannot slip past the limit.
@@ -37,4 +42,4 @@ def register_failure(username: str) -> datetime | None:
 
 
 def register_success(username: str) -> None:
-    LoginLock.objects.filter(username=username.lower()).delete()
+    LoginLock.objects.filter(username=_key(username)).delete()

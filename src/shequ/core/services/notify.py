@@ -6,17 +6,21 @@ its reason, so one broken robot cannot make every later alert wait on it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.models import Channel, Delivery, InboxMessage, Region, Role
 from shequ.core.transports import TRANSPORTS, get_transport, send_with_retries
 from shequ.core.transports.base import Message, Transport, TransportError
+
+logger = logging.getLogger(__name__)
 
 STAFF_ROLES = (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.DUTY_OFFICER)
 
@@ -33,17 +37,25 @@ class InboxTransport(Transport):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        unknown_keys = sorted(str(k) for k in config if k != "roles")
+        if unknown_keys:
+            raise ValidationError({k: _("Unknown config key.") for k in unknown_keys})
         roles = config.get("roles") or list(STAFF_ROLES)
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise ValidationError({"roles": _("Must be a list of role names.")})
         unknown = [r for r in roles if r not in Role.values]
         if unknown:
-            raise ValidationError({"roles": f"unknown role(s): {', '.join(unknown)}"})
+            raise ValidationError(
+                {"roles": _("Unknown role(s): %(roles)s.") % {"roles": ", ".join(unknown)}}
+            )
         return {"roles": list(roles)}
 
     def recipients(self) -> list[Any]:
         if self.region is None:
             raise TransportError("inbox channel has no region", permanent=True)
         roles = self.config.get("roles") or list(STAFF_ROLES)
-        covering = [self.region.code[: len(p)] for p in _prefix_lengths()]
+        # The region itself and each of its ancestors, as full 12-digit codes.
+        covering = [self.region.code[:n] for n in _prefix_lengths()]
         users = get_user_model().objects.filter(
             is_active=True,
             memberships__role__in=roles,
@@ -53,8 +65,9 @@ class InboxTransport(Transport):
 
     def send(self, message: Message) -> None:
         InboxMessage.objects.bulk_create(
-            InboxMessage(user=u, title=message.title, body=message.body, url=message.url,
-                         level=message.level)
+            InboxMessage(
+                user=u, title=message.title, body=message.body, url=message.url, level=message.level
+            )
             for u in self.recipients()
         )
 
@@ -90,27 +103,63 @@ def build_transport(channel: Channel) -> Transport:
     return transport_cls(_clear_config(channel))
 
 
-def deliver(channel: Channel, message: Message, *, attempts: int = 3) -> Delivery:
-    """Send through one channel now; record the outcome on the channel."""
+class _CountingTransport(Transport):
+    """Wraps a transport to count the sends actually attempted."""
+
+    def __init__(self, inner: Transport) -> None:
+        super().__init__(inner.config)
+        self.inner = inner
+        self.kind = inner.kind  # type: ignore[misc]
+        self.calls = 0
+
+    def send(self, message: Message) -> None:
+        self.calls += 1
+        self.inner.send(message)
+
+
+def deliver(
+    channel: Channel, message: Message, *, attempts: int = 3, backoff: float = 0.5
+) -> Delivery:
+    """Send through one channel now; record the outcome on the channel and as a Delivery.
+
+    Transient errors are retried up to ``attempts`` times, waiting ``backoff * 2**n`` seconds;
+    a permanent one disables the channel with its reason. ``Delivery.attempts`` is the number
+    of sends actually made.
+    """
     error: TransportError | None = None
+    transport: _CountingTransport | None = None
     try:
-        send_with_retries(build_transport(channel), message, attempts=attempts)
-    except TransportError as exc:
-        error = exc
+        transport = _CountingTransport(build_transport(channel))
+    except Exception as exc:  # unknown kind, undecryptable secret: retrying will not help
+        logger.exception("channel %s: cannot build its transport", channel.pk)
+        error = TransportError(f"unusable channel: {exc}", permanent=True)
+    if transport is not None:
+        try:
+            send_with_retries(transport, message, attempts=attempts, backoff=backoff)
+        except TransportError as exc:
+            error = exc
+        except Exception as exc:  # a bug in one transport must not stop the other channels
+            logger.exception("channel %s: delivery crashed", channel.pk)
+            error = TransportError(f"internal error: {type(exc).__name__}: {exc}")
     now = timezone.now()
     if error is None:
-        Channel.objects.filter(pk=channel.pk).update(last_sent=now, last_error="")
+        updates: dict[str, Any] = {"last_sent": now, "last_error": ""}
         status, text = Delivery.Status.SENT, ""
     else:
         text = error.message[:300]
-        updates: dict[str, Any] = {"last_error": text}
+        updates = {"last_error": text}
         if error.permanent:
             updates.update(enabled=False, disabled_reason=text)
-        Channel.objects.filter(pk=channel.pk).update(**updates)
         status = Delivery.Status.FAILED
+    Channel.objects.filter(pk=channel.pk).update(**updates)
+    for field, value in updates.items():
+        setattr(channel, field, value)
     return Delivery.objects.create(
-        channel=channel, title=message.title[:200], status=status, error=text,
-        attempts=attempts if error and not error.permanent else 1,
+        channel=channel,
+        title=message.title[:200],
+        status=status,
+        error=text,
+        attempts=transport.calls if transport is not None else 0,
     )
 
 

@@ -15,6 +15,8 @@ from shequ.core.models import Person, Region
 from shequ.core.permissions import Perm, require
 from shequ.core.services.audit import record
 
+NAME_MAX_LENGTH = 50
+
 
 @dataclass(frozen=True)
 class PersonClear:
@@ -31,6 +33,11 @@ def _set_fields(person: Person, *, name: str, id_number: str, phone: str, addres
     name = name.strip()
     if not name:
         errors["name"] = [_("A name is required.")]
+    elif len(name) > NAME_MAX_LENGTH:
+        # The masked name keeps the length of a Chinese name: longer would not fit its column.
+        errors["name"] = [
+            _("A name has at most %(max)d characters.") % {"max": NAME_MAX_LENGTH}
+        ]
     validators = {"id_number": pii.validate_id_number, "phone": pii.validate_phone}
     raw = {"id_number": id_number.strip(), "phone": phone.strip()}
     clean = {"id_number": "", "phone": ""}
@@ -61,6 +68,7 @@ def _protect(value: str, kind: str) -> tuple[str, str]:
 
 def _digest(value: str, kind: str) -> str:
     return pii.lookup_hash(kind, value) if value else ""
+
 
 def create_person(
     actor: Any,

@@ -22,8 +22,9 @@ def get_region(code: str | None, field: str = "region_code") -> Region:
     return region
 
 
-def create_region(actor: Any, *, code: str, name: str, level: str, parent_code: str | None,
-                  **extra: Any) -> Region:
+def create_region(
+    actor: Any, *, code: str, name: str, level: str, parent_code: str | None, **extra: Any
+) -> Region:
     if level not in RegionLevel.values:
         raise ValidationError({"level": [_("Unknown level %(level)s.") % {"level": level}]})
     parent = get_region(parent_code, "parent_code") if parent_code else None
@@ -31,14 +32,22 @@ def create_region(actor: Any, *, code: str, name: str, level: str, parent_code: 
     if Region.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("A region with this code exists already.")]})
     region = Region(code=code, name=name, level=level, parent=parent, **extra)
+    try:
+        region.clean()
+    except ValidationError as exc:
+        # The API field is parent_code; the model calls it parent.
+        raise ValidationError(
+            {"parent_code" if k == "parent" else k: v for k, v in exc.message_dict.items()}
+        ) from exc
     with transaction.atomic():
         region.save()
         record("region.create", actor=actor, obj=region, region_code=region.code)
     return region
 
 
-def create_department(actor: Any, *, region_code: str, code: str, name: str, kind: str,
-                      name_en: str = "") -> Department:
+def create_department(
+    actor: Any, *, region_code: str, code: str, name: str, kind: str, name_en: str = ""
+) -> Department:
     region = get_region(region_code)
     require(actor, Perm.MANAGE_REGIONS, region)
     if kind not in DepartmentKind.values:
@@ -53,8 +62,9 @@ def create_department(actor: Any, *, region_code: str, code: str, name: str, kin
     return dept
 
 
-def create_channel(actor: Any, *, region_code: str, name: str, kind: str,
-                   config: dict[str, Any]) -> Channel:
+def create_channel(
+    actor: Any, *, region_code: str, name: str, kind: str, config: dict[str, Any]
+) -> Channel:
     from shequ.core.services.notify import clean_config
 
     region = get_region(region_code)
