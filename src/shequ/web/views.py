@@ -22,6 +22,11 @@ from shequ.web.forms import AuditSearchForm, PersonForm, RevealForm, TokenForm
 from shequ.web.modules import modules_for
 
 
+def signed_in(request: HttpRequest) -> Any:
+    """The logged-in user of a login_required view (typed loosely for the ORM)."""
+    return request.user
+
+
 class LoginView(auth_views.LoginView):
     """Django's login, plus a lock-out after repeated failures for a user name."""
 
@@ -128,7 +133,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    items = InboxMessage.objects.filter(user=request.user)
+    items = InboxMessage.objects.filter(user=signed_in(request))
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(request, "web/inbox.html", {"page": page})
 
@@ -136,7 +141,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
-    InboxMessage.objects.filter(pk=message_id, user=request.user, read_at__isnull=True).update(
+    InboxMessage.objects.filter(pk=message_id, user=signed_in(request), read_at__isnull=True).update(
         read_at=timezone.now()
     )
     return redirect("inbox")
@@ -150,7 +155,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         _token, created = tokens.issue(request.user, form.cleaned_data["name"],
                                        days=form.cleaned_data["days"])
         form = TokenForm()
-    items = ApiToken.objects.filter(user=request.user)
+    items = ApiToken.objects.filter(user=signed_in(request))
     return render(request, "web/tokens.html", {"form": form, "tokens": items,
                                                "created": created})
 
@@ -158,7 +163,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    get_object_or_404(ApiToken, pk=token_id, user=signed_in(request))
     tokens.revoke(request.user, token_id)
     messages.success(request, _("The token was revoked."))
     return redirect("tokens")

@@ -204,7 +204,8 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.region.name}"
 
     def clean(self) -> None:
-        if self.department_id and self.department.region_id != self.region_id:
+        department = self.department if self.department_id else None
+        if department is not None and department.region_id != self.region_id:
             raise ValidationError(
                 {"department": _("The department must belong to the membership's region.")}
             )
