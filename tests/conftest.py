@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,23 @@ from shequ.core.models import Membership, Region, Role
 from shequ.core.models.regions import RegionLevel
 
 STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
+SCREENSHOT_ENV = "SHEQU_SCREENSHOT_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller picks the run's screenshot folder before xdist workers start; they inherit it.
+    if not hasattr(config, "workerinput") and not os.environ.get(SCREENSHOT_ENV):
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        os.environ[SCREENSHOT_ENV] = str(Path.cwd() / "var" / "screenshots" / stamp)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    folder = Path(os.environ[SCREENSHOT_ENV])
+    shots = len(list(folder.glob("*.png"))) if folder.is_dir() else 0
+    if shots:
+        terminalreporter.write_sep("-", "browser screenshots")
+        terminalreporter.write_line(f"{shots} screenshots in {folder}")
+
 
 # code, name, level, parent
 TREE = [

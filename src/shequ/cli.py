@@ -80,6 +80,14 @@ def createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def hub(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from shequ.hub.cli import main as hub_main
+
+    return hub_main(args)
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -114,6 +122,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default="", help="default: $SHEQU_ADMIN_PASSWORD or a prompt")
     p.set_defaults(func=createadmin)
     sub.add_parser("manage", help="any Django management command", add_help=False)
+    from shequ.hub import cli as hub_cli
+
+    hub_cli.add_parser(sub)
+    sub.choices["hub"].set_defaults(func=hub)
     return root
 
 

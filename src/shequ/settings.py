@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "shequ.core",
+    "shequ.hub",
     "shequ.web",
 ]
 
@@ -156,6 +157,11 @@ EMAIL_HOST_USER = env("EMAIL_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "shequ@localhost")
+
+# Data hub: DuckDB resources for ingestion and queries, default reject limit per run.
+HUB_THREADS = envint("HUB_THREADS", 2)
+HUB_MEMORY_LIMIT = env("HUB_MEMORY_LIMIT", "1GB")
+HUB_MAX_REJECT_RATE = float(env("HUB_MAX_REJECT_RATE", "0.05"))
 
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")

@@ -24,6 +24,7 @@ class Perm(StrEnum):
     MANAGE_REGIONS = "manage_regions"
     MANAGE_CHANNELS = "manage_channels"
     HUB = "hub"
+    MANAGE_HUB = "manage_hub"
     PARKING = "parking"
     FLOOD = "flood"
     TIMEBANK = "timebank"
@@ -38,7 +39,7 @@ _STAFF = {
 }
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.PLATFORM_ADMIN: frozenset(Perm),
-    Role.STREET_STAFF: frozenset(_STAFF | {Perm.MANAGE_REGIONS}),
+    Role.STREET_STAFF: frozenset(_STAFF | {Perm.MANAGE_REGIONS, Perm.MANAGE_HUB}),
     Role.COMMUNITY_STAFF: frozenset(_STAFF),
     Role.DEPARTMENT_ANALYST: frozenset({Perm.HUB, Perm.DASHBOARD}),
     Role.GARAGE_OPERATOR: frozenset({Perm.PARKING}),

@@ -19,7 +19,6 @@ class Module:
     description: str | Promise
     url_name: str
     perm: Perm | None  # None: every signed-in user
-    icon: str = "▦"
 
     def url(self) -> str | None:
         try:
@@ -35,22 +34,16 @@ MODULES: list[Module] = [
         _("Resident records, masked; audited reveal."),
         "people",
         Perm.VIEW_PEOPLE,
-        "👥",
     ),
-    Module("inbox", _("Messages"), _("Alerts and notices sent to you."), "inbox", None, "✉"),
-    Module(
-        "audit", _("Audit log"), _("Who did what, when and where."), "audit", Perm.VIEW_AUDIT, "🔍"
-    ),
-    Module(
-        "tokens", _("API tokens"), _("Keys for programs that use the API."), "tokens", None, "🔑"
-    ),
+    Module("inbox", _("Messages"), _("Alerts and notices sent to you."), "inbox", None),
+    Module("audit", _("Audit log"), _("Who did what, when and where."), "audit", Perm.VIEW_AUDIT),
+    Module("tokens", _("API tokens"), _("Keys for programs that use the API."), "tokens", None),
     Module(
         "api",
         _("API documentation"),
         _("The OpenAPI description of every endpoint."),
         "api-1:openapi-view",
         None,
-        "{}",
     ),
 ]
 
