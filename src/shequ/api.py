@@ -200,6 +200,9 @@ def register_routers() -> None:
     from shequ.core.api import router as core_router
 
     api.add_router("/", core_router)
+    from shequ.hub.api import router as hub_router
+
+    api.add_router("/hub", hub_router)
 
 
 register_routers()

@@ -1,0 +1,261 @@
+"""Hub endpoints: catalog, datasets (schema, versions, masked sample), sources, runs.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations.
+"""
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, UploadedFile
+
+from shequ.core.permissions import Perm, perms_of
+from shequ.core.services.regions import get_region
+from shequ.hub import schemas as s
+from shequ.hub.models import Dataset, IngestRun, Source
+from shequ.hub.sample import sample_rows
+from shequ.hub.services import catalog, runs, sources
+
+router = Router(tags=["hub"])
+
+
+def _require_hub(request: HttpRequest) -> None:
+    if Perm.HUB not in perms_of(request.user):
+        raise PermissionDenied("The data hub is for staff and department analysts.")
+
+
+def _dataset(request: HttpRequest, key: str) -> Dataset:
+    _require_hub(request)
+    return get_object_or_404(catalog.visible_datasets(request.user), key=key)
+
+
+def summary(d: Dataset) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "title": d.title,
+        "title_en": d.title_en,
+        "category": d.category.key,
+        "owner": d.owner,
+        "tier": d.tier,
+        "sharing": d.sharing,
+        "frequency": d.frequency,
+        "tags": d.tags,
+        "region_code": d.region.code if d.region else None,
+        "version": d.version,
+        "row_count": d.row_count,
+    }
+
+
+def detail(d: Dataset) -> dict[str, Any]:
+    return {
+        **summary(d),
+        "description": d.description,
+        "description_en": d.description_en,
+        "licence": d.licence,
+        "schema": d.schema,
+    }
+
+
+def run_out(r: IngestRun) -> dict[str, Any]:
+    fields = (
+        "id",
+        "mode",
+        "status",
+        "input_name",
+        "started",
+        "finished",
+        "rows_read",
+        "rows_written",
+        "rows_rejected",
+        "bytes_read",
+        "file_hash",
+        "encoding",
+        "version",
+        "error",
+        "log",
+    )
+    return {
+        **{f: getattr(r, f) for f in fields},
+        "dataset": r.dataset.key,
+        "source_id": r.source_id,
+        "has_quarantine": bool(r.quarantine),
+    }
+
+
+@router.get("/categories", response=list[s.CategoryOut])
+def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+    _require_hub(request)
+    return [
+        {
+            "key": c.key,
+            "name": c.name,
+            "name_en": c.name_en,
+            "dataset_count": c.dataset_count,  # type: ignore[attr-defined]
+            "rows": c.rows or 0,  # type: ignore[attr-defined]
+        }
+        for c in catalog.category_counts(request.user)
+    ]
+
+
+@router.get("/datasets", response=list[s.DatasetSummary])
+def list_datasets(
+    request: HttpRequest, category: str | None = None, q: str | None = None
+) -> list[dict[str, Any]]:
+    _require_hub(request)
+    qs = catalog.visible_datasets(request.user)
+    if category:
+        qs = qs.filter(category__key=category)
+    items = catalog.search(qs, q) if q else list(qs)
+    return [summary(d) for d in items]
+
+
+@router.get("/datasets/{key}", response=s.DatasetOut)
+def get_dataset(request: HttpRequest, key: str) -> dict[str, Any]:
+    return detail(_dataset(request, key))
+
+
+@router.post("/datasets", response={201: s.DatasetOut})
+def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[str, Any]]:
+    _require_hub(request)
+    data = payload.dict(by_alias=True)
+    region_code = data.pop("region_code")
+    region = get_region(region_code) if region_code else None
+    dataset = catalog.save_dataset(request.user, region=region, **data)
+    return 201, detail(dataset)
+
+
+@router.get("/datasets/{key}/versions", response=list[s.VersionOut])
+def list_versions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+    dataset = _dataset(request, key)
+    return [
+        {
+            "version": v.version,
+            "operation": v.operation,
+            "row_count": v.row_count,
+            "rows_added": v.rows_added,
+            "file_hash": v.file_hash,
+            "previous": v.previous,
+            "run_id": v.run_id,
+            "created": v.created,
+            "stats": v.stats,
+        }
+        for v in dataset.versions.all()
+    ]
+
+
+@router.get("/datasets/{key}/sample", response=s.SampleOut)
+def sample(
+    request: HttpRequest, key: str, limit: int = 20, version: int | None = None
+) -> dict[str, Any]:
+    dataset = _dataset(request, key)
+    columns, rows = sample_rows(
+        request.user, dataset, limit=min(max(limit, 1), 100), version=version
+    )
+    return {"columns": columns, "rows": rows}
+
+
+@router.post("/datasets/{key}/upload", response={201: s.RunOut})
+def upload(
+    request: HttpRequest,
+    key: str,
+    file: File[UploadedFile],
+    mode: Form[str] = "append",
+    sheet: Form[str] = "",
+    delimiter: Form[str] = "",
+    encoding: Form[str] = "",
+) -> tuple[int, dict[str, Any]]:
+    """Ingest an uploaded file now; the answer is the finished run (see its status)."""
+    dataset = _dataset(request, key)
+    sources.require_manage(request.user, dataset)
+    spec = runs.InputSpec(None, sheet or None, delimiter or None, encoding or None)
+    with tempfile.TemporaryDirectory(prefix="shequ-upload-") as tmp:
+        path = Path(tmp) / Path(file.name or "upload").name
+        with path.open("wb") as fh:
+            for chunk in file.chunks():
+                fh.write(chunk)
+        run = runs.ingest_file(dataset, path, mode=mode, user=request.user, spec=spec)
+    return 201, run_out(run)
+
+
+@router.get("/sources", response=list[s.SourceOut])
+def list_sources(request: HttpRequest, dataset: str | None = None) -> list[dict[str, Any]]:
+    _require_hub(request)
+    qs = Source.objects.filter(dataset__in=catalog.visible_datasets(request.user))
+    if dataset:
+        qs = qs.filter(dataset__key=dataset)
+    return [source_out(x) for x in qs.select_related("dataset")]
+
+
+def source_out(x: Source) -> dict[str, Any]:
+    fields = (
+        "id",
+        "name",
+        "connector",
+        "mode",
+        "schedule",
+        "tier",
+        "provider",
+        "enabled",
+        "max_reject_rate",
+        "next_run",
+    )
+    return {**{f: getattr(x, f) for f in fields}, "dataset": x.dataset.key}
+
+
+@router.post("/sources", response={201: s.SourceOut})
+def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, dict[str, Any]]:
+    data = payload.dict()
+    dataset = _dataset(request, data.pop("dataset"))
+    return 201, source_out(sources.save_source(request.user, dataset, **data))
+
+
+@router.post("/sources/{source_id}/run", response={202: s.RunOut})
+def trigger(request: HttpRequest, source_id: int) -> tuple[int, dict[str, Any]]:
+    """Queue a run for the worker; poll GET /hub/runs/{id} for its outcome."""
+    _require_hub(request)
+    source = get_object_or_404(
+        Source.objects.filter(dataset__in=catalog.visible_datasets(request.user)), pk=source_id
+    )
+    sources.require_manage(request.user, source.dataset)
+    return 202, run_out(sources.queue_run(source, user=request.user))
+
+
+def _runs(request: HttpRequest) -> Any:
+    _require_hub(request)
+    return IngestRun.objects.filter(
+        dataset__in=catalog.visible_datasets(request.user)
+    ).select_related("dataset")
+
+
+@router.get("/runs", response=list[s.RunOut])
+def list_runs(
+    request: HttpRequest, dataset: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    qs = _runs(request)
+    if dataset:
+        qs = qs.filter(dataset__key=dataset)
+    return [run_out(r) for r in qs[: min(max(limit, 1), 500)]]
+
+
+@router.get("/runs/{run_id}", response=s.RunOut)
+def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    return run_out(get_object_or_404(_runs(request), pk=run_id))
+
+
+@router.get("/runs/{run_id}/quarantine")
+def quarantine(request: HttpRequest, run_id: int) -> FileResponse:
+    """The rejected rows of a run as CSV: row, column, reason."""
+    run = get_object_or_404(_runs(request), pk=run_id)
+    if not run.quarantine or not Path(run.quarantine).is_file():
+        from django.http import Http404
+
+        raise Http404("This run rejected no rows.")
+    return FileResponse(
+        open(run.quarantine, "rb"),
+        as_attachment=True,
+        filename=f"{run.dataset.key}-run-{run.pk}-quarantine.csv",
+        content_type="text/csv; charset=utf-8",
+    )

@@ -1,0 +1,186 @@
+"""Delimited text (CSV, TSV, …) as a DuckDB ``read_csv`` staged input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from .readers_text import stage_text
+from .readers_util import ROW, duckdb_message, find_header, sql_ident, sql_string, unique_names
+from .staging import IngestError, StagedInput
+
+DELIMITERS = (",", "\t", ";", "|", "^")
+MAX_LINE_SIZE = 64 * 1024 * 1024  # a row (with its quoted fields) may be this long
+_SNIFF_RECORDS = 30
+_HEAD_RECORDS = 60
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+@contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _records(text: str, delimiter: str, complete: bool, limit: int) -> list[tuple[int, list[str]]]:
+    """The first *limit* non-blank records of *text*: (physical lines before it, fields).
+
+    When *text* is only the start of the file, its last record may be cut off and is
+    dropped. Parsing stops quietly at a record Python's csv module cannot read.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    out: list[tuple[int, list[str]]] = []
+    lines_before = 0
+    try:
+        for row in reader:
+            if row:
+                out.append((lines_before, row))
+                if len(out) > limit:
+                    return out[:limit]
+            lines_before = reader.line_num
+    except csv.Error:
+        return out
+    return out if complete else out[:-1]
+
+
+def sniff_delimiter(text: str, complete: bool = True) -> str:
+    """The delimiter of the first records of *text*.
+
+    For each candidate (, tab ; | ^) count the fields of the first records (quotes
+    respected); the candidate for which the most records agree on one field count
+    above 1 wins, then the one giving more fields, then the earlier candidate.
+    Without any candidate splitting the records, ",".
+    """
+    best: tuple[int, int] = (0, 0)
+    chosen = ","
+    for delimiter in DELIMITERS:
+        counts = Counter(len(row) for _, row in _records(text, delimiter, complete, _SNIFF_RECORDS))
+        agreed = [(freq, fields) for fields, freq in counts.items() if fields > 1]
+        if agreed and max(agreed) > best:
+            best, chosen = max(agreed), delimiter
+    return chosen
+
+
+def _normalize_delimiter(delimiter: str) -> str:
+    delimiter = _DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        raise IngestError(f"the delimiter must be a single character, not {delimiter!r}")
+    return delimiter
+
+
+def stage_csv(
+    path: Path, workdir: Path, *, encoding: str | None, delimiter: str | None
+) -> StagedInput:
+    """Stage delimited text for DuckDB.
+
+    * The header is the first record, unless title lines above it are detected (the
+      first of the first 30 records with at least half as many non-empty fields as the
+      widest record below it); title lines are skipped and noted.
+    * Every row must have as many fields as the header. A row with more or fewer fields
+      raises IngestError naming its line and data row: more fields would lose data and
+      fewer fields are usually a record broken by an unquoted line break, so neither
+      is padded or truncated silently. Blank lines are skipped.
+    * Empty fields (quoted or not) are NULL. ``_row`` counts data rows from 1.
+    """
+    text = stage_text(path, workdir, encoding)
+    notes = list(text.notes)
+    if not text.head.strip():
+        raise IngestError("the file is empty (it holds only blank lines or a byte order mark)")
+    delim = (
+        _normalize_delimiter(delimiter) if delimiter else sniff_delimiter(text.head, text.complete)
+    )
+    records = _records(text.head, delim, text.complete, _HEAD_RECORDS)
+    if not records:
+        raise IngestError("the header line is too long or malformed (over 1 MB)")
+    widths = [sum(1 for value in row if value.strip()) for _, row in records]
+    header_index = find_header(widths, [True] * len(widths))
+    if header_index is None:
+        raise IngestError("the file is empty (no header line with any names)")
+    skip, header = records[header_index]
+    if header_index:
+        notes.append(f"skipped {header_index} title line(s) above the header on line {skip + 1}")
+    names, renames = unique_names(header)
+    notes += renames
+    if delim != ",":
+        notes.append(f"delimiter {delim!r}")
+
+    columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names) + "}"
+    options = (
+        f"columns={columns}, header=true, skip={skip}, delim={sql_string(delim)}, "
+        "quote='\"', escape='\"', auto_detect=false, strict_mode=true, null_padding=false, "
+        f"max_line_size={MAX_LINE_SIZE}"
+    )
+    select = ", ".join(sql_ident(n) for n in names)
+    select_sql = (
+        f"SELECT {select}, row_number() OVER () AS {ROW} "
+        f"FROM read_csv({sql_string(str(text.path))}, {options})"
+    )
+    try:
+        with duckdb.connect() as con:
+            con.sql(f"SELECT count(*) FROM ({select_sql})").fetchall()
+    except duckdb.Error as exc:
+        raise _csv_error(exc, text.path, delim, header_index, len(names)) from None
+    return StagedInput(
+        select_sql=select_sql,
+        columns=names,
+        format="csv",
+        encoding=text.encoding,
+        bytes_read=text.bytes_read,
+        sha256=text.sha256,
+        notes=notes,
+    )
+
+
+def _ragged_row(
+    path: Path, delimiter: str, header_index: int, width: int
+) -> tuple[int, int, list[str]] | None:
+    """(line, data row, fields) of the first record whose field count is not *width*."""
+    with _field_limit(MAX_LINE_SIZE), path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, quotechar='"')
+        index = -1
+        lines_before = 0
+        for row in reader:
+            if row:
+                index += 1
+                if index > header_index and len(row) != width:
+                    return lines_before + 1, index - header_index, row
+            lines_before = reader.line_num
+    return None
+
+
+def _csv_error(
+    exc: duckdb.Error, path: Path, delimiter: str, header_index: int, width: int
+) -> IngestError:
+    message = str(exc)
+    if "Expected Number of Columns" in message:
+        try:
+            found = _ragged_row(path, delimiter, header_index, width)
+        except (csv.Error, UnicodeDecodeError):
+            found = None
+        if found is not None:
+            line, row, fields = found
+            shown = delimiter.join(fields)
+            shown = shown if len(shown) <= 200 else shown[:200] + "…"
+            return IngestError(
+                f"line {line} (data row {row}) has {len(fields)} fields but the header has "
+                f"{width}; a field may hold an unquoted delimiter or line break: {shown!r}"
+            )
+    where = re.search(r"CSV Error on Line: (\d+)", message)
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    reason = next(
+        (lines[i - 1] for i, line in enumerate(lines) if line.startswith("Possible") and i),
+        duckdb_message(exc),
+    )
+    near = f" near line {where.group(1)}" if where else ""
+    return IngestError(f"cannot read the CSV file{near}: {reason}")

@@ -1,0 +1,307 @@
+"""Spreadsheets (XLSX, XLS) as a Parquet file of strings in the workdir.
+
+Government exports put title rows above the header, use two-row headers with merged
+cells, end with a totals row and come with several sheets; see ``stage_sheet``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import python_calamine as calamine
+
+from .readers_util import ROW, find_header, hash_file, sql_ident, sql_string, unique_names
+from .staging import IngestError, StagedInput
+
+Cell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+TOTALS = {
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "总合计",
+    "合计数",
+    "total",
+    "totals",
+    "grandtotal",
+    "sum",
+}
+_LABEL = re.compile(r"^\s*\D{1,12}[：:]")  # 制表人： 审核人： 填报日期：
+_TOTALS_STRIP = re.compile(r"[\s:：()（）]+")
+
+
+def cell_text(value: Cell | None) -> str | None:
+    """A cell as text: None for an empty (or blank) cell; integer-valued numbers without
+    ".0"; other numbers with up to 15 significant digits (as Excel shows them); dates as
+    "2026-10-31", date-times as "2026-10-31 08:30:00", booleans as "true"/"false"."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.15g}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    seconds = int(value.total_seconds())
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def is_totals_row(values: list[str | None]) -> bool:
+    """Whether the first non-empty cell says 合计/总计/小计/Total/Sum (also "合  计：")."""
+    first = next((v for v in values if v is not None), None)
+    return first is not None and _TOTALS_STRIP.sub("", first).casefold() in TOTALS
+
+
+@dataclass
+class Table:
+    sheet: str
+    names: list[str]
+    rows: list[list[str | None]]
+    row_numbers: list[int]  # spreadsheet row numbers (1-based) of rows
+    notes: list[str] = field(default_factory=list)
+
+
+def _header_rows(rows: list[list[Cell]], h: int, top: int, left: int, merges: list[Merge]) -> int:
+    """1 or 2: whether the header row *h* has a second row below it (merged cells)."""
+    if h + 1 >= len(rows):
+        return 1
+    below = [v for v in rows[h + 1] if cell_text(v) is not None]
+    if not all(isinstance(v, str) for v in below):
+        return 1
+    for (r1, c1), (r2, c2) in merges:
+        if r1 != top + h:
+            continue
+        if r2 > r1:  # a header cell merged down into the next row
+            return 2
+        span = rows[h + 1][c1 - left : c2 - left + 1]
+        if c2 > c1 and any(cell_text(v) is not None for v in span):
+            return 2
+    return 1
+
+
+def _header_names(
+    rows: list[list[Cell]], h: int, depth: int, top: int, left: int, merges: list[Merge]
+) -> list[str]:
+    upper = [cell_text(v) or "" for v in rows[h]]
+    if depth == 1:
+        return upper
+    for (r1, c1), (r2, c2) in merges:  # spread a merged group name over its columns
+        if r1 <= top + h <= r2 and c2 > c1:
+            for c in range(max(c1 - left + 1, 0), min(c2 - left + 1, len(upper))):
+                upper[c] = upper[c] or upper[c1 - left]
+    lower = [cell_text(v) or "" for v in rows[h + 1]]
+    return [
+        f"{a}_{b}" if a and b and a != b else (a or b) for a, b in zip(upper, lower, strict=True)
+    ]
+
+
+def _fill_merged_down(
+    rows: list[list[Cell]], first: int, top: int, left: int, merges: list[Merge]
+) -> int:
+    """Copy the value of cells merged down over several data rows (a 社区 name merged
+    over all its rows) into every row of the range, in its first column. Returns the
+    number of ranges filled."""
+    filled = 0
+    for (r1, c1), (r2, _) in merges:
+        r, c = r1 - top, c1 - left
+        if r2 > r1 and r >= first and r < len(rows) and 0 <= c < len(rows[r]):
+            value = rows[r][c]
+            for below in rows[r + 1 : r2 - top + 1]:
+                if cell_text(below[c]) is None:
+                    below[c] = value
+            filled += 1
+    return filled
+
+
+def _is_footer(row: list[str | None], width: int) -> bool:
+    """A row below the totals: signatures ("制表人：王五") or a sparse remark."""
+    values = [v for v in row if v is not None]
+    return 2 * len(values) <= max(width, 2) or all(_LABEL.match(v) for v in values)
+
+
+def _drop_totals(
+    data: list[list[str | None]], numbers: list[int], width: int, label: str
+) -> list[str]:
+    """Drop totals rows at the bottom, with sparse footer rows ("制表人：…") below them."""
+    notes: list[str] = []
+    while data:
+        tail = next((i for i in range(len(data) - 1, max(len(data) - 7, -1), -1)
+                     if is_totals_row(data[i])), None)  # fmt: skip
+        if tail is None:
+            break
+        if not all(_is_footer(row, width) for row in data[tail + 1 :]):
+            break
+        notes += [f"{label}dropped footer row {n}" for n in numbers[tail + 1 :]]
+        notes.append(f"{label}dropped totals row {numbers[tail]}")
+        del data[tail:], numbers[tail:]
+    return notes
+
+
+def read_table(sheet: calamine.CalamineSheet, label: str = "") -> Table | None:
+    """The table on one sheet, or None if the sheet is empty (see ``stage_sheet``)."""
+    rows: list[list[Cell]] = sheet.to_python(skip_empty_area=True)
+    top, left = sheet.start or (0, 0)
+    merges: list[Merge] = sheet.merged_cell_ranges or []
+    widths = [sum(1 for v in row if cell_text(v) is not None) for row in rows[:230]]
+    all_text = [
+        all(isinstance(v, str) for v in row if cell_text(v) is not None) for row in rows[:230]
+    ]
+    h = find_header(widths, all_text)
+    if h is None:
+        return None
+    depth = _header_rows(rows, h, top, left, merges)
+    raw = _header_names(rows, h, depth, top, left, merges)
+    titles = sum(1 for w in widths[:h] if w)
+    notes = [
+        f"{label}header in row {top + h + 1}"
+        + (f" and {top + h + 2}" if depth == 2 else "")
+        + (f"; skipped {titles} title row(s) above it" if titles else "")
+    ]
+    if filled := _fill_merged_down(rows, h + depth, top, left, merges):
+        notes.append(f"{label}filled {filled} merged cell range(s) down their rows")
+    data: list[list[str | None]] = []
+    numbers: list[int] = []
+    for i in range(h + depth, len(rows)):
+        values = [cell_text(v) for v in rows[i]]
+        if any(v is not None for v in values):
+            data.append(values)
+            numbers.append(top + i + 1)
+    rows.clear()
+    notes += _drop_totals(data, numbers, sum(1 for name in raw if name), label)
+    keep = [j for j, name in enumerate(raw) if name or any(row[j] is not None for row in data)]
+    names, renames = unique_names([raw[j] for j in keep], [left + j + 1 for j in keep])
+    notes += [label + note for note in renames]
+    table_rows = [[row[j] for j in keep] for row in data]
+    return Table(sheet.name, names, table_rows, numbers, notes)
+
+
+def _open_workbook(path: Path, fmt: str, workdir: Path) -> calamine.CalamineWorkbook:
+    if path.suffix.lower() != f".{fmt}":  # calamine picks its reader by the extension
+        link = workdir / f"input.{fmt}"
+        try:
+            link.symlink_to(path)
+        except OSError:
+            shutil.copyfile(path, link)
+        path = link
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise IngestError(f"the {fmt.upper()} file is password-protected") from None
+    except (calamine.CalamineError, OSError, ValueError) as exc:
+        raise IngestError(f"the {fmt.upper()} file is damaged or truncated: {exc}") from None
+
+
+def _tables(
+    path: Path, workdir: Path, fmt: str, sheet: str | None
+) -> tuple[list[Table], list[str]]:
+    book = _open_workbook(path, fmt, workdir)
+    try:
+        names = list(book.sheet_names)
+        visible = [
+            m.name
+            for m in book.sheets_metadata
+            if m.visible == calamine.SheetVisibleEnum.Visible
+            and m.typ == calamine.SheetTypeEnum.WorkSheet
+        ]
+        notes: list[str] = []
+        if sheet is not None and sheet != "*":
+            if sheet not in names:
+                listed = ", ".join(repr(n) for n in names)
+                raise IngestError(f"there is no sheet {sheet!r}; the sheets are: {listed}")
+            table = read_table(book.get_sheet_by_name(sheet))
+            return ([table] if table else []), notes
+        tables: list[Table] = []
+        for name in visible:
+            table = read_table(book.get_sheet_by_name(name), f"sheet {name!r}: " if sheet else "")
+            if table is None:
+                notes.append(f"sheet {name!r} is empty")
+            elif sheet is None:
+                return [table], [f"read sheet {name!r}"]
+            else:
+                tables.append(table)
+        if not tables:
+            listed = ", ".join(repr(n) for n in names)
+            raise IngestError(f"the workbook has no data on any visible sheet (sheets: {listed})")
+        return tables, notes
+    except calamine.CalamineError as exc:
+        raise IngestError(f"the {fmt.upper()} file is damaged or truncated: {exc}") from None
+    finally:
+        book.close()
+
+
+def stage_sheet(path: Path, workdir: Path, *, fmt: str, sheet: str | None) -> StagedInput:
+    """Stage one sheet (``sheet=None``: the first visible non-empty one; a name: that
+    sheet) or all visible sheets with the same header (``sheet="*"``).
+
+    * The header row is found automatically (see ``find_header``); title rows above it
+      are skipped. A header row with merged cells over a second row (e.g. "联系方式"
+      over "电话" and "地址") gives "联系方式_电话", "联系方式_地址"; a cell merged
+      down over both rows keeps its name.
+    * Empty rows are skipped; trailing totals rows (first non-empty cell 合计, 总计,
+      小计, Total, Sum…) are dropped with a note "dropped totals row N", together with
+      signature/remark rows below them ("制表人：…", noted as footer rows); a 小计 row
+      followed by data stays. Columns with neither a header nor any value are dropped;
+      an empty header with values becomes ``column_<n>`` (n = spreadsheet column
+      number, A = 1). A data cell merged down over several rows (a 社区 name over all
+      its residents) is repeated in each of those rows.
+    * ``_row`` is the spreadsheet row number (as Excel shows it) of each row; with
+      ``sheet="*"`` it is the row number within the row's own sheet (see the notes for
+      the order of the sheets).
+    * Sheets are read into memory whole (Excel limits them to 1,048,576 rows).
+    """
+    size, sha = hash_file(path)
+    tables, notes = _tables(path, workdir, fmt, sheet)
+    if not tables:
+        raise IngestError(f"sheet {sheet!r} is empty")
+    first = tables[0]
+    for table in tables[1:]:
+        if table.names != first.names:
+            raise IngestError(
+                f"sheet {table.sheet!r} has a different header than sheet {first.sheet!r}: "
+                f"{table.names} instead of {first.names}"
+            )
+    schema = pa.schema(
+        [pa.field(n, pa.string()) for n in first.names] + [pa.field(ROW, pa.int64())]
+    )
+    target = workdir / "sheet.parquet"
+    with pq.ParquetWriter(target, schema) as writer:
+        for table in tables:
+            notes += table.notes
+            if len(tables) > 1:
+                span = (
+                    f"rows {table.row_numbers[0]}–{table.row_numbers[-1]}"
+                    if table.rows
+                    else "no rows"
+                )
+                notes.append(f"sheet {table.sheet!r}: {len(table.rows)} data rows ({span})")
+            columns = [pa.array(list(col), pa.string()) for col in zip(*table.rows, strict=True)]
+            if not table.rows:
+                columns = [pa.array([], pa.string()) for _ in first.names]
+            columns.append(pa.array(table.row_numbers, pa.int64()))
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+    select = ", ".join(sql_ident(n) for n in first.names)
+    return StagedInput(
+        select_sql=f"SELECT {select}, {ROW} FROM read_parquet({sql_string(str(target))})",
+        columns=first.names,
+        format=fmt,
+        bytes_read=size,
+        sha256=sha,
+        notes=notes,
+    )

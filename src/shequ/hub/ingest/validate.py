@@ -1,0 +1,201 @@
+"""Turn a staged input into one DuckDB query that types, checks and labels every row.
+
+The query yields ``_row``, one typed column per schema field and ``_reject``: NULL
+for a good row, otherwise ``"<column>: <reason>"`` for the first failed check. All
+work is vectorised inside DuckDB; Python only splits batches afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shequ.hub.ingest.staging import IngestError, StagedInput
+from shequ.hub.tableschema import DUCKDB_TYPES, Field, TableSchema
+
+# A cell longer than this is refused unless the field's maxLength says otherwise.
+MAX_CELL_CHARS = 65_536
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "对")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "错")
+DATE_FORMATS = ("%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d")
+DATETIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S")
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass
+class ColumnPlan:
+    """Which input column feeds each schema field, and what was left over."""
+
+    sources: dict[str, str | None]  # field name -> input column (None: absent)
+    ignored: list[str] = field(default_factory=list)
+
+
+def plan_columns(
+    staged: StagedInput, schema: TableSchema, column_map: dict[str, str]
+) -> ColumnPlan:
+    """Match input columns to fields: saved mapping, then name, then Chinese/English title."""
+    available = {c.strip().lower(): c for c in staged.columns}
+    sources: dict[str, str | None] = {}
+    mapped = {target: upstream for upstream, target in column_map.items()}
+    for f in schema.fields:
+        candidates = [mapped.get(f.name), f.name, f.title, f.title_en]
+        match = next(
+            (
+                available[c.strip().lower()]
+                for c in candidates
+                if c and c.strip().lower() in available
+            ),
+            None,
+        )
+        sources[f.name] = match
+    missing = [
+        f
+        for f in schema.fields
+        if sources[f.name] is None and (f.required or f.name in schema.primary_key)
+    ]
+    if missing:
+        names = ", ".join(f"{f.name} ({f.title})" if f.title else f.name for f in missing)
+        found = ", ".join(staged.columns[:30]) or "none"
+        raise IngestError(
+            f"required column(s) missing: {names}. The input has: {found}. "
+            "Check the delimiter and header row, or map the upstream names on the source."
+        )
+    used = {c for c in sources.values() if c}
+    return ColumnPlan(sources, [c for c in staged.columns if c not in used])
+
+
+def _typed(f: Field, raw: str) -> str:
+    if f.type == "string":
+        return raw
+    if f.type == "boolean":
+        return (
+            f"CASE WHEN lower({raw}) IN ({', '.join(map(literal, TRUE_WORDS))}) THEN TRUE "
+            f"WHEN lower({raw}) IN ({', '.join(map(literal, FALSE_WORDS))}) THEN FALSE END"
+        )
+    if f.type in ("integer", "number"):
+        cleaned = f"replace({raw}, ',', '')"  # thousands separators from spreadsheets
+        return f"TRY_CAST({cleaned} AS {DUCKDB_TYPES[f.type]})"
+    if f.type == "date":
+        alts = [f"TRY_CAST({raw} AS DATE)"] + [
+            f"CAST(TRY_STRPTIME({raw}, {literal(fmt)}) AS DATE)" for fmt in DATE_FORMATS
+        ]
+        return f"COALESCE({', '.join(alts)})"
+    if f.type == "datetime":
+        # Text without an offset is local time (SET TimeZone on the connection).
+        alts = [f"TRY_CAST({raw} AS TIMESTAMPTZ)"] + [
+            f"CAST(TRY_STRPTIME({raw}, {literal(fmt)}) AS TIMESTAMPTZ)" for fmt in DATETIME_FORMATS
+        ]
+        return f"COALESCE({', '.join(alts)})"
+    return f"TRY_CAST({raw} AS {DUCKDB_TYPES[f.type]})"
+
+
+def _checks(f: Field, raw: str, typed: str) -> list[tuple[str, str]]:
+    """(condition that means failure, reason SQL expression) in the order they are tried."""
+    c = f.constraints
+    # Quarantine reasons quote the bad value, masked when the column holds personal data.
+    shown = f"left({raw}, 40)" if f.pii == "none" else f"left({raw}, 2) || '***' || right({raw}, 2)"
+    checks: list[tuple[str, str]] = []
+    if f.required:
+        checks.append((f"{raw} IS NULL", literal("required value is empty")))
+    max_len = int(c.get("maxLength", MAX_CELL_CHARS))
+    checks.append(
+        (
+            f"length({raw}) > {max_len}",
+            f"'longer than {max_len} characters (' || length({raw}) || ')'",
+        )
+    )
+    if f.type != "string":
+        checks.append(
+            (f"{raw} IS NOT NULL AND {typed} IS NULL", f"'not a valid {f.type}: ' || {shown}")
+        )
+    if "enum" in c:
+        values = ", ".join(literal(v) for v in c["enum"])
+        checks.append(
+            (
+                f"{typed} IS NOT NULL AND CAST({typed} AS VARCHAR) NOT IN ({values})",
+                f"'not one of the allowed values: ' || {shown}",
+            )
+        )
+    if "pattern" in c:
+        checks.append(
+            (
+                f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, {literal(c['pattern'])})",
+                f"'does not match the pattern: ' || {shown}",
+            )
+        )
+    if "minimum" in c:
+        checks.append(
+            (
+                f"{typed} < {literal(c['minimum'])}",
+                f"'below the minimum {c['minimum']}: ' || {shown}",
+            )
+        )
+    if "maximum" in c:
+        checks.append(
+            (
+                f"{typed} > {literal(c['maximum'])}",
+                f"'above the maximum {c['maximum']}: ' || {shown}",
+            )
+        )
+    return checks
+
+
+def _uniqueness(schema: TableSchema) -> list[tuple[str, str]]:
+    """Duplicate primary keys and unique values within one input: the first good row wins."""
+    groups = [schema.primary_key] if schema.primary_key else []
+    groups += [
+        [f.name]
+        for f in schema.fields
+        if f.constraints.get("unique") and [f.name] != schema.primary_key
+    ]
+    checks = []
+    for cols in groups:
+        part = ", ".join(ident(c) for c in cols)
+        first = f"min(_row) FILTER (WHERE _reject1 IS NULL) OVER (PARTITION BY {part})"
+        checks.append(
+            (
+                f"_row <> {first}",
+                f"{literal('+'.join(cols) + ': ')} || 'duplicate of row ' || {first}",
+            )
+        )
+    return checks
+
+
+def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -> str:
+    raws, typed_cols, failures = [], [], []
+    for i, f in enumerate(schema.fields):
+        src = plan.sources[f.name]
+        raw = f"r_{i}"
+        raws.append(
+            f"NULLIF(trim({ident(src)}), '') AS {raw}" if src else f"NULL::VARCHAR AS {raw}"
+        )
+        typed_cols.append(f"{_typed(f, raw)} AS {ident(f.name)}")
+        failures += [
+            (cond, f"{literal(f.name + ': ')} || {reason}")
+            for cond, reason in _checks(f, raw, ident(f.name))
+        ]
+    out_cols = ", ".join(ident(n) for n in schema.names)
+    raw_cols = ", ".join(f"r_{i}" for i in range(len(raws)))
+    first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
+    unique = _uniqueness(schema)
+    final = "_reject1"
+    if unique:
+        final = (
+            "CASE WHEN _reject1 IS NOT NULL THEN _reject1 "
+            + " ".join(f"WHEN {c} THEN {r}" for c, r in unique)
+            + " END"
+        )
+    return (
+        f"WITH src AS ({staged.select_sql}), "
+        f"raw AS (SELECT _row, {', '.join(raws)} FROM src), "
+        f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM raw), "
+        f"checked AS (SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed) "
+        f"SELECT _row, {out_cols}, {final} AS _reject FROM checked"
+    )

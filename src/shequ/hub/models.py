@@ -1,0 +1,188 @@
+"""Data hub (数据仓) catalog, sources and ingestion runs.
+
+Rows themselves live in Delta Lake tables under ``SHEQU_DATA_DIR/hub/<dataset key>``;
+these models hold the catalog and the bookkeeping around them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.models import Department, Region
+
+
+class Tier(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Sub-district")
+    COMMUNITY = "community", _("Community")
+
+
+class Sharing(models.TextChoices):
+    UNCONDITIONAL = "unconditional", _("Unconditional sharing")
+    CONDITIONAL = "conditional", _("Conditional sharing")
+    NOT_SHARED = "not_shared", _("Not shared")
+
+
+class Category(models.Model):
+    """One of the hub's data categories (数据类别), e.g. 治安执法类."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dataset(models.Model):
+    """A data item (数据项): its metadata, Table Schema and current Delta version."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    title_en = models.CharField(_("English title"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="datasets")
+    # None: part of the platform's shared catalog; rows are scoped by the schema's region field.
+    region = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="datasets"
+    )
+    owner = models.CharField(_("owner department"), max_length=100, blank=True)
+    department = models.ForeignKey(
+        Department, models.SET_NULL, null=True, blank=True, related_name="datasets"
+    )
+    tier = models.CharField(_("source tier"), max_length=12, choices=Tier.choices)
+    sharing = models.CharField(_("sharing"), max_length=16, choices=Sharing.choices)
+    frequency = models.CharField(_("update frequency"), max_length=40, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, blank=True)
+    schema = models.JSONField(_("table schema"))
+    version = models.IntegerField(_("current version"), null=True, blank=True)
+    row_count = models.BigIntegerField(_("rows"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category__order", "key"]
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.key})"
+
+
+class DatasetVersion(models.Model):
+    """One committed Delta version with its statistics and lineage."""
+
+    dataset = models.ForeignKey(Dataset, models.CASCADE, related_name="versions")
+    version = models.IntegerField()
+    run = models.OneToOneField(
+        "IngestRun", models.SET_NULL, null=True, blank=True, related_name="committed"
+    )
+    operation = models.CharField(max_length=12)
+    row_count = models.BigIntegerField()
+    rows_added = models.BigIntegerField(default=0)
+    stats = models.JSONField(default=dict)
+    file_hash = models.CharField(max_length=64, blank=True)
+    previous = models.IntegerField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dataset", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "version"], name="one_row_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.key} v{self.version}"
+
+
+class Mode(models.TextChoices):
+    REPLACE = "replace", _("Replace")
+    APPEND = "append", _("Append")
+    UPSERT = "upsert", _("Upsert by primary key")
+
+
+class Connector(models.TextChoices):
+    FILE = "file", _("File upload")
+    FOLDER = "folder", _("Drop folder")
+    HTTP = "http", _("HTTP JSON API")
+    SQL = "sql", _("SQL database")
+    CKAN = "ckan", _("CKAN portal")
+
+
+class Source(models.Model):
+    """Where a dataset's rows come from (上游平台或部门) and how often."""
+
+    name = models.CharField(_("name"), max_length=120)
+    dataset = models.ForeignKey(Dataset, models.CASCADE, related_name="sources")
+    provider = models.CharField(_("provider"), max_length=120, blank=True)
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
+    connector = models.CharField(_("connector"), max_length=10, choices=Connector.choices)
+    config = models.JSONField(_("configuration"), default=dict, blank=True)
+    schedule = models.CharField(_("schedule (cron)"), max_length=100, blank=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.APPEND)
+    column_map = models.JSONField(_("column mapping"), default=dict, blank=True)
+    max_reject_rate = models.FloatField(_("maximum reject rate"), default=0.05)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    next_run = models.DateTimeField(_("next run"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dataset__key", "name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IngestRun(models.Model):
+    """One ingestion of one input into one dataset."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    dataset = models.ForeignKey(Dataset, models.CASCADE, related_name="runs")
+    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="runs")
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    input_name = models.CharField(max_length=300, blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    rows_read = models.BigIntegerField(default=0)
+    rows_written = models.BigIntegerField(default=0)
+    rows_rejected = models.BigIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    file_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    version = models.IntegerField(null=True, blank=True)
+    quarantine = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    log = models.TextField(blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("ingest run")
+        verbose_name_plural = _("ingest runs")
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.dataset.key} {self.status}"

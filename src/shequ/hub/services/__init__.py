@@ -1,0 +1,1 @@
+"""Data hub services: catalog, datasets and sources, ingestion runs."""

@@ -1,0 +1,239 @@
+"""The catalog: categories and datasets (shipped as YAML, extended by staff)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+
+from shequ.core.models import Department, Region
+from shequ.core.permissions import Perm, has_global, require
+from shequ.core.services.audit import record
+from shequ.hub.models import Category, Dataset, Sharing, Tier
+from shequ.hub.tableschema import SchemaError, TableSchema
+
+CATALOG_FILE = Path(__file__).resolve().parent.parent / "catalog" / "catalog.yaml"
+META_FIELDS = (
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "owner",
+    "tier",
+    "sharing",
+    "frequency",
+    "tags",
+    "licence",
+)
+
+
+def read_catalog(path: Path = CATALOG_FILE) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return list(data["categories"])
+
+
+def load_catalog(region: Region | None = None, path: Path = CATALOG_FILE) -> tuple[int, int]:
+    """Create or refresh the shipped categories and datasets; return their counts.
+
+    A dataset's current version and rows are kept; its metadata and schema are refreshed.
+    """
+    categories = read_catalog(path)
+    datasets = 0
+    with transaction.atomic():
+        for order, cat in enumerate(categories):
+            category, _ = Category.objects.update_or_create(
+                key=cat["key"],
+                defaults={"name": cat["name"], "name_en": cat["name_en"], "order": order},
+            )
+            for item in cat["datasets"]:
+                schema = TableSchema.from_dict(item["schema"])
+                defaults = {f: item.get(f, "" if f != "tags" else []) for f in META_FIELDS}
+                defaults.update(
+                    category=category,
+                    schema=schema.to_dict(),
+                    region=region,
+                    department=_department(region, item.get("owner_kind")),
+                )
+                Dataset.objects.update_or_create(key=item["key"], defaults=defaults)
+                datasets += 1
+    return len(categories), datasets
+
+
+def _department(region: Region | None, kind: str | None) -> Department | None:
+    if region is None or not kind:
+        return None
+    codes = [a.code for a in [region, *region.ancestors()]]
+    return Department.objects.filter(region__code__in=codes, kind=kind).first()
+
+
+def visible_datasets(user: Any) -> QuerySet[Dataset]:
+    """Datasets whose metadata the user may browse: shared-catalog ones and their regions'."""
+    qs = Dataset.objects.select_related("category", "region")
+    if has_global(user, Perm.HUB):
+        return qs
+    from shequ.core.permissions import prefixes_for
+
+    condition = Q(region__isnull=True)
+    for prefix in prefixes_for(user, Perm.HUB):
+        condition |= Q(region__code__startswith=prefix)
+    return qs.filter(condition) if prefixes_for(user, Perm.HUB) else qs.none()
+
+
+def browse(user: Any, query: str = "") -> list[tuple[Category, list[Dataset]]]:
+    """Categories with the datasets the user may see, optionally filtered by a search."""
+    datasets = search(visible_datasets(user), query) if query else visible_datasets(user)
+    grouped: dict[int, list[Dataset]] = {}
+    for d in datasets:
+        grouped.setdefault(d.category_id, []).append(d)
+    return [
+        (c, grouped.get(c.pk, [])) for c in Category.objects.all() if not query or grouped.get(c.pk)
+    ]
+
+
+def category_counts(user: Any) -> QuerySet[Category]:
+    visible = visible_datasets(user).values("pk")
+    return Category.objects.annotate(
+        dataset_count=Count("datasets", filter=Q(datasets__in=visible)),
+        rows=Sum("datasets__row_count", filter=Q(datasets__in=visible)),
+    )
+
+
+def search(qs: QuerySet[Dataset], query: str) -> list[Dataset]:
+    """Match titles, descriptions, tags, keys and column names/titles, in Chinese or English."""
+    words = [w.lower() for w in query.split() if w.strip()]
+
+    def text(d: Dataset) -> str:
+        cols = " ".join(
+            f"{f.get('name', '')} {f.get('title', '')} {f.get('title_en', '')}"
+            for f in d.schema.get("fields", [])
+        )
+        return " ".join(
+            [
+                d.key,
+                d.title,
+                d.title_en,
+                d.description,
+                d.description_en,
+                " ".join(d.tags),
+                d.owner,
+                cols,
+            ]
+        ).lower()
+
+    return [d for d in qs if all(w in text(d) for w in words)]
+
+
+def parse_schema(data: dict[str, Any]) -> TableSchema:
+    try:
+        return TableSchema.from_dict(data)
+    except SchemaError as exc:
+        raise ValidationError({"schema": [str(exc)]}) from exc
+
+
+def save_dataset(
+    actor: Any,
+    *,
+    key: str,
+    category: str,
+    schema: dict[str, Any],
+    region: Region | None = None,
+    **meta: Any,
+) -> Dataset:
+    """Create or update a dataset's metadata and schema (staff who manage the hub)."""
+    require(actor, Perm.MANAGE_HUB, region.code if region else "")
+    cat = Category.objects.filter(key=category).first()
+    if cat is None:
+        raise ValidationError({"category": [f"unknown category {category!r}"]})
+    errors = {}
+    if meta.get("tier", Tier.STREET) not in Tier.values:
+        errors["tier"] = [f"must be one of {', '.join(Tier.values)}"]
+    if meta.get("sharing", Sharing.CONDITIONAL) not in Sharing.values:
+        errors["sharing"] = [f"must be one of {', '.join(Sharing.values)}"]
+    if errors:
+        raise ValidationError(errors)
+    parsed = parse_schema(schema)
+    existing = Dataset.objects.filter(key=key).first()
+    if existing is not None and existing.version is not None:
+        _check_compatible(TableSchema.from_dict(existing.schema), parsed)
+    defaults = {
+        "category": cat,
+        "region": region,
+        "schema": parsed.to_dict(),
+        "tier": meta.pop("tier", Tier.STREET),
+        "sharing": meta.pop("sharing", Sharing.CONDITIONAL),
+        **meta,
+    }
+    with transaction.atomic():
+        dataset, created = Dataset.objects.update_or_create(key=key, defaults=defaults)
+        record(
+            "dataset.create" if created else "dataset.update",
+            actor=actor,
+            obj=dataset,
+            region_code=region.code if region else "",
+        )
+    return dataset
+
+
+def _check_compatible(old: TableSchema, new: TableSchema) -> None:
+    """Once rows exist, fields may be added but not removed or retyped."""
+    for f in old.fields:
+        try:
+            g = new.field(f.name)
+        except KeyError:
+            raise ValidationError(
+                {"schema": [f"field {f.name!r} has data and cannot be removed"]}
+            ) from None
+        if g.type != f.type:
+            raise ValidationError({"schema": [f"field {f.name!r} has data and cannot change type"]})
+
+
+def create_dataset_from_file(
+    path: Path,
+    *,
+    key: str,
+    category: str,
+    title: str,
+    spec: Any = None,
+    region: Region | None = None,
+) -> Dataset:
+    """Make a dataset whose schema is inferred from a file (CLI and upload with --create)."""
+    import shutil
+    import tempfile
+
+    from shequ.hub.inference import infer_schema
+    from shequ.hub.ingest.readers import open_input
+
+    cat = Category.objects.filter(key=category).first()
+    if cat is None:
+        raise ValidationError({"category": [f"unknown category {category!r}"]})
+    if Dataset.objects.filter(key=key).exists():
+        raise ValidationError({"key": [f"a dataset {key!r} exists already"]})
+    workdir = Path(tempfile.mkdtemp(prefix="shequ-infer-"))
+    try:
+        staged = open_input(
+            path,
+            workdir=workdir,
+            format=getattr(spec, "format", None),
+            sheet=getattr(spec, "sheet", None),
+            delimiter=getattr(spec, "delimiter", None),
+            encoding=getattr(spec, "encoding", None),
+        )
+        schema = infer_schema(staged)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return Dataset.objects.create(
+        key=key,
+        title=title,
+        title_en=title,
+        category=cat,
+        region=region,
+        tier=Tier.STREET,
+        sharing=Sharing.CONDITIONAL,
+        schema=schema.to_dict(),
+        description=f"Created from {path.name}",
+    )

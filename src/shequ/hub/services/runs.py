@@ -1,0 +1,249 @@
+"""Ingestion runs: bookkeeping around the engine, for the CLI, API, pages and worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.core import pii
+from shequ.core.services.audit import record
+from shequ.hub.connectors import get_connector
+from shequ.hub.connectors.base import Fetched, NothingToFetch
+from shequ.hub.ingest.readers import open_input
+from shequ.hub.ingest.run import ingest_staged
+from shequ.hub.ingest.staging import IngestError, StagedInput
+from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Mode, Source
+from shequ.hub.storage import open_table, version_stats
+from shequ.hub.tableschema import TableSchema
+
+log = logging.getLogger(__name__)
+Status = IngestRun.Status
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How to read a local file: all optional, detected when absent."""
+
+    format: str | None = None
+    sheet: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+def start_run(
+    dataset: Dataset,
+    *,
+    mode: str,
+    source: Source | None = None,
+    user: Any = None,
+    input_name: str = "",
+) -> IngestRun:
+    if mode not in Mode.values:
+        raise IngestError(f"mode must be one of {', '.join(Mode.values)}")
+    return IngestRun.objects.create(
+        dataset=dataset,
+        source=source,
+        mode=mode,
+        status=Status.RUNNING,
+        started=timezone.now(),
+        triggered_by=user if getattr(user, "pk", None) else None,
+        input_name=input_name[:300],
+    )
+
+
+def ingest_file(
+    dataset: Dataset,
+    path: Path,
+    *,
+    mode: str = Mode.APPEND,
+    user: Any = None,
+    source: Source | None = None,
+    spec: InputSpec | None = None,
+) -> IngestRun:
+    """Ingest one local file now; always returns the finished run (succeeded/failed/skipped)."""
+    run = start_run(dataset, mode=mode, source=source, user=user, input_name=path.name)
+    spec = spec or InputSpec()
+    workdir = Path(tempfile.mkdtemp(prefix="shequ-stage-"))
+    try:
+        staged = open_input(
+            path,
+            workdir=workdir,
+            format=spec.format,
+            sheet=spec.sheet,
+            delimiter=spec.delimiter,
+            encoding=spec.encoding,
+        )
+    except IngestError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return _fail(run, str(exc))
+    try:
+        return ingest_run(run, staged)
+    finally:
+        staged.cleanup()
+
+
+def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
+    """Validate and commit a staged input under an already started run."""
+    dataset = run.dataset
+    run.bytes_read, run.file_hash, run.encoding = (
+        staged.bytes_read,
+        staged.sha256,
+        staged.encoding,
+    )
+    duplicate = _same_file(run)
+    if duplicate is not None:
+        return _finish(
+            run,
+            Status.SKIPPED,
+            error=(
+                f"this file was already ingested by run {duplicate.pk} (version "
+                f"{duplicate.version}); append mode adds nothing twice"
+            ),
+        )
+    source = run.source
+    try:
+        outcome = ingest_staged(
+            dataset.key,
+            TableSchema.from_dict(dataset.schema),
+            staged,
+            mode=run.mode,
+            run_id=run.pk,
+            column_map=source.column_map if source else {},
+            max_reject_rate=source.max_reject_rate if source else _default_reject_rate(),
+        )
+    except IngestError as exc:
+        run.quarantine = _quarantine_if_any(dataset, run)
+        return _fail(run, str(exc))
+    run.rows_read, run.rows_written = outcome.rows_read, outcome.rows_written
+    run.rows_rejected, run.version = outcome.rows_rejected, outcome.version
+    run.quarantine = str(outcome.quarantine or "")
+    run.log = "\n".join(outcome.notes)
+    _record_version(run)
+    return _finish(run, Status.SUCCEEDED)
+
+
+def _default_reject_rate() -> float:
+    return float(getattr(settings, "HUB_MAX_REJECT_RATE", 0.05))
+
+
+def _same_file(run: IngestRun) -> IngestRun | None:
+    if run.mode != Mode.APPEND or not run.file_hash:
+        return None
+    return (
+        IngestRun.objects.filter(
+            dataset=run.dataset, file_hash=run.file_hash, status=Status.SUCCEEDED, mode=Mode.APPEND
+        )
+        .exclude(pk=run.pk)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _quarantine_if_any(dataset: Dataset, run: IngestRun) -> str:
+    from shequ.hub.storage import quarantine_dir
+
+    path = quarantine_dir(dataset.key) / f"run-{run.pk}.csv"
+    return str(path) if path.exists() else ""
+
+
+def _record_version(run: IngestRun) -> None:
+    dataset = run.dataset
+    table = open_table(dataset.key)
+    assert table is not None and run.version is not None
+    stats = version_stats(table, TableSchema.from_dict(dataset.schema))
+    with transaction.atomic():
+        DatasetVersion.objects.create(
+            dataset=dataset,
+            version=run.version,
+            run=run,
+            operation=run.mode,
+            row_count=stats["rows"],
+            rows_added=run.rows_written,
+            stats=stats,
+            file_hash=run.file_hash,
+            previous=dataset.version,
+        )
+        Dataset.objects.filter(pk=dataset.pk).update(version=run.version, row_count=stats["rows"])
+    dataset.version, dataset.row_count = run.version, stats["rows"]
+
+
+def _fail(run: IngestRun, message: str) -> IngestRun:
+    return _finish(run, Status.FAILED, error=message)
+
+
+def _finish(run: IngestRun, status: str, error: str = "") -> IngestRun:
+    run.status, run.error, run.finished = status, error[:5000], timezone.now()
+    run.save()
+    record(
+        f"hub.ingest.{status}",
+        actor=run.triggered_by,
+        obj=run,
+        region_code=run.dataset.region.code if run.dataset.region else "",
+        dataset=run.dataset.key,
+        rows_written=run.rows_written,
+        rows_rejected=run.rows_rejected,
+        version=run.version,
+    )
+    log.info("ingest run %s %s: %s", run.pk, status, error or f"{run.rows_written} rows")
+    return run
+
+
+def fetch_source(source: Source, workdir: Path) -> Fetched:
+    return get_connector(source.connector).fetch(clear_config(source), workdir)
+
+
+def clear_config(source: Source) -> dict[str, Any]:
+    """The source's configuration with its secret values decrypted."""
+    return {
+        k: json.loads(pii.decrypt(v["enc"])) if isinstance(v, dict) and set(v) == {"enc"} else v
+        for k, v in source.config.items()
+    }
+
+
+def run_source(source: Source, *, user: Any = None, run: IngestRun | None = None) -> IngestRun:
+    """Fetch a source's input through its connector and ingest it (under ``run`` if given)."""
+    if run is None:
+        run = start_run(
+            source.dataset, mode=source.mode, source=source, user=user, input_name=source.name
+        )
+    workdir = Path(tempfile.mkdtemp(prefix="shequ-fetch-"))
+    try:
+        fetched = fetch_source(source, workdir)
+        run.input_name = fetched.name[:300]
+        (workdir / "stage").mkdir()
+        staged = open_input(fetched.path, workdir=workdir / "stage", format=fetched.format)
+        staged.notes[:0] = fetched.notes
+        result = ingest_run(run, staged)
+        if source.connector == "folder":
+            from shequ.hub.connectors.folder import FolderConnector
+
+            done = result.status != Status.FAILED
+            mover = FolderConnector.mark_done if done else FolderConnector.mark_failed
+            mover(clear_config(source), fetched.path)
+        return result
+    except NothingToFetch as exc:
+        return _finish(run, Status.SKIPPED, error=str(exc))
+    except IngestError as exc:
+        return _fail(run, str(exc))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def mark_interrupted_runs(older_than: timedelta = timedelta(hours=6)) -> int:
+    """Runs left 'running' by a killed process: fail them so people are not misled."""
+    stale = IngestRun.objects.filter(status=Status.RUNNING, started__lt=timezone.now() - older_than)
+    return stale.update(
+        status=Status.FAILED,
+        finished=timezone.now(),
+        error="the ingest process stopped before finishing; no version was committed",
+    )

@@ -1,0 +1,121 @@
+"""Sources: where a dataset's rows come from, on what schedule; queued runs for the worker."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from croniter import croniter
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.core import pii
+from shequ.core.permissions import Perm, can, has_global, prefixes_for
+from shequ.core.services.audit import record
+from shequ.hub.connectors import get_connector
+from shequ.hub.models import Dataset, IngestRun, Mode, Source, Tier
+
+
+def can_manage(user: Any, dataset: Dataset) -> bool:
+    """Hub managers of the dataset's region; any hub manager for the shared catalog."""
+    if dataset.region is None:
+        return has_global(user, Perm.MANAGE_HUB) or bool(prefixes_for(user, Perm.MANAGE_HUB))
+    return can(user, Perm.MANAGE_HUB, dataset.region)
+
+
+def require_manage(user: Any, dataset: Dataset) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not can_manage(user, dataset):
+        raise PermissionDenied("You do not manage this dataset.")
+
+
+def next_run_after(schedule: str, after: datetime) -> datetime | None:
+    if not schedule:
+        return None
+    local = timezone.localtime(after)  # cron expressions read in the configured time zone
+    return croniter(schedule, local).get_next(datetime)
+
+
+def save_source(
+    actor: Any,
+    dataset: Dataset,
+    *,
+    name: str,
+    connector: str,
+    config: dict[str, Any],
+    mode: str = Mode.APPEND,
+    schedule: str = "",
+    tier: str = Tier.DISTRICT,
+    provider: str = "",
+    column_map: dict[str, str] | None = None,
+    max_reject_rate: float = 0.05,
+    source: Source | None = None,
+) -> Source:
+    require_manage(actor, dataset)
+    errors: dict[str, list[str]] = {}
+    try:
+        connector_cls = get_connector(connector)
+    except (KeyError, ValueError):
+        raise ValidationError({"connector": [f"unknown connector {connector!r}"]}) from None
+    try:
+        cleaned = connector_cls.validate_config(dict(config))
+    except ValidationError as exc:
+        raise ValidationError({f"config.{k}": v for k, v in exc.message_dict.items()}) from exc
+    if schedule and not croniter.is_valid(schedule):
+        errors["schedule"] = ["not a valid cron expression, e.g. '30 2 * * *'"]
+    if mode not in Mode.values:
+        errors["mode"] = [f"must be one of {', '.join(Mode.values)}"]
+    if mode == Mode.UPSERT and not dataset.schema.get("primaryKey"):
+        errors["mode"] = ["upsert needs a primary key in the dataset's schema"]
+    if not 0 <= max_reject_rate <= 1:
+        errors["max_reject_rate"] = ["must be between 0 and 1"]
+    if errors:
+        raise ValidationError(errors)
+    for key in connector_cls.secret_keys:
+        if cleaned.get(key):
+            # Any JSON value (a URL, a dict of headers) is encrypted whole.
+            cleaned[key] = {"enc": pii.encrypt(json.dumps(cleaned[key], ensure_ascii=False))}
+    source = source or Source(dataset=dataset)
+    source.name, source.connector, source.config, source.mode = name, connector, cleaned, mode
+    source.schedule, source.tier, source.provider = schedule, tier, provider
+    source.column_map, source.max_reject_rate = column_map or {}, max_reject_rate
+    source.next_run = next_run_after(schedule, timezone.now())
+    with transaction.atomic():
+        created = source.pk is None
+        source.save()
+        record(
+            "hub.source.create" if created else "hub.source.update",
+            actor=actor,
+            obj=source,
+            region_code=dataset.region.code if dataset.region else "",
+            connector=connector,
+        )
+    return source
+
+
+def queue_run(source: Source, *, user: Any = None) -> IngestRun:
+    """A queued run for the worker; the task is sent once the transaction commits."""
+    from shequ.hub.jobs import execute_run
+
+    run = IngestRun.objects.create(
+        dataset=source.dataset,
+        source=source,
+        mode=source.mode,
+        status=IngestRun.Status.QUEUED,
+        input_name=source.name,
+        triggered_by=user if getattr(user, "pk", None) else None,
+    )
+    transaction.on_commit(lambda: execute_run(run.pk))
+    return run
+
+
+def due_sources(now: datetime | None = None) -> list[Source]:
+    now = now or timezone.now()
+    return list(
+        Source.objects.filter(enabled=True, next_run__lte=now)
+        .exclude(schedule="")
+        .select_related("dataset")
+    )
