@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 PASSWORD = "correct horse battery staple"
 SIZES = ["phone", "desktop"]
+BRAND_ZH = "社区数智平台"  # "Community platform" in shequ's zh_Hans catalogue
 
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
@@ -47,16 +48,21 @@ def test_staff_logs_in_switches_language_and_logs_out(
     # The login page, in Chinese by default (browser locale zh-CN).
     page.goto("/login/")
     assert html_lang(page) == "zh-CN"
-    # "登录" comes from Django's own zh_Hans catalogue (contrib.admin), so it shows already.
-    # TODO: once shequ's zh_Hans catalogue is compiled, also assert shequ's own strings,
-    # e.g. the "User name" label and the brand name in Chinese.
+    # shequ's own zh_Hans catalogue: the product name, the heading, the labels and the button.
+    expect(page.locator(".brand-name")).to_have_text(BRAND_ZH)
+    expect(page).to_have_title("登录 · shequ")
     expect(page.locator("h1")).to_have_text("登录")
+    expect(page.locator("label[for=id_username]")).to_have_text("用户名")
+    expect(page.locator("label[for=id_password]")).to_have_text("密码")
+    expect(page.get_by_test_id("login-submit")).to_have_text("登录")
+    expect(page.locator("footer")).to_contain_text("公共数据，一次采集、多方利用。")
     assert_no_horizontal_scroll(page)
     snap(page, f"login-{size}-zh")
 
     # The login page in English, and back.
     page.get_by_test_id("lang-en").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".brand-name")).to_have_text("Community platform")
     expect(page.locator("h1")).to_have_text("Log in")
     expect(page.get_by_test_id("login-submit")).to_have_text("Log in")
     assert_no_horizontal_scroll(page)
@@ -73,7 +79,12 @@ def test_staff_logs_in_switches_language_and_logs_out(
     expect(page.locator("[data-module=inbox]")).to_be_visible()
     chip = page.get_by_test_id("role-chip")
     expect(chip).to_have_count(1)
-    expect(chip).to_contain_text("锦绣社区")
+    expect(chip).to_contain_text("社区工作人员 · 锦绣社区")
+    expect(page.locator("h1")).to_contain_text("您好")
+    expect(page.locator("[data-module=people]")).to_contain_text("居民档案")
+    expect(page.get_by_test_id("inbox-link")).to_contain_text("消息")
+    expect(page.get_by_test_id("logout")).to_have_text("退出登录")
+    expect(page.locator(".brand-name")).to_have_text(BRAND_ZH)
     assert html_lang(page) == "zh-CN"
     assert_no_horizontal_scroll(page)
     snap(page, f"home-{size}-zh")
@@ -91,7 +102,8 @@ def test_staff_logs_in_switches_language_and_logs_out(
     # And back to Chinese.
     page.get_by_test_id("lang-zh").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    expect(page.get_by_test_id("logout")).not_to_have_text("Log out")
+    expect(page.get_by_test_id("logout")).to_have_text("退出登录")
+    expect(page.get_by_test_id("role-chip")).to_contain_text("社区工作人员")
     expect(page.get_by_test_id("modules")).to_be_visible()
     assert_no_horizontal_scroll(page)
     snap(page, f"home-{size}-zh-again")
@@ -102,6 +114,7 @@ def test_staff_logs_in_switches_language_and_logs_out(
     expect(page.get_by_test_id("login-submit")).to_be_visible()
     expect(page.get_by_test_id("logout")).to_have_count(0)
     assert html_lang(page) == "zh-CN"
+    expect(page.locator("h1")).to_have_text("登录")
     snap(page, f"logout-{size}-zh")
 
     # The session is gone: the home page sends us to the login page.
@@ -118,7 +131,7 @@ def test_wrong_password_shows_an_error(
     log_in(page, "staff", "not the password")
     error = page.get_by_role("alert")
     expect(error).to_be_visible()
-    expect(error).not_to_be_empty()
+    expect(error).to_contain_text("密码")  # Django's own message, in Chinese
     assert "/login/" in page.url
     expect(page.get_by_test_id("logout")).to_have_count(0)
     # The user name stays filled in; the password does not.
@@ -156,6 +169,8 @@ def test_people_page_shows_masked_values(
 
     table = page.get_by_test_id("people-table")
     expect(table).to_be_visible()
+    expect(page.locator("h1")).to_have_text({"zh": "居民档案", "en": "Residents"}[lang])
+    expect(page.locator("h2")).to_have_text({"zh": "登记居民", "en": "Register a resident"}[lang])
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(table).to_contain_text("欧***")

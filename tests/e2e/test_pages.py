@@ -15,6 +15,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 PASSWORD = "correct horse battery staple"
 
+# The h1 of each module page, per language: zh from shequ's zh_Hans catalogue.
+HEADINGS = {
+    "inbox": {"zh": "消息", "en": "Messages"},
+    "audit": {"zh": "审计日志", "en": "Audit log"},
+    "tokens": {"zh": "接口令牌", "en": "API tokens"},
+}
+REASON_LABEL = {"zh": "查看明文的事由", "en": "Why do you need the clear values?"}
+
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
 
@@ -58,7 +66,7 @@ def test_module_pages_fit_the_screen(
         page.goto("/")
         page.locator(f"[data-module={key}]").click()
         page.wait_for_url(f"**/{key}/")
-        expect(page.locator("h1")).to_be_visible()
+        expect(page.locator("h1")).to_have_text(HEADINGS[key][lang])
         assert page_width(page)["scroll"] <= page_width(page)["inner"], key
         snap(page, f"{key}-{size}-{lang}")
 
@@ -67,5 +75,6 @@ def test_module_pages_fit_the_screen(
     expect(page.locator("table")).to_contain_text("person.create")
     page.goto(f"/people/{person.pk}/reveal/")
     expect(page.locator("#id_reason")).to_be_visible()
+    expect(page.locator("label[for=id_reason]")).to_have_text(REASON_LABEL[lang])
     assert page_width(page)["scroll"] <= page_width(page)["inner"]
     snap(page, f"reveal-{size}-{lang}")
