@@ -16,12 +16,13 @@ from django.contrib.auth import get_user_model
 from shequ.cli import main
 from shequ.core.models import AuditEvent, Membership, Person, Region, Role
 from shequ.demo.build import build_demo
+from shequ.hub.models import Dataset
 
 
 def test_the_demo_has_a_street_two_communities_a_village_and_one_user_per_role(
     db: None, settings: object
 ) -> None:
-    logins = build_demo()
+    logins = build_demo(hub=False)
     assert {login["username"] for login in logins} >= {"admin", "community", "resident"}
     street = Region.objects.get(code="990102001000")
     assert sorted(street.children.values_list("level", flat=True)) == [
@@ -37,8 +38,13 @@ def test_the_demo_has_a_street_two_communities_a_village_and_one_user_per_role(
 def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> None:
     build_demo()
     counts = (Region.objects.count(), Membership.objects.count(), Person.objects.count())
+    rows = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
     build_demo()
     assert (Region.objects.count(), Membership.objects.count(), Person.objects.count()) == counts
+    assert Dataset.objects.count() == 72
+    again = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
+    assert again == rows
+    assert rows["household_registry"] > 1000 and rows["garage_gate_records"] > 10_000
 
 
 def test_createadmin_makes_a_platform_admin_and_rejects_a_weak_password(

@@ -53,7 +53,7 @@ def demo(args: argparse.Namespace) -> int:
     _migrate()
     from shequ.demo.build import build_demo, print_logins
 
-    logins = build_demo()
+    logins = build_demo(args.scale)
     print_logins(logins, f"http://{args.host}:{args.port}/")
     if args.no_serve:
         return 0
@@ -115,6 +115,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="create or refresh the demo community, then serve it")
     _serve_options(p)
     p.add_argument("--no-serve", action="store_true", help="build the demo data only")
+    p.add_argument("--scale", type=int, default=1, help="multiply the generated hub rows")
     p.set_defaults(func=demo)
     p = sub.add_parser("createadmin", help="create a platform administrator")
     p.add_argument("username")

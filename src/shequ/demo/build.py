@@ -222,13 +222,18 @@ def build_channels() -> None:
         )
 
 
-def build_demo() -> list[dict[str, str]]:
+def build_demo(scale: int = 1, *, hub: bool = True) -> list[dict[str, str]]:
+    """Create or refresh the demo; ``scale`` multiplies the generated hub rows."""
+    from shequ.demo.hub_data import load_demo_hub
+
     password = demo_password()
     with transaction.atomic():
         build_regions()
         logins = build_users(password)
         build_people()
         build_channels()
+    if hub:
+        load_demo_hub(scale)
     for step in DEMO_STEPS:
         step()
     return [{**login, "password": password} for login in logins]

@@ -114,6 +114,7 @@ def open_input(
     sheet: str | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    check: bool = True,
 ) -> StagedInput:
     """Stage the file at *path* for ingestion; temporary files go to *workdir*.
 
@@ -122,8 +123,10 @@ def open_input(
     the same header (default: the first non-empty visible sheet). *delimiter* and
     *encoding* override sniffing for text formats.
 
-    The returned SELECT has been run once (counting rows) so that structural errors are
-    reported here, as IngestError, rather than by the ingestion engine. It references
+    With *check* (the default) a CSV's SELECT is run once (counting rows) so that
+    structural errors are reported here, as IngestError; the ingestion engine passes
+    ``check=False`` to parse the file only once and turns errors into the same messages
+    with ``StagedInput.error``. It references
     the input file (or a file in *workdir*) by absolute path.
 
     Empty file → IngestError("the file is empty"); a header without rows → 0 rows. CSV
@@ -151,7 +154,7 @@ def open_input(
     if sheet is not None and fmt not in ("xlsx", "xls"):
         notes.append(f"sheet={sheet!r} ignored: the file is {fmt}, not a spreadsheet")
     if fmt == "csv":
-        staged = stage_csv(path, workdir, encoding=encoding, delimiter=delimiter)
+        staged = stage_csv(path, workdir, encoding=encoding, delimiter=delimiter, check=check)
     elif fmt in ("json", "jsonl"):
         staged = stage_json(path, workdir, fmt=fmt, encoding=encoding)
     elif fmt == "parquet":

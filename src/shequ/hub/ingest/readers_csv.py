@@ -80,7 +80,12 @@ def _normalize_delimiter(delimiter: str) -> str:
 
 
 def stage_csv(
-    path: Path, workdir: Path, *, encoding: str | None, delimiter: str | None
+    path: Path,
+    workdir: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    check: bool = True,
 ) -> StagedInput:
     """Stage delimited text for DuckDB.
 
@@ -126,12 +131,18 @@ def stage_csv(
         f"SELECT {select}, row_number() OVER () AS {ROW} "
         f"FROM read_csv({sql_string(str(text.path))}, {options})"
     )
-    try:
-        with duckdb.connect() as con:
-            con.sql(f"SELECT count(*) FROM ({select_sql})").fetchall()
-    except duckdb.Error as exc:
-        raise _csv_error(exc, text.path, delim, header_index, len(names)) from None
+
+    def explain(exc: Exception) -> IngestError:
+        return _csv_error(exc, text.path, delim, header_index, len(names))
+
+    if check:  # parse once now; the engine passes check=False and uses explain() instead
+        try:
+            with duckdb.connect() as con:
+                con.sql(f"SELECT count(*) FROM ({select_sql})").fetchall()
+        except duckdb.Error as exc:
+            raise explain(exc) from None
     return StagedInput(
+        explain=explain,
         select_sql=select_sql,
         columns=names,
         format="csv",
@@ -160,7 +171,7 @@ def _ragged_row(
 
 
 def _csv_error(
-    exc: duckdb.Error, path: Path, delimiter: str, header_index: int, width: int
+    exc: Exception, path: Path, delimiter: str, header_index: int, width: int
 ) -> IngestError:
     message = str(exc)
     if "Expected Number of Columns" in message:

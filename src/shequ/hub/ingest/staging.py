@@ -8,6 +8,7 @@ row number a person would use to find the row in the original file or answer.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,14 @@ class StagedInput:
     sha256: str = ""  # of the raw input bytes, for lineage and de-duplication
     notes: list[str] = field(default_factory=list)  # e.g. "dropped totals row 120"
     workdir: Path | None = None  # temporary files owned by this input
+    # Turns a DuckDB error met while reading select_sql into a message naming the line.
+    explain: Callable[[Exception], IngestError] | None = None
+
+    def error(self, exc: Exception) -> IngestError:
+        if self.explain is not None:
+            return self.explain(exc)
+        text = str(exc).strip().splitlines()
+        return IngestError(f"cannot read the input: {text[0] if text else type(exc).__name__}")
 
     def cleanup(self) -> None:
         if self.workdir is not None:

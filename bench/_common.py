@@ -1,0 +1,53 @@
+"""Helpers shared by the benchmarks: timing, peak memory, a throwaway shequ environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def timer() -> Iterator[dict[str, float]]:
+    box: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box["seconds"] = time.perf_counter() - start
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def shequ_env(var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
+    env.update(SHEQU_VAR_DIR=str(var_dir), SHEQU_LOG_LEVEL="WARNING")
+    return env
+
+
+def run_child(args: list[str], env: dict[str, str]) -> dict[str, object]:
+    """Run this benchmark's child mode in a fresh interpreter; it prints one JSON line."""
+    out = subprocess.run([sys.executable, *args], env=env, check=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def setup_django(var_dir: Path) -> None:
+    os.environ.update(shequ_env(var_dir))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
