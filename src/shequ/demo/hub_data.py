@@ -53,7 +53,7 @@ class Faker:
 
 
 def _people(f: Faker, scale: int) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for estate, estate_name, region, households in ESTATES:
         for h in range(households * scale):
             building, room = h // 48 + 1, 101 + (h % 48) // 4 * 100 + h % 4

@@ -107,7 +107,7 @@ def find_header(widths: Sequence[int], all_text: Sequence[bool]) -> int | None:
     return next((i for i, w in enumerate(widths) if w > 0), None)
 
 
-def duckdb_message(exc: duckdb.Error) -> str:
+def duckdb_message(exc: Exception) -> str:
     """The useful part of a DuckDB error: the first line without the error class prefix."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     first = lines[0] if lines else type(exc).__name__
