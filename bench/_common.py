@@ -38,8 +38,9 @@ def shequ_env(var_dir: Path) -> dict[str, str]:
 
 def run_child(args: list[str], env: dict[str, str]) -> dict[str, object]:
     """Run this benchmark's child mode in a fresh interpreter; it prints one JSON line."""
-    out = subprocess.run([sys.executable, *args], env=env, check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, *args], env=env, check=True, capture_output=True, text=True, cwd=ROOT
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

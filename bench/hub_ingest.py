@@ -18,19 +18,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import peak_rss_mib, run_child, setup_django, shequ_env, timer  # noqa: E402
+from _common import peak_rss_mib, run_child, setup_django, shequ_env, timer
 
 SCHEMA = {
     "primaryKey": ["record_id"],
     "regionField": "region_code",
     "fields": [
-        {"name": "record_id", "type": "integer", "title": "记录编号",
-         "constraints": {"required": True}},
+        {
+            "name": "record_id",
+            "type": "integer",
+            "title": "记录编号",
+            "constraints": {"required": True},
+        },
         {"name": "name", "title": "姓名", "pii": "name", "grade": "important"},
-        {"name": "plate", "title": "车牌号", "pii": "plate", "grade": "important",
-         "constraints": {"maxLength": 10}},
-        {"name": "phone", "title": "手机号", "pii": "phone", "grade": "important",
-         "constraints": {"pattern": "1[3-9][0-9]{9}"}},
+        {
+            "name": "plate",
+            "title": "车牌号",
+            "pii": "plate",
+            "grade": "important",
+            "constraints": {"maxLength": 10},
+        },
+        {
+            "name": "phone",
+            "title": "手机号",
+            "pii": "phone",
+            "grade": "important",
+            "constraints": {"pattern": "1[3-9][0-9]{9}"},
+        },
         {"name": "event_time", "type": "datetime", "title": "时间"},
         {"name": "amount", "type": "number", "title": "金额", "constraints": {"minimum": 0}},
         {"name": "visits", "type": "integer", "title": "次数"},
@@ -90,14 +104,19 @@ def postgres_copy(path: Path) -> float | None:
     except Exception as exc:  # report and carry on without this baseline
         print(f"postgres copy: skipped ({type(exc).__name__}: {exc})")
         return None
-    cols = ("记录编号 bigint, 姓名 text, 车牌号 text, 手机号 text, 时间 timestamp, "
-            "金额 double precision, 次数 bigint, 类型 text, 区划代码 text, 备注 text")
+    cols = (
+        "记录编号 bigint, 姓名 text, 车牌号 text, 手机号 text, 时间 timestamp, "
+        "金额 double precision, 次数 bigint, 类型 text, 区划代码 text, 备注 text"
+    )
     with conn:
         conn.execute("DROP TABLE IF EXISTS shequ_bench_copy")
         conn.execute(f"CREATE UNLOGGED TABLE shequ_bench_copy ({cols})")
-        with timer() as t, conn.cursor() as cur, path.open("rb") as fh, cur.copy(
-            "COPY shequ_bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
-        ) as copy:
+        with (
+            timer() as t,
+            conn.cursor() as cur,
+            path.open("rb") as fh,
+            cur.copy("COPY shequ_bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
             while chunk := fh.read(1 << 20):
                 copy.write(chunk)
         conn.execute("DROP TABLE shequ_bench_copy")
@@ -113,16 +132,34 @@ def child(var_dir: Path, path: Path, key: str) -> None:
     from shequ.hub.models import Category, Dataset
     from shequ.hub.services.runs import ingest_file
 
-    category, _ = Category.objects.get_or_create(key="bench", defaults={
-        "name": "基准", "name_en": "Benchmark"})
-    dataset = Dataset.objects.create(key=key, title=key, title_en=key, category=category,
-                                     tier="street", sharing="conditional", schema=SCHEMA)
+    category, _ = Category.objects.get_or_create(
+        key="bench", defaults={"name": "基准", "name_en": "Benchmark"}
+    )
+    dataset = Dataset.objects.create(
+        key=key,
+        title=key,
+        title_en=key,
+        category=category,
+        tier="street",
+        sharing="conditional",
+        schema=SCHEMA,
+    )
     base_rss = peak_rss_mib()
     with timer() as t:
         run = ingest_file(dataset, path, mode="append")
-    print(json.dumps({"seconds": t["seconds"], "status": run.status, "error": run.error,
-                      "rows": run.rows_written, "rejected": run.rows_rejected,
-                      "peak_rss_mib": peak_rss_mib(), "start_rss_mib": base_rss}))
+    print(
+        json.dumps(
+            {
+                "seconds": t["seconds"],
+                "status": run.status,
+                "error": run.error,
+                "rows": run.rows_written,
+                "rejected": run.rows_rejected,
+                "peak_rss_mib": peak_rss_mib(),
+                "start_rss_mib": base_rss,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -141,7 +178,9 @@ def main() -> None:
         generate_csv(utf8, rows)
         to_gb18030(utf8, gb)
         size = utf8.stat().st_size / 2**20
-        print(f"input: {rows} rows, {size:.0f} MiB UTF-8, {gb.stat().st_size / 2**20:.0f} MiB GB18030")
+        print(
+            f"input: {rows} rows, {size:.0f} MiB UTF-8, {gb.stat().st_size / 2**20:.0f} MiB GB18030"
+        )
         t_duck = duckdb_baseline(utf8, work / "baseline.parquet")
         t_pg = postgres_copy(utf8)
         env = shequ_env(work / "var")
@@ -155,15 +194,25 @@ def main() -> None:
         rate = lambda t: rows / t  # noqa: E731
         print(f"duckdb csv->parquet: {rate(t_duck):.0f} rows/s ({t_duck:.2f} s)")
         if t_pg is not None:
-            print(f"postgres copy: {rate(t_pg):.0f} rows/s ({t_pg:.2f} s; "
-                  f"ratio postgres/shequ time {t_pg / t_utf8:.2f}, target >= 5)")
-        print(f"ingest utf8: {rate(t_utf8):.0f} rows/s (baseline duckdb: {rate(t_duck):.0f} rows/s, "
-              f"ratio {t_utf8 / t_duck:.2f}, target <= 1.5)")
-        print(f"ingest gb18030: {rate(t_gb):.0f} rows/s (baseline duckdb: {rate(t_duck):.0f} "
-              f"rows/s, ratio {t_gb / t_duck:.2f}, target <= 2.5)")
-        print(f"peak rss: utf8 {r_utf8['peak_rss_mib']:.0f} MiB, gb18030 "
-              f"{r_gb['peak_rss_mib']:.0f} MiB (target < 2048 MiB)")
-        print(f"extrapolated 1.7 billion rows: {1.7e9 / rate(t_utf8) / 3600:.1f} h at the utf8 rate")
+            print(
+                f"postgres copy: {rate(t_pg):.0f} rows/s ({t_pg:.2f} s; "
+                f"ratio postgres/shequ time {t_pg / t_utf8:.2f}, target >= 5)"
+            )
+        print(
+            f"ingest utf8: {rate(t_utf8):.0f} rows/s (baseline duckdb: {rate(t_duck):.0f} rows/s, "
+            f"ratio {t_utf8 / t_duck:.2f}, target <= 1.5)"
+        )
+        print(
+            f"ingest gb18030: {rate(t_gb):.0f} rows/s (baseline duckdb: {rate(t_duck):.0f} "
+            f"rows/s, ratio {t_gb / t_duck:.2f}, target <= 2.5)"
+        )
+        print(
+            f"peak rss: utf8 {r_utf8['peak_rss_mib']:.0f} MiB, gb18030 "
+            f"{r_gb['peak_rss_mib']:.0f} MiB (target < 2048 MiB)"
+        )
+        print(
+            f"extrapolated 1.7 billion rows: {1.7e9 / rate(t_utf8) / 3600:.1f} h at the utf8 rate"
+        )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,11 @@ class LoginView(auth_views.LoginView):
         username = self.request.POST.get("username", "")
         form = self.get_form_class()(self.request, data={"username": username})
         form.errors.clear()
-        form.add_error(None, _("Too many failed attempts. Try again after %(time)s.")
-                       % {"time": local.strftime("%H:%M")})
+        form.add_error(
+            None,
+            _("Too many failed attempts. Try again after %(time)s.")
+            % {"time": local.strftime("%H:%M")},
+        )
         response = self.render_to_response(self.get_context_data(form=form))
         response.status_code = 429
         return response
@@ -74,23 +77,29 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related(  # type: ignore[union-attr]
         "region", "department"
     )
-    return render(request, "web/home.html", {
-        "modules": modules_for(request.user),
-        "memberships": memberships,
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "modules": modules_for(request.user),
+            "memberships": memberships,
+        },
+    )
 
 
 @login_required
 def people_list(request: HttpRequest) -> HttpResponse:
     if Perm.VIEW_PEOPLE not in perms_of(request.user):
         raise PermissionDenied
-    regions = [(r.code, f"{r.name} ({r.code})") for r in regions_for(request.user,
-                                                                       Perm.MANAGE_PEOPLE)]
+    regions = [
+        (r.code, f"{r.name} ({r.code})") for r in regions_for(request.user, Perm.MANAGE_PEOPLE)
+    ]
     form = PersonForm(request.POST or None, regions=regions)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        region = get_object_or_404(regions_for(request.user, Perm.MANAGE_PEOPLE),
-                                   code=data.pop("region"))
+        region = get_object_or_404(
+            regions_for(request.user, Perm.MANAGE_PEOPLE), code=data.pop("region")
+        )
         try:
             people.create_person(request.user, region, request=request, **data)
         except ValidationError as exc:
@@ -101,8 +110,9 @@ def people_list(request: HttpRequest) -> HttpResponse:
             return redirect("people")
     qs = scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "web/people.html", {"page": page, "form": form,
-                                               "can_add": bool(regions)})
+    return render(
+        request, "web/people.html", {"page": page, "form": form, "can_add": bool(regions)}
+    )
 
 
 @login_required
@@ -114,10 +124,12 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
     form = RevealForm(request.POST or None)
     clear = None
     if request.method == "POST" and form.is_valid():
-        clear = people.reveal(request.user, person, reason=form.cleaned_data["reason"],
-                              request=request)
-    return render(request, "web/person_reveal.html",
-                  {"person": person, "form": form, "clear": clear})
+        clear = people.reveal(
+            request.user, person, reason=form.cleaned_data["reason"], request=request
+        )
+    return render(
+        request, "web/person_reveal.html", {"person": person, "form": form, "clear": clear}
+    )
 
 
 @login_required
@@ -141,9 +153,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
-    InboxMessage.objects.filter(pk=message_id, user=signed_in(request), read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    InboxMessage.objects.filter(
+        pk=message_id, user=signed_in(request), read_at__isnull=True
+    ).update(read_at=timezone.now())
     return redirect("inbox")
 
 
@@ -152,12 +164,12 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
-        _token, created = tokens.issue(request.user, form.cleaned_data["name"],
-                                       days=form.cleaned_data["days"])
+        _token, created = tokens.issue(
+            request.user, form.cleaned_data["name"], days=form.cleaned_data["days"]
+        )
         form = TokenForm()
     items = ApiToken.objects.filter(user=signed_in(request))
-    return render(request, "web/tokens.html", {"form": form, "tokens": items,
-                                               "created": created})
+    return render(request, "web/tokens.html", {"form": form, "tokens": items, "created": created})
 
 
 @login_required
