@@ -33,9 +33,17 @@ class Perm(StrEnum):
 
 
 _STAFF = {
-    Perm.VIEW_AUDIT, Perm.VIEW_PEOPLE, Perm.MANAGE_PEOPLE, Perm.REVEAL_PII,
-    Perm.MANAGE_CHANNELS, Perm.HUB, Perm.PARKING, Perm.FLOOD, Perm.TIMEBANK,
-    Perm.GATE, Perm.DASHBOARD,
+    Perm.VIEW_AUDIT,
+    Perm.VIEW_PEOPLE,
+    Perm.MANAGE_PEOPLE,
+    Perm.REVEAL_PII,
+    Perm.MANAGE_CHANNELS,
+    Perm.HUB,
+    Perm.PARKING,
+    Perm.FLOOD,
+    Perm.TIMEBANK,
+    Perm.GATE,
+    Perm.DASHBOARD,
 }
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.PLATFORM_ADMIN: frozenset(Perm),

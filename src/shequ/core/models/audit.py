@@ -31,8 +31,13 @@ class AuditEvent(models.Model):
     # DO_NOTHING without a database constraint: deleting a user must not rewrite (SET_NULL)
     # their events; actor_name keeps the name, and the event keeps the id.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"), db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        db_constraint=False,
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)

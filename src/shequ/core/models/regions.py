@@ -72,13 +72,17 @@ def validate_region_code(code: str, level: str, parent: Region | None) -> None:
         return
     if parent is None or parent.level != expected_parent:
         raise ValidationError(
-            {"parent": _("The parent of a %(level)s must be a %(parent)s.")
-             % {"level": RegionLevel(level).label, "parent": expected_parent.label}}
+            {
+                "parent": _("The parent of a %(level)s must be a %(parent)s.")
+                % {"level": RegionLevel(level).label, "parent": expected_parent.label}
+            }
         )
     if not code.startswith(parent.prefix):
         raise ValidationError(
-            {"code": _("The code must start with the parent's code %(prefix)s.")
-             % {"prefix": parent.prefix}}
+            {
+                "code": _("The code must start with the parent's code %(prefix)s.")
+                % {"prefix": parent.prefix}
+            }
         )
 
 
@@ -90,7 +94,11 @@ class Region(models.Model):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     level = models.CharField(_("level"), max_length=12, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
     boundary = models.JSONField(_("boundary (GeoJSON, WGS-84)"), null=True, blank=True)
@@ -181,9 +189,7 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's role in a region (and its descendants), optionally for one department."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
     region = models.ForeignKey(Region, models.PROTECT, related_name="memberships")
     department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, related_name="memberships"

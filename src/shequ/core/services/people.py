@@ -35,9 +35,7 @@ def _set_fields(person: Person, *, name: str, id_number: str, phone: str, addres
         errors["name"] = [_("A name is required.")]
     elif len(name) > NAME_MAX_LENGTH:
         # The masked name keeps the length of a Chinese name: longer would not fit its column.
-        errors["name"] = [
-            _("A name has at most %(max)d characters.") % {"max": NAME_MAX_LENGTH}
-        ]
+        errors["name"] = [_("A name has at most %(max)d characters.") % {"max": NAME_MAX_LENGTH}]
     validators = {"id_number": pii.validate_id_number, "phone": pii.validate_phone}
     raw = {"id_number": id_number.strip(), "phone": phone.strip()}
     clean = {"id_number": "", "phone": ""}

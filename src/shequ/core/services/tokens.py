@@ -25,7 +25,10 @@ def issue(user: Any, name: str, *, days: int | None = None) -> tuple[ApiToken, s
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = timezone.now() + timedelta(days=days) if days else None
     token = ApiToken.objects.create(
-        user=user, name=name.strip() or "token", prefix=raw[:10], digest=_digest(raw),
+        user=user,
+        name=name.strip() or "token",
+        prefix=raw[:10],
+        digest=_digest(raw),
         expires_at=expires,
     )
     record("token.issue", actor=user, obj=token, expires_days=days)
