@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PersonForm(forms.Form):
@@ -21,7 +22,7 @@ class RevealForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("token", "Name"), max_length=100)
     days = forms.IntegerField(
         label=_("Valid for (days)"),
         min_value=1,
