@@ -3,7 +3,6 @@
 No ``from __future__ import annotations`` here: django-ninja reads the annotations.
 """
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ from shequ.core.permissions import Perm, perms_of
 from shequ.core.services.regions import get_region
 from shequ.hub import schemas as s
 from shequ.hub.models import Dataset, IngestRun, Source
-from shequ.hub.sample import sample_rows
-from shequ.hub.services import catalog, runs, sources
+from shequ.hub.sample import sample_rows, visible_stats
+from shequ.hub.services import catalog, sources
 
 router = Router(tags=["hub"])
 
@@ -112,12 +111,12 @@ def list_datasets(
     return [summary(d) for d in items]
 
 
-@router.get("/datasets/{key}", response=s.DatasetOut)
+@router.get("/datasets/{key}", response=s.DatasetOut, by_alias=True)
 def get_dataset(request: HttpRequest, key: str) -> dict[str, Any]:
     return detail(_dataset(request, key))
 
 
-@router.post("/datasets", response={201: s.DatasetOut})
+@router.post("/datasets", response={201: s.DatasetOut}, by_alias=True)
 def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[str, Any]]:
     _require_hub(request)
     data = payload.dict(by_alias=True)
@@ -140,7 +139,7 @@ def list_versions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
             "previous": v.previous,
             "run_id": v.run_id,
             "created": v.created,
-            "stats": v.stats,
+            "stats": visible_stats(request.user, dataset, v.stats),
         }
         for v in dataset.versions.all()
     ]
@@ -169,14 +168,15 @@ def upload(
 ) -> tuple[int, dict[str, Any]]:
     """Ingest an uploaded file now; the answer is the finished run (see its status)."""
     dataset = _dataset(request, key)
-    sources.require_manage(request.user, dataset)
-    spec = runs.InputSpec(None, sheet or None, delimiter or None, encoding or None)
-    with tempfile.TemporaryDirectory(prefix="shequ-upload-") as tmp:
-        path = Path(tmp) / Path(file.name or "upload").name
-        with path.open("wb") as fh:
-            for chunk in file.chunks():
-                fh.write(chunk)
-        run = runs.ingest_file(dataset, path, mode=mode, user=request.user, spec=spec)
+    run = sources.ingest_upload(
+        request.user,
+        dataset,
+        file,
+        mode=mode,
+        sheet=sheet,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
     return 201, run_out(run)
 
 

@@ -6,3 +6,17 @@ class HubConfig(AppConfig):
     name = "shequ.hub"
     label = "hub"
     verbose_name = _("Data hub")
+
+    def ready(self) -> None:
+        from shequ.core.permissions import Perm
+        from shequ.web.modules import Module, register
+
+        register(
+            Module(
+                "hub",
+                _("Data hub"),
+                _("Catalog of public data: 10 categories, 72 items."),
+                "hub:catalog",
+                Perm.HUB,
+            )
+        )

@@ -1,7 +1,12 @@
-"""A few masked rows of a dataset version, limited to the rows of the user's regions."""
+"""What a user may see of a dataset's rows: a few masked rows of a version, limited to the rows
+of the user's regions; statistics without other regions' values; a run's first rejected rows.
+"""
 
 from __future__ import annotations
 
+import csv
+from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -9,7 +14,7 @@ import duckdb
 from shequ.core import pii
 from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.hub.ingest.validate import ident, literal
-from shequ.hub.models import Dataset
+from shequ.hub.models import Dataset, DatasetVersion, IngestRun
 from shequ.hub.storage import open_table
 from shequ.hub.tableschema import TableSchema
 
@@ -25,11 +30,43 @@ def row_filter(user: Any, schema: TableSchema) -> str:
     return "(" + " OR ".join(f"starts_with({col}, {literal(p)})" for p in prefixes) + ")"
 
 
+def sees_all_rows(user: Any, dataset: Dataset) -> bool:
+    """True when ``row_filter`` keeps every row of the dataset for this user."""
+    schema = TableSchema.from_dict(dataset.schema)
+    if not schema.region_field or has_global(user, Perm.HUB):
+        return True
+    if dataset.region is None:
+        return False
+    return any(dataset.region.code.startswith(p) for p in prefixes_for(user, Perm.HUB))
+
+
+def visible_stats(user: Any, dataset: Dataset, stats: dict[str, Any]) -> dict[str, Any]:
+    """A version's statistics; without per-column min and max (values of rows the user may
+    not see) unless the user sees every row."""
+    if sees_all_rows(user, dataset):
+        return stats
+    columns = {
+        name: {**col, "min": None, "max": None} for name, col in stats.get("columns", {}).items()
+    }
+    return {**stats, "columns": columns}
+
+
+def quarantine_head(run: IngestRun, limit: int = 50) -> list[dict[str, str]]:
+    """The first rejected rows of a run (row, column, reason; personal values come masked)."""
+    path = Path(run.quarantine) if run.quarantine else None
+    if path is None or not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(islice(csv.DictReader(fh), limit))
+
+
 def sample_rows(
     user: Any, dataset: Dataset, *, limit: int = 20, version: int | None = None
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Up to ``limit`` rows, every PII column masked. Never returns clear personal data."""
     schema = TableSchema.from_dict(dataset.schema)
+    if version is not None and not dataset.versions.filter(version=version).exists():
+        raise DatasetVersion.DoesNotExist(f"{dataset.key} has no version {version}.")
     table = open_table(dataset.key, version)
     if table is None:
         return schema.names, []

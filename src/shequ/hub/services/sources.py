@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from croniter import croniter
 from django.core.exceptions import ValidationError
@@ -15,7 +18,9 @@ from shequ.core import pii
 from shequ.core.permissions import Perm, can, has_global, prefixes_for
 from shequ.core.services.audit import record
 from shequ.hub.connectors import get_connector
+from shequ.hub.connectors.base import safe_file_name
 from shequ.hub.models import Dataset, IngestRun, Mode, Source, Tier
+from shequ.hub.services import runs
 
 
 def can_manage(user: Any, dataset: Dataset) -> bool:
@@ -66,10 +71,10 @@ def save_source(
         raise ValidationError({f"config.{k}": v for k, v in exc.message_dict.items()}) from exc
     if schedule and not croniter.is_valid(schedule):
         errors["schedule"] = ["not a valid cron expression, e.g. '30 2 * * *'"]
-    if mode not in Mode.values:
-        errors["mode"] = [f"must be one of {', '.join(Mode.values)}"]
-    if mode == Mode.UPSERT and not dataset.schema.get("primaryKey"):
-        errors["mode"] = ["upsert needs a primary key in the dataset's schema"]
+    try:
+        check_mode(dataset, mode)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if not 0 <= max_reject_rate <= 1:
         errors["max_reject_rate"] = ["must be between 0 and 1"]
     if errors:
@@ -119,3 +124,41 @@ def due_sources(now: datetime | None = None) -> list[Source]:
         .exclude(schedule="")
         .select_related("dataset")
     )
+
+
+class Upload(Protocol):
+    """What an uploaded file offers (Django's UploadedFile and ninja's)."""
+
+    name: str | None
+
+    def chunks(self) -> Iterable[bytes]: ...
+
+
+def check_mode(dataset: Dataset, mode: str) -> None:
+    if mode not in Mode.values:
+        raise ValidationError({"mode": [f"must be one of {', '.join(Mode.values)}"]})
+    if mode == Mode.UPSERT and not dataset.schema.get("primaryKey"):
+        raise ValidationError({"mode": ["upsert needs a primary key in the dataset's schema"]})
+
+
+def ingest_upload(
+    user: Any,
+    dataset: Dataset,
+    upload: Upload,
+    *,
+    mode: str = Mode.APPEND,
+    sheet: str = "",
+    delimiter: str = "",
+    encoding: str = "",
+) -> IngestRun:
+    """Ingest a file uploaded by a hub manager now; returns the finished run (see its status)."""
+    require_manage(user, dataset)
+    check_mode(dataset, mode)
+    spec = runs.InputSpec(None, sheet or None, delimiter or None, encoding or None)
+    with tempfile.TemporaryDirectory(prefix="shequ-upload-") as tmp:
+        # Keep the file's own name (its extension says the format); never its directories.
+        path = Path(tmp) / safe_file_name(upload.name or "", default="upload")
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        return runs.ingest_file(dataset, path, mode=mode, user=user, spec=spec)
