@@ -62,6 +62,7 @@ def skip_or_fail(reason: str) -> None:
 def _data_dir(settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
+    settings.HUB_IMPORT_DIRS = [str(tmp_path)]
 
 
 @pytest.fixture

@@ -162,6 +162,8 @@ DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "shequ@localhost")
 HUB_THREADS = envint("HUB_THREADS", 2)
 HUB_MEMORY_LIMIT = env("HUB_MEMORY_LIMIT", "1GB")
 HUB_MAX_REJECT_RATE = float(env("HUB_MAX_REJECT_RATE", "0.05"))
+# Server folders that file and drop-folder sources may read; nothing else on the server.
+HUB_IMPORT_DIRS = envlist("HUB_IMPORT_DIRS") or [str(DATA_DIR / "inbox")]
 
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from shequ.hub.connectors import (
@@ -917,14 +918,14 @@ def test_validate_config_fills_defaults_and_is_idempotent() -> None:
     assert (paged["paging"]["start"], paged["paging"]["size"]) == (1, 500)
     sql = SqlConnector.validate_config({"url": MYSQL_URL, "table": "jumin"})
     assert sql["batch_size"] == 50000
-    folder = FolderConnector.validate_config({"path": "/srv/drop"})
-    assert (folder["pattern"], folder["done_dir"]) == ("*.*", "/srv/drop/done")
+    folder = FolderConnector.validate_config({"path": f"{settings.DATA_DIR}/drop"})
+    assert (folder["pattern"], folder["done_dir"]) == ("*.*", f"{settings.DATA_DIR}/drop/done")
     for connector, config in [
         (HttpConnector, paged),
         (SqlConnector, sql),
         (FolderConnector, folder),
         (CkanConnector, {"url": "http://x", "dataset": "d"}),
-        (FileConnector, {"path": "/x/a.csv"}),
+        (FileConnector, {"path": f"{settings.DATA_DIR}/a.csv"}),
     ]:
         once = connector.validate_config(config)
         assert connector.validate_config(once) == once
@@ -943,3 +944,14 @@ def test_every_source_kind_has_a_connector() -> None:
     assert CkanConnector.secret_keys == ("api_key",)
     with pytest.raises(KeyError, match="known kinds: ckan, file, folder, http, sql"):
         get_connector("ftp")
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_server_paths_outside_the_import_folders_are_refused(
+    kind: str, settings: Any, tmp_path: Path
+) -> None:
+    settings.HUB_IMPORT_DIRS = [str(tmp_path / "inbox")]
+    for path in ("/etc/passwd" if kind == "file" else "/etc", str(tmp_path / "inbox/../var")):
+        with pytest.raises(ValidationError) as info:
+            get_connector(kind).validate_config({"path": path})
+        assert "import folder" in str(info.value.message_dict["path"])

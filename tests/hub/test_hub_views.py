@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -163,7 +164,7 @@ def test_another_districts_staff_get_404_on_this_streets_dataset_and_runs(
         run.dataset,
         name="望湖投递目录",
         connector="folder",
-        config={"path": "/srv/drop"},
+        config={"path": f"{settings.DATA_DIR}/drop"},
     )
     other = clients["other"]
     for url in (
@@ -375,7 +376,7 @@ def test_run_now_queues_a_run_for_managers_only(
         Dataset.objects.get(key=CARS),
         name="望湖投递目录",
         connector="folder",
-        config={"path": "/srv/drop"},
+        config={"path": f"{settings.DATA_DIR}/drop"},
     )
     url = reverse("hub:source-run", args=[source.pk])
     assert clients["community"].post(url).status_code == 403
@@ -450,7 +451,11 @@ def test_the_sources_page_does_not_query_per_source(
     def add(n: int) -> None:
         dataset = Dataset.objects.get(key=CARS)
         source = sources.save_source(
-            users["street"], dataset, name=f"目录{n}", connector="folder", config={"path": "/d"}
+            users["street"],
+            dataset,
+            name=f"目录{n}",
+            connector="folder",
+            config={"path": f"{settings.DATA_DIR}/d"},
         )
         sources.queue_run(source)
 

@@ -175,3 +175,21 @@ def safe_file_name(name: str, *, default: str = "download", suffix: str = "") ->
         stem, ext = Path(base).stem, Path(base).suffix
         base = stem[: 150 - len(ext)] + ext
     return base
+
+
+def import_dirs() -> list[Path]:
+    """Folders the file and folder connectors may read (``SHEQU_HUB_IMPORT_DIRS``)."""
+    from django.conf import settings
+
+    return [Path(d).resolve() for d in settings.HUB_IMPORT_DIRS]
+
+
+def check_import_path(key: str, path: str, errors: Errors) -> None:
+    """A server path must lie inside an import folder: staff cannot ingest server files."""
+    if not path:
+        return
+    resolved = Path(path).resolve()
+    allowed = import_dirs()
+    if not any(resolved == d or d in resolved.parents for d in allowed):
+        folders = ", ".join(str(d) for d in allowed) or "(none configured)"
+        errors.add(key, f"Must be inside an import folder (SHEQU_HUB_IMPORT_DIRS): {folders}.")

@@ -13,6 +13,7 @@ from .base import (
     Connector,
     Errors,
     Fetched,
+    check_import_path,
     format_for,
     reject_unknown,
     require_mapping,
@@ -32,6 +33,7 @@ class FileConnector(Connector):
         errors = Errors()
         reject_unknown(config, {"path", "format", "name"}, errors)
         path = text_value(config, "path", errors, required=True)
+        check_import_path("path", path, errors)
         fmt = text_value(config, "format", errors, required=False).lower()
         if fmt and fmt not in FORMATS:
             errors.add("format", f"Must be one of {', '.join(FORMATS)}.")

@@ -23,6 +23,7 @@ from .base import (
     Errors,
     Fetched,
     NothingToFetch,
+    check_import_path,
     format_for,
     number_value,
     reject_unknown,
@@ -48,6 +49,7 @@ class FolderConnector(Connector):
         path = text_value(config, "path", errors, required=True)
         if path and not Path(path).is_absolute():
             errors.add("path", "Must be an absolute directory path.")
+        check_import_path("path", path, errors)
         pattern = text_value(config, "pattern", errors, required=False) or "*.*"
         if "/" in pattern or "\\" in pattern:
             errors.add("pattern", "Must match file names only, e.g. *.xlsx (no directories).")
