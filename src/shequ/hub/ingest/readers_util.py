@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import duckdb
-
 CHUNK_SIZE = 4 * 1024 * 1024  # bytes per read when streaming a file
 ROW = "_row"  # the row-number column every StagedInput adds
 HEADER_SCAN_ROWS = 30  # the header must be within this many rows of the first non-empty one
