@@ -65,22 +65,40 @@ def run_result(run: IngestRun) -> dict[str, Any]:
 
 
 def ingest(args: argparse.Namespace) -> int:
-    from shequ.hub.models import Dataset, IngestRun
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_slug
+
+    from shequ.hub.models import Category, Dataset, IngestRun
     from shequ.hub.services.catalog import create_dataset_from_file
     from shequ.hub.services.runs import InputSpec, ingest_file
 
     spec = InputSpec(args.format, args.sheet, args.delimiter, args.encoding)
     if not args.path.is_file():
-        print(f"error: no such file: {args.path}", file=sys.stderr)
-        return 2
+        return _usage_error(args, f"no such file: {args.path}")
     dataset = Dataset.objects.filter(key=args.dataset).first()
     if dataset is None and not args.create:
-        print(
-            f"error: no dataset {args.dataset!r}; use --create to make one from the file",
-            file=sys.stderr,
+        return _usage_error(
+            args, f"no dataset {args.dataset!r}; use --create to make one from the file"
         )
-        return 2
     if dataset is None:
+        try:
+            validate_slug(args.dataset)  # it names the dataset's folder and its API URLs
+        except ValidationError:
+            return _usage_error(
+                args,
+                f"a dataset key is letters, digits, _ and - only, not {args.dataset!r}",
+            )
+        if not Category.objects.filter(key=args.category).exists():
+            known = ", ".join(Category.objects.values_list("key", flat=True))
+            return _usage_error(
+                args,
+                f"no category {args.category!r} "
+                + (
+                    f"(the categories are: {known})"
+                    if known
+                    else "(load the shipped catalog first: shequ hub catalog --load)"
+                ),
+            )
         try:
             dataset = create_dataset_from_file(
                 args.path,
@@ -89,9 +107,10 @@ def ingest(args: argparse.Namespace) -> int:
                 title=args.title or args.dataset,
                 spec=spec,
             )
+        except ValidationError as exc:
+            return _usage_error(args, "; ".join(exc.messages))
         except Exception as exc:  # the CLI reports any failure as one line
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return _usage_error(args, f"cannot create the dataset: {exc}")
     run = ingest_file(dataset, args.path, mode=args.mode, spec=spec)
     result = run_result(run)
     if args.json:
@@ -107,6 +126,14 @@ def ingest(args: argparse.Namespace) -> int:
         if run.quarantine:
             print(f"  quarantine: {run.quarantine}")
     return 0 if run.status in (IngestRun.Status.SUCCEEDED, IngestRun.Status.SKIPPED) else 1
+
+
+def _usage_error(args: argparse.Namespace, message: str) -> int:
+    """Refuse before any run starts: one line on stderr (and a JSON object with --json)."""
+    print(f"error: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"run_id": None, "status": "error", "error": message}, ensure_ascii=False))
+    return 2
 
 
 def runs(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from shequ.core import pii
 from shequ.hub.ingest.staging import StagedInput
-from shequ.hub.ingest.validate import ident
+from shequ.hub.ingest.validate import ident, typed_sql
 from shequ.hub.tableschema import Field, TableSchema
 
 SAMPLE_ROWS = 2000
@@ -48,6 +48,8 @@ COMMON_NAMES = {
     "区划代码": "region_code",
     "社区": "community",
 }
+# Header words that say a column holds codes (kept as text even when all digits).
+CODE_WORDS = ("代码", "编码", "编号", "号码", "账号", "邮编", "code")
 VALUE_CHECKS = {
     "id_card": pii.validate_id_number,
     "phone": pii.validate_phone,
@@ -71,28 +73,38 @@ def field_name(header: str, index: int, taken: set[str]) -> str:
 
 
 def _type_of(con: duckdb.DuckDBPyConnection, rel: str, col: str) -> str:
+    """The narrowest type every non-empty sampled value of *col* can be ingested as.
+
+    Uses the ingestion engine's own coercions, so an inferred schema accepts its file.
+    Codes with leading zeros (户号 "000123", postcodes) stay strings; so do numbers
+    too long to be a count or an amount (account numbers), which would lose digits.
+    """
     c = f"NULLIF(trim({ident(col)}), '')"
+    code_like = f"(regexp_matches({c}, '^[+-]?0[0-9]') OR length({c}) > 15)"
+
+    def hits(ftype: str) -> str:
+        return f"count({typed_sql(Field('x', ftype), c)})"
+
     row = con.execute(
         f"SELECT count({c}), "
-        f"count(TRY_CAST({c} AS BIGINT)) FILTER (WHERE NOT regexp_matches({c}, '^[+-]?0\\d')), "
-        f"count(TRY_CAST(replace({c}, ',', '') AS DOUBLE)), "
-        f"count(TRY_CAST({c} AS DATE)) FILTER (WHERE length({c}) = 10), "
-        f"count(TRY_CAST({c} AS TIMESTAMP)), "
+        f"{hits('integer')} FILTER (WHERE NOT {code_like}), "
+        f"{hits('number')} FILTER (WHERE NOT {code_like}), "
+        f"{hits('date')} FILTER (WHERE NOT regexp_matches({c}, '[0-9]:[0-9]')), "
+        f"{hits('datetime')}, "
         f"count(*) FILTER (WHERE lower({c}) IN ('true', 'false', '是', '否')) "
         f"FROM {rel}"
-    ).fetchone()
-    assert row is not None
+    ).fetchall()[0]
     filled, ints, nums, dates, stamps, bools = row
     if filled == 0:
         return "string"
-    for kind, hits in (
+    for kind, count in (
         ("boolean", bools),
         ("integer", ints),
         ("number", nums),
         ("date", dates),
         ("datetime", stamps),
     ):
-        if hits == filled:
+        if count == filled:
             return kind
     return "string"
 
@@ -121,6 +133,7 @@ def _valid(check: Any, value: str) -> bool:
 def infer_schema(staged: StagedInput) -> TableSchema:
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute(
             f"CREATE TEMP TABLE sample AS SELECT * FROM ({staged.select_sql}) LIMIT {SAMPLE_ROWS}"
         )
@@ -136,10 +149,12 @@ def infer_schema(staged: StagedInput) -> TableSchema:
                 ).fetchall()
             ]
             kind = suggest_pii(header, values)
+            if kind != "none" or any(w in header.lower() for w in CODE_WORDS):
+                ftype = "string"  # identifiers and codes are text, whatever their digits
             fields.append(
                 Field(
                     name=field_name(header, i, taken),
-                    type=ftype if kind == "none" else "string",
+                    type=ftype,
                     title=header.strip(),
                     pii=kind,
                     grade=GRADE_OF_PII.get(kind, "important" if kind != "none" else "general"),
@@ -147,4 +162,6 @@ def infer_schema(staged: StagedInput) -> TableSchema:
             )
     finally:
         con.close()
-    return TableSchema(fields)
+    # A column of 12-digit division codes scopes rows by region.
+    region = next((f.name for f in fields if f.name == "region_code"), "")
+    return TableSchema(fields, region_field=region)

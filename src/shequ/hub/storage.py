@@ -54,9 +54,19 @@ def version_stats(table: DeltaTable, schema: TableSchema) -> dict[str, Any]:
             f"CAST({high} AS VARCHAR)",
         ]
     file_list = "[" + ", ".join(literal(f) for f in files) + "]"
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(
+        config={
+            "threads": max(1, int(getattr(settings, "HUB_THREADS", 2))),
+            "memory_limit": getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
+        }
+    )
     try:
-        row = con.execute(f"SELECT {', '.join(parts)} FROM read_parquet({file_list})").fetchone()
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET TimeZone = 'UTC'")  # datetimes are stored and summarised in UTC
+        # Files written before a field was added lack its column: union_by_name reads NULL.
+        row = con.execute(
+            f"SELECT {', '.join(parts)} FROM read_parquet({file_list}, union_by_name = true)"
+        ).fetchone()
     finally:
         con.close()
     assert row is not None

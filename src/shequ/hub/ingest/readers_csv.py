@@ -124,7 +124,7 @@ def stage_csv(
     options = (
         f"columns={columns}, header=true, skip={skip}, delim={sql_string(delim)}, "
         "quote='\"', escape='\"', auto_detect=false, strict_mode=true, null_padding=false, "
-        f"max_line_size={MAX_LINE_SIZE}"
+        f"max_line_size={MAX_LINE_SIZE}, buffer_size={MAX_LINE_SIZE}"
     )
     select = ", ".join(sql_ident(n) for n in names)
     select_sql = (

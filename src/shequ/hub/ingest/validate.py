@@ -71,7 +71,7 @@ def plan_columns(
     return ColumnPlan(sources, [c for c in staged.columns if c not in used])
 
 
-def _typed(f: Field, raw: str) -> str:
+def typed_sql(f: Field, raw: str) -> str:
     if f.type == "string":
         return raw
     if f.type == "boolean":
@@ -79,9 +79,16 @@ def _typed(f: Field, raw: str) -> str:
             f"CASE WHEN lower({raw}) IN ({', '.join(map(literal, TRUE_WORDS))}) THEN TRUE "
             f"WHEN lower({raw}) IN ({', '.join(map(literal, FALSE_WORDS))}) THEN FALSE END"
         )
-    if f.type in ("integer", "number"):
+    if f.type == "integer":
+        # DuckDB would round "1.5" to 2 and read "0x1F" as 31: accept only whole numbers
+        # (with thousands separators, or "12.0" as spreadsheets write them).
+        cleaned = f"replace({raw}, ',', '')"
+        whole = f"regexp_full_match({cleaned}, '[+-]?[0-9]+(\\.0*)?')"
+        return f"CASE WHEN {whole} THEN TRY_CAST({cleaned} AS BIGINT) END"
+    if f.type == "number":
         cleaned = f"replace({raw}, ',', '')"  # thousands separators from spreadsheets
-        return f"TRY_CAST({cleaned} AS {DUCKDB_TYPES[f.type]})"
+        number = f"TRY_CAST({cleaned} AS DOUBLE)"
+        return f"CASE WHEN isfinite({number}) THEN {number} END"  # not NaN or infinity
     if f.type == "date":
         alts = [f"TRY_CAST({raw} AS DATE)"] + [
             f"CAST(TRY_STRPTIME({raw}, {literal(fmt)}) AS DATE)" for fmt in DATE_FORMATS
@@ -96,13 +103,22 @@ def _typed(f: Field, raw: str) -> str:
     return f"TRY_CAST({raw} AS {DUCKDB_TYPES[f.type]})"
 
 
-def _checks(f: Field, raw: str, typed: str) -> list[tuple[str, str]]:
-    """(condition that means failure, reason SQL expression) in the order they are tried."""
+def _checks(f: Field, raw: str, typed: str, *, key: bool = False) -> list[tuple[str, str]]:
+    """(condition that means failure, reason SQL expression) in the order they are tried.
+
+    ``key``: the field is part of the primary key, so it may not be empty either.
+    """
     c = f.constraints
     # Quarantine reasons quote the bad value, masked when the column holds personal data.
-    shown = f"left({raw}, 40)" if f.pii == "none" else f"left({raw}, 2) || '***' || right({raw}, 2)"
+    # A short value (a two-character name) would show whole through its ends: hide it all.
+    shown = (
+        f"left({raw}, 40)"
+        if f.pii == "none"
+        else f"CASE WHEN length({raw}) >= 8 THEN left({raw}, 2) || '***' || right({raw}, 2) "
+        "ELSE '***' END"
+    )
     checks: list[tuple[str, str]] = []
-    if f.required:
+    if f.required or key:
         checks.append((f"{raw} IS NULL", literal("required value is empty")))
     max_len = int(c.get("maxLength", MAX_CELL_CHARS))
     checks.append(
@@ -148,7 +164,11 @@ def _checks(f: Field, raw: str, typed: str) -> list[tuple[str, str]]:
 
 
 def _uniqueness(schema: TableSchema) -> list[tuple[str, str]]:
-    """Duplicate primary keys and unique values within one input: the first good row wins."""
+    """Duplicate primary keys and unique values within one input: the first good row wins.
+
+    Empty values are not duplicates of each other (as in SQL): an optional unique
+    column may be empty on many rows.
+    """
     groups = [schema.primary_key] if schema.primary_key else []
     groups += [
         [f.name]
@@ -158,10 +178,11 @@ def _uniqueness(schema: TableSchema) -> list[tuple[str, str]]:
     checks = []
     for cols in groups:
         part = ", ".join(ident(c) for c in cols)
+        present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in cols)
         first = f"min(_row) FILTER (WHERE _reject1 IS NULL) OVER (PARTITION BY {part})"
         checks.append(
             (
-                f"_row <> {first}",
+                f"{present} AND _row <> {first}",
                 f"{literal('+'.join(cols) + ': ')} || 'duplicate of row ' || {first}",
             )
         )
@@ -176,26 +197,29 @@ def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -
         raws.append(
             f"NULLIF(trim({ident(src)}), '') AS {raw}" if src else f"NULL::VARCHAR AS {raw}"
         )
-        typed_cols.append(f"{_typed(f, raw)} AS {ident(f.name)}")
+        typed_cols.append(f"{typed_sql(f, raw)} AS {ident(f.name)}")
         failures += [
             (cond, f"{literal(f.name + ': ')} || {reason}")
-            for cond, reason in _checks(f, raw, ident(f.name))
+            for cond, reason in _checks(f, raw, ident(f.name), key=f.name in schema.primary_key)
         ]
     out_cols = ", ".join(ident(n) for n in schema.names)
     raw_cols = ", ".join(f"r_{i}" for i in range(len(raws)))
     first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
     unique = _uniqueness(schema)
-    final = "_reject1"
+    final, order = "_reject1", ""
     if unique:
         final = (
             "CASE WHEN _reject1 IS NOT NULL THEN _reject1 "
             + " ".join(f"WHEN {c} THEN {r}" for c, r in unique)
             + " END"
         )
+        # The windows group rows by key; put them back in file order (for the quarantine
+        # file people read, and for the Delta files' min/max pruning on sorted inputs).
+        order = " ORDER BY _row"
     return (
         f"WITH src AS ({staged.select_sql}), "
         f"raw AS (SELECT _row, {', '.join(raws)} FROM src), "
         f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM raw), "
         f"checked AS (SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed) "
-        f"SELECT _row, {out_cols}, {final} AS _reject FROM checked"
+        f"SELECT _row, {out_cols}, {final} AS _reject FROM checked{order}"
     )

@@ -20,7 +20,7 @@ from shequ.core.services.audit import record
 from shequ.hub.connectors import get_connector
 from shequ.hub.connectors.base import Fetched, NothingToFetch
 from shequ.hub.ingest.readers import open_input
-from shequ.hub.ingest.run import ingest_staged
+from shequ.hub.ingest.run import Outcome, ingest_staged
 from shequ.hub.ingest.staging import IngestError, StagedInput
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Mode, Source
 from shequ.hub.storage import open_table, version_stats
@@ -82,6 +82,7 @@ def ingest_file(
             sheet=spec.sheet,
             delimiter=spec.delimiter,
             encoding=spec.encoding,
+            check=False,  # the engine parses the file once and explains errors itself
         )
     except IngestError as exc:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -106,13 +107,15 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
             run,
             Status.SKIPPED,
             error=(
-                f"this file was already ingested by run {duplicate.pk} (version "
-                f"{duplicate.version}); append mode adds nothing twice"
+                f"skipped: this exact file (SHA-256 {run.file_hash[:12]}…) was already "
+                f"ingested by run {duplicate.pk} into version {duplicate.version}; "
+                "appending it again would duplicate its rows, so no version was committed"
             ),
         )
     source = run.source
+    outcome = Outcome()
     try:
-        outcome = ingest_staged(
+        ingest_staged(
             dataset.key,
             TableSchema.from_dict(dataset.schema),
             staged,
@@ -120,9 +123,13 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
             run_id=run.pk,
             column_map=source.column_map if source else {},
             max_reject_rate=source.max_reject_rate if source else _default_reject_rate(),
+            outcome=outcome,
         )
     except IngestError as exc:
+        # Nothing was committed: say how far the run got and keep its quarantine file.
+        run.rows_read, run.rows_rejected = outcome.rows_read, outcome.rows_rejected
         run.quarantine = _quarantine_if_any(dataset, run)
+        run.log = "\n".join(outcome.notes)
         return _fail(run, str(exc))
     run.rows_read, run.rows_written = outcome.rows_read, outcome.rows_written
     run.rows_rejected, run.version = outcome.rows_rejected, outcome.version
@@ -137,16 +144,28 @@ def _default_reject_rate() -> float:
 
 
 def _same_file(run: IngestRun) -> IngestRun | None:
+    """For an append: the run that already committed this exact file's rows, if any.
+
+    Any mode counts (appending a file that a replace or upsert loaded would double its
+    rows), but only since the newest replace, which dropped all earlier rows.
+    """
     if run.mode != Mode.APPEND or not run.file_hash:
         return None
-    return (
-        IngestRun.objects.filter(
-            dataset=run.dataset, file_hash=run.file_hash, status=Status.SUCCEEDED, mode=Mode.APPEND
-        )
-        .exclude(pk=run.pk)
-        .order_by("-pk")
+    earlier = IngestRun.objects.filter(
+        dataset=run.dataset,
+        file_hash=run.file_hash,
+        status=Status.SUCCEEDED,
+        version__isnull=False,
+    ).exclude(pk=run.pk)
+    last_replace = (
+        DatasetVersion.objects.filter(dataset=run.dataset, operation=Mode.REPLACE)
+        .order_by("-version")
+        .values_list("version", flat=True)
         .first()
     )
+    if last_replace is not None:
+        earlier = earlier.filter(version__gte=last_replace)
+    return earlier.order_by("-pk").first()
 
 
 def _quarantine_if_any(dataset: Dataset, run: IngestRun) -> str:
@@ -171,7 +190,8 @@ def _record_version(run: IngestRun) -> None:
             rows_added=run.rows_written,
             stats=stats,
             file_hash=run.file_hash,
-            previous=dataset.version,
+            # The Delta log is linear: this commit's parent is the version before it.
+            previous=run.version - 1 if run.version > 0 else None,
         )
         Dataset.objects.filter(pk=dataset.pk).update(version=run.version, row_count=stats["rows"])
     dataset.version, dataset.row_count = run.version, stats["rows"]
@@ -221,7 +241,9 @@ def run_source(source: Source, *, user: Any = None, run: IngestRun | None = None
         fetched = fetch_source(source, workdir)
         run.input_name = fetched.name[:300]
         (workdir / "stage").mkdir()
-        staged = open_input(fetched.path, workdir=workdir / "stage", format=fetched.format)
+        staged = open_input(
+            fetched.path, workdir=workdir / "stage", format=fetched.format, check=False
+        )
         staged.notes[:0] = fetched.notes
         result = ingest_run(run, staged)
         if source.connector == "folder":
