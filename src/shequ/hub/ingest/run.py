@@ -78,6 +78,18 @@ def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _sort_by_row(path: Path) -> None:
+    """Rejected rows arrive in the order DuckDB's threads produce them; people read by row."""
+    tmp = path.with_suffix(".sorting.csv")
+    src, dst = (str(p).replace("'", "''") for p in (path, tmp))
+    with duckdb.connect(config={"threads": 1}) as con:
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{src}', header=true, all_varchar=false) "
+            f"ORDER BY \"row\") TO '{dst}' (HEADER, DELIMITER ',', QUOTE '\"', FORCE_QUOTE *)"
+        )
+    tmp.replace(path)
+
+
 class _Splitter:
     """Iterates good batches for the writer; sends rejects to the quarantine file."""
 
@@ -145,6 +157,7 @@ class _Splitter:
         finally:
             if self.qwriter is not None:
                 self.qwriter.close()
+                _sort_by_row(self.qpath)
                 out.quarantine = self.qpath
 
     def _check_totals(self) -> None:

@@ -163,30 +163,40 @@ def _checks(f: Field, raw: str, typed: str, *, key: bool = False) -> list[tuple[
     return checks
 
 
-def _uniqueness(schema: TableSchema) -> list[tuple[str, str]]:
-    """Duplicate primary keys and unique values within one input: the first good row wins.
-
-    Empty values are not duplicates of each other (as in SQL): an optional unique
-    column may be empty on many rows.
-    """
+def _unique_groups(schema: TableSchema) -> list[list[str]]:
     groups = [schema.primary_key] if schema.primary_key else []
     groups += [
         [f.name]
         for f in schema.fields
         if f.constraints.get("unique") and [f.name] != schema.primary_key
     ]
-    checks = []
-    for cols in groups:
-        part = ", ".join(ident(c) for c in cols)
+    return groups
+
+
+def _duplicates(groups: list[list[str]]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """CTEs, joins and checks that reject repeated keys: the first good row wins.
+
+    A hash aggregate finds keys seen more than once among good rows and a hash join
+    marks the later ones; unlike a window over the whole input this needs no sort.
+    Empty values are not duplicates of each other (as in SQL).
+    """
+    ctes, joins, checks = [], [], []
+    for n, cols in enumerate(groups):
+        keys = ", ".join(ident(c) for c in cols)
         present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in cols)
-        first = f"min(_row) FILTER (WHERE _reject1 IS NULL) OVER (PARTITION BY {part})"
+        ctes.append(
+            f"dup{n} AS (SELECT {keys}, min(_row) AS first FROM checked "
+            f"WHERE _reject1 IS NULL AND {present} GROUP BY {keys} HAVING count(*) > 1)"
+        )
+        on = " AND ".join(f"c.{ident(c)} = dup{n}.{ident(c)}" for c in cols)
+        joins.append(f"LEFT JOIN dup{n} ON {on}")
         checks.append(
             (
-                f"{present} AND _row <> {first}",
-                f"{literal('+'.join(cols) + ': ')} || 'duplicate of row ' || {first}",
+                f"dup{n}.first IS NOT NULL AND c._row <> dup{n}.first",
+                f"{literal('+'.join(cols) + ': ')} || 'duplicate of row ' || dup{n}.first",
             )
         )
-    return checks
+    return ctes, joins, checks
 
 
 def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -> str:
@@ -205,21 +215,25 @@ def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -
     out_cols = ", ".join(ident(n) for n in schema.names)
     raw_cols = ", ".join(f"r_{i}" for i in range(len(raws)))
     first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
-    unique = _uniqueness(schema)
-    final, order = "_reject1", ""
-    if unique:
-        final = (
-            "CASE WHEN _reject1 IS NOT NULL THEN _reject1 "
-            + " ".join(f"WHEN {c} THEN {r}" for c, r in unique)
-            + " END"
-        )
-        # The windows group rows by key; put them back in file order (for the quarantine
-        # file people read, and for the Delta files' min/max pruning on sorted inputs).
-        order = " ORDER BY _row"
-    return (
+    head = (
         f"WITH src AS ({staged.select_sql}), "
         f"raw AS (SELECT _row, {', '.join(raws)} FROM src), "
         f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM raw), "
-        f"checked AS (SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed) "
-        f"SELECT _row, {out_cols}, {final} AS _reject FROM checked{order}"
+    )
+    checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
+    groups = _unique_groups(schema)
+    if not groups:
+        plain = f"SELECT _row, {out_cols}, _reject1 AS _reject FROM checked"
+        return f"{head}checked AS ({checked}) {plain}"
+    ctes, joins, checks = _duplicates(groups)
+    final = (
+        "CASE WHEN c._reject1 IS NOT NULL THEN c._reject1 "
+        + " ".join(f"WHEN {c} THEN {r}" for c, r in checks)
+        + " END"
+    )
+    c_cols = ", ".join(f"c.{ident(n)}" for n in schema.names)
+    # checked is read twice (keys, then rows): materialise it once instead of parsing twice.
+    return (
+        f"{head}checked AS MATERIALIZED ({checked}), {', '.join(ctes)} "
+        f"SELECT c._row, {c_cols}, {final} AS _reject FROM checked c {' '.join(joins)}"
     )
