@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -239,9 +240,20 @@ def build_demo(scale: int = 1, *, hub: bool = True) -> list[dict[str, str]]:
     return [{**login, "password": password} for login in logins]
 
 
+def _pad(text: str, width: int) -> str:
+    """Pad to a terminal width: CJK characters take two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - shown)
+
+
 def print_logins(logins: list[dict[str, Any]], url: str) -> None:
     print(f"\nshequ demo is ready at {url}\n")
-    print(f"{'user':<12}{'password':<22}{'role':<28}region")
+    print(_pad("user", 12) + _pad("password", 22) + _pad("role", 28) + "region")
     for login in logins:
-        print(f"{login['username']:<12}{login['password']:<22}{login['role']:<28}{login['region']}")
+        print(
+            _pad(login["username"], 12)
+            + _pad(login["password"], 22)
+            + _pad(login["role"], 28)
+            + login["region"]
+        )
     print(flush=True)
