@@ -164,6 +164,8 @@ HUB_MEMORY_LIMIT = env("HUB_MEMORY_LIMIT", "1GB")
 HUB_MAX_REJECT_RATE = float(env("HUB_MAX_REJECT_RATE", "0.05"))
 # Server folders that file and drop-folder sources may read; nothing else on the server.
 HUB_IMPORT_DIRS = envlist("HUB_IMPORT_DIRS") or [str(DATA_DIR / "inbox")]
+# Working days (Monday to Friday) an owning department has to decide a data request.
+HUB_APPROVAL_DAYS = envint("HUB_APPROVAL_DAYS", 5)
 
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")

@@ -44,11 +44,17 @@ def active_grants(user: Any, dataset: Dataset | None = None) -> QuerySet[Grant]:
 
 
 def _in_tree(user: Any, dataset: Dataset) -> bool:
+    """True when the user holds the hub permission in the dataset's region tree (above or below).
+
+    The shared catalog (no region) is everybody's tree, but still only for hub users: without
+    this check a resident read every row of an unconditional dataset without a region column.
+    """
+    prefixes = prefixes_for(user, Perm.HUB)
     if dataset.region is None:
-        return True
+        return bool(prefixes)
     code = dataset.region.code
     own = dataset.region.prefix
-    return any(code.startswith(p) or p.startswith(own) for p in prefixes_for(user, Perm.HUB))
+    return any(code.startswith(p) or p.startswith(own) for p in prefixes)
 
 
 def access_for(user: Any, dataset: Dataset) -> Access | None:

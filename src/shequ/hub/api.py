@@ -259,3 +259,14 @@ def quarantine(request: HttpRequest, run_id: int) -> FileResponse:
         filename=f"{run.dataset.key}-run-{run.pk}-quarantine.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+# Data requests and grants (/requests, /datasets/{key}/grants, /grants/{id}/revoke).
+from shequ.hub.api_requests import router as requests_router  # noqa: E402
+
+router.add_router("/", requests_router)
+
+# Governed SQL (/query, /query/export, /query/functions).
+from shequ.hub.api_query import router as query_router  # noqa: E402
+
+router.add_router("/", query_router)

@@ -9,6 +9,9 @@ class HubConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.core.permissions import Perm
+
+        # The worker registers only the tasks of imported modules (run_huey imports tasks.py).
+        from shequ.hub import jobs, jobs_requests  # noqa: F401
         from shequ.web.modules import Module, register
 
         register(

@@ -47,6 +47,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--load", action="store_true", help="load or refresh the shipped catalog")
     p.set_defaults(hub_func=catalog)
 
+    from shequ.hub.cli_query import add_query_parser
+
+    add_query_parser(hub_sub)
+
 
 def run_result(run: IngestRun) -> dict[str, Any]:
     return {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.hub import views
+from shequ.hub import views, views_requests
 
 app_name = "hub"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("runs/<int:run_id>/quarantine.csv", views.quarantine, name="quarantine"),
     path("sources/", views.source_list, name="sources"),
     path("sources/<int:source_id>/run/", views.source_run, name="source-run"),
+    path("datasets/<slug:key>/request/", views_requests.request_new, name="request-new"),
+    path("datasets/<slug:key>/grants/", views_requests.grant_list, name="grants"),
+    path("requests/", views_requests.request_list, name="requests"),
+    path("requests/<int:request_id>/", views_requests.request_page, name="request"),
+    path("query/", views_requests.query_console, name="query"),
+    path("query/export/", views_requests.query_export, name="query-export"),
 ]

@@ -1,0 +1,129 @@
+"""Hub query endpoints: run SQL over granted datasets, page through it, export it.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations.
+
+- ``POST /query``: ``{sql, version?, as_of?, limit?, page?, page_size?}`` -> one page of rows
+  (JSON-safe: times in ISO 8601, decimals as text) with the row count, whether the row limit
+  cut the result, the datasets and versions read and the personal columns returned in clear;
+- ``POST /query/export?format=csv|xlsx|parquet``: the same body -> the whole result as a file;
+- ``GET /query/functions``: the functions hub SQL may call.
+
+Errors use the API's one shape with the status that fits: 400 refused or failed SQL, 403 no
+grant (or no hub permission), 404 unknown dataset or version, 408 cancelled at the time limit.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from shequ.core.permissions import Perm, perms_of
+from shequ.hub.query import ALLOWED_FUNCTIONS, QueryError, QueryResult, run_query
+from shequ.hub.query.engine import DEFAULT_LIMIT, refuse
+from shequ.hub.query.export import FORMATS, export_file
+
+router = Router(tags=["hub query"])
+
+MAX_PAGE_SIZE = 10_000
+
+
+class QueryIn(Schema):
+    sql: str = Field(..., description="One SELECT (or WITH … SELECT) in DuckDB's dialect.")
+    version: int | dict[str, int] | None = Field(
+        None, description="Delta version to read: one for every dataset, or per dataset key."
+    )
+    as_of: datetime | None = Field(
+        None, description="Read each dataset as it was at this time (its newest version then)."
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, description="Most rows the query may return.")
+    timeout: float | None = Field(
+        None, gt=0, le=600, description="Seconds before the query is cancelled (default 30)."
+    )
+
+
+class QueryPageIn(QueryIn):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+
+
+class QueryOut(Schema):
+    columns: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    page: int
+    page_size: int
+    pages: int
+    datasets: dict[str, int | None]
+    clear_pii: list[str]
+    duration_ms: int
+
+
+NOT_FOR_YOU = "The data hub is for staff and department analysts."
+
+
+def _require_hub(request: HttpRequest) -> None:
+    if Perm.HUB not in perms_of(request.user):
+        raise HttpError(403, NOT_FOR_YOU)
+
+
+def _run(request: HttpRequest, body: QueryIn) -> QueryResult:
+    if Perm.HUB not in perms_of(request.user):
+        refused = refuse(request.user, body.sql, NOT_FOR_YOU, 403)
+        raise HttpError(refused.status, refused.message)
+    try:
+        return run_query(
+            request.user,
+            body.sql,
+            version=body.version,
+            as_of=body.as_of,
+            limit=body.limit,
+            timeout=body.timeout,
+        )
+    except QueryError as exc:
+        raise HttpError(exc.status, exc.message) from None
+
+
+@router.post("/query", response=QueryOut, summary="Run SQL over the datasets you are granted")
+def query(request: HttpRequest, body: QueryPageIn) -> dict[str, Any]:
+    result = _run(request, body)
+    pages = max(1, -(-result.rows // body.page_size))
+    return {
+        "columns": result.columns,
+        "rows": result.rows_json((body.page - 1) * body.page_size, body.page_size),
+        "row_count": result.rows,
+        "truncated": result.truncated,
+        "page": body.page,
+        "page_size": body.page_size,
+        "pages": pages,
+        "datasets": result.datasets,
+        "clear_pii": result.clear_pii,
+        "duration_ms": result.duration_ms,
+    }
+
+
+@router.post("/query/export", summary="Run SQL and download the result as a file")
+def export(
+    request: HttpRequest, body: QueryIn, format: Literal["csv", "xlsx", "parquet"] = "csv"
+) -> FileResponse:
+    result = _run(request, body)
+    try:
+        handle = export_file(result, format)
+    except QueryError as exc:
+        raise HttpError(exc.status, exc.message) from None
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"query-{stamp}.{format}", content_type=FORMATS[format]
+    )
+    response["X-Row-Count"] = str(result.rows)
+    response["X-Truncated"] = "true" if result.truncated else "false"
+    return response
+
+
+@router.get("/query/functions", response=list[str], summary="Functions hub SQL may call")
+def functions(request: HttpRequest) -> list[str]:
+    _require_hub(request)
+    return sorted(ALLOWED_FUNCTIONS)

@@ -1,0 +1,249 @@
+"""Hub endpoints of data requests and grants (数据申请与授权), under /api/v1/hub/.
+
+The rules live in ``shequ.hub.services.requests``; these handlers parse, call and shape.
+No ``from __future__ import annotations`` here: django-ninja reads the annotations.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from shequ.core.models import Department
+from shequ.core.permissions import Perm, perms_of
+from shequ.hub.models import DataRequest, Grant
+from shequ.hub.services import requests as svc
+from shequ.hub.services.catalog import visible_datasets
+
+router = Router(tags=["hub requests"])
+
+
+class RequestIn(Schema):
+    dataset: str = Field(..., description="the dataset's key")
+    columns: list[str] = Field(..., description="the columns needed (at least one)")
+    clear_columns: list[str] = Field(
+        default_factory=list, description="personal columns wanted in clear (among columns)"
+    )
+    purpose: str
+    legal_basis: str
+    period_from: date
+    period_until: date = Field(..., description="last day of the period (inclusive)")
+    department: int | None = Field(None, description="request for one of your departments")
+
+
+class RequestOut(Schema):
+    id: int
+    dataset: str
+    dataset_title: str
+    sharing: str
+    requester: str
+    department: int | None
+    columns: list[str]
+    clear_columns: list[str]
+    purpose: str
+    legal_basis: str
+    period_from: date
+    period_until: date
+    status: str
+    due_at: datetime | None
+    overdue: bool
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+    created: datetime
+    grant_id: int | None
+    can_decide: bool
+    can_withdraw: bool
+
+
+class ApproveIn(Schema):
+    clear_columns: list[str] | None = Field(
+        None, description="narrow the columns in clear (default: as requested)"
+    )
+    valid_until: date | None = Field(None, description="last day (default: end of the period)")
+    row_scope: list[str] = Field(
+        default_factory=list, description="12-digit region codes whose rows are added"
+    )
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class GrantOut(Schema):
+    id: int
+    kind: str
+    state: str
+    dataset: str
+    grantee: str | None
+    grantee_department: int | None
+    columns: list[str]
+    clear_columns: list[str]
+    row_scope: list[str]
+    purpose: str
+    valid_from: datetime
+    valid_until: datetime | None
+    request_id: int | None
+    issued_by: str | None
+    issued_at: datetime
+    reason: str
+    revokes: int | None
+    revoked_by: int | None
+
+
+def _hub_user(request: HttpRequest) -> Any:
+    if Perm.HUB not in perms_of(request.user):
+        raise PermissionDenied("The data hub is for staff and department analysts.")
+    return request.user
+
+
+def _name(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def request_out(req: DataRequest, user: Any) -> dict[str, Any]:
+    grant = req.grants.filter(kind=Grant.Kind.ISSUE).order_by("-id").first()
+    return {
+        "id": req.pk,
+        "dataset": req.dataset.key,
+        "dataset_title": req.dataset.title,
+        "sharing": req.dataset.sharing,
+        "requester": req.requester.get_username(),
+        "department": req.department_id,
+        "columns": req.columns,
+        "clear_columns": req.clear_columns,
+        "purpose": req.purpose,
+        "legal_basis": req.legal_basis,
+        "period_from": req.period_from,
+        "period_until": req.period_until,
+        "status": req.status,
+        "due_at": req.due_at,
+        "overdue": svc.is_overdue(req),
+        "decided_by": _name(req.decided_by),
+        "decided_at": req.decided_at,
+        "reason": req.reason,
+        "created": req.created,
+        "grant_id": grant.pk if grant else None,
+        "can_decide": svc.can_decide(user, req),
+        "can_withdraw": svc.can_withdraw(user, req),
+    }
+
+
+def grant_out(g: Grant) -> dict[str, Any]:
+    revocation = svc.revocation_of(g) if g.kind == Grant.Kind.ISSUE else None
+    return {
+        "id": g.pk,
+        "kind": g.kind,
+        "state": svc.grant_state(g) if g.kind == Grant.Kind.ISSUE else "revocation",
+        "dataset": g.dataset.key,
+        "grantee": _name(g.grantee),
+        "grantee_department": g.grantee_department_id,
+        "columns": g.columns,
+        "clear_columns": g.clear_columns,
+        "row_scope": g.row_scope,
+        "purpose": g.purpose,
+        "valid_from": g.valid_from,
+        "valid_until": g.valid_until,
+        "request_id": g.request_id,
+        "issued_by": _name(g.issued_by),
+        "issued_at": g.issued_at,
+        "reason": g.reason,
+        "revokes": g.revokes_id,
+        "revoked_by": revocation.pk if revocation else None,
+    }
+
+
+def _request(request: HttpRequest, request_id: int) -> DataRequest:
+    user = _hub_user(request)
+    return get_object_or_404(svc.visible_requests(user), pk=request_id)
+
+
+@router.post("/requests", response={201: RequestOut})
+def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any]]:
+    """Request a dataset. Unconditionally shared data may be granted at once (status approved)."""
+    user = _hub_user(request)
+    dataset = get_object_or_404(visible_datasets(user), key=payload.dataset)
+    department = None
+    if payload.department is not None:
+        department = get_object_or_404(Department, pk=payload.department)
+    req = svc.submit_request(
+        user,
+        dataset,
+        columns=payload.columns,
+        clear_columns=payload.clear_columns,
+        purpose=payload.purpose,
+        legal_basis=payload.legal_basis,
+        period_from=payload.period_from,
+        period_until=payload.period_until,
+        department=department,
+    )
+    return 201, request_out(req, user)
+
+
+@router.get("/requests", response=list[RequestOut])
+def list_requests(
+    request: HttpRequest, mine: bool = False, awaiting: bool = False, status: str | None = None
+) -> list[dict[str, Any]]:
+    """``?mine=1``: your requests; ``?awaiting=1``: pending ones you decide; neither: both."""
+    user = _hub_user(request)
+    if mine and not awaiting:
+        qs = svc.my_requests(user)
+    elif awaiting and not mine:
+        qs = svc.awaiting(user)
+    else:
+        qs = svc.visible_requests(user)
+    if status:
+        qs = qs.filter(status=status)
+    return [request_out(r, user) for r in qs[:500]]
+
+
+@router.get("/requests/{request_id}", response=RequestOut)
+def get_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    return request_out(_request(request, request_id), request.user)
+
+
+@router.post("/requests/{request_id}/approve", response=RequestOut)
+def approve(request: HttpRequest, request_id: int, payload: ApproveIn) -> dict[str, Any]:
+    req = _request(request, request_id)
+    svc.approve(
+        request.user,
+        req,
+        clear_columns=payload.clear_columns,
+        valid_until=payload.valid_until,
+        row_scope=payload.row_scope,
+    )
+    return request_out(req, request.user)
+
+
+@router.post("/requests/{request_id}/refuse", response=RequestOut)
+def refuse(request: HttpRequest, request_id: int, payload: ReasonIn) -> dict[str, Any]:
+    req = _request(request, request_id)
+    return request_out(svc.refuse(request.user, req, payload.reason), request.user)
+
+
+@router.post("/requests/{request_id}/withdraw", response=RequestOut)
+def withdraw(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    req = _request(request, request_id)
+    return request_out(svc.withdraw(request.user, req), request.user)
+
+
+@router.get("/datasets/{key}/grants", response=list[GrantOut])
+def list_grants(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+    """Approvers see every grant of the dataset; others their own (or their departments')."""
+    user = _hub_user(request)
+    dataset = get_object_or_404(visible_datasets(user), key=key)
+    return [grant_out(g) for g in svc.grants_of(user, dataset)]
+
+
+@router.post("/grants/{grant_id}/revoke", response={201: GrantOut})
+def revoke(request: HttpRequest, grant_id: int, payload: ReasonIn) -> tuple[int, dict[str, Any]]:
+    """Revoke a grant: the answer is the new revocation record (``kind=revoke``)."""
+    user = _hub_user(request)
+    visible = Grant.objects.filter(dataset__in=visible_datasets(user), kind=Grant.Kind.ISSUE)
+    grant = get_object_or_404(visible.select_related("dataset", "dataset__region"), pk=grant_id)
+    if not svc.is_approver(user, grant.dataset) and not svc.is_grantee(user, grant):
+        raise Http404("No Grant matches the given query.")  # not theirs even to see
+    return 201, grant_out(svc.revoke(user, grant, payload.reason))

@@ -1,0 +1,178 @@
+"""Masking of personal columns as DuckDB SQL expressions, mirroring ``shequ.core.pii.mask``.
+
+The query engine defines each dataset view with ``masked_select``: every PII column is masked
+(unless the user's grant allows that column in clear), so user SQL only ever sees masked values.
+The expressions follow ``pii.mask`` character for character: normalise when the value is a valid
+phone, plate or ID number (half-width, separators removed, upper case), otherwise strip it; then
+keep a head and a tail and star the middle, never keeping more than two thirds of a short value.
+
+One deliberate simplification: an 18-character value shaped like an ID number is masked from
+its normalised form even when its check digit or birth date is wrong (``pii`` would mask the
+stripped original instead). Both keep the first 6 and last 4 characters, so the two differ at
+most in the case or width of those characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shequ.core.pii import _PROVINCES
+
+# What Python's str.strip() removes (str.isspace), for DuckDB's trim(value, characters).
+_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space -> ASCII, as pii._half_width.
+_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
+# The separators pii strips from phones and plates (Python's \s is the whitespace above).
+_PHONE_SEPARATORS = "-‐‑‒–—−()."
+_PLATE_SEPARATORS = "·•・･‧∙⋅-‐‑‒–—−._"
+_CJK_CLASS = r"[\x{3400}-\x{9fff}\x{f900}-\x{faff}\x{20000}-\x{3134f}]"
+_PLATE_RE = (
+    f"[{_PROVINCES}][A-HJ-NP-Z]"
+    "(?:[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]|[A-HJK][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])"
+)
+FIXED_MASK = "******"
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _class(chars: str) -> str:
+    """An RE2 character class of exactly these characters."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+def _strip(v: str) -> str:
+    return f"trim({v}, {_lit(_WHITESPACE)})"
+
+
+def _half_width(v: str) -> str:
+    return f"translate({v}, {_lit(_FULL_WIDTH)}, {_lit(_HALF_WIDTH)})"
+
+
+def _without(v: str, separators: str) -> str:
+    return f"regexp_replace({v}, {_lit(_class(_WHITESPACE + separators) + '+')}, '', 'g')"
+
+
+def _middle(head: int, tail: int) -> Stage:
+    """pii._mask_middle: keep head and tail characters, at most n - ceil(n / 3) of them."""
+
+    def stage(c: str, s: str) -> str:
+        n = f"length({s})"
+        keep = f"({n} - ({n} + 2) // 3)"
+        short = f"{head + tail} > {keep}"
+        h = f"(CASE WHEN {short} THEN {keep} - {keep} // 2 ELSE {head} END)"
+        t = f"(CASE WHEN {short} THEN {keep} // 2 ELSE {tail} END)"
+        return f"left({s}, {h}) || repeat('*', {n} - {h} - {t}) || right({s}, {t})"
+
+    return stage
+
+
+def _valid_or_stripped(pattern: str) -> Stage:
+    """The normalised value (previous stage) when it matches pattern, else the stripped value."""
+
+    def stage(c: str, p: str) -> str:
+        return f"CASE WHEN regexp_full_match({p}, {_lit(pattern)}) THEN {p} ELSE {_strip(c)} END"
+
+    return stage
+
+
+def _name(c: str, s: str) -> str:
+    return (
+        f"CASE WHEN length({s}) <= 1 THEN repeat('*', length({s})) "
+        f"WHEN regexp_matches({s}, {_lit(_CJK_CLASS)}) "
+        f"THEN left({s}, 1) || repeat('*', length({s}) - 1) "
+        f"ELSE left({s}, 1) || '***' END"
+    )
+
+
+def _address(c: str, s: str) -> str:
+    n = f"length({s})"
+    return f"CASE WHEN {n} = 0 THEN '' ELSE left({s}, least(6, {n} - ({n} + 2) // 3)) || '****' END"
+
+
+def _phone_national(c: str, d: str) -> str:
+    return (
+        f"CASE WHEN starts_with({d}, '+86') THEN substr({d}, 4) "
+        f"WHEN starts_with({d}, '0086') THEN substr({d}, 5) "
+        f"WHEN length({d}) = 13 AND starts_with({d}, '86') THEN substr({d}, 3) ELSE {d} END"
+    )
+
+
+# A stage is an SQL expression of the value as VARCHAR (c) and of the previous stage (p).
+Stage = Callable[[str, str], str]
+# Per kind, the stages from the value as VARCHAR to its masked form (for a value that is
+# neither NULL nor ''). Separate stages keep each expression small: nested into one, they
+# would repeat the normalisation dozens of times.
+_STAGES: dict[str, tuple[Stage, ...]] = {
+    "name": (lambda c, p: _strip(c), _name),
+    "address": (lambda c, p: _strip(c), _address),
+    "id_card": (
+        lambda c, p: f"upper({_strip(_half_width(c))})",
+        _valid_or_stripped("[0-9]{17}[0-9X]"),
+        _middle(6, 4),
+    ),
+    "phone": (
+        lambda c, p: _without(_half_width(c), _PHONE_SEPARATORS),
+        _phone_national,
+        _valid_or_stripped("1[3-9][0-9]{9}"),
+        _middle(3, 4),
+    ),
+    "plate": (
+        lambda c, p: f"upper({_without(_half_width(c), _PLATE_SEPARATORS)})",
+        _valid_or_stripped(_PLATE_RE),
+        _middle(2, 2),
+    ),
+    "face": (lambda c, p: _lit(FIXED_MASK),),
+    "health": (lambda c, p: _lit(FIXED_MASK),),
+}
+KINDS = frozenset(_STAGES)
+
+
+def masked_select(source: str, columns: list[tuple[str, str | None]]) -> str:
+    """``SELECT`` the columns of relation ``source``, each ``(name, pii kind or None)``.
+
+    A column with a kind comes out masked as ``pii.mask`` would (NULL and '' pass through,
+    anything else becomes VARCHAR and is masked), under its own name; the others unchanged.
+    Masking happens in nested projections; DuckDB drops the stages of columns a query does
+    not use, so an unused personal column costs nothing.
+    """
+    for name, kind in columns:
+        if kind is not None and kind not in _STAGES:
+            raise ValueError(f"unknown kind of personal information for {name!r}: {kind!r}")
+    # Stage names start with "__": schema field names start with a letter, so never collide.
+    chains = {
+        i: (name, _STAGES[kind], [f"__shequ_{i}_{k}" for k in range(len(_STAGES[kind]) + 1)])
+        for i, (name, kind) in enumerate(columns)
+        if kind is not None
+    }
+    relation = source
+    depth = max((len(names) for _, _, names in chains.values()), default=0)
+    for level in range(depth):
+        extra = []
+        for name, stages, names in chains.values():
+            if level >= len(names):
+                continue
+            if level == 0:
+                expr = f"CAST({_ident(name)} AS VARCHAR)"
+            else:
+                expr = stages[level - 1](_ident(names[0]), _ident(names[level - 1]))
+            extra.append(f"{expr} AS {_ident(names[level])}")
+        relation = f"(SELECT *, {', '.join(extra)} FROM {relation} AS _m{level})"
+    outputs = []
+    for i, (name, _kind) in enumerate(columns):
+        if i not in chains:
+            outputs.append(_ident(name))
+            continue
+        names = chains[i][2]
+        value, masked = _ident(names[0]), _ident(names[-1])
+        outputs.append(
+            f"CASE WHEN {value} IS NULL OR {value} = '' THEN {value} ELSE {masked} END "
+            f"AS {_ident(name)}"
+        )
+    return f"SELECT {', '.join(outputs)} FROM {relation} AS _masked"

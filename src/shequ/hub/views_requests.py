@@ -1,0 +1,378 @@
+"""Hub pages of requests and grants, and the SQL console. Views parse, call a service, render."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.models import Department, Region
+from shequ.core.permissions import Perm, can, has_global
+from shequ.hub.access import _in_tree, active_grants
+from shequ.hub.forms_requests import ApproveForm, QueryForm, ReasonForm, RequestForm
+from shequ.hub.models import DataRequest, Dataset, Grant, Sharing
+from shequ.hub.services import requests as svc
+from shequ.hub.services.catalog import visible_datasets
+from shequ.hub.tableschema import TableSchema
+from shequ.hub.views import PII_KINDS, hub_user, visible_dataset
+
+PAGE_SIZE = 50
+CONSOLE_MAX_ROWS = 10_000
+EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+
+
+def put_errors(form: Form, exc: ValidationError) -> None:
+    """A service's errors next to the form's fields (the rest above the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def column_rows(dataset: Dataset, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Schema fields (optionally only some) with their titles and personal-information kind."""
+    schema = TableSchema.from_dict(dataset.schema)
+    wanted = set(columns) if columns is not None else None
+    return [
+        {
+            "name": f.name,
+            "title": f.title,
+            "title_en": f.title_en,
+            "pii": f.pii != "none",
+            "pii_label": PII_KINDS.get(f.pii, ""),
+        }
+        for f in schema.fields
+        if wanted is None or f.name in wanted
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Requesting
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+def request_new(request: HttpRequest, key: str) -> HttpResponse:
+    """The "request access" form of a dataset."""
+    dataset = visible_dataset(request, key)
+    user: Any = request.user
+    schema = TableSchema.from_dict(dataset.schema)
+    pii = [n for n in schema.names if n in schema.pii_fields()]
+    departments = list(
+        Department.objects.filter(memberships__user=user).distinct().values_list("pk", "name")
+    )
+    form = RequestForm(request.POST or None, columns=schema.names, pii=pii, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        req = submit(request, dataset, form)
+        if req is not None:
+            return redirect("hub:request", request_id=req.pk)
+    chosen = form["columns"].value() or []
+    clear = form["clear_columns"].value() or []
+    return render(
+        request,
+        "hub/requests_new.html",
+        {
+            "dataset": dataset,
+            "form": form,
+            "columns": column_rows(dataset),
+            "chosen": [str(c) for c in chosen],
+            "clear": [str(c) for c in clear],
+            "has_departments": bool(departments),
+            "days": svc.approval_days(),
+            "pending": svc.my_requests(user).filter(
+                dataset=dataset, status=DataRequest.Status.PENDING
+            ),
+        },
+    )
+
+
+def submit(request: HttpRequest, dataset: Dataset, form: RequestForm) -> DataRequest | None:
+    data = form.cleaned_data
+    department = None
+    if data["department"]:
+        department = Department.objects.filter(pk=data["department"]).first()
+    try:
+        req = svc.submit_request(
+            request.user,
+            dataset,
+            columns=data["columns"],
+            clear_columns=data["clear_columns"],
+            purpose=data["purpose"],
+            legal_basis=data["legal_basis"],
+            period_from=data["period_from"],
+            period_until=data["period_until"],
+            department=department,
+        )
+    except ValidationError as exc:
+        put_errors(form, exc)
+        return None
+    if req.status == DataRequest.Status.APPROVED:
+        messages.success(request, _("Granted at once: this dataset is shared unconditionally."))
+    else:
+        due = timezone.localtime(req.due_at).strftime("%Y-%m-%d") if req.due_at else ""
+        messages.success(
+            request,
+            _("Your request was sent to the approvers; a decision is due by %(due)s.")
+            % {"due": due},
+        )
+    return req
+
+
+# --------------------------------------------------------------------------------------------
+# Lists and decisions
+# --------------------------------------------------------------------------------------------
+
+
+def _flag(requests: Any) -> list[DataRequest]:
+    """Requests with ``overdue`` and their newest grant (``grant``, with its ``state``)."""
+    now = timezone.now()
+    items = list(requests)
+    grants: dict[int, Grant] = {}
+    issued = Grant.objects.filter(request__in=items, kind=Grant.Kind.ISSUE).select_related(
+        "revocation"
+    )
+    for g in issued.order_by("id"):
+        g.state = svc.grant_state(g, now)  # type: ignore[attr-defined]
+        grants[g.request_id] = g  # type: ignore[index]
+    for r in items:
+        r.overdue = svc.is_overdue(r, now)  # type: ignore[attr-defined]
+        r.grant = grants.get(r.pk)  # type: ignore[attr-defined]
+    return items
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """My requests, and the requests awaiting my decision (most urgent first)."""
+    user = hub_user(request)
+    mine = Paginator(svc.my_requests(user), 30).get_page(request.GET.get("page"))
+    awaiting = _flag(svc.awaiting(user)[:200])
+    return render(
+        request,
+        "hub/requests.html",
+        {
+            "awaiting": awaiting,
+            "overdue": len([r for r in awaiting if getattr(r, "overdue", False)]),
+            "page": mine,
+            "mine": _flag(mine.object_list),
+        },
+    )
+
+
+def _row_regions(user: Any, dataset: Dataset) -> list[tuple[str, str]]:
+    """Regions whose rows an approver may add to a grant: inside the dataset's and their own."""
+    if dataset.region is None:
+        return []
+    regions = Region.objects.filter(code__startswith=dataset.region.prefix).order_by("code")
+    return [(r.code, r.name) for r in regions[:200] if can(user, Perm.HUB, r)]
+
+
+@login_required
+def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
+    """One request; approve (clear columns, until, rows), refuse with a reason, or withdraw."""
+    user = hub_user(request)
+    req = get_object_or_404(svc.visible_requests(user), pk=request_id)
+    deciding = svc.can_decide(user, req)
+    titles = {c["name"]: c["title"] for c in column_rows(req.dataset)}
+    approve_form = ApproveForm(
+        request.POST if request.POST.get("action") == "approve" else None,
+        clear=[(c, f"{titles.get(c) or c} · {c}") for c in req.clear_columns],
+        regions=_row_regions(user, req.dataset) if deciding else [],
+    )
+    refuse_form = ReasonForm(
+        request.POST if request.POST.get("action") == "refuse" else None, prefix="refuse"
+    )
+    if request.method == "POST":
+        done = decide(request, req, approve_form, refuse_form)
+        if done:
+            return redirect("hub:request", request_id=req.pk)
+    grants = list(
+        req.grants.filter(kind=Grant.Kind.ISSUE).select_related("issued_by", "revocation")
+    )
+    for g in grants:
+        g.state = svc.grant_state(g)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "hub/requests_detail.html",
+        {
+            "req": req,
+            "overdue": svc.is_overdue(req),
+            "columns": column_rows(req.dataset, list(req.columns)),
+            "deciding": deciding,
+            "withdrawing": svc.can_withdraw(user, req),
+            "approve_form": approve_form,
+            "refuse_form": refuse_form,
+            "refusing": request.POST.get("action") == "refuse",
+            "grants": grants,
+        },
+    )
+
+
+def decide(
+    request: HttpRequest, req: DataRequest, approve_form: ApproveForm, refuse_form: ReasonForm
+) -> bool:
+    """Carry out the posted action; False with the errors put on the forms."""
+    action = request.POST.get("action")
+    try:
+        if action == "approve" and approve_form.is_valid():
+            data = approve_form.cleaned_data
+            svc.approve(
+                request.user,
+                req,
+                clear_columns=data["clear_columns"],
+                valid_until=data["valid_until"],
+                row_scope=data["row_scope"],
+            )
+            messages.success(request, _("Approved: the grant was issued."))
+            return True
+        if action == "refuse" and refuse_form.is_valid():
+            svc.refuse(request.user, req, refuse_form.cleaned_data["reason"])
+            messages.success(request, _("The request was refused; the requester was told why."))
+            return True
+        if action == "withdraw":
+            svc.withdraw(request.user, req)
+            messages.success(request, _("Your request was withdrawn."))
+            return True
+    except ValidationError as exc:
+        put_errors(approve_form if action == "approve" else refuse_form, exc)
+        if action == "withdraw":
+            messages.error(request, " ".join(exc.messages))
+            return True
+    return False
+
+
+@login_required
+def grant_list(request: HttpRequest, key: str) -> HttpResponse:
+    """The grants of a dataset (all for approvers, else one's own), with their revocations."""
+    dataset = visible_dataset(request, key)
+    user = request.user
+    form = ReasonForm(request.POST or None)
+    failed: int | None = None
+    if request.method == "POST":
+        grant_id = request.POST.get("grant", "")
+        if not grant_id.isdigit():
+            raise Http404(_("No such grant."))
+        grant = get_object_or_404(svc.grants_of(user, dataset), pk=int(grant_id))
+        if form.is_valid():
+            try:
+                svc.revoke(user, grant, form.cleaned_data["reason"])
+            except ValidationError as exc:
+                put_errors(form, exc)
+            else:
+                messages.success(request, _("The grant was revoked; it no longer works."))
+                return redirect("hub:grants", key=dataset.key)
+        failed = grant.pk
+    grants = list(svc.grants_of(user, dataset))
+    for g in grants:
+        g.state = svc.grant_state(g)  # type: ignore[attr-defined]
+        g.revoked = svc.revocation_of(g)  # type: ignore[attr-defined]
+        g.revocable = g.state != "revoked" and svc.can_revoke(user, g)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "hub/grants.html",
+        {
+            "dataset": dataset,
+            "grants": grants,
+            "approver": svc.is_approver(user, dataset),
+            "form": form,
+            "failed": failed,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# SQL console
+# --------------------------------------------------------------------------------------------
+
+
+def queryable(user: Any) -> list[Dataset]:
+    """Datasets the user may query: granted now, or unconditionally shared in their tree."""
+    granted = set(active_grants(user).values_list("dataset_id", flat=True))
+    everywhere = has_global(user, Perm.HUB)
+    found = []
+    for d in visible_datasets(user).filter(Q(pk__in=granted) | Q(sharing=Sharing.UNCONDITIONAL)):
+        if d.pk in granted or everywhere or _in_tree(user, d):
+            found.append(d)
+    return found
+
+
+NO_GRANT = re.compile(r"dataset '([a-z][a-z0-9_]*)'")
+
+
+@login_required
+def query_console(request: HttpRequest) -> HttpResponse:
+    """SQL over granted datasets: a paged table of masked values, what was read, errors."""
+    user = hub_user(request)
+    form = QueryForm(request.GET if "sql" in request.GET else None)
+    context: dict[str, Any] = {"form": form, "datasets": queryable(user)}
+    if form.is_bound and form.is_valid():
+        context.update(run_page(user, form.cleaned_data["sql"], form.cleaned_data["page"] or 1))
+    return render(request, "hub/console.html", context)
+
+
+def run_page(user: Any, sql: str, page: int) -> dict[str, Any]:
+    """Run the SQL for one page of the console; the page's rows or the error."""
+    from shequ.hub.query import QueryError, run_query
+
+    limit = min(page * PAGE_SIZE, CONSOLE_MAX_ROWS)
+    offset = (page - 1) * PAGE_SIZE
+    try:
+        result = run_query(user, sql, limit=max(limit, 1))
+    except QueryError as exc:
+        match = NO_GRANT.search(exc.message) if exc.status == 403 else None
+        return {"error": exc.message, "status": exc.status, "request_key": match and match[1]}
+    clear = {c.split(".", 1)[-1] for c in result.clear_pii}
+    rows = result.rows_json(offset, PAGE_SIZE) if offset < result.rows else []
+    more = result.truncated and limit < CONSOLE_MAX_ROWS
+    base = {"sql": sql}
+    return {
+        "result": result,
+        "headers": [{"name": c, "clear": c in clear} for c in result.columns],
+        "rows": rows,
+        "first": offset + 1 if rows else 0,
+        "last": offset + len(rows),
+        "page": page,
+        "previous_url": "?" + urlencode({**base, "page": page - 1}) if page > 1 else "",
+        "next_url": "?" + urlencode({**base, "page": page + 1}) if more else "",
+        "capped": result.truncated and limit >= CONSOLE_MAX_ROWS,
+        "exports": [
+            (f, reverse("hub:query-export") + "?" + urlencode({**base, "format": f}))
+            for f in EXPORT_FORMATS
+        ],
+    }
+
+
+@login_required
+def query_export(request: HttpRequest) -> HttpResponseBase:
+    """The whole result (up to the console's row limit) as CSV, XLSX or Parquet."""
+    from shequ.hub.query import QueryError, run_query
+    from shequ.hub.query.export import FORMATS, export_file
+
+    user = hub_user(request)
+    form = QueryForm(request.GET)
+    fmt = request.GET.get("format", "csv")
+    if not form.is_valid() or fmt not in FORMATS:
+        messages.error(request, _("Nothing to export: run a query first."))
+        return redirect("hub:query")
+    sql = form.cleaned_data["sql"]
+    try:
+        handle = export_file(run_query(user, sql, limit=CONSOLE_MAX_ROWS), fmt)
+    except QueryError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("hub:query") + "?" + urlencode({"sql": sql}))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    return FileResponse(
+        handle, as_attachment=True, filename=f"query-{stamp}.{fmt}", content_type=FORMATS[fmt]
+    )
