@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import peak_rss_mib, run_child, setup_django, shequ_env, timer
+from support.common import peak_rss_mib, run_child, setup_django, shequ_env, timer
 
 SCHEMA = {
     "primaryKey": ["record_id"],

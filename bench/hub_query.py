@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import peak_rss_mib, run_child, setup_django, shequ_env
+from support.common import peak_rss_mib, run_child, setup_django, shequ_env
 
 EVENTS, LOTS = "bench_parking_events", "bench_parking_lots"
 STREET = "990102001000"
