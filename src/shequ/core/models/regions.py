@@ -54,6 +54,11 @@ def prefix_of_code(code: str) -> str:
     return code
 
 
+def covering_codes(code: str) -> set[str]:
+    """The 12-digit codes of a region and of every region above it (from its code alone)."""
+    return {code[:end].ljust(12, "0") for end in (2, 4, 6, 9, 12) if code[:end].strip("0")}
+
+
 def validate_region_code(code: str, level: str, parent: Region | None) -> None:
     """Check a code's form, its level's digits and its consistency with the parent."""
     if level not in RegionLevel.values:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.models import Channel, Delivery, InboxMessage, Region, Role
+from shequ.core.models.regions import covering_codes
 from shequ.core.transports import TRANSPORTS, get_transport, send_with_retries
 from shequ.core.transports.base import Message, Transport, TransportError
 
@@ -54,12 +55,10 @@ class InboxTransport(Transport):
         if self.region is None:
             raise TransportError("inbox channel has no region", permanent=True)
         roles = self.config.get("roles") or list(STAFF_ROLES)
-        # The region itself and each of its ancestors, as full 12-digit codes.
-        covering = [self.region.code[:n] for n in _prefix_lengths()]
         users = get_user_model().objects.filter(
             is_active=True,
             memberships__role__in=roles,
-            memberships__region__code__in=[c.ljust(12, "0") for c in covering],
+            memberships__region__code__in=covering_codes(self.region.code),
         )
         return list(users.distinct())
 
@@ -70,10 +69,6 @@ class InboxTransport(Transport):
             )
             for u in self.recipients()
         )
-
-
-def _prefix_lengths() -> tuple[int, ...]:
-    return (2, 4, 6, 9, 12)
 
 
 TRANSPORTS["inbox"] = InboxTransport

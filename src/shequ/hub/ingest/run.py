@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
+from deltalake import CommitProperties, Schema, write_deltalake
 from deltalake.transaction import AddAction, create_table_with_add_actions
 from django.conf import settings
 
@@ -443,4 +443,4 @@ def _stat(value: Any, *, floor: bool) -> Any:
     return value
 
 
-__all__ = ["DeltaTable", "IngestError", "Outcome", "RejectRateExceeded", "ingest_staged"]
+__all__ = ["IngestError", "Outcome", "RejectRateExceeded", "ingest_staged"]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 
 from shequ.core.models import Department, Region
+from shequ.core.models.regions import covering_codes
 from shequ.core.permissions import Perm, has_global, prefixes_for, require
 from shequ.core.services.audit import record
 from shequ.hub.models import Category, Dataset, Sharing, Tier
@@ -86,15 +87,11 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
     prefixes = prefixes_for(user, Perm.HUB)
     if not prefixes:
         return qs.none()
-    condition = Q(region__isnull=True) | Q(region__code__in=_covering_codes(prefixes))
+    above = {c for p in prefixes for c in covering_codes(p.ljust(12, "0"))}
+    condition = Q(region__isnull=True) | Q(region__code__in=above)
     for prefix in prefixes:
         condition |= Q(region__code__startswith=prefix)
     return qs.filter(condition)
-
-
-def _covering_codes(prefixes: list[str]) -> set[str]:
-    """Codes of the regions above each prefix: "990102001001" → 990000…, 990100…, 990102…, …"""
-    return {p[:end].ljust(12, "0") for p in prefixes for end in (2, 4, 6, 9) if end < len(p)}
 
 
 def browse(user: Any, query: str = "", category: str = "") -> list[tuple[Category, list[Dataset]]]:
