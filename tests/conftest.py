@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from fake_http import FakeServer, QuietServer, make_handler
 from shequ.core.models import Membership, Region, Role
 from shequ.core.models.regions import RegionLevel
 
@@ -111,3 +113,20 @@ def token_client(user: Any) -> Client:
 @pytest.fixture
 def api(staff: Any) -> Client:
     return token_client(staff)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """A real HTTP server on 127.0.0.1 that records requests (see tests/fake_http.py)."""
+    state = FakeServer()
+    httpd = QuietServer(("127.0.0.1", 0), make_handler(state))
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)

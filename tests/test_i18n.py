@@ -30,7 +30,7 @@ EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
 
 # Apps whose strings are translated later, by the app's own work: the catalogue need not have
 # their newest strings yet (whatever of theirs it has must still be translated).
-NOT_CHECKED_FOR_NEW_STRINGS = ("hub",)
+NOT_CHECKED_FOR_NEW_STRINGS: tuple[str, ...] = ()
 
 # The keywords that Django's makemessages passes to xgettext, in Babel's notation.
 KEYWORDS: dict[str, Any] = {
@@ -90,7 +90,11 @@ def extracted(skip: tuple[str, ...] = NOT_CHECKED_FOR_NEW_STRINGS) -> dict[Key, 
             continue
         text = path.read_text(encoding="utf-8")
         if path.suffix != ".py":
-            text = templatize(text, origin=str(path))
+            # Templatized lines are filler around gettext() calls; their indentation would
+            # only trip the Python tokenizer.
+            text = "\n".join(
+                line.lstrip() for line in templatize(text, origin=str(path)).splitlines()
+            )
         for lineno, message, _comments, context in extract(
             "python", io.BytesIO(text.encode("utf-8")), keywords=KEYWORDS
         ):

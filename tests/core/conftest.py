@@ -1,36 +1,14 @@
-"""Fixtures of the core tests: a real local HTTP server that records what it receives.
+"""Fixtures of the core tests: a closed port, no proxies, cheap password hashing.
 
-``server`` answers on 127.0.0.1 with queued replies first, then its default reply, and keeps
-every request (method, path, query, headers, raw body) for the test to inspect.
+The recording HTTP server (``server``) is in tests/conftest.py, for every test folder.
 """
 
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-# --- a real local HTTP server ---------------------------------------------------------------
-from fake_http import FakeServer, QuietServer, make_handler
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    state = FakeServer()
-    httpd = QuietServer(("127.0.0.1", 0), make_handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

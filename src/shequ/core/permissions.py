@@ -25,6 +25,7 @@ class Perm(StrEnum):
     MANAGE_CHANNELS = "manage_channels"
     HUB = "hub"
     MANAGE_HUB = "manage_hub"
+    PUBLISH_HUB = "publish_hub"  # publish the region's own datasets back into the hub (回流)
     PARKING = "parking"
     FLOOD = "flood"
     TIMEBANK = "timebank"
@@ -39,6 +40,7 @@ _STAFF = {
     Perm.REVEAL_PII,
     Perm.MANAGE_CHANNELS,
     Perm.HUB,
+    Perm.PUBLISH_HUB,
     Perm.PARKING,
     Perm.FLOOD,
     Perm.TIMEBANK,

@@ -6,56 +6,18 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, UploadedFile
 
-from shequ.core.permissions import Perm, perms_of
 from shequ.core.services.regions import get_region
 from shequ.hub import schemas as s
-from shequ.hub.models import Dataset, IngestRun, Source
+from shequ.hub.api_common import detail, require_hub, summary, visible_dataset
+from shequ.hub.models import IngestRun, Source
 from shequ.hub.sample import sample_rows, visible_stats
 from shequ.hub.services import catalog, sources
 
 router = Router(tags=["hub"])
-
-
-def _require_hub(request: HttpRequest) -> None:
-    if Perm.HUB not in perms_of(request.user):
-        raise PermissionDenied("The data hub is for staff and department analysts.")
-
-
-def _dataset(request: HttpRequest, key: str) -> Dataset:
-    _require_hub(request)
-    return get_object_or_404(catalog.visible_datasets(request.user), key=key)
-
-
-def summary(d: Dataset) -> dict[str, Any]:
-    return {
-        "key": d.key,
-        "title": d.title,
-        "title_en": d.title_en,
-        "category": d.category.key,
-        "owner": d.owner,
-        "tier": d.tier,
-        "sharing": d.sharing,
-        "frequency": d.frequency,
-        "tags": d.tags,
-        "region_code": d.region.code if d.region else None,
-        "version": d.version,
-        "row_count": d.row_count,
-    }
-
-
-def detail(d: Dataset) -> dict[str, Any]:
-    return {
-        **summary(d),
-        "description": d.description,
-        "description_en": d.description_en,
-        "licence": d.licence,
-        "schema": d.schema,
-    }
 
 
 def run_out(r: IngestRun) -> dict[str, Any]:
@@ -86,7 +48,7 @@ def run_out(r: IngestRun) -> dict[str, Any]:
 
 @router.get("/categories", response=list[s.CategoryOut])
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
-    _require_hub(request)
+    require_hub(request)
     return [
         {
             "key": c.key,
@@ -103,7 +65,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
 def list_datasets(
     request: HttpRequest, category: str | None = None, q: str | None = None
 ) -> list[dict[str, Any]]:
-    _require_hub(request)
+    require_hub(request)
     qs = catalog.visible_datasets(request.user)
     if category:
         qs = qs.filter(category__key=category)
@@ -113,12 +75,12 @@ def list_datasets(
 
 @router.get("/datasets/{key}", response=s.DatasetOut, by_alias=True)
 def get_dataset(request: HttpRequest, key: str) -> dict[str, Any]:
-    return detail(_dataset(request, key))
+    return detail(visible_dataset(request, key))
 
 
 @router.post("/datasets", response={201: s.DatasetOut}, by_alias=True)
 def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[str, Any]]:
-    _require_hub(request)
+    require_hub(request)
     data = payload.dict(by_alias=True)
     region_code = data.pop("region_code")
     region = get_region(region_code) if region_code else None
@@ -128,7 +90,7 @@ def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[
 
 @router.get("/datasets/{key}/versions", response=list[s.VersionOut])
 def list_versions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
-    dataset = _dataset(request, key)
+    dataset = visible_dataset(request, key)
     return [
         {
             "version": v.version,
@@ -149,7 +111,7 @@ def list_versions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
 def sample(
     request: HttpRequest, key: str, limit: int = 20, version: int | None = None
 ) -> dict[str, Any]:
-    dataset = _dataset(request, key)
+    dataset = visible_dataset(request, key)
     columns, rows = sample_rows(
         request.user, dataset, limit=min(max(limit, 1), 100), version=version
     )
@@ -167,7 +129,7 @@ def upload(
     encoding: Form[str] = "",
 ) -> tuple[int, dict[str, Any]]:
     """Ingest an uploaded file now; the answer is the finished run (see its status)."""
-    dataset = _dataset(request, key)
+    dataset = visible_dataset(request, key)
     run = sources.ingest_upload(
         request.user,
         dataset,
@@ -182,7 +144,7 @@ def upload(
 
 @router.get("/sources", response=list[s.SourceOut])
 def list_sources(request: HttpRequest, dataset: str | None = None) -> list[dict[str, Any]]:
-    _require_hub(request)
+    require_hub(request)
     qs = Source.objects.filter(dataset__in=catalog.visible_datasets(request.user))
     if dataset:
         qs = qs.filter(dataset__key=dataset)
@@ -208,14 +170,14 @@ def source_out(x: Source) -> dict[str, Any]:
 @router.post("/sources", response={201: s.SourceOut})
 def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
-    dataset = _dataset(request, data.pop("dataset"))
+    dataset = visible_dataset(request, data.pop("dataset"))
     return 201, source_out(sources.save_source(request.user, dataset, **data))
 
 
 @router.post("/sources/{source_id}/run", response={202: s.RunOut})
 def trigger(request: HttpRequest, source_id: int) -> tuple[int, dict[str, Any]]:
     """Queue a run for the worker; poll GET /hub/runs/{id} for its outcome."""
-    _require_hub(request)
+    require_hub(request)
     source = get_object_or_404(
         Source.objects.filter(dataset__in=catalog.visible_datasets(request.user)), pk=source_id
     )
@@ -224,7 +186,7 @@ def trigger(request: HttpRequest, source_id: int) -> tuple[int, dict[str, Any]]:
 
 
 def _runs(request: HttpRequest) -> Any:
-    _require_hub(request)
+    require_hub(request)
     return IngestRun.objects.filter(
         dataset__in=catalog.visible_datasets(request.user)
     ).select_related("dataset")
@@ -270,3 +232,8 @@ router.add_router("/", requests_router)
 from shequ.hub.api_query import router as query_router  # noqa: E402
 
 router.add_router("/", query_router)
+
+# Flowback (/published, /datasets/{key}/changes|subscribers|subscription, /subscriptions).
+from shequ.hub.api_flowback import router as flowback_router  # noqa: E402
+
+router.add_router("/", flowback_router)

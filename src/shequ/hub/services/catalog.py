@@ -163,6 +163,23 @@ def save_dataset(
 ) -> Dataset:
     """Create or update a dataset's metadata and schema (staff who manage the hub)."""
     require(actor, Perm.MANAGE_HUB, region.code if region else "")
+    existing = Dataset.objects.filter(key=key).first()
+    if existing is not None:
+        # The key names a dataset that may belong to another region: its own region decides.
+        require(actor, Perm.MANAGE_HUB, existing.region.code if existing.region else "")
+    return write_dataset(actor, key=key, category=category, schema=schema, region=region, **meta)
+
+
+def write_dataset(
+    actor: Any,
+    *,
+    key: str,
+    category: str,
+    schema: dict[str, Any],
+    region: Region | None = None,
+    **meta: Any,
+) -> Dataset:
+    """Validate and save a dataset's metadata and schema; the caller has checked permission."""
     cat = Category.objects.filter(key=category).first()
     if cat is None:
         raise ValidationError({"category": [f"unknown category {category!r}"]})
@@ -174,9 +191,6 @@ def save_dataset(
     if errors:
         raise ValidationError(errors)
     existing = Dataset.objects.filter(key=key).first()
-    if existing is not None:
-        # The key names a dataset that may belong to another region: its own region decides.
-        require(actor, Perm.MANAGE_HUB, existing.region.code if existing.region else "")
     parsed = parse_schema(schema)
     if existing is not None and existing.version is not None:
         _check_compatible(TableSchema.from_dict(existing.schema), parsed)

@@ -24,7 +24,14 @@ from shequ.hub.services import runs
 
 
 def can_manage(user: Any, dataset: Dataset) -> bool:
-    """Hub managers of the dataset's region; any hub manager for the shared catalog."""
+    """Hub managers of the dataset's region; any hub manager for the shared catalog.
+
+    A dataset that flowed back from a community is also managed by that community's publishers.
+    """
+    from shequ.hub.services.flowback import can_publish
+
+    if can_publish(user, dataset):
+        return True
     if dataset.region is None:
         return has_global(user, Perm.MANAGE_HUB) or bool(prefixes_for(user, Perm.MANAGE_HUB))
     return can(user, Perm.MANAGE_HUB, dataset.region)

@@ -1,0 +1,146 @@
+"""Flowback endpoints: publish a community's dataset, subscribe, pull the rows that changed.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from shequ.core.models import Channel, Department
+from shequ.core.services.regions import get_region
+from shequ.hub import schemas as s
+from shequ.hub.api_common import detail, require_hub, visible_dataset
+from shequ.hub.models import Subscription
+from shequ.hub.query import QueryError
+from shequ.hub.query.changes import changes
+from shequ.hub.services import flowback
+
+router = Router(tags=["hub flowback"])
+
+
+class PublishIn(s.DatasetIn):
+    region_code: str = Field(..., pattern=r"^\d{12}$")  # type: ignore[assignment]
+
+
+class SubscribeIn(Schema):
+    department_id: int | None = None
+    channel_id: int | None = None
+
+
+class SubscriptionOut(Schema):
+    id: int
+    dataset: str
+    department_id: int | None
+    channel_id: int | None
+    created: datetime
+    last_notified_version: int | None
+    last_pulled_version: int | None
+    pulls: int
+
+
+class CountersOut(Schema):
+    subscribers: int
+    deliveries: int
+    last_delivered_version: int | None
+    pulls: int
+
+
+class ChangesOut(Schema):
+    dataset: str
+    since: int
+    until: int
+    primary_key: list[str]
+    columns: list[str]
+    counts: dict[str, int]
+    total: int
+    offset: int
+    next_offset: int | None
+    clear_pii: list[str]
+    rows: list[dict[str, Any]]
+
+
+def _sub_out(sub: Subscription) -> dict[str, Any]:
+    return {
+        "id": sub.pk,
+        "dataset": sub.dataset.key,
+        "department_id": sub.department_id,
+        "channel_id": sub.channel_id,
+        "created": sub.created,
+        "last_notified_version": sub.last_notified_version,
+        "last_pulled_version": sub.last_pulled_version,
+        "pulls": sub.pulls,
+    }
+
+
+@router.post(
+    "/published", response={201: s.DatasetOut}, by_alias=True, summary="Publish your own dataset"
+)
+def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, dict[str, Any]]:
+    require_hub(request)
+    data = payload.dict(by_alias=True)
+    region = get_region(data.pop("region_code"))
+    dataset = flowback.publish_dataset(request.user, region=region, **data)
+    return 201, detail(dataset)
+
+
+@router.get(
+    "/datasets/{key}/changes",
+    response=ChangesOut,
+    url_name="hub_changes",
+    summary="Rows changed between two versions",
+)
+def dataset_changes(
+    request: HttpRequest,
+    key: str,
+    since: int,
+    until: int | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+    op: Literal["insert", "update", "delete"] | None = None,
+) -> dict[str, Any]:
+    dataset = visible_dataset(request, key)
+    try:
+        result = changes(request.user, dataset, since, until, limit=limit, offset=offset, op=op)
+    except QueryError as exc:
+        raise HttpError(exc.status, exc.message) from None
+    flowback.record_pull(request.user, dataset, result.until)
+    return {**result.__dict__, "total": result.total, "next_offset": result.next_offset}
+
+
+@router.get("/datasets/{key}/subscribers", response=CountersOut)
+def dataset_counters(request: HttpRequest, key: str) -> dict[str, Any]:
+    return flowback.counters(visible_dataset(request, key)).__dict__
+
+
+@router.post("/datasets/{key}/subscription", response={201: SubscriptionOut})
+def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int, dict[str, Any]]:
+    dataset = visible_dataset(request, key)
+    department = channel = None
+    if payload.department_id is not None:
+        department = Department.objects.filter(pk=payload.department_id).first()
+        if department is None:
+            raise HttpError(422, f"department_id: no department {payload.department_id}")
+    if payload.channel_id is not None:
+        channel = Channel.objects.filter(pk=payload.channel_id).first()
+        if channel is None:
+            raise HttpError(422, f"channel_id: no channel {payload.channel_id}")
+    sub = flowback.subscribe(request.user, dataset, department=department, channel=channel)
+    return 201, _sub_out(sub)
+
+
+@router.delete("/datasets/{key}/subscription", response=SubscriptionOut)
+def unsubscribe(request: HttpRequest, key: str) -> dict[str, Any]:
+    dataset = visible_dataset(request, key)
+    sub = get_object_or_404(flowback.subscriptions_of(request.user), dataset=dataset)
+    return _sub_out(flowback.unsubscribe(request.user, sub))
+
+
+@router.get("/subscriptions", response=list[SubscriptionOut])
+def my_subscriptions(request: HttpRequest) -> list[dict[str, Any]]:
+    require_hub(request)
+    return [_sub_out(sub) for sub in flowback.subscriptions_of(request.user)]
