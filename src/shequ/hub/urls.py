@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.hub import views, views_requests
+from shequ.hub import views, views_flowback, views_requests
 
 app_name = "hub"
 urlpatterns = [
@@ -16,5 +16,12 @@ urlpatterns = [
     path("requests/", views_requests.request_list, name="requests"),
     path("requests/<int:request_id>/", views_requests.request_page, name="request"),
     path("query/", views_requests.query_console, name="query"),
+    path("subscriptions/", views_flowback.subscriptions_page, name="subscriptions"),
+    path("publish/", views_flowback.publish_page, name="publish"),
+    path(
+        "datasets/<slug:key>/subscription/",
+        views_flowback.subscription_toggle,
+        name="subscription",
+    ),
     path("query/export/", views_requests.query_export, name="query-export"),
 ]

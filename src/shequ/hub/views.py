@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequ.core.permissions import Perm, perms_of
+from shequ.hub.access import access_for
 from shequ.hub.forms import RunFilterForm, SearchForm, SourceForm, UploadForm
 from shequ.hub.models import Dataset, IngestRun, Mode, Source
 from shequ.hub.sample import quarantine_head, sample_rows, visible_stats
-from shequ.hub.services import catalog, sources
+from shequ.hub.services import catalog, flowback, sources
 from shequ.hub.tableschema import TableSchema
 
 GRADES = {
@@ -157,6 +158,9 @@ def dataset_page(request: HttpRequest, key: str) -> HttpResponse:
             "runs": dataset.runs.select_related("source")[:10],
             "manager": manager,
             "form": form,
+            "following": flowback.subscriptions_of(user).filter(dataset=dataset).exists(),
+            "can_follow": access_for(user, dataset) is not None,
+            "counters": flowback.counters(dataset),
         },
     )
 

@@ -236,30 +236,12 @@ def create_dataset_from_file(
     region: Region | None = None,
 ) -> Dataset:
     """Make a dataset whose schema is inferred from a file (CLI and upload with --create)."""
-    import shutil
-    import tempfile
-
-    from shequ.hub.inference import infer_schema
-    from shequ.hub.ingest.readers import open_input
-
     cat = Category.objects.filter(key=category).first()
     if cat is None:
         raise ValidationError({"category": [f"unknown category {category!r}"]})
     if Dataset.objects.filter(key=key).exists():
         raise ValidationError({"key": [f"a dataset {key!r} exists already"]})
-    workdir = Path(tempfile.mkdtemp(prefix="shequ-infer-"))
-    try:
-        staged = open_input(
-            path,
-            workdir=workdir,
-            format=getattr(spec, "format", None),
-            sheet=getattr(spec, "sheet", None),
-            delimiter=getattr(spec, "delimiter", None),
-            encoding=getattr(spec, "encoding", None),
-        )
-        schema = infer_schema(staged)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    schema = infer_file_schema(path, spec)
     return Dataset.objects.create(
         key=key,
         title=title,
@@ -271,3 +253,26 @@ def create_dataset_from_file(
         schema=schema.to_dict(),
         description=f"Created from {path.name}",
     )
+
+
+def infer_file_schema(path: Path, spec: Any = None) -> TableSchema:
+    """The Table Schema a file suggests: header below any title rows, types, PII kinds."""
+    import shutil
+    import tempfile
+
+    from shequ.hub.inference import infer_schema
+    from shequ.hub.ingest.readers import open_input
+
+    workdir = Path(tempfile.mkdtemp(prefix="shequ-infer-"))
+    try:
+        staged = open_input(
+            path,
+            workdir=workdir,
+            format=getattr(spec, "format", None),
+            sheet=getattr(spec, "sheet", None),
+            delimiter=getattr(spec, "delimiter", None),
+            encoding=getattr(spec, "encoding", None),
+        )
+        return infer_schema(staged)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -92,6 +92,26 @@ def publish_file(actor: Any, dataset: Dataset, path: Path, *, mode: str = "repla
     return runs.ingest_file(dataset, path, mode=mode, user=actor)
 
 
+def publish_from_file(
+    actor: Any, *, region: Region, key: str, path: Path, **meta: Any
+) -> tuple[Dataset, IngestRun]:
+    """Publish a new dataset whose schema is inferred from the file, and load the file.
+
+    If the file cannot be loaded, the dataset is not kept: nothing half-published remains.
+    """
+    if Dataset.objects.filter(key=key).exists():
+        raise ValidationError({"key": [_("A dataset with this key exists already.")]})
+    schema = catalog.infer_file_schema(path)
+    dataset = publish_dataset(actor, region=region, key=key, schema=schema.to_dict(), **meta)
+    run = publish_file(actor, dataset, path)
+    if run.status != IngestRun.Status.SUCCEEDED:
+        dataset.runs.all().delete()
+        dataset.delete()
+        raise ValidationError({"file": [run.error or _("The file could not be loaded.")]})
+    dataset.refresh_from_db()
+    return dataset, run
+
+
 # ---------------------------------------------------------------------------------------------
 # Subscriptions
 # ---------------------------------------------------------------------------------------------
