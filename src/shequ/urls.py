@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("hub/", include("shequ.hub.urls")),
+    path("", include("shequ.hub.ckan.urls")),  # CKAN Action API /api/3/action/, /catalog.jsonld
     path("", include("shequ.web.urls")),
 ]
