@@ -574,11 +574,14 @@ def test_publish_subscribe_and_pull_through_the_api(
         "last_delivered_version": None,
         "pulls": 1,
     }
-    assert [s["dataset"] for s in analyst_api.get("/api/v1/hub/subscriptions").json()] == [
+    assert [s["dataset"] for s in analyst_api.get("/api/v1/hub/subscriptions").json()["items"]] == [
         "elder_visits"
     ]
     gone = analyst_api.delete(f"{url}/subscription")
-    assert gone.status_code == 200 and analyst_api.get("/api/v1/hub/subscriptions").json() == []
+    assert (
+        gone.status_code == 200
+        and analyst_api.get("/api/v1/hub/subscriptions").json()["count"] == 0
+    )
 
 
 @pytest.mark.parametrize(

@@ -179,18 +179,19 @@ def test_browsers_see_ten_categories_and_seventy_two_datasets(
         "rows": 0,
     }
     assert sum(c["dataset_count"] for c in categories) == 72
-    assert len(clients[role].get(f"{BASE}/datasets").json()) == 72
+    page = clients[role].get(f"{BASE}/datasets").json()
+    assert page["count"] == 72 and len(page["items"]) == 72
 
 
 def test_another_districts_staff_see_the_categories_empty(clients: dict[str, Client]) -> None:
     categories = clients["other"].get(f"{BASE}/categories").json()
     assert len(categories) == 10
     assert {c["dataset_count"] for c in categories} == {0}
-    assert clients["other"].get(f"{BASE}/datasets").json() == []
+    assert clients["other"].get(f"{BASE}/datasets").json() == {"items": [], "count": 0}
 
 
 def test_datasets_filter_by_category(clients: dict[str, Client]) -> None:
-    items = clients["community"].get(f"{BASE}/datasets", {"category": "traffic"}).json()
+    items = clients["community"].get(f"{BASE}/datasets", {"category": "traffic"}).json()["items"]
     assert len(items) == 9
     assert {d["category"] for d in items} == {"traffic"}
     assert CARS in {d["key"] for d in items}
@@ -208,13 +209,14 @@ def test_datasets_filter_by_category(clients: dict[str, Client]) -> None:
 def test_dataset_search_matches_titles_descriptions_and_columns(
     clients: dict[str, Client], query: str
 ) -> None:
-    keys = {d["key"] for d in clients["analyst"].get(f"{BASE}/datasets", {"q": query}).json()}
+    found = clients["analyst"].get(f"{BASE}/datasets", {"q": query}).json()["items"]
+    keys = {d["key"] for d in found}
     assert CARS in keys
     assert len(keys) < 72
 
 
 def test_a_search_for_nothing_known_is_empty(clients: dict[str, Client]) -> None:
-    assert clients["street"].get(f"{BASE}/datasets", {"q": "不存在的词 zzz"}).json() == []
+    assert clients["street"].get(f"{BASE}/datasets", {"q": "不存在的词 zzz"}).json()["count"] == 0
 
 
 @pytest.mark.parametrize("role", BROWSERS)
@@ -361,7 +363,7 @@ def test_versions_carry_stats_and_lineage(clients: dict[str, Client]) -> None:
     first = upload(clients["street"], CARS, CARS_CSV, mode="upsert").json()
     more = CARS_CSV.splitlines()[0] + "\n浙C56789,挂车,钱七,13512345678,990102001001\n"
     second = upload(clients["street"], CARS, more, mode="append").json()
-    versions = clients["street"].get(f"{BASE}/datasets/{CARS}/versions").json()
+    versions = clients["street"].get(f"{BASE}/datasets/{CARS}/versions").json()["items"]
     assert [v["version"] for v in versions] == [1, 0]
     newest, oldest = versions
     assert (newest["previous"], newest["run_id"], newest["rows_added"]) == (0, second["id"], 1)
@@ -383,7 +385,7 @@ def test_community_staff_get_no_min_or_max_drawn_from_other_communities(
     clients: dict[str, Client],
 ) -> None:
     upload(clients["street"], CARS, CARS_CSV)
-    versions = clients["community"].get(f"{BASE}/datasets/{CARS}/versions").json()
+    versions = clients["community"].get(f"{BASE}/datasets/{CARS}/versions").json()["items"]
     region = versions[0]["stats"]["columns"]["region_code"]
     assert (region["min"], region["max"]) == (None, None)
     assert region["distinct"] >= 1
@@ -504,10 +506,11 @@ def test_another_districts_staff_cannot_add_a_source_to_this_streets_dataset(
 def test_sources_are_listed_to_those_who_see_their_dataset(clients: dict[str, Client]) -> None:
     made = post_json(clients["street"], f"{BASE}/sources", http_source()).json()
     for role in BROWSERS:
-        assert [s["id"] for s in clients[role].get(f"{BASE}/sources").json()] == [made["id"]]
+        listed = clients[role].get(f"{BASE}/sources").json()["items"]
+        assert [s["id"] for s in listed] == [made["id"]]
     only = clients["street"].get(f"{BASE}/sources", {"dataset": "public_cameras"}).json()
-    assert only == []
-    assert clients["other"].get(f"{BASE}/sources").json() == []
+    assert only["items"] == []
+    assert clients["other"].get(f"{BASE}/sources").json()["count"] == 0
 
 
 def test_triggering_a_source_queues_a_run(clients: dict[str, Client]) -> None:
@@ -531,13 +534,13 @@ def test_runs_are_listed_and_read_by_those_who_see_the_dataset(
     good = upload(clients["street"], CARS, CARS_CSV).json()
     bad = upload(clients["street"], CARS, HALF_BAD_CSV, name="bad.csv").json()
     for role in BROWSERS:
-        runs = clients[role].get(f"{BASE}/runs").json()
+        runs = clients[role].get(f"{BASE}/runs").json()["items"]
         assert [r["id"] for r in runs] == [bad["id"], good["id"]]
         assert clients[role].get(f"{BASE}/runs/{good['id']}").json()["status"] == "succeeded"
-    one = clients["street"].get(f"{BASE}/runs", {"dataset": CARS, "limit": 1}).json()
-    assert [r["id"] for r in one] == [bad["id"]]
-    assert clients["street"].get(f"{BASE}/runs", {"dataset": "public_cameras"}).json() == []
-    assert clients["other"].get(f"{BASE}/runs").json() == []
+    one = clients["street"].get(f"{BASE}/runs", {"dataset": CARS, "page_size": 1}).json()
+    assert [r["id"] for r in one["items"]] == [bad["id"]] and one["count"] == 2
+    assert clients["street"].get(f"{BASE}/runs", {"dataset": "public_cameras"}).json()["count"] == 0
+    assert clients["other"].get(f"{BASE}/runs").json()["count"] == 0
     assert_error(clients["other"].get(f"{BASE}/runs/{good['id']}"), 404)
 
 

@@ -166,16 +166,16 @@ def test_outsiders_cannot_request(
 
 
 def test_lists_mine_and_awaiting(pending: dict[str, Any], clients: dict[str, Client]) -> None:
-    mine = clients["analyst"].get(f"{BASE}/requests?mine=1").json()
+    mine = clients["analyst"].get(f"{BASE}/requests?mine=1").json()["items"]
     assert [r["id"] for r in mine] == [pending["id"]]
-    assert clients["analyst"].get(f"{BASE}/requests?awaiting=1").json() == []
+    assert clients["analyst"].get(f"{BASE}/requests?awaiting=1").json()["items"] == []
     for who in ("street", "officer"):
-        awaiting = clients[who].get(f"{BASE}/requests?awaiting=1").json()
+        awaiting = clients[who].get(f"{BASE}/requests?awaiting=1").json()["items"]
         assert [r["id"] for r in awaiting] == [pending["id"]], who
         assert awaiting[0]["can_decide"] is True
     for who in ("community", "other"):
-        assert clients[who].get(f"{BASE}/requests?awaiting=1").json() == []
-        assert clients[who].get(f"{BASE}/requests").json() == []
+        assert clients[who].get(f"{BASE}/requests?awaiting=1").json()["items"] == []
+        assert clients[who].get(f"{BASE}/requests").json()["count"] == 0
     assert clients["resident"].get(f"{BASE}/requests").status_code == 403
 
 
@@ -252,11 +252,11 @@ def test_grants_list_and_revoke(pending: dict[str, Any], clients: dict[str, Clie
     post(clients["street"], f"/requests/{pending['id']}/approve")
     grant = Grant.objects.get()
     for who in ("street", "officer", "analyst"):
-        listed = clients[who].get(f"{BASE}/datasets/people/grants").json()
+        listed = clients[who].get(f"{BASE}/datasets/people/grants").json()["items"]
         assert [g["id"] for g in listed] == [grant.pk], who
         assert listed[0]["state"] == "active"
         assert listed[0]["clear_columns"] == ["name"]
-    assert clients["community"].get(f"{BASE}/datasets/people/grants").json() == []
+    assert clients["community"].get(f"{BASE}/datasets/people/grants").json()["count"] == 0
     assert clients["other"].get(f"{BASE}/datasets/people/grants").status_code == 404
 
     path = f"/grants/{grant.pk}/revoke"
@@ -271,7 +271,7 @@ def test_grants_list_and_revoke(pending: dict[str, Any], clients: dict[str, Clie
     twice = post(clients["analyst"], path, {"reason": "再撤"})
     assert twice.status_code == 422
     assert "already revoked" in twice.json()["error"]["message"]
-    listed = clients["analyst"].get(f"{BASE}/datasets/people/grants").json()
+    listed = clients["analyst"].get(f"{BASE}/datasets/people/grants").json()["items"]
     assert listed[0]["state"] == "revoked"
     assert listed[0]["revoked_by"] == revocation["id"]
 

@@ -9,7 +9,9 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.api import PageOf
 from shequ.core.services.regions import get_region
 from shequ.hub import schemas as s
 from shequ.hub.api_common import detail, require_hub, summary, visible_dataset
@@ -62,15 +64,15 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/datasets", response=list[s.DatasetSummary])
-def list_datasets(
-    request: HttpRequest, category: str | None = None, q: str | None = None
-) -> list[dict[str, Any]]:
+@paginate(PageNumberPagination, page_size=100)
+def list_datasets(request: HttpRequest, category: str | None = None, q: str | None = None) -> Any:
     require_hub(request)
-    qs = catalog.visible_datasets(request.user)
+    qs = catalog.visible_datasets(request.user).select_related("category", "region")
     if category:
         qs = qs.filter(category__key=category)
-    items = catalog.search(qs, q) if q else list(qs)
-    return [summary(d) for d in items]
+    if q:  # ranked by relevance: a list
+        return [summary(d) for d in catalog.search(qs, q)]
+    return PageOf(qs, summary)
 
 
 @router.get("/datasets/{key}", response=s.DatasetOut, by_alias=True)
@@ -89,10 +91,12 @@ def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[
 
 
 @router.get("/datasets/{key}/versions", response=list[s.VersionOut])
-def list_versions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+@paginate(PageNumberPagination, page_size=50)
+def list_versions(request: HttpRequest, key: str) -> Any:
     dataset = visible_dataset(request, key)
-    return [
-        {
+
+    def out(v: Any) -> dict[str, Any]:
+        return {
             "version": v.version,
             "operation": v.operation,
             "row_count": v.row_count,
@@ -103,8 +107,8 @@ def list_versions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
             "created": v.created,
             "stats": visible_stats(request.user, dataset, v.stats),
         }
-        for v in dataset.versions.all()
-    ]
+
+    return PageOf(dataset.versions.all(), out)
 
 
 @router.get("/datasets/{key}/sample", response=s.SampleOut)
@@ -143,12 +147,13 @@ def upload(
 
 
 @router.get("/sources", response=list[s.SourceOut])
-def list_sources(request: HttpRequest, dataset: str | None = None) -> list[dict[str, Any]]:
+@paginate(PageNumberPagination, page_size=100)
+def list_sources(request: HttpRequest, dataset: str | None = None) -> Any:
     require_hub(request)
     qs = Source.objects.filter(dataset__in=catalog.visible_datasets(request.user))
     if dataset:
         qs = qs.filter(dataset__key=dataset)
-    return [source_out(x) for x in qs.select_related("dataset")]
+    return PageOf(qs.select_related("dataset"), source_out)
 
 
 def source_out(x: Source) -> dict[str, Any]:
@@ -193,13 +198,12 @@ def _runs(request: HttpRequest) -> Any:
 
 
 @router.get("/runs", response=list[s.RunOut])
-def list_runs(
-    request: HttpRequest, dataset: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+@paginate(PageNumberPagination, page_size=50)
+def list_runs(request: HttpRequest, dataset: str | None = None) -> Any:
     qs = _runs(request)
     if dataset:
         qs = qs.filter(dataset__key=dataset)
-    return [run_out(r) for r in qs[: min(max(limit, 1), 500)]]
+    return PageOf(qs, run_out)
 
 
 @router.get("/runs/{run_id}", response=s.RunOut)

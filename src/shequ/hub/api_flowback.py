@@ -10,7 +10,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.api import PageOf
 from shequ.core.models import Channel, Department
 from shequ.core.services.regions import get_region
 from shequ.hub import schemas as s
@@ -141,6 +143,7 @@ def unsubscribe(request: HttpRequest, key: str) -> dict[str, Any]:
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut])
-def my_subscriptions(request: HttpRequest) -> list[dict[str, Any]]:
+@paginate(PageNumberPagination, page_size=100)
+def my_subscriptions(request: HttpRequest) -> Any:
     require_hub(request)
-    return [_sub_out(sub) for sub in flowback.subscriptions_of(request.user)]
+    return PageOf(flowback.subscriptions_of(request.user), _sub_out)

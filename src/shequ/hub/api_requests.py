@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.api import PageOf
 from shequ.core.models import Department
 from shequ.core.permissions import Perm, perms_of
 from shequ.hub.models import DataRequest, Grant
@@ -184,9 +186,10 @@ def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any
 
 
 @router.get("/requests", response=list[RequestOut])
+@paginate(PageNumberPagination, page_size=50)
 def list_requests(
     request: HttpRequest, mine: bool = False, awaiting: bool = False, status: str | None = None
-) -> list[dict[str, Any]]:
+) -> Any:
     """``?mine=1``: your requests; ``?awaiting=1``: pending ones you decide; neither: both."""
     user = _hub_user(request)
     if mine and not awaiting:
@@ -197,7 +200,7 @@ def list_requests(
         qs = svc.visible_requests(user)
     if status:
         qs = qs.filter(status=status)
-    return [request_out(r, user) for r in qs[:500]]
+    return PageOf(qs, lambda r: request_out(r, user))
 
 
 @router.get("/requests/{request_id}", response=RequestOut)
@@ -231,11 +234,12 @@ def withdraw(request: HttpRequest, request_id: int) -> dict[str, Any]:
 
 
 @router.get("/datasets/{key}/grants", response=list[GrantOut])
-def list_grants(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+@paginate(PageNumberPagination, page_size=100)
+def list_grants(request: HttpRequest, key: str) -> Any:
     """Approvers see every grant of the dataset; others their own (or their departments')."""
     user = _hub_user(request)
     dataset = get_object_or_404(visible_datasets(user), key=key)
-    return [grant_out(g) for g in svc.grants_of(user, dataset)]
+    return PageOf(svc.grants_of(user, dataset), grant_out)
 
 
 @router.post("/grants/{grant_id}/revoke", response={201: GrantOut})
