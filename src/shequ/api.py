@@ -203,6 +203,9 @@ def register_routers() -> None:
     from shequ.hub.api import router as hub_router
 
     api.add_router("/hub", hub_router)
+    from shequ.parking.api import router as parking_router
+
+    api.add_router("/parking", parking_router)
 
 
 register_routers()

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "shequ.core",
     "shequ.hub",
+    "shequ.parking",
     "shequ.web",
 ]
 
@@ -166,6 +167,21 @@ HUB_MAX_REJECT_RATE = float(env("HUB_MAX_REJECT_RATE", "0.05"))
 HUB_IMPORT_DIRS = envlist("HUB_IMPORT_DIRS") or [str(DATA_DIR / "inbox")]
 # Working days (Monday to Friday) an owning department has to decide a data request.
 HUB_APPROVAL_DAYS = envint("HUB_APPROVAL_DAYS", 5)
+HUB_QUERY_TIMEOUT = float(env("HUB_QUERY_TIMEOUT", "30"))  # seconds per query
+HUB_QUERY_MAX_ROWS = envint("HUB_QUERY_MAX_ROWS", 1_000_000)  # most rows a query may return
+HUB_QUERY_DATABASES = envint("HUB_QUERY_DATABASES", 8)  # sandboxes kept open for reuse
+
+# Shared parking: where login codes go (a channel id, e.g. an SMS gateway webhook), or the
+# console in development; the secret of signed payment callbacks.
+PARKING_OTP_CHANNEL = envint("PARKING_OTP_CHANNEL", 0)
+PARKING_OTP_CONSOLE = envbool("PARKING_OTP_CONSOLE", not PRODUCTION)
+PARKING_PAYMENT_SECRET = env("PARKING_PAYMENT_SECRET") or persistent_secret(
+    VAR_DIR, "parking_payment_secret"
+)
+# Guidance signs: a garage silent this long inside sharing hours shows "no data", not a number;
+# the board is recomputed at most once per this many seconds per process.
+PARKING_SIGN_STALE_MINUTES = envint("PARKING_SIGN_STALE_MINUTES", 15)
+PARKING_SIGN_CACHE_SECONDS = float(env("PARKING_SIGN_CACHE_SECONDS", "1"))
 
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("hub/", include("shequ.hub.urls")),
+    path("parking/", include("shequ.parking.urls")),
     path("", include("shequ.hub.ckan.urls")),  # CKAN Action API /api/3/action/, /catalog.jsonld
     path("", include("shequ.web.urls")),
 ]

@@ -26,7 +26,8 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "date": pa.date32(),
     "datetime": pa.timestamp("us", tz="UTC"),
-    "time": pa.time64("us"),
+    # Delta Lake has no time-of-day type: times are stored as text, 'HH:MM:SS'.
+    "time": pa.string(),
 }
 DUCKDB_TYPES = {
     "string": "VARCHAR",
@@ -35,7 +36,7 @@ DUCKDB_TYPES = {
     "boolean": "BOOLEAN",
     "date": "DATE",
     "datetime": "TIMESTAMPTZ",
-    "time": "TIME",
+    "time": "VARCHAR",
 }
 
 

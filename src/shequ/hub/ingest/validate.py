@@ -100,6 +100,8 @@ def typed_sql(f: Field, raw: str) -> str:
             f"CAST(TRY_STRPTIME({raw}, {literal(fmt)}) AS TIMESTAMPTZ)" for fmt in DATETIME_FORMATS
         ]
         return f"COALESCE({', '.join(alts)})"
+    if f.type == "time":  # checked as a time, stored as text (see tableschema.ARROW_TYPES)
+        return f"CAST(TRY_CAST({raw} AS TIME) AS VARCHAR)"
     return f"TRY_CAST({raw} AS {DUCKDB_TYPES[f.type]})"
 
 

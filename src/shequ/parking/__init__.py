@@ -1,0 +1,1 @@
+"""Shared off-peak parking (错峰停车, R2): garages, passes, payments, gates, occupancy."""

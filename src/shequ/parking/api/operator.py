@@ -1,0 +1,312 @@
+"""Operator endpoints: garages, sharing plans, prices, devices, occupancy, income, violations.
+
+Staff of the garage's region may use them too. Plates are masked; a clear plate is revealed
+only through ``/passes/{id}/reveal`` with a reason, and audited.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Schema
+
+from shequ.core import pii
+from shequ.core.permissions import Perm, can
+from shequ.core.services.audit import record
+from shequ.core.services.regions import get_region
+from shequ.parking.api.common import (
+    PASS_RELATED,
+    garage_out,
+    pass_out,
+    plan_out,
+    router,
+    violation_out,
+)
+from shequ.parking.models import (
+    Garage,
+    GateDevice,
+    GateEvent,
+    Pass,
+    Product,
+    SharingPlan,
+    Violation,
+)
+from shequ.parking.services import garages, occupancy, overstay, periods
+from shequ.parking.services.access import garages_for, is_operator_of, require_garage
+
+
+def _garage(request: HttpRequest, garage_id: int) -> Garage:
+    garage = get_object_or_404(Garage.objects.select_related("region"), pk=garage_id)
+    require_garage(request.user, garage)
+    return garage
+
+
+class GarageIn(Schema):
+    region: str = Field(..., description="12-digit region code")
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=100)
+    address: str = ""
+    lat: float
+    lon: float
+    total_spaces: int
+    entrances: list[str] = Field(default_factory=list)
+    normal_rule: str = "visitor"
+    refund_rule: str = "pro_rata_days"
+
+
+class GaragePatch(Schema):
+    name: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    total_spaces: int | None = None
+    entrances: list[str] | None = None
+    normal_rule: str | None = None
+    refund_rule: str | None = None
+    grace_minutes: int | None = Field(None, ge=0)
+    escalate_minutes: int | None = Field(None, ge=0)
+    suspend_after: int | None = Field(None, ge=1)
+    suspend_window_days: int | None = Field(None, ge=1)
+
+
+@router.get("/garages", summary="Garages I operate or oversee")
+def garage_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [garage_out(g) for g in garages_for(request.user)]
+
+
+@router.post("/garages", response={201: dict}, summary="Register a garage")
+def garage_create(request: HttpRequest, payload: GarageIn) -> tuple[int, dict[str, Any]]:
+    region = get_region(payload.region, "region")
+    fields = payload.dict(exclude={"region", "code"})
+    garage = garages.create_garage(request.user, region, code=payload.code, **fields)
+    return 201, garage_out(garage)
+
+
+@router.get("/garages/{garage_id}", summary="One garage")
+def garage_detail(request: HttpRequest, garage_id: int) -> dict[str, Any]:
+    return garage_out(_garage(request, garage_id))
+
+
+@router.patch("/garages/{garage_id}", summary="Change a garage's details and policies")
+def garage_update(request: HttpRequest, garage_id: int, payload: GaragePatch) -> dict[str, Any]:
+    garage = _garage(request, garage_id)
+    fields = payload.dict(exclude_unset=True, exclude_none=True)
+    return garage_out(garages.update_garage(request.user, garage, **fields))
+
+
+class PlanIn(Schema):
+    code: str = Field(..., pattern=r"^[-a-zA-Z0-9_]{1,32}$")
+    name: str = Field(..., min_length=1, max_length=100)
+    capacity: int
+    hours: str = Field(
+        ..., description="OSM opening_hours, e.g. Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
+    )
+    valid_from: date | None = Field(None, description="default: the earliest allowed day")
+
+
+@router.get("/garages/{garage_id}/plans", summary="Sharing plans and their versions")
+def plan_list(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    return [plan_out(p) for p in SharingPlan.objects.filter(garage=garage)]
+
+
+@router.post("/garages/{garage_id}/plans", response={201: dict}, summary="Declare or change a plan")
+def plan_declare(
+    request: HttpRequest, garage_id: int, payload: PlanIn
+) -> tuple[int, dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    plan = garages.declare_plan(request.user, garage, **payload.dict())
+    return 201, plan_out(plan)
+
+
+class ProductIn(Schema):
+    plan_code: str
+    kind: str = Field(..., description="monthly, quarterly or yearly")
+    price_fen: int = Field(..., description="price in fen (1 yuan = 100 fen)")
+    active: bool = True
+
+
+def _product_out(p: Product) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "plan_code": p.plan_code,
+        "kind": p.kind,
+        "price_fen": p.price_fen,
+        "active": p.active,
+    }
+
+
+@router.get("/garages/{garage_id}/products", summary="Products and prices")
+def product_list(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    return [_product_out(p) for p in Product.objects.filter(garage=garage)]
+
+
+@router.post("/garages/{garage_id}/products", response={201: dict}, summary="Set a price")
+def product_set(
+    request: HttpRequest, garage_id: int, payload: ProductIn
+) -> tuple[int, dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    return 201, _product_out(garages.set_product(request.user, garage, **payload.dict()))
+
+
+class DeviceIn(Schema):
+    gate: str = Field(..., min_length=1, max_length=40)
+
+
+@router.post("/garages/{garage_id}/devices", response={201: dict}, summary="A gate device token")
+def device_issue(
+    request: HttpRequest, garage_id: int, payload: DeviceIn
+) -> tuple[int, dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    device, raw = garages.issue_device(request.user, garage, payload.gate)
+    return 201, {"id": device.pk, "gate": device.gate, "token": raw}
+
+
+@router.delete("/devices/{device_id}", response={204: None}, summary="Revoke a gate device")
+def device_revoke(request: HttpRequest, device_id: int) -> tuple[int, None]:
+    device = get_object_or_404(GateDevice.objects.select_related("garage__region"), pk=device_id)
+    garages.revoke_device(request.user, device)
+    return 204, None
+
+
+class PlateIn(Schema):
+    plate: str
+
+
+@router.post("/garages/{garage_id}/tenants", response={201: dict}, summary="A tenant's plate")
+def tenant_add(
+    request: HttpRequest, garage_id: int, payload: PlateIn
+) -> tuple[int, dict[str, Any]]:
+    tenant = garages.add_tenant_plate(request.user, _garage(request, garage_id), payload.plate)
+    return 201, {"id": tenant.pk, "plate": tenant.plate_masked}
+
+
+@router.get("/garages/{garage_id}/occupancy", summary="Live occupancy and shared cars inside")
+def occupancy_now(request: HttpRequest, garage_id: int) -> dict[str, Any]:
+    return occupancy.snapshot(_garage(request, garage_id))
+
+
+class CountIn(Schema):
+    occupied: int = Field(..., ge=0)
+    counted_at: datetime | None = None
+    note: str = ""
+
+
+@router.post("/garages/{garage_id}/counts", response={201: dict}, summary="Record a head count")
+def count_record(
+    request: HttpRequest, garage_id: int, payload: CountIn
+) -> tuple[int, dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    entry = occupancy.record_count(request.user, garage, **payload.dict())
+    return 201, {
+        "id": entry.pk,
+        "occupied": entry.occupied,
+        "computed": entry.computed,
+        "drift": entry.drift,
+        "now": occupancy.snapshot(garage),
+    }
+
+
+@router.get("/garages/{garage_id}/inside", summary="Shared-pass cars inside now (masked)")
+def shared_inside(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    rows = garage.inside.filter(pass_obj__isnull=False).order_by("entered_at")
+    return [
+        {"plate": p.plate_masked, "pass_id": p.pass_obj_id, "entered_at": p.entered_at}
+        for p in rows
+    ]
+
+
+class Period(Schema):
+    first: date | None = None
+    last: date | None = None
+
+
+@router.get("/garages/{garage_id}/income", summary="Income in fen over a period")
+def income(request: HttpRequest, garage_id: int, period: Query[Period]) -> dict[str, Any]:
+    garage = _garage(request, garage_id)
+    today = periods.today()
+    first = period.first or today.replace(day=1)
+    last = period.last or today
+    return {"first": first, "last": last, **occupancy.income(garage, first, last)}
+
+
+@router.get("/garages/{garage_id}/violations", summary="Overstays")
+def violation_list(
+    request: HttpRequest, garage_id: int, status: str | None = None
+) -> list[dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    qs = Violation.objects.filter(garage=garage)
+    if status:
+        qs = qs.filter(status=status)
+    return [violation_out(v) for v in qs[:500]]
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+@router.post("/violations/{violation_id}/resolve", summary="Close a violation")
+def violation_resolve(request: HttpRequest, violation_id: int, payload: NoteIn) -> dict[str, Any]:
+    violation = get_object_or_404(
+        Violation.objects.select_related("garage__region"), pk=violation_id
+    )
+    return violation_out(overstay.resolve(request.user, violation, payload.note))
+
+
+@router.get("/garages/{garage_id}/events", summary="Recent gate events (masked)")
+def event_list(
+    request: HttpRequest, garage_id: int, probable: bool = False
+) -> list[dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    qs = GateEvent.objects.filter(garage=garage)
+    if probable:
+        qs = qs.filter(probable_pass__isnull=False)
+    return [
+        {
+            "event_id": e.event_id,
+            "gate": e.gate,
+            "direction": e.direction,
+            "plate": e.plate_masked,
+            "at": e.at,
+            "confidence": e.confidence,
+            "decision": e.decision,
+            "open": e.open,
+            "display": e.display,
+            "pass_id": e.pass_obj_id,
+            "probable_pass_id": e.probable_pass_id,
+        }
+        for e in qs.order_by("-at")[:200]
+    ]
+
+
+@router.get("/garages/{garage_id}/passes", summary="Passes of a garage (masked)")
+def garage_passes(
+    request: HttpRequest, garage_id: int, status: str | None = None
+) -> list[dict[str, Any]]:
+    garage = _garage(request, garage_id)
+    qs = Pass.objects.filter(garage=garage).select_related(*PASS_RELATED).prefetch_related("plates")
+    if status:
+        qs = qs.filter(status=status)
+    return [pass_out(p) for p in qs[:500]]
+
+
+class RevealIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+@router.post("/passes/{pass_id}/reveal", summary="The clear plates of a pass (audited)")
+def reveal_plates(request: HttpRequest, pass_id: int, payload: RevealIn) -> dict[str, Any]:
+    pass_obj = get_object_or_404(Pass.objects.select_related("garage__region"), pk=pass_id)
+    garage = pass_obj.garage
+    allowed = is_operator_of(request.user, garage) or can(
+        request.user, Perm.REVEAL_PII, garage.region
+    )
+    if not allowed:
+        raise PermissionDenied("You may not see this pass's plates in clear.")
+    plates = [pii.decrypt(p.plate_enc) for p in pass_obj.plates.all()]
+    record("parking.pass.reveal", request=request, obj=pass_obj, reason=payload.reason.strip())
+    return {"pass_id": pass_obj.pk, "plates": plates}

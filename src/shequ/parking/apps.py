@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ParkingConfig(AppConfig):
+    name = "shequ.parking"
+    label = "parking"
+    verbose_name = _("Shared parking")
+
+    def ready(self) -> None:
+        from shequ.core.permissions import Perm
+
+        # The worker registers only the tasks of imported modules.
+        from shequ.parking import jobs, signals  # noqa: F401
+        from shequ.web.modules import Module, register
+
+        register(
+            Module(
+                "parking",
+                _("Shared parking"),
+                _("Off-peak garage spaces for residents: passes, gates, occupancy."),
+                "parking:home",
+                Perm.PARKING,
+            )
+        )

@@ -1,0 +1,171 @@
+"""Forms of the parking pages: types and presence only; the rules are the services'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shequ.parking.models import PriorityGroup, ProductKind
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "139 0000 0000"}
+        ),
+    )
+
+
+class CodeForm(forms.Form):
+    phone = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )
+
+
+class ApplyForm(forms.Form):
+    plate1 = forms.CharField(
+        label=_("Licence plate"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "浙A12345", "autocapitalize": "characters"}),
+    )
+    plate2 = forms.CharField(
+        label=_("Second plate (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters"}),
+    )
+    name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+    id_number = forms.CharField(
+        label=_("ID card number (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_("Helps the data check when your phone is not on record."),
+    )
+    priority_group = forms.ChoiceField(
+        label=_("Your situation"), choices=PriorityGroup.choices, initial=PriorityGroup.NO_SPACE
+    )
+    preferences = forms.TypedMultipleChoiceField(
+        label=_("Garages you would use"), coerce=int, required=False
+    )
+
+    def __init__(self, *args: Any, garages: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["preferences"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = garages
+
+    def plates(self) -> list[str]:
+        data = self.cleaned_data
+        return [p for p in (data["plate1"], data.get("plate2", "")) if p.strip()]
+
+
+class ProofForm(forms.Form):
+    note = forms.CharField(
+        label=_("Your proof"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. lease of 3-2-501 until 2026, vehicle licence in my spouse's name."),
+    )
+    reference = forms.CharField(
+        label=_("Document number (optional)"), max_length=200, required=False
+    )
+
+
+class BuyForm(forms.Form):
+    product = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class WaitForm(forms.Form):
+    garage = forms.IntegerField(widget=forms.HiddenInput)
+    plan_code = forms.SlugField(widget=forms.HiddenInput)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+# Operators ----------------------------------------------------------------------------------
+
+
+class PlanForm(forms.Form):
+    code = forms.SlugField(label=_("Plan code"), max_length=32, initial="night")
+    name = forms.CharField(label=_("Name"), max_length=100)
+    capacity = forms.IntegerField(label=_("Shared spaces"), min_value=0)
+    hours = forms.CharField(
+        label=_("Sharing hours"),
+        max_length=300,
+        help_text=_("OSM opening_hours, e.g. Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"),
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        required=False,
+        widget=DATE,
+        help_text=_("Empty: the earliest allowed day. Sold passes keep their terms."),
+    )
+
+
+class ProductForm(forms.Form):
+    plan_code = forms.SlugField(label=_("Plan code"), max_length=32)
+    kind = forms.ChoiceField(label=_("Pass"), choices=ProductKind.choices)
+    price_yuan = forms.DecimalField(
+        label=_("Price (yuan)"), min_value=0, max_digits=9, decimal_places=2
+    )
+    active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def price_fen(self) -> int:
+        return int(self.cleaned_data["price_yuan"] * 100)
+
+
+class CountForm(forms.Form):
+    occupied = forms.IntegerField(label=_("Cars inside now"), min_value=0)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class DeviceForm(forms.Form):
+    gate = forms.CharField(label=_("Gate"), max_length=40)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+# Staff --------------------------------------------------------------------------------------
+
+
+class DecideForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the resident"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    reference = forms.CharField(label=_("Receipt or transfer reference"), max_length=64)
+    amount_yuan = forms.DecimalField(
+        label=_("Amount received (yuan)"), min_value=0, max_digits=9, decimal_places=2
+    )
+
+    def amount_fen(self) -> int:
+        return int(self.cleaned_data["amount_yuan"] * 100)
+
+
+class RankForm(forms.Form):
+    rank = forms.IntegerField(label=_("Rank"), min_value=1)
+
+
+class RefundDoneForm(forms.Form):
+    reference = forms.CharField(label=_("Transfer reference"), max_length=64)

@@ -1,0 +1,88 @@
+"""Estates and public holidays, managed by community staff."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from shequ.core.models import Region
+from shequ.core.services.audit import record
+from shequ.parking.models import Estate, PublicHoliday
+from shequ.parking.services.access import require_staff
+from shequ.parking.services.garages import _check_location
+
+
+def create_estate(
+    actor: Any,
+    region: Region,
+    *,
+    code: str,
+    name: str,
+    lat: float,
+    lon: float,
+    slug: str = "",
+    shortfall: int = 0,
+) -> Estate:
+    require_staff(actor, region.code)
+    errors = _check_location(lat, lon)
+    slug = slugify(slug or code)
+    if not slug:
+        errors["slug"] = [_("Give a slug of letters, digits and hyphens.")]
+    if not name.strip():
+        errors["name"] = [_("A name is required.")]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            estate = Estate.objects.create(
+                region=region,
+                code=code.strip(),
+                name=name.strip(),
+                slug=slug,
+                lat=lat,
+                lon=lon,
+                spaces_shortfall=shortfall,
+            )
+            record("parking.estate.create", actor=actor, obj=estate)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"code": [_("An estate with this code or slug exists already.")]}
+        ) from exc
+    return estate
+
+
+def add_holiday(actor: Any, *, day: date, name: str, region: Region | None) -> PublicHoliday:
+    """A public holiday for a region (staff) or nationwide (platform administrators)."""
+    from shequ.core.permissions import Perm, has_global
+
+    if region is None:
+        if not has_global(actor, Perm.PARKING):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Only platform administrators set nationwide holidays."))
+    else:
+        require_staff(actor, region.code)
+    holiday, _created = PublicHoliday.objects.update_or_create(
+        day=day, region=region, defaults={"name": name.strip() or day.isoformat()}
+    )
+    record("parking.holiday.set", actor=actor, obj=region, day=day.isoformat(), name=holiday.name)
+    return holiday
+
+
+def remove_holiday(actor: Any, holiday: PublicHoliday) -> None:
+    from shequ.core.permissions import Perm, has_global
+
+    if holiday.region is None:
+        if not has_global(actor, Perm.PARKING):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Only platform administrators set nationwide holidays."))
+    else:
+        require_staff(actor, holiday.region.code)
+    record("parking.holiday.remove", actor=actor, obj=holiday.region, day=holiday.day.isoformat())
+    holiday.delete()

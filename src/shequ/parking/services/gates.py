@@ -1,0 +1,236 @@
+"""The gate's question, answered fast: may this car in (or out), and what does the screen say?
+
+One event costs a handful of indexed queries: the duplicate check, the pass by plate hash
+(joined to its plan), the cars inside for that plate or pass, and one transaction writing the
+event, the presence and the garage's counters. Sharing hours are parsed once per process and
+holidays are cached, so the window check costs no query.
+
+A plate read that only *probably* matches a pass (look-alike characters, missing province)
+is recorded as such for the operator and handled by the garage's normal rule: never opened
+as a shared car.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from shequ.core import pii
+from shequ.parking.models import (
+    Decision,
+    Garage,
+    GateDevice,
+    GateEvent,
+    NormalRule,
+    Pass,
+    PassPlate,
+    Presence,
+    TenantPlate,
+    Violation,
+)
+from shequ.parking.services import holidays, opening_hours, periods, plates
+
+# Below this confidence an exact read is treated as a probable match, not a sure one.
+MIN_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class EventIn:
+    event_id: str
+    gate: str
+    direction: str  # "in" | "out"
+    plate: str
+    at: datetime
+    confidence: float | None = None
+    image_ref: str = ""
+
+
+@dataclass
+class Answer:
+    event: GateEvent
+    replayed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        e = self.event
+        return {
+            "event_id": e.event_id,
+            "decision": e.decision,
+            "open": e.open,
+            "display": e.display,
+            "probable_match": e.probable_pass_id is not None,
+            "pass_id": e.pass_obj_id,
+            "replayed": self.replayed,
+        }
+
+
+@dataclass
+class _Read:
+    clean: str | None  # a valid normalised plate, or None
+    key: str  # what identifies the car inside: the clean plate or the raw read
+    hash: str
+
+
+def _read(raw: str) -> _Read:
+    try:
+        clean = plates.normalize(raw)
+    except Exception:
+        clean = None
+    key = clean or plates.loose(raw)
+    return _Read(clean, key, plates.plate_hash(key) if key else "")
+
+
+def _valid_on(day: Any) -> Q:
+    return Q(pass_obj__starts_on__lte=day, pass_obj__ends_on__gte=day)
+
+
+def _find_pass(
+    garage_id: int, read: _Read, day: Any, sure: bool
+) -> tuple[Pass | None, Pass | None]:
+    """(the pass of this exact plate, a pass this read probably belongs to)."""
+    statuses = [Pass.Status.ACTIVE, Pass.Status.SUSPENDED]
+    base = PassPlate.objects.filter(garage_id=garage_id, pass_obj__status__in=statuses).filter(
+        _valid_on(day)
+    )
+    if read.clean:
+        exact = base.filter(plate_hash=read.hash).select_related("pass_obj__plan").first()
+        if exact is not None:
+            return (exact.pass_obj, None) if sure else (None, exact.pass_obj)
+    if not read.key:
+        return None, None
+    probable = (
+        base.filter(fuzzy_hash=plates.fuzzy_hash(read.key)).select_related("pass_obj").first()
+    )
+    return None, probable.pass_obj if probable else None
+
+
+def _normal(garage: Garage, read: _Read, note: str) -> tuple[str, bool, str]:
+    rule = garage.normal_rule
+    if rule == NormalRule.VISITOR:
+        return Decision.VISITOR, True, note or _("Visitor: pay at exit")
+    tenant = rule == NormalRule.TENANT and read.hash
+    if tenant and TenantPlate.objects.filter(garage=garage, plate_hash=read.hash).exists():
+        return Decision.TENANT, True, _("Welcome")
+    return Decision.DENY, False, note or _("No entry")
+
+
+def _decide_in(
+    garage: Garage,
+    read: _Read,
+    local: datetime,
+    found: Pass | None,
+    probable: Pass | None,
+    inside: list[Presence],
+) -> tuple[str, bool, str, Pass | None, Pass | None]:
+    if found is None:
+        decision, opened, text = _normal(garage, read, "")
+        return decision, opened, text, None, probable
+    if found.status == Pass.Status.SUSPENDED:
+        return (*_normal(garage, read, _("Pass suspended")), None, None)
+    schedule = opening_hours.cached(found.plan.hours)
+    if not schedule.is_open(local, holidays.holidays_for(garage.region.code)):
+        return (*_normal(garage, read, _("Outside shared hours")), None, None)
+    if any(p.pass_obj_id == found.pk and p.plate_hash != read.hash for p in inside):
+        return (*_normal(garage, read, _("The pass's other car is inside")), None, None)
+    return Decision.SHARED, True, _("Shared parking: welcome"), found, None
+
+
+def handle(device: GateDevice, event: EventIn) -> Answer:
+    """Decide on one gate event; a repeated event id returns the first answer unchanged."""
+    garage = device.garage
+    first = GateEvent.objects.filter(garage=garage, event_id=event.event_id).first()
+    if first is not None:
+        return Answer(first, replayed=True)
+    read = _read(event.plate)
+    local = periods.local_naive(event.at)
+    sure = event.confidence is None or event.confidence >= MIN_CONFIDENCE
+    found: Pass | None = None
+    probable: Pass | None = None
+    if event.direction == "in":
+        found, probable = _find_pass(garage.pk, read, local.date(), sure)
+    inside: list[Presence] = []
+    if read.hash or found is not None:
+        # The car's own presence, and (for a pass) whether its other car is inside.
+        condition = Q(plate_hash=read.hash) if read.hash else Q()
+        if found is not None:
+            condition |= Q(pass_obj=found)
+        inside = list(Presence.objects.filter(garage=garage).filter(condition))
+    if event.direction == "in":
+        decision, opened, display, pass_obj, probable = _decide_in(
+            garage, read, local, found, probable, inside
+        )
+    else:
+        decision, opened, display = Decision.EXIT, True, _("Goodbye")
+        pass_obj = None
+    try:
+        with transaction.atomic():
+            saved = GateEvent.objects.create(
+                garage=garage,
+                event_id=event.event_id,
+                gate=event.gate or device.gate,
+                direction=event.direction,
+                plate_enc=pii.encrypt(read.key) if read.key else "",
+                plate_masked=pii.mask_plate(read.key) if read.key else "",
+                plate_hash=read.hash,
+                at=event.at,
+                confidence=event.confidence,
+                image_ref=event.image_ref,
+                decision=decision,
+                open=opened,
+                display=display[:100],
+                pass_obj=pass_obj,
+                probable_pass=probable,
+            )
+            if opened:
+                _move(garage, read, event, pass_obj, inside)
+    except IntegrityError:
+        # The same event id arrived twice at once: the first one's answer stands.
+        return Answer(GateEvent.objects.get(garage=garage, event_id=event.event_id), True)
+    return Answer(saved, replayed=False)
+
+
+def _move(
+    garage: Garage, read: _Read, event: EventIn, pass_obj: Pass | None, inside: list[Presence]
+) -> None:
+    """Keep cars inside and the garage's counters in step with an opened gate."""
+    mine = next((p for p in inside if p.plate_hash == read.hash), None) if read.hash else None
+    counters: dict[str, Any] = {}
+    if event.direction == "in":
+        if mine is None:
+            counters["occupied"] = F("occupied") + 1
+            if read.hash:
+                Presence.objects.create(
+                    garage=garage,
+                    plate_hash=read.hash,
+                    plate_masked=pii.mask_plate(read.key),
+                    pass_obj=pass_obj,
+                    entered_at=event.at,
+                )
+            if pass_obj is not None:
+                counters["shared_inside"] = F("shared_inside") + 1
+        elif event.at >= mine.entered_at:
+            # In twice without an out (a missed exit): the car is counted once.
+            if pass_obj is not None and mine.pass_obj_id is None:
+                counters["shared_inside"] = F("shared_inside") + 1
+            elif pass_obj is None and mine.pass_obj_id is not None:
+                counters["shared_inside"] = F("shared_inside") - 1
+            Presence.objects.filter(pk=mine.pk).update(entered_at=event.at, pass_obj=pass_obj)
+    elif mine is not None:
+        if event.at < mine.entered_at:
+            return  # a late exit from an earlier stay: the car is inside again
+        mine.delete()
+        counters["occupied"] = F("occupied") - 1
+        if mine.pass_obj_id is not None:
+            counters["shared_inside"] = F("shared_inside") - 1
+            Violation.objects.filter(
+                pass_obj_id=mine.pass_obj_id, status=Violation.Status.OPEN, left_at__isnull=True
+            ).update(left_at=event.at)
+    else:
+        # A car that entered before counting began: the operator's next count settles it.
+        Garage.objects.filter(pk=garage.pk, occupied__gt=0).update(occupied=F("occupied") - 1)
+    if counters:
+        Garage.objects.filter(pk=garage.pk).update(**counters)

@@ -1,0 +1,357 @@
+"""Selling passes without ever selling more than a plan's capacity; renewing; cancelling.
+
+A sale locks the garage row (``SELECT … FOR UPDATE`` on PostgreSQL) before it counts the
+passes that hold a space, so two buyers of the last space are served one after the other. On
+SQLite ``select_for_update`` does nothing, but every transaction begins ``IMMEDIATE``
+(``settings.DATABASES``), which takes the database's write lock at ``BEGIN``: the count and the
+insert are serialised all the same.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import pii
+from shequ.core.services.audit import record
+from shequ.parking.models import (
+    MAX_PLATES,
+    Application,
+    Garage,
+    Order,
+    Pass,
+    PassPlate,
+    Product,
+    SharingPlan,
+    WaitingListEntry,
+)
+from shequ.parking.services import periods, plates
+from shequ.parking.services.errors import Conflict, SoldOut
+
+HOLD_MINUTES = 30
+MAX_ADVANCE_DAYS = 62
+RENEW_FROM_DAYS = 30
+
+
+def holding(garage: Garage, plan_code: str, first: date, last: date) -> QuerySet[Pass]:
+    """Passes that hold a space of the plan on some day from first to last."""
+    now = timezone.now()
+    return Pass.objects.filter(
+        garage=garage, plan_code=plan_code, starts_on__lte=last, ends_on__gte=first
+    ).filter(
+        Q(status__in=[Pass.Status.ACTIVE, Pass.Status.SUSPENDED])
+        | Q(status=Pass.Status.PENDING, hold_until__gt=now)
+    )
+
+
+def open_offers(garage: Garage, plan_code: str, exclude: Application | None = None) -> int:
+    offers = WaitingListEntry.objects.filter(
+        garage=garage,
+        plan_code=plan_code,
+        status=WaitingListEntry.Status.OFFERED,
+        offered_until__gt=timezone.now(),
+    )
+    if exclude is not None:
+        offers = offers.exclude(application=exclude)
+    return offers.count()
+
+
+def free_spaces(
+    garage: Garage,
+    plan_code: str,
+    first: date,
+    last: date,
+    for_application: Application | None = None,
+) -> int:
+    """The fewest unsold spaces of the plan on any day from first to last."""
+    versions = list(
+        SharingPlan.objects.filter(garage=garage, code=plan_code, valid_from__lte=last).order_by(
+            "valid_from"
+        )
+    )
+    if not versions or versions[0].valid_from > first:
+        return 0
+    spans = list(holding(garage, plan_code, first, last).values_list("starts_on", "ends_on"))
+    # The number of passes only rises on a start day, and capacity only changes on valid_from.
+    days = (
+        {first}
+        | {s for s, _e in spans if s > first}
+        | {v.valid_from for v in versions if v.valid_from > first}
+    )
+    offers = open_offers(garage, plan_code, for_application)
+    fewest = None
+    for day in sorted(days):
+        capacity = [v for v in versions if v.valid_from <= day][-1].capacity
+        used = sum(1 for s, e in spans if s <= day <= e)
+        free = capacity - used - offers
+        fewest = free if fewest is None else min(fewest, free)
+    return max(fewest or 0, 0)
+
+
+def _order_number() -> str:
+    return timezone.localtime().strftime("P%Y%m%d") + secrets.token_hex(5).upper()
+
+
+def _application_plates(application: Application) -> list[str]:
+    import json
+
+    return list(json.loads(pii.decrypt(application.plates_enc)))
+
+
+def _check_plates(application: Application, wanted: list[str]) -> list[str]:
+    allowed = _application_plates(application)
+    clean: list[str] = []
+    for raw in wanted:
+        try:
+            plate = plates.normalize(raw)
+        except ValidationError as exc:
+            raise ValidationError({"plates": exc.messages}) from exc
+        if plate not in allowed:
+            raise ValidationError(
+                {
+                    "plates": [
+                        _("Plate %(p)s is not on your application.") % {"p": pii.mask_plate(plate)}
+                    ]
+                }
+            )
+        if plate not in clean:
+            clean.append(plate)
+    if not 1 <= len(clean) <= MAX_PLATES:
+        raise ValidationError({"plates": [_("A pass carries one or two plates.")]})
+    return clean
+
+
+def _plates_busy(hashes: list[str], first: date, last: date, exclude: Pass | None) -> bool:
+    now = timezone.now()
+    busy = PassPlate.objects.filter(
+        plate_hash__in=hashes,
+        pass_obj__starts_on__lte=last,
+        pass_obj__ends_on__gte=first,
+    ).filter(
+        Q(pass_obj__status__in=[Pass.Status.ACTIVE, Pass.Status.SUSPENDED])
+        | Q(pass_obj__status=Pass.Status.PENDING, pass_obj__hold_until__gt=now)
+    )
+    if exclude is not None:
+        busy = busy.exclude(pass_obj=exclude)
+    return busy.exists()
+
+
+def buy(
+    resident: Any,
+    application: Application,
+    product: Product,
+    *,
+    plates_wanted: list[str] | None = None,
+    starts_on: date | None = None,
+    provider: str = "offline",
+    renews: Pass | None = None,
+) -> Order:
+    """Reserve a space and open an order; the pass becomes active when the order is paid."""
+    from shequ.parking.services.payments import get_provider, mark_free_order_paid
+
+    if application.resident_id != resident.pk:
+        raise PermissionDenied(_("This is not your application."))
+    if not application.eligible:
+        raise Conflict(_("Your application is not approved yet."), "not_eligible")
+    if not product.active:
+        raise ValidationError({"product": [_("This product is not on sale.")]})
+    get_provider(provider)  # refuses an unknown provider before anything is written
+    today = periods.today()
+    start = starts_on or today
+    if start < today or start > today + timedelta(days=MAX_ADVANCE_DAYS):
+        raise ValidationError(
+            {
+                "starts_on": [
+                    _("A pass starts between today and %(n)d days ahead.") % {"n": MAX_ADVANCE_DAYS}
+                ]
+            }
+        )
+    end = periods.pass_end(start, product.months)
+    wanted = _check_plates(application, plates_wanted or _application_plates(application))
+    stored = [plates.protect(p) for p in wanted]
+    if _plates_busy([s.hash for s in stored], start, end, renews):
+        raise Conflict(_("One of these plates already has a pass for this period."), "plate_busy")
+    with transaction.atomic():
+        garage = Garage.objects.select_for_update().get(pk=product.garage_id)
+        plan = (
+            SharingPlan.objects.filter(garage=garage, code=product.plan_code, valid_from__lte=start)
+            .order_by("-valid_from")
+            .first()
+        )
+        if plan is None:
+            raise Conflict(_("This plan does not run on that date."), "no_plan")
+        if free_spaces(garage, product.plan_code, start, end, application) < 1:
+            raise SoldOut(_("No shared space is left for this period; join the waiting list."))
+        pass_obj = Pass.objects.create(
+            resident=resident,
+            application=application,
+            garage=garage,
+            plan=plan,
+            plan_code=product.plan_code,
+            product=product,
+            starts_on=start,
+            ends_on=end,
+            status=Pass.Status.PENDING,
+            hold_until=timezone.now() + timedelta(minutes=HOLD_MINUTES),
+            renews=renews,
+        )
+        PassPlate.objects.bulk_create(
+            PassPlate(
+                pass_obj=pass_obj,
+                garage=garage,
+                plate_enc=s.enc,
+                plate_masked=s.masked,
+                plate_hash=s.hash,
+                fuzzy_hash=s.fuzzy,
+            )
+            for s in stored
+        )
+        order = Order.objects.create(
+            number=_order_number(),
+            resident=resident,
+            pass_obj=pass_obj,
+            amount_fen=product.price_fen,
+            provider=provider,
+        )
+        WaitingListEntry.objects.filter(
+            application=application,
+            garage=garage,
+            plan_code=product.plan_code,
+            status__in=[WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED],
+        ).update(status=WaitingListEntry.Status.TAKEN)
+        record(
+            "parking.pass.reserve",
+            actor=resident,
+            obj=pass_obj,
+            order=order.number,
+            amount_fen=order.amount_fen,
+        )
+        if order.amount_fen == 0:
+            mark_free_order_paid(order)
+    return order
+
+
+def renew(resident: Any, pass_obj: Pass, provider: str = "offline") -> Order:
+    """Buy the same product again from the day after the pass ends (its plates, today's price)."""
+    if pass_obj.resident_id != resident.pk:
+        raise PermissionDenied(_("This is not your pass."))
+    if pass_obj.status not in (Pass.Status.ACTIVE, Pass.Status.SUSPENDED):
+        raise Conflict(_("Only an active pass can be renewed."), "not_active")
+    if Pass.objects.filter(renews=pass_obj).exclude(status=Pass.Status.CANCELLED).exists():
+        raise Conflict(_("This pass has been renewed already."), "renewed")
+    if pass_obj.ends_on - periods.today() > timedelta(days=RENEW_FROM_DAYS):
+        raise Conflict(
+            _("A pass can be renewed from %(n)d days before it ends.") % {"n": RENEW_FROM_DAYS},
+            "too_early",
+        )
+    Pass.objects.filter(renews=pass_obj, status=Pass.Status.CANCELLED).update(renews=None)
+    product = pass_obj.product
+    clear = [pii.decrypt(p.plate_enc) for p in pass_obj.plates.all()]
+    return buy(
+        resident,
+        pass_obj.application,
+        product,
+        plates_wanted=clear,
+        starts_on=pass_obj.ends_on + timedelta(days=1),
+        provider=provider,
+        renews=pass_obj,
+    )
+
+
+def refund_due(pass_obj: Pass, paid_fen: int, on: date) -> int:
+    """What the garage's refund rule gives back when a pass is cancelled on ``on``."""
+    rule = pass_obj.garage.refund_rule
+    if paid_fen <= 0 or rule == "none":
+        return 0
+    if on < pass_obj.starts_on:
+        return paid_fen
+    total_days = (pass_obj.ends_on - pass_obj.starts_on).days + 1
+    if rule == "pro_rata_days":
+        unused = max((pass_obj.ends_on - on).days, 0)  # the day of cancelling counts as used
+        return paid_fen * unused // total_days
+    months = pass_obj.product.months
+    used = 1
+    while used < months and periods.add_months(pass_obj.starts_on, used) <= on:
+        used += 1
+    return paid_fen * (months - used) // months
+
+
+def cancel(actor: Any, pass_obj: Pass, *, reason: str = "") -> Pass:
+    """Cancel a pass: a pending order is dropped; a paid one gets a refund entry by the rule."""
+    from shequ.parking.services.access import is_staff_for
+    from shequ.parking.services.payments import paid_amount, request_refund
+    from shequ.parking.services.waiting import offer_next
+
+    if actor.pk != pass_obj.resident_id and not is_staff_for(actor, pass_obj.garage.region.code):
+        raise PermissionDenied(_("This is not your pass."))
+    with transaction.atomic():
+        locked = Pass.objects.select_for_update().select_related("garage").get(pk=pass_obj.pk)
+        if locked.status in (Pass.Status.CANCELLED, Pass.Status.EXPIRED):
+            return locked  # repeating a cancel changes nothing
+        order = Order.objects.select_for_update().get(pass_obj=locked)
+        if order.status == Order.Status.PENDING:
+            order.status = Order.Status.CANCELLED
+            order.save(update_fields=["status"])
+        else:
+            amount = refund_due(locked, paid_amount(order), periods.today())
+            if amount:
+                request_refund(order, amount, reason or _("Pass cancelled"))
+        was_holding = locked.status != Pass.Status.PENDING or (
+            locked.hold_until and locked.hold_until > timezone.now()
+        )
+        locked.status = Pass.Status.CANCELLED
+        locked.save(update_fields=["status"])
+        record("parking.pass.cancel", actor=actor, obj=locked, reason=reason)
+        if was_holding:
+            offer_next(locked.garage, locked.plan_code)
+    return locked
+
+
+def set_suspended(actor: Any, pass_obj: Pass, suspended: bool, reason: str = "") -> Pass:
+    from shequ.parking.services.access import require_staff
+
+    require_staff(actor, pass_obj.garage.region.code)
+    return _set_suspended(pass_obj, suspended, reason, actor)
+
+
+def _set_suspended(pass_obj: Pass, suspended: bool, reason: str, actor: Any = None) -> Pass:
+    old = Pass.Status.ACTIVE if suspended else Pass.Status.SUSPENDED
+    new = Pass.Status.SUSPENDED if suspended else Pass.Status.ACTIVE
+    changed = Pass.objects.filter(pk=pass_obj.pk, status=old).update(
+        status=new, suspended_reason=reason[:200] if suspended else ""
+    )
+    if changed:
+        record(
+            "parking.pass.suspend" if suspended else "parking.pass.reinstate",
+            actor=actor,
+            obj=pass_obj,
+            reason=reason,
+        )
+    pass_obj.refresh_from_db()
+    return pass_obj
+
+
+def expire_passes(today: date | None = None) -> int:
+    """Mark passes past their last day expired, and drop unpaid holds that ran out."""
+    day = today or periods.today()
+    expired = Pass.objects.filter(
+        status__in=[Pass.Status.ACTIVE, Pass.Status.SUSPENDED], ends_on__lt=day
+    ).update(status=Pass.Status.EXPIRED)
+    stale = Pass.objects.filter(status=Pass.Status.PENDING, hold_until__lte=timezone.now())
+    for pass_obj in stale:
+        with transaction.atomic():
+            if Order.objects.filter(pass_obj=pass_obj, status=Order.Status.PENDING).update(
+                status=Order.Status.CANCELLED
+            ):
+                Pass.objects.filter(pk=pass_obj.pk, status=Pass.Status.PENDING).update(
+                    status=Pass.Status.CANCELLED
+                )
+                expired += 1
+    return expired

@@ -1,0 +1,462 @@
+"""The resident's phone pages: QR landing, phone login, apply, choose, pay, the pass.
+
+Every object is fetched with ``resident=request.user``: another resident's application, order
+or pass is a 404, never a page. Views parse a form, call a service, render or redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core import pii
+from shequ.core.services.audit import client_ip
+from shequ.parking.forms import (
+    ApplyForm,
+    BuyForm,
+    CodeForm,
+    PhoneForm,
+    ProofForm,
+    ReasonForm,
+    WaitForm,
+)
+from shequ.parking.models import (
+    Application,
+    Estate,
+    Garage,
+    Order,
+    Pass,
+    Product,
+    WaitingListEntry,
+)
+from shequ.parking.services import applications, passes, payments, periods, residents
+from shequ.parking.services import waiting as waiting_svc
+from shequ.parking.services import web_support as web
+from shequ.parking.services.errors import Conflict, Throttled
+
+View = Callable[..., HttpResponse]
+
+
+def put_errors(form: Form, exc: ValidationError) -> None:
+    """A service's errors next to the form's fields (the rest above the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def error_text(exc: Exception) -> str:
+    """What a service's refusal says, for a message above the page."""
+    if isinstance(exc, Conflict | Throttled):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def login_url(next_url: str, estate: str = "") -> str:
+    query = {"next": next_url} | ({"estate": estate} if estate else {})
+    return reverse("parking:login") + "?" + urlencode(query)
+
+
+def resident_required(view: View) -> View:
+    """Residents log in with their phone; anyone else is sent to the phone login."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if residents.account_of(request.user) is None:
+            return redirect(login_url(request.get_full_path()))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _me(request: HttpRequest) -> Any:
+    return request.user
+
+
+# --------------------------------------------------------------------------------------------
+# Landing pages of the QR codes
+# --------------------------------------------------------------------------------------------
+
+
+def estate_landing(request: HttpRequest, slug: str) -> HttpResponse:
+    """Where the estate's QR code leads: what is on offer nearby, and how to sign up."""
+    estate = get_object_or_404(Estate.objects.select_related("region"), slug=slug)
+    account = residents.account_of(request.user)
+    return render(
+        request,
+        "parking/resident/estate.html",
+        {
+            "estate": estate,
+            "offers": web.estate_offer(estate),
+            "account": account,
+            "login_url": login_url(reverse("parking:apply", args=[estate.slug]), estate.slug),
+        },
+    )
+
+
+def garage_landing(request: HttpRequest, code: str) -> HttpResponse:
+    """Where a garage's QR code leads: its sharing hours, prices and free spaces."""
+    garage = get_object_or_404(Garage.objects.select_related("region"), code=code)
+    account = residents.account_of(request.user)
+    estate = account.estate if account else None
+    return render(
+        request,
+        "parking/resident/garage.html",
+        {
+            "garage": garage,
+            "products": web.garage_products(garage),
+            "account": account,
+            "estate": estate,
+            "login_url": login_url(reverse("parking:me")),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Phone login
+# --------------------------------------------------------------------------------------------
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("parking:me")
+
+
+def phone_login(request: HttpRequest) -> HttpResponse:
+    """Step 1: the phone number gets a code. Step 2: the code logs the resident in."""
+    slug = request.POST.get("estate") or request.GET.get("estate") or ""
+    estate = Estate.objects.filter(slug=slug).first() if slug else None
+    phone_form = PhoneForm(request.POST if request.POST.get("step") == "phone" else None)
+    code_form: CodeForm | None = None
+    if request.method == "POST" and request.POST.get("step") == "phone" and phone_form.is_valid():
+        code_form = _send(request, phone_form, estate)
+    elif request.method == "POST" and request.POST.get("step") == "code":
+        code_form = CodeForm(request.POST)
+        if code_form.is_valid():
+            done = _verify(request, code_form)
+            if done:
+                return redirect(_next(request))
+    return render(
+        request,
+        "parking/resident/login.html",
+        {
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "estate": estate,
+            "next": _next(request),
+            "masked": pii.mask_phone(code_form["phone"].value() or "") if code_form else "",
+        },
+    )
+
+
+def _send(request: HttpRequest, form: PhoneForm, estate: Estate | None) -> CodeForm | None:
+    phone = form.cleaned_data["phone"]
+    try:
+        residents.send_code(phone, estate=estate, ip=client_ip(request))
+    except ValidationError as exc:
+        put_errors(form, exc)
+        return None
+    except Throttled as exc:
+        form.add_error(None, exc.message)
+        return None
+    except ImproperlyConfigured:
+        form.add_error(None, _("Login codes cannot be sent now. Please try again later."))
+        return None
+    return CodeForm(initial={"phone": pii.validate_phone(phone)})
+
+
+def _verify(request: HttpRequest, form: CodeForm) -> bool:
+    try:
+        user = residents.verify_code(form.cleaned_data["phone"], form.cleaned_data["code"])
+    except ValidationError as exc:
+        put_errors(form, exc)
+        return False
+    except Throttled as exc:
+        form.add_error(None, exc.message)
+        return False
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# The resident's overview, applying, choosing a garage
+# --------------------------------------------------------------------------------------------
+
+
+@resident_required
+def my_parking(request: HttpRequest) -> HttpResponse:
+    account = residents.account_of(request.user)
+    data = web.overview(_me(request))
+    return render(
+        request,
+        "parking/resident/me.html",
+        {
+            "account": account,
+            "data": data,
+            "renew_due": {p.pk for p in data.passes if web.renewal_due(p)},
+        },
+    )
+
+
+@resident_required
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    estate = get_object_or_404(Estate.objects.select_related("region"), slug=slug)
+    offers = web.estate_offer(estate)
+    choices = [(o.garage.pk, f"{o.garage.name} · {o.walking_m} m") for o in offers]
+    form = ApplyForm(request.POST or None, garages=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            app = applications.apply(
+                _me(request),
+                estate,
+                plates=form.plates(),
+                name=data["name"],
+                id_number=data["id_number"],
+                preferences=data["preferences"] or [o.garage.pk for o in offers],
+                priority_group=data["priority_group"],
+            )
+        except ValidationError as exc:
+            put_errors(form, exc)
+        except Conflict as exc:
+            messages.info(request, exc.message)
+            existing = web.overview(_me(request)).open_application
+            if existing is not None:
+                return redirect("parking:application", app_id=existing.pk)
+            form.add_error(None, exc.message)
+        else:
+            return redirect("parking:application", app_id=app.pk)
+    return render(
+        request, "parking/resident/apply.html", {"estate": estate, "form": form, "offers": offers}
+    )
+
+
+def _my_application(request: HttpRequest, app_id: int) -> Application:
+    return get_object_or_404(
+        Application.objects.select_related("estate__region"), pk=app_id, resident=_me(request)
+    )
+
+
+@resident_required
+def application_detail(request: HttpRequest, app_id: int) -> HttpResponse:
+    app = _my_application(request, app_id)
+    proof_form = ProofForm(request.POST or None)
+    if request.method == "POST" and proof_form.is_valid():
+        try:
+            applications.submit_proof(
+                _me(request),
+                app,
+                note=proof_form.cleaned_data["note"],
+                reference=proof_form.cleaned_data["reference"],
+            )
+        except ValidationError as exc:
+            put_errors(proof_form, exc)
+        except Conflict as exc:
+            proof_form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Thank you. Community staff will review your proof."))
+            return redirect("parking:application", app_id=app.pk)
+    offers = web.estate_offer(app.estate, app) if app.eligible else []
+    waiting = {
+        (e.garage_id, e.plan_code): e
+        for e in WaitingListEntry.objects.filter(application=app, status__in=waiting_svc.ACTIVE)
+    }
+    for offer in offers:
+        for product in offer.products:
+            product.waiting = waiting.get((offer.garage.pk, product.plan.code))
+    return render(
+        request,
+        "parking/resident/application.html",
+        {
+            "app": app,
+            "plates": applications.clear_plates(app),
+            "verification": _verification_rows(app),
+            "offers": offers,
+            "proof_form": proof_form,
+            "needs_proof": app.status == Application.Status.NEEDS_PROOF,
+            "withdrawable": app.status in applications.OPEN,
+        },
+    )
+
+
+def _verification_rows(app: Application) -> list[tuple[str, str]]:
+    found = app.verification or {}
+    rows = [(_("Residence in %(estate)s") % {"estate": app.estate.name}, found.get("residence"))]
+    for masked, result in (found.get("plates") or {}).items():
+        rows.append((_("Plate %(plate)s registered to you") % {"plate": masked}, result))
+    return [(label, result or "unavailable") for label, result in rows]
+
+
+@require_POST
+@resident_required
+def buy(request: HttpRequest, app_id: int) -> HttpResponse:
+    app = _my_application(request, app_id)
+    form = BuyForm(request.POST)
+    if not form.is_valid():
+        return redirect("parking:application", app_id=app.pk)
+    product = get_object_or_404(
+        Product.objects.select_related("garage"), pk=form.cleaned_data["product"]
+    )
+    try:
+        order = passes.buy(_me(request), app, product)
+    except Conflict as exc:
+        pending = _pending_order(app, product)
+        if exc.code == "plate_busy" and pending is not None:
+            return redirect("parking:order", number=pending.number)  # a double submit
+        messages.error(request, exc.message)
+        return redirect("parking:application", app_id=app.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("parking:application", app_id=app.pk)
+    return redirect("parking:order", number=order.number)
+
+
+def _pending_order(app: Application, product: Product) -> Order | None:
+    return Order.objects.filter(
+        pass_obj__application=app, pass_obj__product=product, status=Order.Status.PENDING
+    ).first()
+
+
+@require_POST
+@resident_required
+def join_waiting(request: HttpRequest, app_id: int) -> HttpResponse:
+    app = _my_application(request, app_id)
+    form = WaitForm(request.POST)
+    if form.is_valid():
+        garage = get_object_or_404(Garage, pk=form.cleaned_data["garage"])
+        try:
+            entry = waiting_svc.join(_me(request), app, garage, form.cleaned_data["plan_code"])
+        except (Conflict, ValidationError) as exc:
+            messages.info(request, error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("You are number %(rank)d on the waiting list of %(garage)s.")
+                % {"rank": entry.rank, "garage": garage.name},
+            )
+    return redirect("parking:application", app_id=app.pk)
+
+
+@require_POST
+@resident_required
+def withdraw(request: HttpRequest, app_id: int) -> HttpResponse:
+    applications.withdraw(_me(request), _my_application(request, app_id))
+    messages.info(request, _("Your application is withdrawn."))
+    return redirect("parking:me")
+
+
+@require_POST
+@resident_required
+def leave_waiting(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(
+        WaitingListEntry.objects.select_related("application", "garage__region"),
+        pk=entry_id,
+        application__resident=_me(request),
+    )
+    waiting_svc.remove(_me(request), entry)
+    messages.info(request, _("You left the waiting list."))
+    return redirect("parking:me")
+
+
+# --------------------------------------------------------------------------------------------
+# Orders and passes
+# --------------------------------------------------------------------------------------------
+
+
+@resident_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(
+        Order.objects.select_related("pass_obj__garage", "pass_obj__plan", "pass_obj__product"),
+        number=number,
+        resident=_me(request),
+    )
+    return render(
+        request,
+        "parking/resident/order.html",
+        {
+            "order": order,
+            "pass": order.pass_obj,
+            "plates": [pii.decrypt(p.plate_enc) for p in order.pass_obj.plates.all()],
+            "payment": payments.get_provider(order.provider).start(order),
+            "amount": web.yuan(order.amount_fen),
+        },
+    )
+
+
+def _my_pass(request: HttpRequest, pass_id: int) -> Pass:
+    return get_object_or_404(
+        Pass.objects.select_related("garage__region", "plan", "product", "order"),
+        pk=pass_id,
+        resident=_me(request),
+    )
+
+
+@resident_required
+def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
+    pass_obj = _my_pass(request, pass_id)
+    order = getattr(pass_obj, "order", None)
+    paid = payments.paid_amount(order) if order else 0
+    refund = passes.refund_due(pass_obj, paid, periods.today()) if paid else 0
+    renewal = Pass.objects.filter(renews=pass_obj).exclude(status=Pass.Status.CANCELLED).first()
+    return render(
+        request,
+        "parking/resident/pass.html",
+        {
+            "pass": pass_obj,
+            "order": order,
+            "plates": [pii.decrypt(p.plate_enc) for p in pass_obj.plates.all()],
+            "can_renew": web.can_renew(pass_obj),
+            "renew_due": web.renewal_due(pass_obj),
+            "renewal": renewal,
+            "renewal_order": getattr(renewal, "order", None) if renewal else None,
+            "refund": web.yuan(refund),
+            "refund_rule": pass_obj.garage.get_refund_rule_display(),
+            "cancellable": pass_obj.status in Pass.HOLDING,
+            "cancel_form": ReasonForm(),
+            "refunds": [
+                {"refund": r, "yuan": web.yuan(r.amount_fen)}
+                for r in (order.refunds.all() if order else [])
+            ],
+        },
+    )
+
+
+@require_POST
+@resident_required
+def renew(request: HttpRequest, pass_id: int) -> HttpResponse:
+    pass_obj = _my_pass(request, pass_id)
+    try:
+        order = passes.renew(_me(request), pass_obj)
+    except (Conflict, ValidationError) as exc:
+        messages.error(request, error_text(exc))
+        return redirect("parking:pass", pass_id=pass_obj.pk)
+    return redirect("parking:order", number=order.number)
+
+
+@require_POST
+@resident_required
+def cancel(request: HttpRequest, pass_id: int) -> HttpResponse:
+    pass_obj = _my_pass(request, pass_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    passes.cancel(_me(request), pass_obj, reason=reason)
+    messages.info(request, _("Your pass is cancelled. Any refund is shown below."))
+    return redirect("parking:pass", pass_id=pass_obj.pk)

@@ -1,0 +1,317 @@
+"""Community staff pages: reviews, offline payments, passes, waiting lists, refunds, overstays.
+
+Lists are scoped to the regions where the user is staff (``staff_scope``); every action goes
+through a service that checks the object's region again. Plates and phones are masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.permissions import Perm, has_global, prefixes_for
+from shequ.parking.forms import (
+    ConfirmForm,
+    DecideForm,
+    NoteForm,
+    RankForm,
+    ReasonForm,
+    RefundDoneForm,
+)
+from shequ.parking.models import Application, Order, Pass, Refund, Violation, WaitingListEntry
+from shequ.parking.services import applications, overstay, passes, payments
+from shequ.parking.services import waiting as waiting_svc
+from shequ.parking.services import web_support as web
+from shequ.parking.services.access import STAFF_ROLES, require_staff, staff_scope
+from shequ.parking.services.errors import Conflict
+from shequ.parking.views_resident import error_text, put_errors
+
+REVIEW = (Application.Status.IN_REVIEW, Application.Status.NEEDS_PROOF)
+LIMIT = 200
+
+
+def _require_staff_somewhere(user: Any) -> None:
+    if not (has_global(user, Perm.PARKING) or prefixes_for(user, Perm.PARKING, STAFF_ROLES)):
+        raise PermissionDenied(_("Only community staff may do this."))
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    user = request.user
+    counts = {
+        "review": staff_scope(Application.objects.all(), user, "estate__region")
+        .filter(status__in=REVIEW)
+        .count(),
+        "orders": staff_scope(Order.objects.all(), user, "pass_obj__garage__region")
+        .filter(status=Order.Status.PENDING, provider="offline")
+        .count(),
+        "refunds": staff_scope(Refund.objects.all(), user, "order__pass_obj__garage__region")
+        .filter(status=Refund.Status.REQUESTED)
+        .count(),
+        "violations": staff_scope(Violation.objects.all(), user, "garage__region")
+        .filter(status=Violation.Status.OPEN)
+        .count(),
+        "waiting": staff_scope(WaitingListEntry.objects.all(), user, "garage__region")
+        .filter(status__in=waiting_svc.ACTIVE)
+        .count(),
+        "passes": staff_scope(Pass.objects.all(), user, "garage__region")
+        .filter(status__in=(Pass.Status.ACTIVE, Pass.Status.SUSPENDED))
+        .count(),
+    }
+    return render(request, "parking/staff/home.html", {"counts": counts})
+
+
+# Applications -------------------------------------------------------------------------------
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    qs = (
+        staff_scope(Application.objects.all(), request.user, "estate__region")
+        .filter(status__in=REVIEW)
+        .select_related("estate", "resident__parking_account")
+        .order_by("status", "created")
+    )
+    return render(request, "parking/staff/applications.html", {"apps": qs[:LIMIT]})
+
+
+@login_required
+def application_review(request: HttpRequest, app_id: int) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    app = get_object_or_404(
+        staff_scope(Application.objects.all(), request.user, "estate__region").select_related(
+            "estate__region", "resident__parking_account"
+        ),
+        pk=app_id,
+    )
+    form = DecideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = request.POST.get("action") == "approve"
+        try:
+            applications.decide(request.user, app, approve=approve, note=form.cleaned_data["note"])
+        except (ValidationError, Conflict) as exc:
+            if isinstance(exc, ValidationError):
+                put_errors(form, exc)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Application approved.") if approve else _("Application rejected.")
+            )
+            return redirect("parking:staff-applications")
+    account = getattr(app.resident, "parking_account", None)
+    return render(
+        request,
+        "parking/staff/application.html",
+        {
+            "app": app,
+            "phone": account.phone_masked if account else "",
+            "verification": app.verification or {},
+            "form": form,
+            "open": app.status in REVIEW,
+        },
+    )
+
+
+# Offline payments ---------------------------------------------------------------------------
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    query = request.GET.get("q", "").strip()
+    qs = staff_scope(
+        Order.objects.select_related("pass_obj__garage", "resident__parking_account"),
+        request.user,
+        "pass_obj__garage__region",
+    ).filter(provider="offline")
+    qs = qs.filter(number__icontains=query) if query else qs.filter(status=Order.Status.PENDING)
+    rows = [
+        {"order": o, "amount": web.yuan(o.amount_fen), "form": _confirm_form(o)}
+        for o in qs.order_by("created")[:LIMIT]
+    ]
+    return render(request, "parking/staff/orders.html", {"rows": rows, "q": query})
+
+
+def _confirm_form(order: Order) -> ConfirmForm:
+    return ConfirmForm(initial={"amount_yuan": web.yuan(order.amount_fen)}, prefix=order.number)
+
+
+@require_POST
+@login_required
+def order_confirm(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(
+        Order.objects.select_related("pass_obj__garage__region"), number=number
+    )
+    form = ConfirmForm(request.POST, prefix=order.number)
+    if not form.is_valid():
+        messages.error(request, _("Give the reference and the amount received."))
+        return redirect("parking:staff-orders")
+    try:
+        payments.confirm_offline(
+            request.user,
+            order,
+            reference=form.cleaned_data["reference"],
+            amount_fen=form.amount_fen(),
+        )
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        order.refresh_from_db()
+        messages.success(request, _("Payment for order %(n)s confirmed.") % {"n": order.number})
+    return redirect("parking:staff-orders")
+
+
+# Passes -------------------------------------------------------------------------------------
+
+
+@login_required
+def pass_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    status = request.GET.get("status", "")
+    qs = staff_scope(
+        Pass.objects.select_related("garage", "product", "order").prefetch_related("plates"),
+        request.user,
+        "garage__region",
+    )
+    qs = (
+        qs.filter(status=status)
+        if status in Pass.Status.values
+        else qs.filter(status__in=Pass.HOLDING)
+    )
+    return render(
+        request,
+        "parking/staff/passes.html",
+        {"passes": qs[:LIMIT], "status": status, "statuses": Pass.Status.choices},
+    )
+
+
+def _staff_pass(request: HttpRequest, pass_id: int) -> Pass:
+    return get_object_or_404(Pass.objects.select_related("garage__region"), pk=pass_id)
+
+
+@require_POST
+@login_required
+def pass_action(request: HttpRequest, pass_id: int, action: str) -> HttpResponse:
+    if action not in ("suspend", "reinstate", "cancel"):
+        raise Http404
+    pass_obj = _staff_pass(request, pass_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if action == "cancel":
+        require_staff(request.user, pass_obj.garage.region.code)  # not the resident's own cancel
+        passes.cancel(request.user, pass_obj, reason=reason or _("Cancelled by staff"))
+        messages.info(request, _("Pass cancelled; a refund follows the garage's rule."))
+    else:
+        passes.set_suspended(request.user, pass_obj, action == "suspend", reason)
+        messages.info(
+            request, _("Pass suspended.") if action == "suspend" else _("Pass reinstated.")
+        )
+    return redirect("parking:staff-passes")
+
+
+# Waiting lists ------------------------------------------------------------------------------
+
+
+@login_required
+def waiting_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    qs = (
+        staff_scope(WaitingListEntry.objects.all(), request.user, "garage__region")
+        .filter(status__in=waiting_svc.ACTIVE)
+        .select_related("garage", "application")
+        .order_by("garage__code", "plan_code", "rank")
+    )
+    groups: dict[tuple[str, str], list[WaitingListEntry]] = {}
+    for entry in qs[:LIMIT]:
+        groups.setdefault((entry.garage.name, entry.plan_code), []).append(entry)
+    return render(request, "parking/staff/waiting.html", {"groups": groups})
+
+
+@require_POST
+@login_required
+def waiting_action(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
+    if action not in ("move", "remove"):
+        raise Http404
+    entry = get_object_or_404(
+        WaitingListEntry.objects.select_related("garage__region", "application"), pk=entry_id
+    )
+    try:
+        if action == "move":
+            form = RankForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError({"rank": [_("Give a rank from 1.")]})
+            waiting_svc.move(request.user, entry, form.cleaned_data["rank"])
+        else:
+            require_staff(request.user, entry.garage.region.code)
+            waiting_svc.remove(request.user, entry)
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, error_text(exc))
+    return redirect("parking:staff-waiting")
+
+
+# Refunds and violations ---------------------------------------------------------------------
+
+
+@login_required
+def refund_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    qs = (
+        staff_scope(Refund.objects.all(), request.user, "order__pass_obj__garage__region")
+        .filter(status=Refund.Status.REQUESTED)
+        .select_related("order__pass_obj__garage")
+    )
+    rows = [{"refund": r, "amount": web.yuan(r.amount_fen)} for r in qs[:LIMIT]]
+    return render(request, "parking/staff/refunds.html", {"rows": rows, "form": RefundDoneForm()})
+
+
+@require_POST
+@login_required
+def refund_complete(request: HttpRequest, refund_id: int) -> HttpResponse:
+    refund = get_object_or_404(
+        Refund.objects.select_related("order__pass_obj__garage__region"), pk=refund_id
+    )
+    form = RefundDoneForm(request.POST)
+    try:
+        payments.complete_refund(
+            request.user, refund, form.data.get("reference", "") if form.is_bound else ""
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Refund marked as paid back."))
+    return redirect("parking:staff-refunds")
+
+
+@login_required
+def violation_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    qs = (
+        staff_scope(Violation.objects.all(), request.user, "garage__region")
+        .filter(status=Violation.Status.OPEN)
+        .select_related("garage")
+    )
+    return render(
+        request, "parking/staff/violations.html", {"violations": qs[:LIMIT], "form": NoteForm()}
+    )
+
+
+@require_POST
+@login_required
+def violation_resolve(request: HttpRequest, violation_id: int) -> HttpResponse:
+    violation = get_object_or_404(
+        Violation.objects.select_related("garage__region"), pk=violation_id
+    )
+    form = NoteForm(request.POST)
+    overstay.resolve(request.user, violation, form.cleaned_data["note"] if form.is_valid() else "")
+    messages.success(request, _("Violation closed."))
+    return redirect("parking:staff-violations")

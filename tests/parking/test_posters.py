@@ -1,0 +1,44 @@
+"""Printable QR posters: who may print them, and what they carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from shequ.core.models import Role
+from shequ.parking.models import Estate, Garage
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user: Any) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_staff_print_the_estate_poster_with_its_qr_code(
+    estate: Estate, staff_jinxiu: Any, make_user: Any
+) -> None:
+    page = logged_in(staff_jinxiu).get("/parking/posters/estate/jinxiu/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<svg" in text and "锦绣花园" in text and "/parking/e/jinxiu/" in text
+    svg = logged_in(staff_jinxiu).get("/parking/posters/estate/jinxiu/qr.svg")
+    assert svg["Content-Type"] == "image/svg+xml" and svg.content.startswith(b"<svg")
+    outsider = make_user(Role.COMMUNITY_STAFF, "990103001001")
+    assert logged_in(outsider).get("/parking/posters/estate/jinxiu/").status_code == 403
+    assert Client().get("/parking/posters/estate/jinxiu/").status_code == 302  # to login
+
+
+def test_operators_print_their_garage_poster_only(
+    garage: Garage, operator: Any, make_user: Any
+) -> None:
+    page = logged_in(operator).get("/parking/posters/garage/G01/")
+    assert page.status_code == 200 and "/parking/g/G01/" in page.content.decode()
+    other = make_user(Role.GARAGE_OPERATOR, "990102001001")
+    assert logged_in(other).get("/parking/posters/garage/G01/").status_code == 403
+    index = logged_in(operator).get("/parking/").content.decode()
+    assert "望湖大厦地下车库" in index
