@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from shequ.cli import main
 from shequ.core.models import Membership, Person, Region, Role
 from shequ.demo.build import build_demo
-from shequ.hub.models import Dataset
+from shequ.hub.models import Dataset, Origin
 
 
 def test_the_demo_has_a_street_two_communities_a_village_and_one_user_per_role(
@@ -41,7 +41,13 @@ def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> No
     rows = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
     build_demo()
     assert (Region.objects.count(), Membership.objects.count(), Person.objects.count()) == counts
-    assert Dataset.objects.count() == 72
+    assert Dataset.objects.filter(origin=Origin.UPSTREAM).count() == 72
+    # The parking app publishes its indices back to the hub (flowback), once.
+    assert set(Dataset.objects.exclude(origin=Origin.UPSTREAM).values_list("key", flat=True)) == {
+        "berth_index_hourly",
+        "idle_night_spaces",
+        "estate_parking_index",
+    }
     again = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
     assert again == rows
     assert rows["household_registry"] > 1000 and rows["garage_gate_records"] > 10_000

@@ -180,6 +180,8 @@ PARKING_PAYMENT_SECRET = env("PARKING_PAYMENT_SECRET") or persistent_secret(
 )
 # Guidance signs: a garage silent this long inside sharing hours shows "no data", not a number;
 # the board is recomputed at most once per this many seconds per process.
+# Walking radius within which garages count for an estate (indices, garages shown to residents).
+PARKING_WALK_RADIUS_M = float(env("PARKING_WALK_RADIUS_M", "800"))
 PARKING_SIGN_STALE_MINUTES = envint("PARKING_SIGN_STALE_MINUTES", 15)
 PARKING_SIGN_CACHE_SECONDS = float(env("PARKING_SIGN_CACHE_SECONDS", "1"))
 

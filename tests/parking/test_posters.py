@@ -40,5 +40,23 @@ def test_operators_print_their_garage_poster_only(
     assert page.status_code == 200 and "/parking/g/G01/" in page.content.decode()
     other = make_user(Role.GARAGE_OPERATOR, "990102001001")
     assert logged_in(other).get("/parking/posters/garage/G01/").status_code == 403
-    index = logged_in(operator).get("/parking/").content.decode()
+    index = logged_in(operator).get("/parking/posters/").content.decode()
     assert "望湖大厦地下车库" in index
+
+
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [
+        (Role.STREET_STAFF, "/parking/staff/"),
+        (Role.COMMUNITY_STAFF, "/parking/staff/"),
+        (Role.GARAGE_OPERATOR, "/parking/operator/"),
+        (Role.RESIDENT, "/parking/me/"),
+    ],
+)
+def test_the_parking_home_leads_each_role_to_its_pages(
+    make_user: Any, role: str, page: str
+) -> None:
+    client = Client()
+    client.force_login(make_user(role, "990102001001"))
+    response = client.get("/parking/")
+    assert response.status_code == 302 and response["Location"] == page

@@ -1,4 +1,5 @@
-"""Worker jobs of shared parking: overstay sweep, offers and holds running out, reminders."""
+"""Worker jobs of shared parking: overstay sweep, offers and holds running out, reminders,
+the nightly indices."""
 
 from __future__ import annotations
 
@@ -26,3 +27,11 @@ def remind_renewals() -> int:
     from shequ.parking.services.reminders import send_renewal_reminders
 
     return send_renewal_reminders()
+
+
+@db_periodic_task(crontab(hour="3", minute="20"))
+def publish_parking_indices() -> dict[str, int | None]:
+    """Nightly: berth and parking indices and idle night spaces, published back to the hub."""
+    from shequ.parking.indices import compute_and_publish_indices
+
+    return compute_and_publish_indices().published

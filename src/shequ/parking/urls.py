@@ -1,10 +1,19 @@
 from django.urls import path
 
-from shequ.parking import views_operator, views_posters, views_resident, views_sign, views_staff
+from shequ.parking import (
+    views_allocation,
+    views_indices,
+    views_operator,
+    views_posters,
+    views_resident,
+    views_sign,
+    views_staff,
+)
 
 app_name = "parking"
 urlpatterns = [
-    path("", views_posters.poster_index, name="home"),
+    path("", views_posters.home, name="home"),
+    path("posters/", views_posters.poster_index, name="posters"),
     path("posters/estate/<slug:slug>/", views_posters.estate_poster, name="estate-poster"),
     path("posters/estate/<slug:slug>/qr.svg", views_posters.estate_qr, name="estate-qr"),
     path("posters/garage/<str:code>/", views_posters.garage_poster, name="garage-poster"),
@@ -73,6 +82,17 @@ urlpatterns = [
         views_staff.violation_resolve,
         name="staff-violation-resolve",
     ),
+    path("staff/allocation/", views_allocation.allocation_review, name="staff-allocation"),
+    path(
+        "staff/allocation/apply/",
+        views_allocation.allocation_apply,
+        name="staff-allocation-apply",
+    ),
+    # Parking indices (staff; operators see their garages' berth index).
+    path("indices/", views_indices.overview, name="indices"),
+    path("indices/formulas/", views_indices.formulas_page, name="indices-formulas"),
+    path("indices/estates/<str:code>/", views_indices.estate_page, name="indices-estate"),
+    path("indices/garages/<str:code>/", views_indices.garage_page, name="indices-garage"),
     # The guidance sign at the estate gate (no Sign model yet: the estate's slug or code).
     path("signs/<slug:code>", views_sign.sign_page, name="sign"),
     path("signs/<slug:code>/board", views_sign.sign_board, name="sign-board"),

@@ -5,12 +5,20 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.parking.models import Estate, Garage
 from shequ.parking.services import posters
-from shequ.parking.services.access import can_manage_garage, garages_for, is_staff_for, staff_scope
+from shequ.parking.services.access import (
+    OPERATOR_ROLES,
+    STAFF_ROLES,
+    can_manage_garage,
+    garages_for,
+    is_staff_for,
+    staff_scope,
+)
 
 
 def _estate_for(request: HttpRequest, slug: str) -> Estate:
@@ -25,6 +33,17 @@ def _garage_for(request: HttpRequest, code: str) -> Garage:
     if not can_manage_garage(request.user, garage):
         raise PermissionDenied(_("You do not manage this garage."))
     return garage
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The module's entry: each role to its own pages (staff first, then operators, residents)."""
+    user = request.user
+    if has_global(user, Perm.PARKING) or prefixes_for(user, Perm.PARKING, STAFF_ROLES):
+        return redirect("parking:staff")
+    if prefixes_for(user, Perm.PARKING, OPERATOR_ROLES) or garages_for(user).exists():
+        return redirect("parking:operator")
+    return redirect("parking:me")
 
 
 @login_required

@@ -166,6 +166,12 @@ def _resident_user(phone: str, phone_hash: str, estate: Estate | None) -> Any:
     return account.user
 
 
+def resident_for_phone(phone_raw: str, estate: Estate | None = None) -> Any:
+    """The resident user of a phone number, made if new (the demo; staff registering someone)."""
+    phone = _phone(phone_raw)
+    return _resident_user(phone, pii.lookup_hash("phone", phone), estate)
+
+
 def account_of(user: Any) -> ResidentAccount | None:
     if not getattr(user, "is_authenticated", False):
         return None
