@@ -101,3 +101,16 @@ def snap(shots_dir: Path) -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture
+def immediate_worker() -> Iterator[None]:
+    """Queued tasks run at once, in the server's thread (no worker process in these tests)."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield
+    finally:
+        HUEY.immediate = was

@@ -3,13 +3,13 @@ the next version is announced in the analyst's messages; at phone and desktop si
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import assert_fits, log_in
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY
 from playwright.sync_api import Page, expect
 
 from shequ.core.models import Role
@@ -17,7 +17,6 @@ from shequ.hub.models import Category, Dataset, Grant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PASSWORD = "correct horse battery staple"
 HOME = "990102001001"
 STREET = "990102001000"
 HEADER = "走访编号,老人姓名,联系电话,走访次数,区划代码\n"
@@ -26,33 +25,6 @@ SECOND = HEADER + "".join(f"V{i},王{i},1390000{i:04d},{i % 4 + 1},{HOME}\n" for
 
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
-
-
-@pytest.fixture
-def immediate_worker() -> Iterator[None]:
-    was = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = was
-
-
-def assert_fits(page: Page) -> None:
-    size = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert size["scroll"] <= size["inner"], f"{page.url} scrolls sideways: {size}"
-
-
-def log_in(page: Page, username: str, lang: str) -> None:
-    page.goto("/login/")
-    if lang == "en":
-        page.get_by_test_id("lang-en").click()
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url("**/")
 
 
 @pytest.mark.parametrize(("size", "lang"), [("phone", "zh"), ("desktop", "zh"), ("phone", "en")])

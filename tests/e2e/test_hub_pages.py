@@ -8,12 +8,12 @@ add a drop-folder source (a bad configuration first) → run it now.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from huey.contrib.djhuey import HUEY
+from browser_support import PASSWORD, assert_fits
 from playwright.sync_api import Page, expect
 
 from shequ.core.models import Role
@@ -21,7 +21,6 @@ from shequ.hub.services.catalog import load_catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PASSWORD = "correct horse battery staple"
 STREET = "990102001000"
 CARS = "vehicle_registrations"
 # The h1 of each page, per language (zh from shequ's zh_Hans catalogue).
@@ -36,17 +35,6 @@ NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
 
 
-@pytest.fixture
-def immediate_worker() -> Iterator[None]:
-    """Queued runs are carried out at once, in the server's thread (no worker process here)."""
-    was = HUEY.immediate
-    HUEY.immediate = True
-    try:
-        yield
-    finally:
-        HUEY.immediate = was
-
-
 def cars_csv() -> bytes:
     """25 good rows and one with an unknown vehicle type: 1 of 26 rejected, under the 5% limit."""
     lines = ["号牌号码,车辆类型,机动车所有人,联系电话,所属社区（村）区划代码"]
@@ -55,13 +43,6 @@ def cars_csv() -> bytes:
         lines.append(f"浙A{10000 + i},小型汽车,车主{i}号,138{10000000 + i},{community}")
     lines.append("浙B20000,飞行汽车,赵六,13612345678,990102001001")
     return ("\n".join(lines) + "\n").encode()
-
-
-def assert_fits(page: Page) -> None:
-    size = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert size["scroll"] <= size["inner"], f"{page.url} scrolls sideways: {size}"
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

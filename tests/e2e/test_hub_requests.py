@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import assert_fits, log_in
 from playwright.sync_api import Page, expect
 
 from shequ.core.models import Department, Role
@@ -22,28 +23,12 @@ from query_fixtures import ELSEWHERE, ingest, make_dataset, rows_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PASSWORD = "correct horse battery staple"
 DISTRICT = "990102000000"
 STREET = "990102001000"
 SQL = "SELECT person_id, name, age, region_code FROM people ORDER BY person_id"
 
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
-
-
-def assert_fits(page: Page) -> None:
-    size = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert size["scroll"] <= size["inner"], f"{page.url} scrolls sideways: {size}"
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url("**/")
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import assert_fits, log_in
 from playwright.sync_api import Page, expect
 
 from fake_http import FakeServer
@@ -33,7 +34,6 @@ from views_support import write_hub_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PASSWORD = "correct horse battery staple"
 HOME = "990102001001"
 STREET = "990102001000"
 PHONE = "13900001111"
@@ -42,21 +42,6 @@ HOURS = "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
 
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
-
-
-def assert_fits(page: Page) -> None:
-    size = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert size["scroll"] <= size["inner"], f"{page.url} scrolls sideways: {size}"
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url("**/")
 
 
 def switch_to_english(page: Page) -> None:
