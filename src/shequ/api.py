@@ -206,6 +206,7 @@ def register_routers() -> None:
     from shequ.parking.api import router as parking_router
 
     api.add_router("/parking", parking_router)
+    api.add_router("/parking", "shequ.parking.api_indices.router")  # /parking/indices/...
 
 
 register_routers()

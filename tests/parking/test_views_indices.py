@@ -1,0 +1,228 @@
+"""Parking indices pages: who may open which (a matrix), and what the figures and charts show.
+
+The hub holds two estates (甲小区 X1 in 锦绣社区, 乙小区 X2 in 和园社区) and two garages in
+锦绣社区: GN 626 m walking from X1 (3 cars all week, one more on Tuesday daytime) and GF 876 m
+(1 car), as in ``test_indices.py``; the worker has published one week of figures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+from indices_fixtures import HOME, SIBLING, STREET, Load, at, hub, load, lot, stay
+from views_support import logged_in
+
+from shequ.core.models import Role
+from shequ.parking import indices
+from shequ.parking.models import Garage
+
+__all__ = ["hub", "load"]  # fixtures
+
+NEAR, FAR = (30.0, 120.005), (30.0, 120.007)
+
+
+def _vehicle(plate: str, estate: str) -> dict[str, Any]:
+    return {
+        "plate": plate,
+        "vehicle_type": "小型汽车",
+        "owner_name": "王伟",
+        "estate_code": estate,
+        "region_code": HOME,
+        "status": "正常",
+    }
+
+
+def _week_long(garage: str, cars: int) -> list[dict[str, Any]]:
+    reads = []
+    for k in range(cars):
+        reads += stay(garage, f"浙B{garage}{k:02d}"[:8], at(4, 20), at(11, 23, 30))
+    return reads
+
+
+def write_hub(load: Load) -> None:
+    load("public_parking_lots", [lot("GN", 10, *NEAR, shared=1), lot("GF", 10, *FAR)])
+    load(
+        "vehicle_registrations",
+        [_vehicle(f"浙A2000{i}", "X1") for i in range(3)] + [_vehicle("浙A20009", "X2")],
+    )
+    load(
+        "estate_parking_spaces",
+        [
+            {
+                "estate_code": code,
+                "estate_name": name,
+                "region_code": region,
+                "spaces_total": spaces,
+                "households": 4,
+                "updated_on": "2026-10-01",
+            }
+            for code, name, region, spaces in (
+                ("X1", "甲小区", HOME, 2),
+                ("X2", "乙小区", SIBLING, 1),
+            )
+        ],
+    )
+    load(
+        "housing_estates",
+        [
+            {
+                "estate_code": "X1",
+                "estate_name": "甲小区",
+                "longitude": 120.0,
+                "latitude": 30.0,
+                "region_code": HOME,
+            }
+        ],
+    )
+    load(
+        "garage_gate_records",
+        _week_long("GN", 3) + _week_long("GF", 1) + stay("GN", "浙A30001", at(6, 9), at(6, 18)),
+    )
+
+
+@pytest.fixture
+def published(load: Load) -> None:
+    write_hub(load)
+    indices.compute_and_publish_indices(weeks=1)
+
+
+@pytest.fixture
+def people(make_user: Any, regions: dict[str, Any]) -> dict[str, Any]:
+    operator = make_user(Role.GARAGE_OPERATOR, HOME, username="gn_operator")
+    garage = Garage.objects.create(
+        region=regions[HOME], code="GN", name="GN停车场", lat=NEAR[0], lon=NEAR[1], total_spaces=10
+    )
+    garage.operators.add(operator)
+    return {
+        "anonymous": None,
+        "resident": make_user(Role.RESIDENT, HOME),
+        "operator": operator,
+        "other_operator": make_user(Role.GARAGE_OPERATOR, HOME, username="other_operator"),
+        "analyst": make_user(Role.DEPARTMENT_ANALYST, STREET),
+        "staff": make_user(Role.COMMUNITY_STAFF, HOME, username="jinxiu"),
+        "staff_sibling": make_user(Role.COMMUNITY_STAFF, SIBLING, username="heyuan"),
+        "street_staff": make_user(Role.STREET_STAFF, STREET, username="street"),
+        "admin": make_user(Role.PLATFORM_ADMIN, "990000000000", username="admin"),
+    }
+
+
+def client_of(user: Any, lang: str = "en") -> Client:
+    if user is None:
+        return Client(HTTP_ACCEPT_LANGUAGE=lang)
+    client = logged_in(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+    return client
+
+
+PAGES = {
+    "overview": "/parking/indices/",
+    "estate": "/parking/indices/estates/X1/",
+    "garage": "/parking/indices/garages/GN/",
+    "formulas": "/parking/indices/formulas/",
+}
+# who -> expected status per page (overview, estate X1, garage GN, formulas)
+MATRIX = {
+    "anonymous": (302, 302, 302, 302),
+    "resident": (403, 403, 403, 200),
+    "operator": (200, 403, 200, 200),
+    "other_operator": (403, 403, 403, 200),
+    "analyst": (403, 403, 403, 200),
+    "staff": (200, 200, 200, 200),
+    "staff_sibling": (200, 403, 403, 200),
+    "street_staff": (200, 200, 200, 200),
+    "admin": (200, 200, 200, 200),
+}
+
+
+def test_who_may_open_which_indices_page(published: None, people: dict[str, Any]) -> None:
+    got = {
+        who: tuple(client_of(people[who]).get(url).status_code for url in PAGES.values())
+        for who in MATRIX
+    }
+    assert got == MATRIX
+
+
+def test_lists_hold_only_the_users_regions_and_garages(
+    published: None, people: dict[str, Any]
+) -> None:
+    sibling = client_of(people["staff_sibling"]).get(PAGES["overview"]).content.decode()
+    assert "乙小区" in sibling and "甲小区" not in sibling and "GN停车场" not in sibling
+    street = client_of(people["street_staff"]).get(PAGES["overview"]).content.decode()
+    assert "甲小区" in street and "乙小区" in street and "GF停车场" in street
+    operator = client_of(people["operator"]).get(PAGES["overview"]).content.decode()
+    assert "GN停车场" in operator and "GF停车场" not in operator
+    assert 'data-testid="estates"' not in operator  # estate figures are for staff
+
+
+def embedded(html: str, element_id: str) -> Any:
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html)
+    assert found, f"no #{element_id} on the page"
+    return json.loads(found.group(1))
+
+
+def test_the_estate_page_shows_the_index_the_idle_spaces_and_the_garage_charts(
+    published: None, people: dict[str, Any]
+) -> None:
+    html = client_of(people["staff"]).get(PAGES["estate"]).content.decode()
+    # 3 cars over 2 estate spaces + 1 shared by GN: index 1.00, no shortfall; GN idle 10 - 3.
+    assert re.search(r'data-testid="parking-index">1\.00<', html)
+    assert re.search(r'data-testid="shortfall">0<', html)
+    assert re.search(r'data-testid="idle-total">7<', html)
+    assert f'title="{escape(indices.FORMULAS["parking_index"])}"' in html
+    assert 'href="/parking/indices/formulas/#idle_night_spaces"' in html
+    bars = embedded(html, "garages-data")
+    assert bars["categories"] == ["GN停车场"] and bars["series"][0]["data"] == [7]
+    heat = embedded(html, "heatmap-GN")
+    assert len(heat["cells"]) == 168 and len(heat["weekdays"]) == 7
+    cell = {(c[0], c[1]): c for c in heat["cells"]}
+    assert cell[(12, 1)][2] == 40.0  # Tuesday 12:00: 4 of 10 inside
+    line = embedded(html, "line-GN")
+    assert line["capacity"] == 10 and len(line["occupied"]) == 24 * 7
+    assert line["occupied"][-1] == 3
+    # Charts draw from the embedded JSON with the static script; no inline code.
+    assert "parking/indices.js" in html and "vendor/echarts.min.js" in html
+    assert not re.search(r"<script>(?!\s*</script>)", html)
+
+
+def test_the_occupancy_line_shows_the_days_asked_for(
+    published: None, people: dict[str, Any]
+) -> None:
+    client = client_of(people["operator"])
+    html = client.get(PAGES["garage"] + "?days=7").content.decode()
+    assert len(embedded(html, "line-GN")["occupied"]) == 168
+    assert re.search(r'data-testid="garage-idle">7<', html)
+    odd = client.get(PAGES["garage"] + "?days=x").content.decode()
+    assert 'aria-current="page">14' in odd
+
+
+def test_pages_speak_chinese_by_default(published: None, people: dict[str, Any]) -> None:
+    html = client_of(people["staff"], "zh-hans").get(PAGES["estate"]).content.decode()
+    assert "停车指数" in html and "夜间空余泊位" in html
+    heat = embedded(html, "heatmap-GN")
+    assert heat["weekdays"][0] == "星期一"
+
+
+def test_before_the_worker_runs_the_pages_say_so(load: Load, people: dict[str, Any]) -> None:
+    write_hub(load)
+    client = client_of(people["staff"])
+    html = client.get(PAGES["estate"]).content.decode()
+    assert 'data-testid="indices-not-computed"' in html and "heatmap-GN" not in html
+    assert client.get(PAGES["garage"]).status_code == 404
+    assert client.get("/parking/indices/estates/NOPE/").status_code == 404
+
+
+def test_the_staff_dashboard_links_to_the_indices_and_the_allocation(
+    people: dict[str, Any],
+) -> None:
+    html = client_of(people["staff"]).get("/parking/staff/").content.decode()
+    assert 'href="/parking/indices/"' in html and 'href="/parking/staff/allocation/"' in html
+
+
+def test_the_api_is_mounted_under_parking_indices(published: None, people: dict[str, Any]) -> None:
+    answer = client_of(people["staff"]).get("/api/v1/parking/indices/parking?estate=X1")
+    assert answer.status_code == 200 and answer.json()["parking_index"] == 1.0
