@@ -29,14 +29,12 @@ from shequ.parking.models import (
 from shequ.parking.services import garages as garage_svc
 from shequ.parking.services import occupancy, overstay, periods
 from shequ.parking.services import web_support as web
-from shequ.parking.services.access import garages_for, require_garage
+from shequ.parking.services.access import garages_for, managed_garage
 from shequ.parking.views_resident import put_errors
 
 
 def _garage(request: HttpRequest, garage_id: int) -> Garage:
-    garage = get_object_or_404(Garage.objects.select_related("region"), pk=garage_id)
-    require_garage(request.user, garage)
-    return garage
+    return managed_garage(request.user, garage_id)
 
 
 @login_required

@@ -34,13 +34,15 @@ from shequ.parking.models import (
     Violation,
 )
 from shequ.parking.services import garages, occupancy, overstay, periods
-from shequ.parking.services.access import garages_for, is_operator_of, require_garage
+from shequ.parking.services.access import (
+    garages_for,
+    is_operator_of,
+    managed_garage,
+)
 
 
 def _garage(request: HttpRequest, garage_id: int) -> Garage:
-    garage = get_object_or_404(Garage.objects.select_related("region"), pk=garage_id)
-    require_garage(request.user, garage)
-    return garage
+    return managed_garage(request.user, garage_id)
 
 
 class GarageIn(Schema):

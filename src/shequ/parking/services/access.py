@@ -68,3 +68,12 @@ def garages_for(user: Any) -> QuerySet[Garage]:
     )
     ids = Q(pk__in=staff.values("pk")) | Q(pk__in=operated.values("pk"))
     return Garage.objects.filter(ids).select_related("region")
+
+
+def managed_garage(user: Any, garage_id: int) -> Garage:
+    """The garage, if the user manages it (its operators, staff over its region); 404/403."""
+    from django.shortcuts import get_object_or_404
+
+    garage = get_object_or_404(Garage.objects.select_related("region"), pk=garage_id)
+    require_garage(user, garage)
+    return garage
