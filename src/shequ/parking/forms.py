@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.parking.models import PriorityGroup, ProductKind
+from shequ.parking.models.places import NormalRule, RefundRule
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -169,3 +170,51 @@ class RankForm(forms.Form):
 
 class RefundDoneForm(forms.Form):
     reference = forms.CharField(label=_("Transfer reference"), max_length=64)
+
+
+class GarageForm(forms.Form):
+    """Register a garage (with region and code) or change its settings (without them)."""
+
+    region = forms.ChoiceField(label=_("Region"))
+    code = forms.CharField(
+        label=_("Garage code"),
+        max_length=32,
+        help_text=_("As the city's car park register has it, e.g. G06."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    lat = forms.FloatField(
+        label=_("Latitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    lon = forms.FloatField(
+        label=_("Longitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    total_spaces = forms.IntegerField(label=_("Total spaces"), min_value=1)
+    entrances = forms.CharField(
+        label=_("Entrances and gates"),
+        max_length=300,
+        required=False,
+        help_text=_("Comma-separated, e.g. north entrance, south exit."),
+    )
+    normal_rule = forms.ChoiceField(
+        label=_("Cars without a shared pass"), choices=NormalRule.choices
+    )
+    refund_rule = forms.ChoiceField(
+        label=_("Refund when a pass is cancelled"), choices=RefundRule.choices
+    )
+    grace_minutes = forms.IntegerField(label=_("Grace after shared hours (minutes)"), min_value=0)
+    escalate_minutes = forms.IntegerField(label=_("Tell the operator after (minutes)"), min_value=0)
+    suspend_after = forms.IntegerField(label=_("Suspend a pass after overstays"), min_value=1)
+    suspend_window_days = forms.IntegerField(label=_("Overstays counted over (days)"), min_value=1)
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if regions is None:  # settings of an existing garage: region and code stay
+            del self.fields["region"]
+            del self.fields["code"]
+        else:
+            self.fields["region"].choices = regions  # type: ignore[attr-defined]
+
+    def clean_entrances(self) -> list[str]:
+        text = self.cleaned_data.get("entrances") or ""
+        return [e.strip() for e in text.replace("，", ",").split(",") if e.strip()]

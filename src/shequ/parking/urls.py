@@ -36,6 +36,12 @@ urlpatterns = [
     # Garage operators.
     path("operator/", views_operator.garage_list, name="operator"),
     path("operator/<int:garage_id>/", views_operator.garage_detail, name="operator-garage"),
+    path("operator/new/", views_operator.garage_new, name="operator-garage-new"),
+    path(
+        "operator/<int:garage_id>/settings/",
+        views_operator.garage_settings,
+        name="operator-settings",
+    ),
     path("operator/<int:garage_id>/plans/", views_operator.plans, name="operator-plans"),
     path("operator/<int:garage_id>/devices/", views_operator.devices, name="operator-devices"),
     path(

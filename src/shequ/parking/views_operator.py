@@ -10,13 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.parking.forms import CountForm, DeviceForm, NoteForm, PlanForm, ProductForm
+from shequ.parking.forms import CountForm, DeviceForm, GarageForm, NoteForm, PlanForm, ProductForm
 from shequ.parking.models import (
     Garage,
     GateDevice,
@@ -40,7 +40,10 @@ def _garage(request: HttpRequest, garage_id: int) -> Garage:
 @login_required
 def garage_list(request: HttpRequest) -> HttpResponse:
     rows = [(g, occupancy.snapshot(g)) for g in garages_for(request.user)]
-    return render(request, "parking/operator/garages.html", {"rows": rows})
+    can_register = bool(_registrable_regions(request.user))
+    return render(
+        request, "parking/operator/garages.html", {"rows": rows, "can_register": can_register}
+    )
 
 
 @login_required
@@ -217,3 +220,58 @@ def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
     garage_svc.revoke_device(request.user, device)
     messages.info(request, _("Device %(gate)s revoked.") % {"gate": device.gate})
     return redirect("parking:operator-devices", garage_id=device.garage_id)
+
+
+def _registrable_regions(user: Any) -> list[tuple[str, str]]:
+    from shequ.core.models import Region
+
+    return [
+        (r.code, f"{r.name} ({r.code})")
+        for r in Region.objects.order_by("code")
+        if garage_svc.can_register_in(user, r)
+    ]
+
+
+@login_required
+def garage_new(request: HttpRequest) -> HttpResponse:
+    """Register a garage; its operator then declares what is shared and when."""
+    from shequ.core.services.regions import get_region
+
+    regions = _registrable_regions(request.user)
+    if not regions:
+        raise PermissionDenied(_("You may not register garages."))
+    initial = dict(garage_svc.GARAGE_DEFAULTS)
+    form = GarageForm(request.POST or None, regions=regions, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        region = get_region(data.pop("region"))
+        try:
+            garage = garage_svc.create_garage(request.user, region, **data)
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("The garage is registered: now declare what it shares."))
+            return redirect("parking:operator-plans", garage_id=garage.pk)
+    return render(request, "parking/operator/garage_form.html", {"form": form, "garage": None})
+
+
+@login_required
+def garage_settings(request: HttpRequest, garage_id: int) -> HttpResponse:
+    garage = _garage(request, garage_id)
+    initial = {f: getattr(garage, f) for f in garage_svc.GARAGE_FIELDS}
+    initial["entrances"] = ", ".join(garage.entrances)
+    form = GarageForm(request.POST or None, regions=None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {f: form.cleaned_data[f] for f in garage_svc.GARAGE_FIELDS}
+        try:
+            garage_svc.update_garage(request.user, garage, **changed)
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("parking:operator-garage", garage_id=garage.pk)
+    return render(
+        request,
+        "parking/operator/garage_form.html",
+        {"form": form, "garage": garage, "active": "settings"},
+    )

@@ -32,6 +32,15 @@ from shequ.parking.services import opening_hours, periods, plates
 from shequ.parking.services.access import is_staff_for, require_garage, require_staff
 
 DEVICE_TOKEN_PREFIX = "gate_"
+# What a newly registered garage starts with (the model's defaults), for forms.
+GARAGE_DEFAULTS = {
+    "normal_rule": "visitor",
+    "refund_rule": "pro_rata_days",
+    "grace_minutes": 30,
+    "escalate_minutes": 30,
+    "suspend_after": 3,
+    "suspend_window_days": 30,
+}
 GARAGE_FIELDS = (
     "name",
     "address",
