@@ -20,15 +20,15 @@ from shequ.parking.services import web_support as web
 POLL_SECONDS = 2
 
 
-def _estate(code: str) -> Estate:
-    estate = web.sign_estate(code)
-    if estate is None:
+def _sign(code: str) -> tuple[Estate, dict[str, Any]]:
+    found = web.sign_for(code)
+    if found is None:
         raise Http404("No such sign.")
-    return estate
+    return found
 
 
-def _context(estate: Estate) -> dict[str, Any]:
-    board = web.sign_board(estate)
+def _context(code: str) -> dict[str, Any]:
+    estate, board = _sign(code)
     lots = [lot | {"direction_label": web.compass_label(lot["direction"])} for lot in board["lots"]]
     updated = parse_datetime(board["last_updated"]) or timezone.now()
     return {
@@ -42,12 +42,12 @@ def _context(estate: Estate) -> dict[str, Any]:
 
 @require_GET
 def sign_page(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "parking/sign/sign.html", _context(_estate(code)))
+    return render(request, "parking/sign/sign.html", _context(code))
 
 
 @require_GET
 def sign_board(request: HttpRequest, code: str) -> HttpResponse:
-    response = render(request, "parking/sign/board.html", _context(_estate(code)))
+    response = render(request, "parking/sign/board.html", _context(code))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -59,7 +59,7 @@ def sign_json(request: HttpRequest, code: str) -> JsonResponse:
     ``state`` is ``open`` (sharing now, live data), ``closed`` (not sharing now) or ``nodata``
     (sharing now, but the garage's feed has stopped): ``free`` is null unless ``open``.
     """
-    board = web.sign_board(_estate(code))
+    _estate, board = _sign(code)
     lots = [
         {
             "id": lot["id"],

@@ -1,9 +1,11 @@
 """The gate's question, answered fast: may this car in (or out), and what does the screen say?
 
-One event costs a handful of indexed queries: the duplicate check, the pass by plate hash
-(joined to its plan), the cars inside for that plate or pass, and one transaction writing the
-event, the presence and the garage's counters. Sharing hours are parsed once per process and
-holidays are cached, so the window check costs no query.
+One event costs a handful of indexed queries: the pass by exact or look-alike plate hash
+(one query, joined to its plan), the cars inside for that plate or pass, and one transaction
+writing the event, the presence and the garage's counters. A repeated event id is caught by
+the event's unique constraint when it is written (the transaction rolls back and the first
+answer is returned), so the usual, new event pays no duplicate check. Sharing hours are parsed
+once per process and holidays are cached, so the window check costs no query.
 
 A plate read that only *probably* matches a pass (look-alike characters, missing province)
 is recorded as such for the operator and handled by the garage's normal rule: never opened
@@ -12,11 +14,14 @@ as a shared car.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
@@ -37,6 +42,20 @@ from shequ.parking.services import holidays, opening_hours, periods, plates
 
 # Below this confidence an exact read is treated as a probable match, not a sure one.
 MIN_CONFIDENCE = 0.6
+
+# Under ASGI each request runs in its own thread. SQLite has one writer at a time and makes
+# the others wait in sleeps of 1 ms growing to 100 ms, so gate writes of one process queue
+# here instead and each starts as soon as the one before it commits (PostgreSQL needs no queue).
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def _one_writer() -> Iterator[None]:
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
 
 
 @dataclass(frozen=True)
@@ -92,20 +111,24 @@ def _find_pass(
     garage_id: int, read: _Read, day: Any, sure: bool
 ) -> tuple[Pass | None, Pass | None]:
     """(the pass of this exact plate, a pass this read probably belongs to)."""
-    statuses = [Pass.Status.ACTIVE, Pass.Status.SUSPENDED]
-    base = PassPlate.objects.filter(garage_id=garage_id, pass_obj__status__in=statuses).filter(
-        _valid_on(day)
-    )
-    if read.clean:
-        exact = base.filter(plate_hash=read.hash).select_related("pass_obj__plan").first()
-        if exact is not None:
-            return (exact.pass_obj, None) if sure else (None, exact.pass_obj)
     if not read.key:
         return None, None
-    probable = (
-        base.filter(fuzzy_hash=plates.fuzzy_hash(read.key)).select_related("pass_obj").first()
+    statuses = [Pass.Status.ACTIVE, Pass.Status.SUSPENDED]
+    # One query for both: the exact plate's row wins, else the first look-alike's.
+    match = Q(fuzzy_hash=plates.fuzzy_hash(read.key))
+    if read.clean:
+        match |= Q(plate_hash=read.hash)
+    rows = list(
+        PassPlate.objects.filter(garage_id=garage_id, pass_obj__status__in=statuses)
+        .filter(_valid_on(day), match)
+        .select_related("pass_obj__plan")
+        .order_by("pk")
     )
-    return None, probable.pass_obj if probable else None
+    exact = next((r for r in rows if read.clean and r.plate_hash == read.hash), None)
+    if exact is not None:
+        return (exact.pass_obj, None) if sure else (None, exact.pass_obj)
+    # No exact row: every row is a look-alike.
+    return None, rows[0].pass_obj if rows else None
 
 
 def _normal(garage: Garage, read: _Read, note: str) -> tuple[str, bool, str]:
@@ -142,9 +165,6 @@ def _decide_in(
 def handle(device: GateDevice, event: EventIn) -> Answer:
     """Decide on one gate event; a repeated event id returns the first answer unchanged."""
     garage = device.garage
-    first = GateEvent.objects.filter(garage=garage, event_id=event.event_id).first()
-    if first is not None:
-        return Answer(first, replayed=True)
     read = _read(event.plate)
     local = periods.local_naive(event.at)
     sure = event.confidence is None or event.confidence >= MIN_CONFIDENCE
@@ -167,7 +187,7 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
         decision, opened, display = Decision.EXIT, True, _("Goodbye")
         pass_obj = None
     try:
-        with transaction.atomic():
+        with _one_writer(), transaction.atomic():
             saved = GateEvent.objects.create(
                 garage=garage,
                 event_id=event.event_id,
@@ -188,8 +208,11 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
             if opened:
                 _move(garage, read, event, pass_obj, inside)
     except IntegrityError:
-        # The same event id arrived twice at once: the first one's answer stands.
-        return Answer(GateEvent.objects.get(garage=garage, event_id=event.event_id), True)
+        # A repeat (or the same event id twice at once): nothing was written, the first stands.
+        first = GateEvent.objects.filter(garage=garage, event_id=event.event_id).first()
+        if first is None:
+            raise
+        return Answer(first, replayed=True)
     return Answer(saved, replayed=False)
 
 

@@ -258,5 +258,22 @@ def sign_board(estate: Estate) -> dict[str, Any]:
         return board
 
 
+_signs: dict[str, tuple[float, Estate]] = {}
+
+
+def sign_for(code: str) -> tuple[Estate, dict[str, Any]] | None:
+    """The sign's estate and board by the code in its URL; within ``sign_cache_seconds`` of
+    the last look-up a read costs no query (and opens no database connection)."""
+    hit = _signs.get(code)
+    if hit is not None and time.monotonic() - hit[0] < sign_cache_seconds():
+        return hit[1], sign_board(hit[1])
+    estate = sign_estate(code)
+    if estate is None:
+        return None
+    _signs[code] = (time.monotonic(), estate)
+    return estate, sign_board(estate)
+
+
 def forget_boards() -> None:
     _boards.clear()
+    _signs.clear()
