@@ -443,6 +443,25 @@ def test_health_reports_the_database_and_data_dir_ok(db: None) -> None:
     assert body["version"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_health_checks_do_not_trip_over_each_other(settings: Any) -> None:
+    """Each check writes a probe file of its own: 40 at once all answer 200, none is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def check(_: int) -> int:
+        try:
+            return int(Client().get("/api/v1/health").status_code)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(check, range(40)))
+    assert codes == [200] * 40
+    assert not list(Path(settings.DATA_DIR).glob(".health*"))
+
+
 @pytest.mark.parametrize("kind", ["missing", "not-a-directory"])
 def test_health_is_503_when_the_data_dir_cannot_be_written(
     db: None, settings: Any, tmp_path: Path, kind: str

@@ -4,6 +4,7 @@
 # these signatures, and a string annotation such as "Query[PeopleFilter]" under @paginate
 # leaves pydantic with an undefined `Query` (every GET /people and /audit failed with a 500).
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,11 @@ def health(request: HttpRequest) -> tuple[int, dict[str, str]]:
             cursor.execute("SELECT 1")
     except Exception as exc:  # any driver error means "not ready"
         result.update(status="error", database=f"error: {type(exc).__name__}")
-    data_dir = Path(settings.DATA_DIR)
-    probe = data_dir / ".health"
     try:
-        probe.write_text("ok")
-        probe.unlink()
+        # A file of its own per check: concurrent checks must not delete each other's probe.
+        with tempfile.NamedTemporaryFile(dir=Path(settings.DATA_DIR), prefix=".health-") as fh:
+            fh.write(b"ok")
+            fh.flush()
     except OSError as exc:
         result.update(status="error", data_dir=f"error: {exc.strerror}")
     return (200 if result["status"] == "ok" else 503), result
