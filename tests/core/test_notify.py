@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test import Client
-from fake_http import FakeServer, Reply
 
+from fake_http import FakeServer, Reply
 from shequ.core.models import Channel, Delivery, InboxMessage, Region, Role
 from shequ.core.services import regions as region_services
 from shequ.core.services import tokens

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from fake_http import FakeServer, Reply
 
+from fake_http import FakeServer, Reply
 from shequ.core.transports import (
     TRANSPORTS,
     DingTalkTransport,

@@ -133,7 +133,7 @@ USERS = [
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
 
-DemoStep = Callable[[], None]
+DemoStep = Callable[[], object]  # what a step returns is for its own logging
 DEMO_STEPS: list[DemoStep] = []
 
 
