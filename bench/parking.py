@@ -14,11 +14,12 @@
 
 (a) gate events: a fresh shequ (throwaway SHEQU_VAR_DIR, embedded default: SQLite) with four
     garages, a 24/7 sharing plan, 50 shared passes each and two gate devices each; ``shequ
-    serve`` runs as it ships (one uvicorn worker) on a free port. Eight concurrent clients, one
-    per gate, post 20,000 events (--quick: 1,000) to ``POST /api/v1/parking/gate-events``:
-    in and out in step with who is inside, about a third shared-pass cars and the rest
-    visitors, 3 % ANPR look-alikes of pass plates (folded 0/D, 8/B, 1/I or no province, some
-    with low confidence), 1 % unread plates, 2 % repeats of an earlier event (idempotency).
+    serve`` runs as it ships (granian, one WSGI worker of 4 threads) on a free port. Eight
+    concurrent clients, one per gate, post 20,000 events (--quick: 1,000) to
+    ``POST /api/v1/parking/gate-events``: in and out in step with who is inside, about a
+    third shared-pass cars and the rest visitors, 3 % ANPR look-alikes of pass plates (folded
+    0/D, 8/B, 1/I or no province, some with low confidence), 1 % unread plates, 2 % repeats of
+    an earlier event (idempotency).
     Prints events/s and the decision latency p50/p99 seen by the client, against the same
     number of ``GET /api/v1/health`` from the same eight clients in the same run (the cost of
     the HTTP stack and one query), and the peak RSS of the server. Targets: p99 < 50 ms and at
@@ -279,7 +280,7 @@ def _free_port() -> int:
 
 
 def _tree_hwm_mib(pid: int) -> float:
-    """Peak RSS (VmHWM) of a process and its descendants (uvicorn workers), summed."""
+    """Peak RSS (VmHWM) of a process and its descendants (server workers), summed."""
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()

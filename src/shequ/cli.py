@@ -24,18 +24,22 @@ def _migrate() -> None:
 def serve(args: argparse.Namespace) -> int:
     _setup()
     _migrate()
-    import uvicorn
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     print(f"shequ serving on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(
-        "shequ.asgi:application",
-        host=args.host,
+    Granian(
+        "shequ.wsgi:application",
+        address=args.host,
         port=args.port,
+        interface=Interfaces.WSGI,
         workers=args.workers,
-        log_level="info",
-        access_log=args.access_log,
-        lifespan="off",
-    )
+        blocking_threads=args.threads,
+        log_level=LogLevels.info,
+        log_access=args.access_log,
+        respawn_failed_workers=True,
+    ).serve()
     return 0
 
 
@@ -99,7 +103,18 @@ def manage(argv: list[str]) -> int:
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=os.environ.get("SHEQU_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("SHEQU_PORT", "8000")))
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("SHEQU_WEB_WORKERS", "1")),
+        help="web server processes",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("SHEQU_WEB_THREADS", "4")),
+        help="request threads per process",
+    )
     p.add_argument("--access-log", action="store_true")
 
 

@@ -98,7 +98,13 @@ TEMPLATES = [
 
 def _database() -> dict[str, object]:
     url = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'shequ.sqlite3'}"
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Connections stay open between requests (each server thread keeps its own): opening one
+    # per request cost more than the health check itself.
+    config: dict[str, object] = dict(
+        dj_database_url.parse(
+            url, conn_max_age=envint("DB_CONN_MAX_AGE", 300), conn_health_checks=True
+        )
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside one writer; IMMEDIATE avoids upgrade deadlocks.
         config["OPTIONS"] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import time
 from datetime import date
 from typing import Any
 
@@ -258,14 +259,35 @@ def revoke_device(actor: Any, device: GateDevice) -> None:
         record("parking.device.revoke", actor=actor, obj=device.garage, gate=device.gate)
 
 
+# A gate posts every few seconds: its device (with garage and region) is kept in each server
+# process this long. A revoked token is refused at once by the process that revoked it and
+# within this many seconds by the others; a changed garage rule likewise.
+DEVICE_CACHE_SECONDS = 5.0
+_devices: dict[str, tuple[float, GateDevice | None]] = {}
+
+
 def device_for_token(raw: str) -> GateDevice | None:
     if not raw.startswith(DEVICE_TOKEN_PREFIX):
         return None
-    return (
+    digest = _digest(raw)
+    hit = _devices.get(digest)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < DEVICE_CACHE_SECONDS:
+        return hit[1]
+    device = (
         GateDevice.objects.select_related("garage", "garage__region")
-        .filter(digest=_digest(raw), revoked_at__isnull=True)
+        .filter(digest=digest, revoked_at__isnull=True)
         .first()
     )
+    if len(_devices) > 10_000:  # tokens guessed at random must not grow the cache forever
+        _devices.clear()
+    _devices[digest] = (now, device)
+    return device
+
+
+def forget_devices() -> None:
+    """Drop cached devices (signals call it when a device or garage is saved here)."""
+    _devices.clear()
 
 
 def add_tenant_plate(actor: Any, garage: Garage, plate: str) -> TenantPlate:

@@ -14,18 +14,16 @@ as a shared car.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
+from shequ.core.services.writelock import sqlite_writer
 from shequ.parking.models import (
     Decision,
     Garage,
@@ -42,21 +40,6 @@ from shequ.parking.services import holidays, opening_hours, periods, plates
 
 # Below this confidence an exact read is treated as a probable match, not a sure one.
 MIN_CONFIDENCE = 0.6
-
-# Under ASGI each request runs in its own thread. SQLite has one writer at a time and makes
-# the others wait in sleeps of 1 ms growing to 100 ms, so gate writes of one process queue
-# here instead and each starts as soon as the one before it commits (PostgreSQL needs no queue).
-_sqlite_writer = threading.Lock()
-
-
-@contextmanager
-def _one_writer() -> Iterator[None]:
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with _sqlite_writer:
-        yield
-
 
 @dataclass(frozen=True)
 class EventIn:
@@ -187,7 +170,7 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
         decision, opened, display = Decision.EXIT, True, _("Goodbye")
         pass_obj = None
     try:
-        with _one_writer(), transaction.atomic():
+        with sqlite_writer(), transaction.atomic():
             saved = GateEvent.objects.create(
                 garage=garage,
                 event_id=event.event_id,
