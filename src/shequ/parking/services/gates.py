@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
@@ -223,10 +222,10 @@ def _move(
 ) -> None:
     """Keep cars inside and the garage's counters in step with an opened gate."""
     mine = next((p for p in inside if p.plate_hash == read.hash), None) if read.hash else None
-    counters: dict[str, Any] = {}
+    occupied = shared = 0
     if event.direction == "in":
         if mine is None:
-            counters["occupied"] = F("occupied") + 1
+            occupied = 1
             if read.hash:
                 Presence.objects.create(
                     garage=garage,
@@ -235,27 +234,39 @@ def _move(
                     pass_obj=pass_obj,
                     entered_at=event.at,
                 )
-            if pass_obj is not None:
-                counters["shared_inside"] = F("shared_inside") + 1
+            shared = 1 if pass_obj is not None else 0
         elif event.at >= mine.entered_at:
             # In twice without an out (a missed exit): the car is counted once.
             if pass_obj is not None and mine.pass_obj_id is None:
-                counters["shared_inside"] = F("shared_inside") + 1
+                shared = 1
             elif pass_obj is None and mine.pass_obj_id is not None:
-                counters["shared_inside"] = F("shared_inside") - 1
+                shared = -1
             Presence.objects.filter(pk=mine.pk).update(entered_at=event.at, pass_obj=pass_obj)
     elif mine is not None:
         if event.at < mine.entered_at:
             return  # a late exit from an earlier stay: the car is inside again
         mine.delete()
-        counters["occupied"] = F("occupied") - 1
+        occupied = -1
         if mine.pass_obj_id is not None:
-            counters["shared_inside"] = F("shared_inside") - 1
+            shared = -1
             Violation.objects.filter(
                 pass_obj_id=mine.pass_obj_id, status=Violation.Status.OPEN, left_at__isnull=True
             ).update(left_at=event.at)
     else:
         # A car that entered before counting began: the operator's next count settles it.
-        Garage.objects.filter(pk=garage.pk, occupied__gt=0).update(occupied=F("occupied") - 1)
-    if counters:
-        Garage.objects.filter(pk=garage.pk).update(**counters)
+        _count(garage, -1, 0, only_if_occupied=True)
+    if occupied or shared:
+        _count(garage, occupied, shared)
+
+
+_COUNT_SQL = (
+    f"UPDATE {Garage._meta.db_table} SET occupied = occupied + %s, "
+    "shared_inside = shared_inside + %s WHERE id = %s"
+)
+
+
+def _count(garage: Garage, occupied: int, shared: int, *, only_if_occupied: bool = False) -> None:
+    """Move the garage's counters (raw SQL: on every gate event, like the reads above)."""
+    sql = _COUNT_SQL + (" AND occupied > 0" if only_if_occupied else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [occupied, shared, garage.pk])
