@@ -168,3 +168,18 @@ def sell(
         return order.pass_obj
 
     return make
+
+
+@pytest.fixture
+def people(  # everyone the page-access matrices try, by role
+    make_user: Any, make_resident: Any, operator: Any, staff_jinxiu: Any, garage: Garage
+) -> dict[str, Any]:
+    return {
+        "anonymous": None,
+        "resident": make_resident(),
+        "operator": operator,
+        "other_operator": make_user(Role.GARAGE_OPERATOR, HOME, username="other_op"),
+        "staff": staff_jinxiu,
+        "staff_elsewhere": make_user(Role.COMMUNITY_STAFF, ELSEWHERE, username="beishan"),
+        "street_staff": make_user(Role.STREET_STAFF, "990102001000", username="street"),
+    }

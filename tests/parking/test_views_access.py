@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
-from views_support import logged_in
+from views_support import client_of, logged_in
 
-from shequ.core.models import Role
 from shequ.parking.models import (
     Garage,
     GateDevice,
@@ -25,25 +23,6 @@ pytestmark = pytest.mark.django_db
 
 HOME = "990102001001"
 ELSEWHERE = "990103001001"
-
-
-@pytest.fixture
-def people(
-    make_user: Any, make_resident: Any, operator: Any, staff_jinxiu: Any, garage: Garage
-) -> dict[str, Any]:
-    return {
-        "anonymous": None,
-        "resident": make_resident(),
-        "operator": operator,
-        "other_operator": make_user(Role.GARAGE_OPERATOR, HOME, username="other_op"),
-        "staff": staff_jinxiu,
-        "staff_elsewhere": make_user(Role.COMMUNITY_STAFF, ELSEWHERE, username="beishan"),
-        "street_staff": make_user(Role.STREET_STAFF, "990102001000", username="street"),
-    }
-
-
-def client_of(user: Any) -> Client:
-    return logged_in(user) if user is not None else Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 # who -> expected status of the garage's operator pages

@@ -80,3 +80,7 @@ def code_from(text: str) -> str:
     codes = re.findall(r"login code for \d{3}\*{4}\d{4}: (\d{6})", text)
     assert codes, text
     return codes[-1]
+
+
+def client_of(user: Any) -> Client:
+    return logged_in(user) if user is not None else Client(HTTP_ACCEPT_LANGUAGE="en")

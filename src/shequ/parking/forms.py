@@ -138,6 +138,22 @@ class DeviceForm(forms.Form):
     gate = forms.CharField(label=_("Gate"), max_length=40)
 
 
+class TenantForm(forms.Form):
+    plate = forms.CharField(
+        label=_("Licence plate"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "浙A12345", "autocapitalize": "characters"}),
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the clear plate?"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. resident disputes a violation")}),
+    )
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -170,6 +186,62 @@ class RankForm(forms.Form):
 
 class RefundDoneForm(forms.Form):
     reference = forms.CharField(label=_("Transfer reference"), max_length=64)
+
+
+class EstateForm(forms.Form):
+    """Create an estate (with region and code) or edit it (without them: hub data keys on code)."""
+
+    region = forms.ChoiceField(label=_("Region"))
+    code = forms.CharField(
+        label=_("Estate code"),
+        max_length=32,
+        help_text=_("As the housing register has it, e.g. E001."),
+    )
+    name = forms.CharField(label=_("Estate name"), max_length=100)
+    slug = forms.CharField(
+        label=_("QR code slug"),
+        max_length=40,
+        required=False,
+        help_text=_("Letters, digits and hyphens in the QR link; empty: from the code."),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    lon = forms.FloatField(
+        label=_("Longitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    shortfall = forms.IntegerField(
+        label=_("Parking shortfall (spaces)"), min_value=0, initial=0, required=False
+    )
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if regions is None:
+            del self.fields["region"]
+            del self.fields["code"]
+        else:
+            self.fields["region"].choices = regions  # type: ignore[attr-defined]
+
+    def clean_shortfall(self) -> int:
+        return self.cleaned_data.get("shortfall") or 0
+
+
+class HolidayForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=DATE)
+    name = forms.CharField(label=_("Holiday name"), max_length=50, required=False)
+    region = forms.ChoiceField(label=_("Where it holds"))
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = regions  # type: ignore[attr-defined]
+
+    def clean_day(self) -> Any:
+        from shequ.parking.services import periods
+
+        day = self.cleaned_data["day"]
+        if day < periods.today():
+            raise forms.ValidationError(_("This day has passed: give today or a later day."))
+        return day
 
 
 class GarageForm(forms.Form):

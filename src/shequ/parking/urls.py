@@ -4,8 +4,10 @@ from shequ.parking import (
     views_allocation,
     views_indices,
     views_operator,
+    views_places,
     views_posters,
     views_resident,
+    views_reveal,
     views_sign,
     views_staff,
 )
@@ -30,6 +32,7 @@ urlpatterns = [
     path("me/applications/<int:app_id>/withdraw/", views_resident.withdraw, name="withdraw"),
     path("me/waiting/<int:entry_id>/leave/", views_resident.leave_waiting, name="leave-waiting"),
     path("me/orders/<str:number>/", views_resident.order_detail, name="order"),
+    path("me/orders/<str:number>/live/", views_resident.order_live, name="order-live"),
     path("me/passes/<int:pass_id>/", views_resident.pass_detail, name="pass"),
     path("me/passes/<int:pass_id>/renew/", views_resident.renew, name="renew"),
     path("me/passes/<int:pass_id>/cancel/", views_resident.cancel, name="cancel"),
@@ -44,6 +47,17 @@ urlpatterns = [
     ),
     path("operator/<int:garage_id>/plans/", views_operator.plans, name="operator-plans"),
     path("operator/<int:garage_id>/devices/", views_operator.devices, name="operator-devices"),
+    path("operator/<int:garage_id>/tenants/", views_operator.tenants, name="operator-tenants"),
+    path(
+        "operator/tenants/<int:tenant_id>/remove/",
+        views_operator.tenant_remove,
+        name="operator-tenant-remove",
+    ),
+    path(
+        "operator/reveal/<str:kind>/<int:obj_id>/",
+        views_reveal.reveal_plate,
+        name="reveal",
+    ),
     path(
         "operator/devices/<int:device_id>/revoke/",
         views_operator.device_revoke,
@@ -87,6 +101,15 @@ urlpatterns = [
         "staff/violations/<int:violation_id>/resolve/",
         views_staff.violation_resolve,
         name="staff-violation-resolve",
+    ),
+    path("staff/estates/", views_places.estate_list, name="staff-estates"),
+    path("staff/estates/new/", views_places.estate_new, name="staff-estate-new"),
+    path("staff/estates/<int:estate_id>/", views_places.estate_edit, name="staff-estate-edit"),
+    path("staff/holidays/", views_places.holiday_list, name="staff-holidays"),
+    path(
+        "staff/holidays/<int:holiday_id>/remove/",
+        views_places.holiday_remove,
+        name="staff-holiday-remove",
     ),
     path("staff/allocation/", views_allocation.allocation_review, name="staff-allocation"),
     path(

@@ -16,7 +16,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.parking.forms import CountForm, DeviceForm, GarageForm, NoteForm, PlanForm, ProductForm
+from shequ.parking.forms import (
+    CountForm,
+    DeviceForm,
+    GarageForm,
+    NoteForm,
+    PlanForm,
+    ProductForm,
+    TenantForm,
+)
 from shequ.parking.models import (
     Garage,
     GateDevice,
@@ -24,6 +32,7 @@ from shequ.parking.models import (
     Pass,
     Product,
     SharingPlan,
+    TenantPlate,
     Violation,
 )
 from shequ.parking.services import garages as garage_svc
@@ -220,6 +229,40 @@ def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
     garage_svc.revoke_device(request.user, device)
     messages.info(request, _("Device %(gate)s revoked.") % {"gate": device.gate})
     return redirect("parking:operator-devices", garage_id=device.garage_id)
+
+
+@login_required
+def tenants(request: HttpRequest, garage_id: int) -> HttpResponse:
+    """The building's own plates, let in when the garage's normal rule is ``tenant``."""
+    garage = _garage(request, garage_id)
+    form = TenantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant = garage_svc.add_tenant_plate(request.user, garage, form.cleaned_data["plate"])
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Plate %(p)s added.") % {"p": tenant.plate_masked})
+            return redirect("parking:operator-tenants", garage_id=garage.pk)
+    return render(
+        request,
+        "parking/operator/tenants.html",
+        {
+            "garage": garage,
+            "tenants": TenantPlate.objects.filter(garage=garage).order_by("plate_masked", "pk"),
+            "form": form,
+            "rule_is_tenant": garage.normal_rule == "tenant",
+        },
+    )
+
+
+@require_POST
+@login_required
+def tenant_remove(request: HttpRequest, tenant_id: int) -> HttpResponse:
+    tenant = get_object_or_404(TenantPlate.objects.select_related("garage__region"), pk=tenant_id)
+    garage_svc.remove_tenant_plate(request.user, tenant)
+    messages.info(request, _("Plate %(p)s removed.") % {"p": tenant.plate_masked})
+    return redirect("parking:operator-tenants", garage_id=tenant.garage_id)
 
 
 def _registrable_regions(user: Any) -> list[tuple[str, str]]:

@@ -383,22 +383,36 @@ def leave_waiting(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @resident_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return render(request, "parking/resident/order.html", _order_context(request, number))
+
+
+# The order page asks for its state this often while the order awaits payment.
+ORDER_POLL_SECONDS = 3
+
+
+@resident_required
+def order_live(request: HttpRequest, number: str) -> HttpResponse:
+    """The order's state alone, polled by the order page (htmx) until it is paid or cancelled."""
+    response = render(request, "parking/resident/_order_live.html", _order_context(request, number))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _order_context(request: HttpRequest, number: str) -> dict[str, Any]:
     order = get_object_or_404(
         Order.objects.select_related("pass_obj__garage", "pass_obj__plan", "pass_obj__product"),
         number=number,
         resident=_me(request),
     )
-    return render(
-        request,
-        "parking/resident/order.html",
-        {
-            "order": order,
-            "pass": order.pass_obj,
-            "plates": [pii.decrypt(p.plate_enc) for p in order.pass_obj.plates.all()],
-            "payment": payments.get_provider(order.provider).start(order),
-            "amount": web.yuan(order.amount_fen),
-        },
-    )
+    pending = order.status == Order.Status.PENDING
+    return {
+        "order": order,
+        "pass": order.pass_obj,
+        "plates": [pii.decrypt(p.plate_enc) for p in order.pass_obj.plates.all()],
+        "payment": payments.get_provider(order.provider).start(order) if pending else {},
+        "amount": web.yuan(order.amount_fen),
+        "poll": ORDER_POLL_SECONDS,
+    }
 
 
 def _my_pass(request: HttpRequest, pass_id: int) -> Pass:

@@ -16,6 +16,29 @@ from shequ.parking.models import Estate, PublicHoliday
 from shequ.parking.services.access import require_staff
 from shequ.parking.services.garages import _check_location
 
+Errors = dict[str, list[str]]
+
+
+def _estate_errors(name: str, slug: str, lat: float, lon: float, shortfall: int) -> Errors:
+    errors = _check_location(lat, lon)
+    if not slug:
+        errors["slug"] = [_("Give a slug of letters, digits and hyphens.")]
+    if not name.strip():
+        errors["name"] = [_("A name is required.")]
+    if shortfall < 0:
+        errors["shortfall"] = [_("The shortfall cannot be negative.")]
+    return errors
+
+
+def _taken(code: str | None, slug: str, exclude: int | None = None) -> Errors:
+    others = Estate.objects.exclude(pk=exclude) if exclude else Estate.objects.all()
+    errors: Errors = {}
+    if code is not None and others.filter(code=code).exists():
+        errors["code"] = [_("An estate with this code exists already.")]
+    if slug and others.filter(slug=slug).exists():
+        errors["slug"] = [_("Another estate uses this slug in its QR link.")]
+    return errors
+
 
 def create_estate(
     actor: Any,
@@ -29,19 +52,18 @@ def create_estate(
     shortfall: int = 0,
 ) -> Estate:
     require_staff(actor, region.code)
-    errors = _check_location(lat, lon)
+    code = code.strip()
     slug = slugify(slug or code)
-    if not slug:
-        errors["slug"] = [_("Give a slug of letters, digits and hyphens.")]
-    if not name.strip():
-        errors["name"] = [_("A name is required.")]
+    errors = _taken(code, slug) | _estate_errors(name, slug, lat, lon, shortfall)
+    if not code:
+        errors["code"] = [_("An estate code is required.")]
     if errors:
         raise ValidationError(errors)
     try:
         with transaction.atomic():
             estate = Estate.objects.create(
                 region=region,
-                code=code.strip(),
+                code=code,
                 name=name.strip(),
                 slug=slug,
                 lat=lat,
@@ -52,6 +74,36 @@ def create_estate(
     except IntegrityError as exc:
         raise ValidationError(
             {"code": [_("An estate with this code or slug exists already.")]}
+        ) from exc
+    return estate
+
+
+def update_estate(
+    actor: Any, estate: Estate, *, name: str, slug: str, lat: float, lon: float, shortfall: int
+) -> Estate:
+    """Change an estate's name, QR slug, location or shortfall (its code and region stay)."""
+    require_staff(actor, estate.region.code)
+    slug = slugify(slug or estate.code)
+    errors = _taken(None, slug, exclude=estate.pk) | _estate_errors(name, slug, lat, lon, shortfall)
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "name": estate.name,
+        "slug": estate.slug,
+        "lat": estate.lat,
+        "lon": estate.lon,
+        "spaces_shortfall": estate.spaces_shortfall,
+    }
+    estate.name, estate.slug, estate.lat, estate.lon = name.strip(), slug, lat, lon
+    estate.spaces_shortfall = shortfall
+    changed = sorted(k for k, v in before.items() if getattr(estate, k) != v)
+    try:
+        with transaction.atomic():
+            estate.save()
+            record("parking.estate.update", actor=actor, obj=estate, fields=changed)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"slug": [_("Another estate uses this slug in its QR link.")]}
         ) from exc
     return estate
 

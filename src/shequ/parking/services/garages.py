@@ -291,17 +291,30 @@ def forget_devices() -> None:
 
 
 def add_tenant_plate(actor: Any, garage: Garage, plate: str) -> TenantPlate:
+    """Register a plate of the building's tenants (the ``tenant`` rule opens for it)."""
     require_garage(actor, garage)
     try:
         clean = plates.normalize(plate)
     except ValidationError as exc:
         raise ValidationError({"plate": exc.messages}) from exc
-    tenant, _created = TenantPlate.objects.get_or_create(
-        garage=garage,
-        plate_hash=plates.plate_hash(clean),
-        defaults={"plate_masked": plates.protect(clean).masked},
-    )
+    with transaction.atomic():
+        tenant, created = TenantPlate.objects.get_or_create(
+            garage=garage,
+            plate_hash=plates.plate_hash(clean),
+            defaults={"plate_masked": plates.protect(clean).masked},
+        )
+        if created:
+            record("parking.tenant.add", actor=actor, obj=garage, plate=tenant.plate_masked)
     return tenant
+
+
+def remove_tenant_plate(actor: Any, tenant: TenantPlate) -> None:
+    """Forget a tenant's plate: from now on the gate treats it like any other car."""
+    garage = tenant.garage
+    require_garage(actor, garage)
+    with transaction.atomic():
+        record("parking.tenant.remove", actor=actor, obj=garage, plate=tenant.plate_masked)
+        tenant.delete()
 
 
 def walking_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> int:

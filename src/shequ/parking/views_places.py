@@ -1,0 +1,156 @@
+"""Community staff pages for places and days: estates (小区) and public holidays (法定节假日).
+
+Both are scoped to the regions where the user is staff; nationwide holidays are set by platform
+administrators. The services check every change again and audit it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.models import Membership, Region
+from shequ.core.models.regions import covering_codes
+from shequ.core.permissions import Perm, has_global
+from shequ.core.services.regions import get_region
+from shequ.parking.forms import EstateForm, HolidayForm
+from shequ.parking.models import Estate, PublicHoliday
+from shequ.parking.services import estates as estate_svc
+from shequ.parking.services import periods
+from shequ.parking.services.access import STAFF_ROLES, is_staff_for, staff_scope
+from shequ.parking.views_resident import put_errors
+from shequ.parking.views_staff import _require_staff_somewhere
+
+NATIONWIDE = "nationwide"
+
+
+def staff_regions(user: Any) -> list[tuple[str, str]]:
+    """(code, label) of the regions where the user is staff, for a form's choices."""
+    return [
+        (r.code, f"{r.name} ({r.code})")
+        for r in Region.objects.order_by("code")
+        if is_staff_for(user, r.code)
+    ]
+
+
+# Estates ------------------------------------------------------------------------------------
+
+
+@login_required
+def estate_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    rows = staff_scope(Estate.objects.select_related("region"), request.user, "region")
+    return render(request, "parking/staff/estates.html", {"estates": rows.order_by("code")})
+
+
+@login_required
+def estate_new(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    form = EstateForm(request.POST or None, regions=staff_regions(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        region = get_region(data.pop("region"))
+        try:
+            estate = estate_svc.create_estate(request.user, region, **data)
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Estate %(name)s created.") % {"name": estate.name})
+            return redirect("parking:staff-estates")
+    return render(request, "parking/staff/estate_form.html", {"form": form, "estate": None})
+
+
+@login_required
+def estate_edit(request: HttpRequest, estate_id: int) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    estate = get_object_or_404(
+        staff_scope(Estate.objects.select_related("region"), request.user, "region"), pk=estate_id
+    )
+    initial = {
+        "name": estate.name,
+        "slug": estate.slug,
+        "lat": estate.lat,
+        "lon": estate.lon,
+        "shortfall": estate.spaces_shortfall,
+    }
+    form = EstateForm(request.POST or None, regions=None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            estate_svc.update_estate(request.user, estate, **form.cleaned_data)
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Estate %(name)s saved.") % {"name": estate.name})
+            return redirect("parking:staff-estates")
+    return render(request, "parking/staff/estate_form.html", {"form": form, "estate": estate})
+
+
+# Public holidays ----------------------------------------------------------------------------
+
+
+def _holiday_choices(user: Any) -> list[tuple[str, str]]:
+    choices = [(NATIONWIDE, _("Nationwide"))] if has_global(user, Perm.PARKING) else []
+    return choices + staff_regions(user)
+
+
+def _visible_holidays(user: Any) -> Any:
+    """Holidays that hold somewhere the user is staff: nationwide, theirs, and above theirs."""
+    qs = PublicHoliday.objects.select_related("region")
+    if has_global(user, Perm.PARKING):
+        return qs
+    mine = staff_scope(qs, user, "region").values("pk")
+    homes = Membership.objects.filter(user=user, role__in=STAFF_ROLES).values_list(
+        "region__code", flat=True
+    )
+    above = set().union(*(covering_codes(code) for code in homes)) if homes else set()
+    return qs.filter(Q(region__isnull=True) | Q(pk__in=mine) | Q(region__code__in=above))
+
+
+def _can_remove(user: Any, holiday: PublicHoliday) -> bool:
+    if holiday.region is None:
+        return has_global(user, Perm.PARKING)
+    return is_staff_for(user, holiday.region.code)
+
+
+@login_required
+def holiday_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    user = request.user
+    form = HolidayForm(request.POST or None, regions=_holiday_choices(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        region = None if data["region"] == NATIONWIDE else get_region(data["region"])
+        try:
+            holiday = estate_svc.add_holiday(
+                user, day=data["day"], name=data["name"], region=region
+            )
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(day)s is a public holiday: %(name)s.")
+                % {"day": holiday.day.isoformat(), "name": holiday.name},
+            )
+            return redirect("parking:staff-holidays")
+    upcoming = _visible_holidays(user).filter(day__gte=periods.today()).order_by("day", "pk")
+    rows = [{"h": h, "removable": _can_remove(user, h)} for h in upcoming[:200]]
+    return render(request, "parking/staff/holidays.html", {"rows": rows, "form": form})
+
+
+@require_POST
+@login_required
+def holiday_remove(request: HttpRequest, holiday_id: int) -> HttpResponse:
+    _require_staff_somewhere(request.user)
+    holiday = get_object_or_404(_visible_holidays(request.user), pk=holiday_id)
+    estate_svc.remove_holiday(request.user, holiday)
+    messages.info(request, _("Holiday %(day)s removed.") % {"day": holiday.day.isoformat()})
+    return redirect("parking:staff-holidays")
