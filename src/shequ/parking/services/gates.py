@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
+from shequ.core.services.fastsql import insert
 from shequ.core.services.writelock import sqlite_writer
 from shequ.parking.models import (
     Decision,
@@ -189,22 +190,24 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
         )
     try:
         with sqlite_writer(), transaction.atomic():
-            saved = GateEvent.objects.create(
-                garage=garage,
-                event_id=event.event_id,
-                gate=event.gate or device.gate,
-                direction=event.direction,
-                plate_enc=pii.encrypt(read.key) if read.key else "",
-                plate_masked=pii.mask_plate(read.key) if read.key else "",
-                plate_hash=read.hash,
-                at=event.at,
-                confidence=event.confidence,
-                image_ref=event.image_ref,
-                decision=decision,
-                open=opened,
-                display=display[:100],
-                pass_obj=pass_obj,
-                probable_pass=probable,
+            saved = insert(
+                GateEvent(
+                    garage=garage,
+                    event_id=event.event_id,
+                    gate=event.gate or device.gate,
+                    direction=event.direction,
+                    plate_enc=pii.encrypt(read.key) if read.key else "",
+                    plate_masked=pii.mask_plate(read.key) if read.key else "",
+                    plate_hash=read.hash,
+                    at=event.at,
+                    confidence=event.confidence,
+                    image_ref=event.image_ref,
+                    decision=decision,
+                    open=opened,
+                    display=display[:100],
+                    pass_obj=pass_obj,
+                    probable_pass=probable,
+                )
             )
             if opened:
                 _move(garage, read, event, pass_obj, inside)
@@ -227,12 +230,14 @@ def _move(
         if mine is None:
             occupied = 1
             if read.hash:
-                Presence.objects.create(
-                    garage=garage,
-                    plate_hash=read.hash,
-                    plate_masked=pii.mask_plate(read.key),
-                    pass_obj=pass_obj,
-                    entered_at=event.at,
+                insert(
+                    Presence(
+                        garage=garage,
+                        plate_hash=read.hash,
+                        plate_masked=pii.mask_plate(read.key),
+                        pass_obj=pass_obj,
+                        entered_at=event.at,
+                    )
                 )
             shared = 1 if pass_obj is not None else 0
         elif event.at >= mine.entered_at:
