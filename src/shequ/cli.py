@@ -106,8 +106,8 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("SHEQU_WEB_WORKERS", "1")),
-        help="web server processes",
+        default=int(os.environ.get("SHEQU_WEB_WORKERS", min(os.cpu_count() or 1, 4))),
+        help="web server processes (default: one per core, at most 4)",
     )
     p.add_argument(
         "--threads",
