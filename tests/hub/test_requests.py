@@ -17,11 +17,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
+from request_fixtures import (  # noqa: F401  (the fixtures dataset, police, users)
+    dataset_fixture,
+    police_fixture,
+    users_fixture,
+)
 
 from shequ.core.models import AuditEvent, Department, InboxMessage, Membership, Role
 from shequ.hub.access import access_for
 from shequ.hub.jobs_requests import remind_overdue_requests
-from shequ.hub.models import Category, DataRequest, Dataset, Grant
+from shequ.hub.models import DataRequest, Dataset, Grant
 from shequ.hub.services import requests as svc
 
 pytestmark = [pytest.mark.django_db]
@@ -34,17 +39,6 @@ SIBLING = "990102001002"  # 和园社区
 OTHER_STREET = "990103001000"  # 北山街道, another district
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-SCHEMA: dict[str, Any] = {
-    "primaryKey": ["person_id"],
-    "regionField": "region_code",
-    "fields": [
-        {"name": "person_id", "title": "人员编号"},
-        {"name": "name", "title": "姓名", "pii": "name", "grade": "important"},
-        {"name": "phone", "title": "手机号", "pii": "phone", "grade": "important"},
-        {"name": "age", "title": "年龄", "type": "integer"},
-        {"name": "region_code", "title": "区划代码"},
-    ],
-}
 # Who may approve a request for the dataset (and revoke its grants).
 APPROVERS = {"street": True, "officer": True, "admin": True}
 NOT_APPROVERS = {"community": False, "other": False, "resident": False, "analyst": False}
@@ -60,46 +54,6 @@ def _english() -> Iterator[None]:
     """Error messages are matched in English (zh-hans is the platform's default)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def police(regions: dict[str, Any]) -> Department:
-    return Department.objects.create(
-        region=regions[DISTRICT], code="police", name="临江区公安分局", kind="police"
-    )
-
-
-@pytest.fixture
-def dataset(regions: dict[str, Any], police: Department) -> Dataset:
-    category = Category.objects.create(key="people", name="人口", name_en="People")
-    return Dataset.objects.create(
-        key="people",
-        title="人口信息",
-        title_en="People",
-        category=category,
-        region=regions[STREET],
-        department=police,
-        tier="district",
-        sharing="conditional",
-        schema=SCHEMA,
-    )
-
-
-@pytest.fixture
-def users(make_user: Any, regions: dict[str, Any], police: Department) -> dict[str, Any]:
-    officer = make_user(None, username="officer")
-    Membership.objects.create(
-        user=officer, region=regions[DISTRICT], department=police, role=Role.DEPARTMENT_ANALYST
-    )
-    return {
-        "analyst": make_user(Role.DEPARTMENT_ANALYST, DISTRICT, username="analyst"),
-        "street": make_user(Role.STREET_STAFF, STREET, username="street"),
-        "officer": officer,
-        "admin": make_user(Role.PLATFORM_ADMIN, PROVINCE, username="admin"),
-        "community": make_user(Role.COMMUNITY_STAFF, HOME, username="community"),
-        "other": make_user(Role.STREET_STAFF, OTHER_STREET, username="other"),
-        "resident": make_user(Role.RESIDENT, HOME, username="resident"),
-    }
 
 
 def ask(user: Any, dataset: Dataset, **changes: Any) -> DataRequest:

@@ -15,10 +15,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from request_fixtures import (  # noqa: F401  (the fixtures dataset, police, users)
+    dataset_fixture,
+    police_fixture,
+    users_fixture,
+)
 
-from shequ.core.models import Department, Membership, Role
 from shequ.core.services import tokens
-from shequ.hub.models import Category, DataRequest, Dataset, Grant
+from shequ.hub.models import DataRequest, Dataset, Grant
 
 pytestmark = [pytest.mark.django_db]
 
@@ -27,59 +31,11 @@ DISTRICT = "990102000000"
 STREET = "990102001000"
 HOME = "990102001001"
 OTHER_STREET = "990103001000"
-SCHEMA: dict[str, Any] = {
-    "regionField": "region_code",
-    "fields": [
-        {"name": "person_id"},
-        {"name": "name", "pii": "name", "grade": "important"},
-        {"name": "phone", "pii": "phone", "grade": "important"},
-        {"name": "region_code"},
-    ],
-}
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def police(regions: dict[str, Any]) -> Department:
-    return Department.objects.create(
-        region=regions[DISTRICT], code="police", name="公安分局", kind="police"
-    )
-
-
-@pytest.fixture
-def dataset(regions: dict[str, Any], police: Department) -> Dataset:
-    category = Category.objects.create(key="people", name="人口", name_en="People")
-    return Dataset.objects.create(
-        key="people",
-        title="人口信息",
-        title_en="People",
-        category=category,
-        region=regions[STREET],
-        department=police,
-        tier="district",
-        sharing="conditional",
-        schema=SCHEMA,
-    )
-
-
-@pytest.fixture
-def users(make_user: Any, regions: dict[str, Any], police: Department) -> dict[str, Any]:
-    officer = make_user(None, username="officer")
-    Membership.objects.create(
-        user=officer, region=regions[DISTRICT], department=police, role=Role.DEPARTMENT_ANALYST
-    )
-    return {
-        "analyst": make_user(Role.DEPARTMENT_ANALYST, DISTRICT, username="analyst"),
-        "street": make_user(Role.STREET_STAFF, STREET, username="street"),
-        "officer": officer,
-        "community": make_user(Role.COMMUNITY_STAFF, HOME, username="community"),
-        "other": make_user(Role.STREET_STAFF, OTHER_STREET, username="other"),
-        "resident": make_user(Role.RESIDENT, HOME, username="resident"),
-    }
 
 
 @pytest.fixture
