@@ -34,11 +34,8 @@ NATIONWIDE = "nationwide"
 
 def staff_regions(user: Any) -> list[tuple[str, str]]:
     """(code, label) of the regions where the user is staff, for a form's choices."""
-    return [
-        (r.code, f"{r.name} ({r.code})")
-        for r in Region.objects.order_by("code")
-        if is_staff_for(user, r.code)
-    ]
+    regions = staff_scope(Region.objects.order_by("code"), user, "code")
+    return [(r.code, f"{r.name} ({r.code})") for r in regions]
 
 
 # Estates ------------------------------------------------------------------------------------
