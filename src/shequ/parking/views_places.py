@@ -11,21 +11,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.core.models import Membership, Region
-from shequ.core.models.regions import covering_codes
+from shequ.core.models import Region
 from shequ.core.permissions import Perm, has_global
 from shequ.core.services.regions import get_region
 from shequ.parking.forms import EstateForm, HolidayForm
-from shequ.parking.models import Estate, PublicHoliday
+from shequ.parking.models import Estate
 from shequ.parking.services import estates as estate_svc
 from shequ.parking.services import periods
-from shequ.parking.services.access import STAFF_ROLES, is_staff_for, staff_scope
+from shequ.parking.services.access import staff_scope
 from shequ.parking.views_resident import put_errors
 from shequ.parking.views_staff import _require_staff_somewhere
 
@@ -98,25 +96,6 @@ def _holiday_choices(user: Any) -> list[tuple[str, str]]:
     return choices + staff_regions(user)
 
 
-def _visible_holidays(user: Any) -> Any:
-    """Holidays that hold somewhere the user is staff: nationwide, theirs, and above theirs."""
-    qs = PublicHoliday.objects.select_related("region")
-    if has_global(user, Perm.PARKING):
-        return qs
-    mine = staff_scope(qs, user, "region").values("pk")
-    homes = Membership.objects.filter(user=user, role__in=STAFF_ROLES).values_list(
-        "region__code", flat=True
-    )
-    above = set().union(*(covering_codes(code) for code in homes)) if homes else set()
-    return qs.filter(Q(region__isnull=True) | Q(pk__in=mine) | Q(region__code__in=above))
-
-
-def _can_remove(user: Any, holiday: PublicHoliday) -> bool:
-    if holiday.region is None:
-        return has_global(user, Perm.PARKING)
-    return is_staff_for(user, holiday.region.code)
-
-
 @login_required
 def holiday_list(request: HttpRequest) -> HttpResponse:
     _require_staff_somewhere(request.user)
@@ -138,8 +117,10 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
                 % {"day": holiday.day.isoformat(), "name": holiday.name},
             )
             return redirect("parking:staff-holidays")
-    upcoming = _visible_holidays(user).filter(day__gte=periods.today()).order_by("day", "pk")
-    rows = [{"h": h, "removable": _can_remove(user, h)} for h in upcoming[:200]]
+    upcoming = (
+        estate_svc.visible_holidays(user).filter(day__gte=periods.today()).order_by("day", "pk")
+    )
+    rows = [{"h": h, "removable": estate_svc.can_remove_holiday(user, h)} for h in upcoming[:200]]
     return render(request, "parking/staff/holidays.html", {"rows": rows, "form": form})
 
 
@@ -147,7 +128,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def holiday_remove(request: HttpRequest, holiday_id: int) -> HttpResponse:
     _require_staff_somewhere(request.user)
-    holiday = get_object_or_404(_visible_holidays(request.user), pk=holiday_id)
+    holiday = get_object_or_404(estate_svc.visible_holidays(request.user), pk=holiday_id)
     estate_svc.remove_holiday(request.user, holiday)
     messages.info(request, _("Holiday %(day)s removed.") % {"day": holiday.day.isoformat()})
     return redirect("parking:staff-holidays")

@@ -7,13 +7,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from shequ.core.models import Region
+from shequ.core.models import Membership, Region
+from shequ.core.models.regions import covering_codes
+from shequ.core.permissions import Perm, has_global
 from shequ.core.services.audit import record
 from shequ.parking.models import Estate, PublicHoliday
-from shequ.parking.services.access import require_staff
+from shequ.parking.services.access import STAFF_ROLES, is_staff_for, require_staff, staff_scope
 from shequ.parking.services.garages import _check_location
 
 Errors = dict[str, list[str]]
@@ -106,6 +109,25 @@ def update_estate(
             {"slug": [_("Another estate uses this slug in its QR link.")]}
         ) from exc
     return estate
+
+
+def visible_holidays(user: Any) -> QuerySet[PublicHoliday]:
+    """Holidays that hold somewhere the user is staff: nationwide, theirs, and above theirs."""
+    qs = PublicHoliday.objects.select_related("region")
+    if has_global(user, Perm.PARKING):
+        return qs
+    mine = staff_scope(qs, user, "region").values("pk")
+    homes = Membership.objects.filter(user=user, role__in=STAFF_ROLES).values_list(
+        "region__code", flat=True
+    )
+    above = set().union(*(covering_codes(code) for code in homes)) if homes else set()
+    return qs.filter(Q(region__isnull=True) | Q(pk__in=mine) | Q(region__code__in=above))
+
+
+def can_remove_holiday(user: Any, holiday: PublicHoliday) -> bool:
+    if holiday.region is None:
+        return has_global(user, Perm.PARKING)
+    return is_staff_for(user, holiday.region.code)
 
 
 def add_holiday(actor: Any, *, day: date, name: str, region: Region | None) -> PublicHoliday:
