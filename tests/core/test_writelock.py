@@ -39,4 +39,3 @@ def test_another_process_waits_while_one_writes(
     assert other_process_can_lock(lock)
     with sqlite_writer():  # taken again by the same process
         assert not other_process_can_lock(lock)
-
