@@ -25,9 +25,22 @@ def timer() -> Iterator[dict[str, float]]:
         box["seconds"] = time.perf_counter() - start
 
 
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mib(*, children: bool = False) -> float:
+    """Peak resident memory of this process (or of its largest finished child) in MiB.
+
+    Linux reports KiB.
+    """
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its finished children so far."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def shequ_env(var_dir: Path) -> dict[str, str]:

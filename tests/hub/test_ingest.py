@@ -16,11 +16,12 @@ import xlsxwriter
 from people_data import HEADER, PEOPLE_SCHEMA, make_dataset, person, quarantine, table_rows
 
 from shequ.core import pii
+from shequ.hub.ingest import readers_text
 from shequ.hub.ingest.readers import open_input
 from shequ.hub.ingest.validate import plan_columns
 from shequ.hub.models import Category, Dataset, DatasetVersion, IngestRun, Source
 from shequ.hub.services.runs import InputSpec, ingest_file
-from shequ.hub.storage import open_table
+from shequ.hub.storage import open_table, staging_dir
 from shequ.hub.tableschema import TableSchema
 
 SUCCEEDED, FAILED = IngestRun.Status.SUCCEEDED, IngestRun.Status.FAILED
@@ -616,3 +617,89 @@ def test_dates_booleans_and_numbers_in_the_forms_upstream_files_use(
         (day, True, 1000.0, 0),
         (day, False, None, None),
     ]
+
+
+# --- large inputs: decoded as they are read -------------------------------------------------
+
+
+def big_rows(n: int = 6000) -> list[dict[str, Any]]:
+    """About 2 MB of rows: beyond the first megabyte that encodings are detected from."""
+    return [{**person(i), "备用字段": "备注" * 100} for i in range(1, n + 1)]
+
+
+def test_a_large_gb18030_file_is_transcoded_by_a_process_while_duckdb_reads_it(
+    people: Dataset, write_csv: WriteCsv
+) -> None:
+    path = write_csv("big-gb.csv", big_rows(), encoding="gb18030")
+    assert path.stat().st_size > 1.5 * 2**20
+
+    run = ingest_file(people, path)
+
+    assert run.status == SUCCEEDED, run.error
+    assert (run.rows_read, run.rows_written, run.encoding) == (6000, 6000, "gb18030")
+    assert "transcoded from GB18030 to UTF-8" in run.log
+    rows = table_rows("people")
+    assert {r["name"] for r in rows} == {"张三"} and rows[-1]["person_id"] == "P6000"
+    assert not list(staging_dir("people").glob("*/*")), "the run's staging folder is left"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_bad_bytes_late_in_a_large_file_fail_naming_the_byte_and_line(
+    people: Dataset, write_csv: WriteCsv, tmp_path: Path, encoding: str
+) -> None:
+    good = write_csv("good.csv", big_rows(), encoding=encoding).read_bytes()
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(good + b"P6001,\xff\xfe\xfa,,30,,,,,,990102001001,x\n")
+
+    run = ingest_file(people, path)
+
+    label = {"utf-8": "UTF-8", "gb18030": "GB18030"}[encoding]
+    assert run.status == FAILED
+    assert run.error.startswith(f"invalid {label} bytes at byte {len(good) + 6} (line 6002)")
+    assert f"damaged or not {label}" in run.error
+    assert_nothing_committed(people, run)
+    assert not list(staging_dir("people").glob("*/*"))
+
+
+def test_invalid_utf8_in_a_column_the_schema_ignores_still_fails(
+    people: Dataset, write_csv: WriteCsv, tmp_path: Path
+) -> None:
+    good = write_csv("good.csv", big_rows()).read_bytes()
+    path = tmp_path / "damaged.csv"
+    line = ",".join(person(6001).values()).encode() + b",\xff\xfe\n"
+    path.write_bytes(good + line)
+
+    run = ingest_file(people, path)
+
+    assert run.status == FAILED
+    at = len(good) + len(line) - 3
+    assert run.error.startswith(f"invalid UTF-8 bytes at byte {at} (line 6002)"), run.error
+    assert_nothing_committed(people, run)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_file_read_in_parallel_parts_keeps_row_numbers_of_the_whole_file(
+    people: Dataset,
+    write_csv: WriteCsv,
+    make_source: Callable[..., Source],
+    monkeypatch: pytest.MonkeyPatch,
+    encoding: str,
+) -> None:
+    monkeypatch.setattr(readers_text, "SPLIT_MIN_BYTES", 100_000)  # split even this file
+    rows = big_rows(2000)
+    rows[1499]["年龄"] = "abc"  # in the second part
+    rows[1799]["人员编号"] = "P0010"  # a duplicate, across parts, of row 10
+    rows[1899]["备用字段"] = '多行\n"引号"'  # a quoted line break (split points avoid it)
+    path = write_csv("parts.csv", rows, encoding=encoding)
+    splits = readers_text.split_points(path, encoding, path.stat().st_size)
+    assert len(splits) == 3 and splits[1] < len(path.read_bytes()) // 2 + 2000
+
+    run = ingest_file(people, path, source=make_source(max_reject_rate=0.5))
+
+    assert run.status == SUCCEEDED, run.error
+    assert (run.rows_read, run.rows_written, run.rows_rejected) == (2000, 1998, 2)
+    assert quarantine(run) == [
+        {"row": "1500", "column": "age", "reason": "not a valid integer: abc"},
+        {"row": "1800", "column": "person_id", "reason": "duplicate of row 10"},
+    ]
+    assert len(table_rows("people")) == 1998

@@ -23,9 +23,11 @@ import pytest
 from people_data import PEOPLE_SCHEMA, make_dataset, person, table_rows
 
 from shequ.core import pii
+from shequ.hub.ingest.summary import connect, scan
 from shequ.hub.models import Category, Dataset, DatasetVersion, IngestRun, Source
 from shequ.hub.services.runs import ingest_file, mark_interrupted_runs
-from shequ.hub.storage import commit_info, open_table, table_path
+from shequ.hub.storage import commit_info, open_table, stats_dir, table_path, version_stats
+from shequ.hub.tableschema import TableSchema
 
 SUCCEEDED, FAILED = IngestRun.Status.SUCCEEDED, IngestRun.Status.FAILED
 SKIPPED = IngestRun.Status.SKIPPED
@@ -438,6 +440,7 @@ def test_killing_the_ingest_halfway_leaves_the_previous_version_exactly_as_it_wa
     created = shequ(env, "hub", "ingest", str(small), "--dataset", "registry", "--create", "--json")
     assert (created["status"], created["version"]) == ("succeeded", 0)
     table = data / "hub" / "tables" / "registry"
+    staging = data / "hub" / "staging" / "registry"  # a run's data files before its commit
 
     killed = False
     for rows in (4_000_000, 8_000_000, 16_000_000):  # bigger if it finished too soon
@@ -459,6 +462,7 @@ def test_killing_the_ingest_halfway_leaves_the_previous_version_exactly_as_it_wa
         deadline = time.monotonic() + 90
         while proc.poll() is None and time.monotonic() < deadline:
             new = set(table.glob("*.parquet")) - original_files
+            new |= set(staging.glob("*/*.parquet"))
             if any(p.stat().st_size > 1_000_000 for p in new if p.exists()):
                 os.kill(proc.pid, signal.SIGKILL)
                 killed = True
@@ -474,7 +478,8 @@ def test_killing_the_ingest_halfway_leaves_the_previous_version_exactly_as_it_wa
     big.unlink()
 
     assert proc.returncode == -signal.SIGKILL
-    assert set(table.glob("*.parquet")) - original_files, "killed before writing anything"
+    written = set(table.glob("*.parquet")) - original_files | set(staging.glob("*/*.parquet"))
+    assert written, "killed before writing anything"
     after = open_table("registry")
     assert after is not None and after.version() == expected
     assert after.to_pyarrow_table().sort_by("code").to_pylist() == original
@@ -555,3 +560,69 @@ def test_a_file_larger_than_the_memory_it_uses_ingests_in_bounded_memory(
     )
     peak = int(done.stderr.split("peak")[-1]) * 1024  # ru_maxrss is in KiB on Linux
     assert peak < 0.8 * size, f"peak RSS {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
+
+
+def test_statistics_kept_by_each_ingest_equal_a_full_scan_of_the_version(
+    people: Dataset, write_csv: WriteCsv
+) -> None:
+    schema = TableSchema.from_dict(PEOPLE_SCHEMA)
+    first = [person(i, 年龄="" if i % 7 == 0 else str(i % 50)) for i in range(1, 41)]
+    later = [person(i, 评分="", 登记时间="2026-11-01 09:30:00.25") for i in range(41, 71)]
+    ingest_file(people, write_csv("v0.csv", first))
+    ingest_file(people, write_csv("v1.csv", later))  # append: merged with version 0's
+    ingest_file(people, write_csv("v2.csv", first[:5]), mode="replace")
+
+    for version in (0, 1, 2):
+        recorded = DatasetVersion.objects.get(dataset=people, version=version).stats
+        table = open_table("people", version=version)
+        assert table is not None
+        con = connect(1, "256MB")
+        try:
+            full = scan(con, table.file_uris(), schema).stats(schema)
+            exact = con.execute(
+                "SELECT count(DISTINCT person_id), count(DISTINCT age), count(*) - count(score) "
+                f"FROM read_parquet({table.file_uris()})"
+            ).fetchone()
+        finally:
+            con.close()
+        assert recorded == full, version
+        assert abs(recorded["columns"]["person_id"]["distinct"] - exact[0]) <= 1
+        assert abs(recorded["columns"]["age"]["distinct"] - exact[1]) <= 1
+        assert recorded["columns"]["score"]["nulls"] == exact[2]
+        assert (stats_dir("people") / f"v{version}.json").is_file()
+    v1 = DatasetVersion.objects.get(dataset=people, version=1).stats
+    assert v1["rows"] == 70 and v1["columns"]["person_id"]["max"] == "P0070"
+    assert v1["columns"]["seen_at"]["max"] == "2026-11-01 01:30:00.25+00"
+    assert v1["columns"]["name"] == {"nulls": 0, "distinct": 1, "min": None, "max": None}
+    saved = (stats_dir("people") / "v1.json").read_text(encoding="utf-8")
+    assert "张三" not in saved  # never a personal value in clear
+
+    # Without its saved summary a version's statistics come from a full scan (and are saved).
+    for path in stats_dir("people").glob("*.json"):
+        path.unlink()
+    table = open_table("people", version=1)
+    assert table is not None
+    assert version_stats(table, schema) == v1
+    assert (stats_dir("people") / "v1.json").is_file()
+
+
+def test_bounds_of_long_text_that_file_statistics_leave_out_come_from_the_new_files(
+    category: Category, write_csv: WriteCsv
+) -> None:
+    schema_dict = {"fields": [{"name": "code"}, {"name": "note", "title": "备注"}]}
+    dataset = make_dataset(category, "notes", schema_dict)
+    rows = [{"code": str(i), "备注": "长" * 200 + str(i)} for i in range(1, 6)]
+    ingest_file(dataset, write_csv("notes.csv", rows))
+
+    recorded = DatasetVersion.objects.get(dataset=dataset, version=0).stats
+    note = recorded["columns"]["note"]
+    assert (note["min"], note["max"]) == ("长" * 57 + "…", "长" * 57 + "…")
+    assert note["distinct"] == 5 and note["nulls"] == 0
+    table = open_table("notes")
+    assert table is not None
+    schema = TableSchema.from_dict(schema_dict)
+    con = connect(1, "256MB")
+    try:
+        assert scan(con, table.file_uris(), schema).stats(schema) == recorded
+    finally:
+        con.close()

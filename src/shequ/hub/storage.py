@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from deltalake import DeltaTable
 from django.conf import settings
 
-from shequ.hub.ingest.validate import ident, literal
+from shequ.hub.ingest.summary import Summary, scan
+from shequ.hub.ingest.summary import connect as summary_connect
 from shequ.hub.tableschema import TableSchema
 
 
@@ -33,57 +34,68 @@ def open_table(key: str, version: int | None = None) -> DeltaTable | None:
     return DeltaTable(str(path), version=version)
 
 
+def stats_dir(key: str) -> Path:
+    return hub_dir() / "stats" / key
+
+
+def staging_dir(key: str) -> Path:
+    """Where runs of dataset *key* write their data files before committing them."""
+    return hub_dir() / "staging" / key
+
+
+def _fingerprint(table: DeltaTable) -> str:
+    """Which data files a version holds (so a summary is never used for another table)."""
+    names = sorted(uri.rsplit("/", 1)[-1] for uri in table.file_uris())
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
+def save_summary(table: DeltaTable, key: str, summary: Summary) -> None:
+    """Keep the summary of *table*'s current version for its statistics and later appends."""
+    path = stats_dir(key) / f"v{table.version()}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"fingerprint": _fingerprint(table), **summary.to_json()}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_summary(table: DeltaTable, key: str, schema: TableSchema) -> Summary | None:
+    """The saved summary of *table*'s version, if it is one and covers *schema*."""
+    path = stats_dir(key) / f"v{table.version()}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("fingerprint") != _fingerprint(table):
+        return None
+    summary = Summary.from_json(data)
+    return summary if summary.mergeable(schema) else None
+
+
 def version_stats(table: DeltaTable, schema: TableSchema) -> dict[str, Any]:
     """Row count and per-column null count, approximate distinct count, min and max.
 
-    One columnar DuckDB pass over the version's Parquet files.
+    From the version's saved summary (see ``ingest.summary``: an ingest writes it from
+    the new files' own statistics and merges it with the previous version's on append);
+    without one, from one columnar DuckDB pass over the version's Parquet files, whose
+    summary is then saved.
     """
     files = table.file_uris()
     if not files:
         return {"rows": 0, "columns": {}}
-    parts = ["count(*)"]
-    pii = schema.pii_fields()
-    for name in schema.names:
-        col = ident(name)
-        # Never keep a clear personal value as a statistic.
-        low, high = ("NULL", "NULL") if name in pii else (f"min({col})", f"max({col})")
-        parts += [
-            f"count(*) - count({col})",
-            f"approx_count_distinct({col})",
-            f"CAST({low} AS VARCHAR)",
-            f"CAST({high} AS VARCHAR)",
-        ]
-    file_list = "[" + ", ".join(literal(f) for f in files) + "]"
-    con = duckdb.connect(
-        config={
-            "threads": max(1, int(getattr(settings, "HUB_THREADS", 2))),
-            "memory_limit": getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
-        }
-    )
-    try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute("SET TimeZone = 'UTC'")  # datetimes are stored and summarised in UTC
-        # Files written before a field was added lack its column: union_by_name reads NULL.
-        row = con.execute(
-            f"SELECT {', '.join(parts)} FROM read_parquet({file_list}, union_by_name = true)"
-        ).fetchone()
-    finally:
-        con.close()
-    assert row is not None
-    columns = {}
-    for i, name in enumerate(schema.names):
-        nulls, distinct, low, high = row[1 + 4 * i : 5 + 4 * i]
-        columns[name] = {
-            "nulls": nulls,
-            "distinct": distinct,
-            "min": _short(low),
-            "max": _short(high),
-        }
-    return {"rows": row[0], "columns": columns}
-
-
-def _short(value: str | None) -> str | None:
-    return value if value is None or len(value) <= 60 else value[:57] + "…"
+    key = Path(table.table_uri.removeprefix("file://")).name
+    summary = load_summary(table, key, schema)
+    if summary is None:
+        con = summary_connect(
+            max(1, int(getattr(settings, "HUB_THREADS", 2))),
+            getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
+        )
+        try:
+            summary = scan(con, files, schema)
+        finally:
+            con.close()
+        save_summary(table, key, summary)
+    return summary.stats(schema)
 
 
 def commit_info(table: DeltaTable) -> dict[str, Any]:

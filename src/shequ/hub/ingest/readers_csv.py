@@ -5,16 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from .readers_text import stage_text
-from .readers_util import ROW, duckdb_message, find_header, sql_ident, sql_string, unique_names
-from .staging import IngestError, StagedInput
+from .readers_text import UTF8, TextFile, stage_text
+from .readers_util import (
+    ROW,
+    duckdb_message,
+    find_header,
+    sql_ident,
+    sql_string,
+    unique_names,
+)
+from .staging import PART_BITS, IngestError, StagedInput
 
 DELIMITERS = (",", "\t", ";", "|", "^")
 MAX_LINE_SIZE = 64 * 1024 * 1024  # a row (with its quoted fields) may be this long
@@ -98,7 +107,13 @@ def stage_csv(
       is padded or truncated silently. Blank lines are skipped.
     * Empty fields (quoted or not) are NULL. ``_row`` counts data rows from 1.
     """
-    text = stage_text(path, workdir, encoding)
+    # The engine (check=False) streams: DuckDB checks UTF-8 itself, other encodings are
+    # transcoded by a separate process while DuckDB reads.
+    text = stage_text(path, workdir, encoding, stream=not check)
+    return _stage_text_csv(text, delimiter, check)
+
+
+def _stage_text_csv(text: TextFile, delimiter: str | None, check: bool) -> StagedInput:
     notes = list(text.notes)
     if not text.head.strip():
         raise IngestError("the file is empty (it holds only blank lines or a byte order mark)")
@@ -121,43 +136,84 @@ def stage_csv(
         notes.append(f"delimiter {delim!r}")
 
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names) + "}"
-    options = (
-        f"columns={columns}, header=true, skip={skip}, delim={sql_string(delim)}, "
-        "quote='\"', escape='\"', auto_detect=false, strict_mode=true, null_padding=false, "
-        f"max_line_size={MAX_LINE_SIZE}, buffer_size={MAX_LINE_SIZE}"
-    )
+
+    def select_sql() -> str:
+        common = (
+            f"columns={columns}, delim={sql_string(delim)}, "
+            "quote='\"', escape='\"', auto_detect=false, strict_mode=true, null_padding=false, "
+            f"max_line_size={MAX_LINE_SIZE}, buffer_size={MAX_LINE_SIZE}"
+        )
+
+        def read(i: int, path: Path) -> str:
+            start = f"header=true, skip={skip}" if i == 0 else "header=false, skip=0"
+            return f"read_csv({sql_string(str(path))}, {start}, {common})"
+
+        if not text.parts:
+            return f"SELECT {select}, row_number() OVER () AS {ROW} FROM {read(0, text.path)}"
+        # Each part is numbered by its own scan (in parallel): _row is part << PART_BITS
+        # plus the row within the part, until row_offsets() turns it into the row number.
+        return " UNION ALL ".join(
+            f"SELECT {select}, {i << PART_BITS}::BIGINT + row_number() OVER () AS {ROW} "
+            f"FROM {read(i, part)}"
+            for i, part in enumerate(text.parts)
+        )
+
     select = ", ".join(sql_ident(n) for n in names)
-    select_sql = (
-        f"SELECT {select}, row_number() OVER () AS {ROW} "
-        f"FROM read_csv({sql_string(str(text.path))}, {options})"
-    )
+
+    def row_offsets() -> list[int]:
+        """Data rows before each part: read the parts again (only when a reject needs it)."""
+        offsets = [0]
+        with duckdb.connect() as con:
+            for i in range(len(text.parts) - 1):
+                fifo = text.parts[i].with_name(f"count-{i}-{uuid.uuid4().hex}.fifo")
+                feeder = text.refeed(i, fifo)
+                sql = select_sql().split(" UNION ALL ")[i]
+                if feeder is not None:
+                    sql = sql.replace(sql_string(str(text.parts[i])), sql_string(str(fifo)))
+                try:
+                    found = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
+                finally:
+                    if feeder is not None:
+                        feeder.finish(True)
+                offsets.append(offsets[-1] + (found[0] if found else 0))
+        return offsets
 
     def explain(exc: Exception) -> IngestError:
-        return _csv_error(exc, text.path, delim, header_index, len(names))
+        if "Invalid unicode" in str(exc) and not text.verified:
+            bad = text.decoding_error()
+            if bad is not None:
+                return bad
+        return _csv_error(exc, text, delim, header_index, len(names))
 
     if check:  # parse once now; the engine passes check=False and uses explain() instead
         try:
             with duckdb.connect() as con:
-                con.sql(f"SELECT count(*) FROM ({select_sql})").fetchall()
+                con.sql(f"SELECT count(*) FROM ({select_sql()})").fetchall()
         except duckdb.Error as exc:
             raise explain(exc) from None
     return StagedInput(
         explain=explain,
-        select_sql=select_sql,
+        select_sql=select_sql(),
         columns=names,
         format="csv",
         encoding=text.encoding,
         bytes_read=text.bytes_read,
         sha256=text.sha256,
         notes=notes,
+        start=text.start if text.parts else None,
+        finish=text.finish if text.parts else None,
+        stop=text.stop if text.parts else None,
+        row_offsets=row_offsets if text.parts else None,
     )
 
 
 def _ragged_row(
-    path: Path, delimiter: str, header_index: int, width: int
+    text: TextFile, delimiter: str, header_index: int, width: int
 ) -> tuple[int, int, list[str]] | None:
     """(line, data row, fields) of the first record whose field count is not *width*."""
-    with _field_limit(MAX_LINE_SIZE), path.open(encoding="utf-8-sig", newline="") as f:
+    # Read the input itself: text.path may be a pipe that has been read already.
+    encoding = "utf-8-sig" if text.encoding in UTF8 else text.encoding
+    with _field_limit(MAX_LINE_SIZE), text.source.open(encoding=encoding, newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, quotechar='"')
         index = -1
         lines_before = 0
@@ -171,12 +227,12 @@ def _ragged_row(
 
 
 def _csv_error(
-    exc: Exception, path: Path, delimiter: str, header_index: int, width: int
+    exc: Exception, text: TextFile, delimiter: str, header_index: int, width: int
 ) -> IngestError:
     message = str(exc)
     if "Expected Number of Columns" in message:
         try:
-            found = _ragged_row(path, delimiter, header_index, width)
+            found = _ragged_row(text, delimiter, header_index, width)
         except (csv.Error, UnicodeDecodeError):
             found = None
         if found is not None:
@@ -188,10 +244,28 @@ def _csv_error(
                 f"{width}; a field may hold an unquoted delimiter or line break: {shown!r}"
             )
     where = re.search(r"CSV Error on Line: (\d+)", message)
+    near_line = where[1] if where else None
+    if near_line is not None and text.parts:
+        near_line = _in_whole_file(int(near_line), message, text)
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     reason = next(
         (lines[i - 1] for i, line in enumerate(lines) if line.startswith("Possible") and i),
         duckdb_message(exc),
     )
-    near = f" near line {where.group(1)}" if where else ""
+    near = f" near line {near_line}" if near_line else ""
     return IngestError(f"cannot read the CSV file{near}: {reason}")
+
+
+def _in_whole_file(line: int, message: str, text: TextFile) -> str:
+    """DuckDB's line number in a part of a split input, as a line number in the input."""
+    for i, part in enumerate(text.parts):
+        if i and str(part) in message:
+            with text.source.open("rb") as f:
+                line += sum(chunk.count(b"\n") for chunk in _chunks(f, text.splits[i]))
+    return str(line)
+
+
+def _chunks(f: Any, size: int, step: int = 4 << 20) -> Iterator[bytes]:
+    while size > 0 and (chunk := f.read(min(step, size))):
+        size -= len(chunk)
+        yield chunk

@@ -2,19 +2,30 @@
 
 Government platforms export CSV in UTF-8 (with or without a BOM), GBK or GB18030, and
 Excel's "Unicode text" in UTF-16. DuckDB reads only UTF-8, so anything else is
-transcoded chunk by chunk (bounded memory) into the input's workdir.
+transcoded chunk by chunk (bounded memory) into the input's workdir. When the ingestion
+engine streams the input (``stage_text(..., stream=True)``), nothing is decoded in this
+process: UTF-8 is left to DuckDB to check, and a large file is cut at record boundaries
+into parts (``split_points``) that separate processes (``Transcoder``) feed to DuckDB:
+UTF-8 through pipes, other encodings transcoded side by side into part files.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import mmap
+import os
+import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import charset_normalizer
+from django.conf import settings
 
+from . import transcode_child
 from .readers_util import CHUNK_SIZE
 from .staging import IngestError
 
@@ -156,6 +167,56 @@ def transcode(
             return offset, digest.hexdigest()
 
 
+class Transcoder:
+    """A process writing a byte range of a file as UTF-8 into a FIFO (made by the caller)
+    or a new file (see ``transcode_child``).
+
+    Whoever reads the FIFO gets the whole text only if ``finish()`` then returns
+    without raising: a process that met undecodable bytes stops early, and the reader
+    just sees the end of the text. ``finish`` then names the byte offset and line, as
+    ``transcode`` does for a file transcoded in place.
+    """
+
+    def __init__(self, source: Path, fifo: Path, encoding: str, start: int, end: int) -> None:
+        self.source, self.fifo, self.encoding = source, fifo, encoding
+        script = transcode_child.__file__
+        args = [script, str(source), str(fifo), encoding, str(start), str(end), str(os.getpid())]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", *args], stdin=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+    def finish(self, read_whole: bool = True) -> None:
+        """Wait for the process; IngestError if it met bytes it cannot decode.
+
+        *read_whole*: the reader reached the end of the pipe. Otherwise the reader failed
+        and the process is stopped, unless it stopped first at undecodable bytes (which
+        is then the error to report: the reader only saw the text end early).
+        """
+        try:
+            self.proc.wait(timeout=60 if read_whole else 1)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            if read_whole:
+                raise IngestError("transcoding the input to UTF-8 did not finish") from None
+            return
+        code = self.proc.returncode
+        if code == 3:
+            with self.source.open("rb") as f:
+                transcode(f, None, self.encoding)  # raises, naming where the bad bytes are
+        if read_whole and code != 0:
+            stderr = self.proc.stderr.read() if self.proc.stderr else b""
+            detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [str(code)]
+            raise IngestError(f"transcoding the input to UTF-8 failed: {detail[0]}")
+        self.stop()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+
 @dataclass
 class TextFile:
     """A text input made readable for DuckDB."""
@@ -167,24 +228,101 @@ class TextFile:
     head: str  # the first ~1 MB of text, without a BOM
     complete: bool  # head is all of the text
     notes: list[str] = field(default_factory=list)
+    # False: path is the input itself and its bytes were not checked (DuckDB checks them
+    # as it reads; ``decoding_error`` then says where they are bad).
+    verified: bool = True
+    source: Path = Path()  # the input as given
+    # Streamed input (split at record boundaries for parallel reading): parts[i] is a FIFO
+    # that feeders[i], once start() ran, fills with bytes splits[i]:splits[i + 1] of the
+    # source, as UTF-8. (path is parts[0]; for UTF-8 read in one piece, parts is empty.)
+    parts: list[Path] = field(default_factory=list)
+    splits: list[int] = field(default_factory=list)
+    feeders: list[Transcoder] = field(default_factory=list)
+    piped: bool = True  # parts are FIFOs (else files)
+
+    def start(self) -> None:
+        """Start feeding the parts, just before DuckDB reads them.
+
+        UTF-8 parts are pipes, fed as DuckDB reads. Other encodings are transcoded into
+        part files, all at once in parallel processes, before this returns: DuckDB reads
+        a pipe a whole 64 MB buffer at a time, so a transcoder feeding it would mostly
+        wait for DuckDB, or DuckDB for it.
+        """
+        self.stop()
+        self.feeders = []
+        try:
+            for i, part in enumerate(self.parts):
+                if not self.piped:
+                    part.unlink(missing_ok=True)
+                start, end = self.splits[i], self.splits[i + 1]
+                self.feeders.append(Transcoder(self.source, part, self.encoding, start, end))
+            if not self.piped:
+                for feeder in self.feeders:
+                    feeder.finish(True)
+        except BaseException:
+            self.stop()
+            raise
+
+    def finish(self, read_whole: bool = True) -> None:
+        """Wait for the feeders (see ``Transcoder.finish``); the first error wins."""
+        try:
+            for feeder in self.feeders:
+                feeder.finish(read_whole)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for feeder in self.feeders:
+            feeder.stop()
+
+    def refeed(self, part: int, fifo: Path) -> Transcoder | None:
+        """Feed pipe part *part* again, into new *fifo* (to count its rows after the fact).
+
+        None for a part file, which can be read again as it is.
+        """
+        if not self.piped:
+            return None
+        os.mkfifo(fifo)
+        start, end = self.splits[part], self.splits[part + 1]
+        return Transcoder(self.source, fifo, self.encoding, start, end)
+
+    def decoding_error(self) -> IngestError | None:
+        """The error naming the first undecodable bytes of the input, if it has any."""
+        try:
+            with self.source.open("rb") as f:
+                transcode(f, None, self.encoding)
+        except IngestError as exc:
+            return exc
+        return None
 
 
-def stage_text(path: Path, workdir: Path, encoding: str | None) -> TextFile:
+def stage_text(
+    path: Path, workdir: Path, encoding: str | None, *, stream: bool = False
+) -> TextFile:
     """Detect (unless given) the encoding of *path* and make a UTF-8 copy if needed.
 
     UTF-8 input is read in place (after checking every byte is valid UTF-8). If the first
     megabyte was plain ASCII and a later byte is not UTF-8, the file is read as GB18030.
+
+    With *stream* (the ingestion engine) nothing is decoded here: UTF-8 input is only
+    hashed and DuckDB checks its bytes as it reads (``verified`` is False); other
+    encodings, and large UTF-8 files, are fed to DuckDB in parts by ``Transcoder``
+    processes once ``TextFile.start()`` is called. A UTF-8 file whose first megabyte is
+    plain ASCII is still checked here, since it may turn out to be GB18030.
     """
     with path.open("rb") as f:
         sample = f.read(SAMPLE_SIZE)
         complete = not f.read(1)
     if not sample:
         raise IngestError("the file is empty")
-    notes: list[str] = []
     if encoding:
         chosen = normalize_encoding(encoding)
     else:
         chosen = detect_encoding(sample, complete=complete)
+    ascii_start = not encoding and sample.isascii() and not complete
+    if stream and not (chosen in UTF8 and ascii_start):
+        return _stream_text(path, workdir, chosen, sample, complete)
+    notes: list[str] = []
     target = path
     try:
         if chosen in UTF8:
@@ -195,7 +333,7 @@ def stage_text(path: Path, workdir: Path, encoding: str | None) -> TextFile:
             with path.open("rb") as f, target.open("wb") as out:
                 size, sha = transcode(f, out, chosen)
     except IngestError:
-        if encoding or chosen not in UTF8 or not sample.isascii():
+        if chosen not in UTF8 or not ascii_start:
             raise
         chosen, target = "gb18030", workdir / "input-utf8.txt"
         notes.append("the first 1 MB is plain ASCII but later bytes are not UTF-8: read as GB18030")
@@ -207,4 +345,92 @@ def stage_text(path: Path, workdir: Path, encoding: str | None) -> TextFile:
         head_bytes = f.read(SAMPLE_SIZE)
         head_complete = not f.read(1)
     head = _decode(head_bytes, "utf-8", head_complete, "replace").removeprefix("\ufeff")
-    return TextFile(target, chosen, size, sha, head, head_complete, notes)
+    return TextFile(target, chosen, size, sha, head, head_complete, notes, source=path)
+
+
+def _stream_text(
+    path: Path, workdir: Path, encoding: str, sample: bytes, complete: bool
+) -> TextFile:
+    if not _decodes(sample, encoding, complete):
+        with path.open("rb") as f:
+            transcode(f, None, encoding)  # raises, naming where the bad bytes are
+    size, sha = _hash_file(path)
+    head = _decode(sample, encoding, complete, "replace").removeprefix("\ufeff")
+    notes = [] if encoding in UTF8 else [f"transcoded from {encoding_label(encoding)} to UTF-8"]
+    splits = split_points(path, encoding, size)
+    text = TextFile(path, encoding, size, sha, head, complete, notes, verified=False, source=path)
+    if encoding in UTF8 and len(splits) == 2:
+        return text  # DuckDB reads the file itself
+    text.splits = splits
+    text.piped = encoding in UTF8
+    suffix = "fifo" if text.piped else "txt"
+    text.parts = [workdir / f"input-{i}.{suffix}" for i in range(len(splits) - 1)]
+    if text.piped:
+        for fifo in text.parts:
+            os.mkfifo(fifo)
+    text.path = text.parts[0]
+    return text
+
+
+SPLIT_MIN_BYTES = 16 * 1024 * 1024  # smaller inputs are read in one piece
+PART_BUFFER_BYTES = 2 * 64 * 1024 * 1024
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+# Encodings in which a newline or quote byte is always that character (never part of a
+# multi-byte one), so that a byte offset can be a record boundary.
+_SPLITTABLE = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312")
+
+
+def split_points(path: Path, encoding: str, size: int) -> list[int]:
+    """Byte offsets cutting *path* into record-aligned parts, one per DuckDB thread.
+
+    ``row_number() OVER ()`` numbers rows in one thread; reading N parts, each numbered
+    on its own, lets N threads work. A cut goes after a newline that is outside quotes
+    (an even number of ``"`` before it: CSV doubles quotes inside quoted fields).
+    """
+    threads = max(1, int(getattr(settings, "HUB_THREADS", 2)))
+    # Each part's reader holds buffers of up to 2 x 64 MB (the longest row): keep them
+    # within half of DuckDB's memory limit.
+    memory = _bytes(str(getattr(settings, "HUB_MEMORY_LIMIT", "1GB")))
+    parts = min(threads, size // SPLIT_MIN_BYTES, memory // (2 * PART_BUFFER_BYTES))
+    if parts < 2 or encoding not in _SPLITTABLE:
+        return [0, size]
+    cuts = [0]
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        quotes, counted = 0, 0
+        for k in range(1, parts):
+            pos = max(size * k // parts, cuts[-1])
+            quotes += _count_quotes(data, counted, pos)
+            while True:
+                newline = data.find(b"\n", pos)
+                if newline < 0:
+                    return [*cuts, size]
+                quotes += _count_quotes(data, pos, newline)
+                pos = newline + 1
+                if quotes % 2 == 0:
+                    break
+            counted = pos
+            if pos >= size:
+                break
+            cuts.append(pos)
+    return [*cuts, size]
+
+
+def _count_quotes(data: mmap.mmap, start: int, end: int) -> int:
+    return sum(
+        data[i : min(i + CHUNK_SIZE, end)].count(b'"') for i in range(start, end, CHUNK_SIZE)
+    )
+
+
+def _bytes(text: str) -> int:
+    """A DuckDB memory setting ("1GB", "512MiB") in bytes; 1 GB if it cannot be read."""
+    found = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", text)
+    unit = _UNITS.get(found[2].lower()) if found else None
+    return int(float(found[1]) * unit) if found and unit else 10**9
+
+
+def _hash_file(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file (``hashlib.file_digest`` reads into one buffer: no copies)."""
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256")
+        return f.tell(), digest.hexdigest()

@@ -1,26 +1,33 @@
 """Ingest one staged input into a dataset's Delta table: one atomic version per run.
 
-Rows stream from DuckDB's validation query through a generator that splits good
-rows (to Parquet data files in the table's folder) from rejected ones (to the run's
-quarantine CSV). The Delta commit that makes the files part of the table happens only
-after the last batch, so a failed, refused or killed run leaves the previous version
-exactly as it was: its files are never referenced by the log (a failed run deletes
-them; a killed one leaves them for ``vacuum``).
+DuckDB runs the validation query (``validate.py``) once and writes the good rows
+itself, straight into Parquet files in the run's staging folder
+(``hub/staging/<dataset>/run-<id>/``). A rejected row is handed, as it goes by, to a
+small Python function that appends its row number, column and reason to the run's
+quarantine CSV. Only after the whole input was read and the reject rate is within the
+limit are the files moved into the table's folder and committed as one Delta version,
+with add actions whose statistics come from DuckDB's own per-file statistics (no second
+pass over the data). A failed, refused or killed run leaves the previous version
+exactly as it was: a failed or refused run deletes its staging folder; a killed one
+leaves it, never referenced by the table, and a later run of the dataset removes it.
 
 Memory stays bounded whatever the input's size: DuckDB works within
-``SHEQU_HUB_MEMORY_LIMIT`` (spilling to disk) and each batch is written out as one
-Parquet row group before the next is read. (delta-rs's own writer buffers far more,
-so it is used only for upserts and for appends that add a column to the table.)
+``SHEQU_HUB_MEMORY_LIMIT`` (spilling to disk) and writes row groups as it goes.
+(delta-rs's own writer buffers far more, so it is used only for upserts and for appends
+that add a column to the table, reading the staged files.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import shutil
 import tempfile
+import threading
 import time
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,21 +37,32 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
+import pyarrow.dataset as pads
 from deltalake import CommitProperties, Schema, write_deltalake
 from deltalake.transaction import AddAction, create_table_with_add_actions
 from django.conf import settings
+from duckdb.func import FunctionNullHandling, PythonUDFType
 
-from shequ.hub.ingest.staging import IngestError, StagedInput
-from shequ.hub.ingest.validate import plan_columns, validation_sql
-from shequ.hub.storage import open_table, quarantine_dir, table_path
-from shequ.hub.tableschema import TableSchema
+from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
+from shequ.hub.ingest.summary import DataFile, Summary, summarize_new_files
+from shequ.hub.ingest.validate import ident, literal, plan_columns, validation_sql
+from shequ.hub.storage import (
+    load_summary,
+    open_table,
+    quarantine_dir,
+    save_summary,
+    staging_dir,
+    table_path,
+)
+from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 131_072
-TARGET_FILE_BYTES = 128 * 1024 * 1024  # start a new Parquet data file past this size
-SLICE_BYTES = 16 * 1024 * 1024  # a batch of long rows is split and written in pieces this big
+FILE_SIZE = "128MB"  # DuckDB starts a new Parquet data file past this size
+ROW_GROUP_BYTES = "8MB"  # about this much per row group (a reader's unit of work)
+COMPRESSION = "snappy"
+REJECT_FUNCTION = "shequ_reject"
+STALE_STAGING = timedelta(hours=6)  # a staging folder this old belongs to a killed run
 QUARANTINE_SCHEMA = pa.schema(
     [("row", pa.int64()), ("column", pa.string()), ("reason", pa.string())]
 )
@@ -70,7 +88,11 @@ def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
             "threads": max(1, int(getattr(settings, "HUB_THREADS", 2))),
             "memory_limit": getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
             "temp_directory": str(workdir / "duckdb.tmp"),
-            "preserve_insertion_order": True,
+            # Keeping the input's order would make DuckDB read a split input's parts one
+            # after the other and write the Parquet files from one thread. Rows keep their
+            # numbers (_row), so quarantine order and "first row wins" do not depend on it;
+            # only the order of rows inside the data files does.
+            "preserve_insertion_order": False,
         }
     )
     con.execute("SET enable_progress_bar = false")  # it would print into `--json` output
@@ -78,102 +100,86 @@ def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _sort_by_row(path: Path) -> None:
-    """Rejected rows arrive in the order DuckDB's threads produce them; people read by row."""
+def _sort_by_row(path: Path, row_offsets: Callable[[], list[int]] | None) -> None:
+    """Rejected rows arrive in the order DuckDB's threads produce them; people read by row.
+
+    A split input's rows are numbered per part (``StagedInput.row_offsets``): rows, and
+    the rows that "duplicate of row N" names, are renumbered here when any lies past part 0.
+    """
     tmp = path.with_suffix(".sorting.csv")
     src, dst = (str(p).replace("'", "''") for p in (path, tmp))
+    rejects = f"read_csv('{src}', header=true, all_varchar=false)"
+    row, reason = '"row"', "reason"
+    dup = "TRY_CAST(regexp_extract(reason, '^duplicate of row ([0-9]+)$', 1) AS BIGINT)"
     with duckdb.connect(config={"threads": 1}) as con:
+        if row_offsets is not None:
+            found = con.execute(f"SELECT max(greatest({row}, {dup})) FROM {rejects}").fetchone()
+            if found and found[0] is not None and found[0] >= 1 << PART_BITS:
+                offsets = row_offsets()
+                row = _renumber(row, offsets)
+                reason = (
+                    f"CASE WHEN {dup} IS NULL THEN reason "
+                    f"ELSE 'duplicate of row ' || {_renumber(dup, offsets)} END"
+                )
         con.execute(
-            f"COPY (SELECT * FROM read_csv('{src}', header=true, all_varchar=false) "
-            f"ORDER BY \"row\") TO '{dst}' (HEADER, DELIMITER ',', QUOTE '\"', FORCE_QUOTE *)"
+            f'COPY (SELECT {row} AS "row", "column", {reason} AS reason FROM {rejects} '
+            f"ORDER BY 1) TO '{dst}' (HEADER, DELIMITER ',', QUOTE '\"', FORCE_QUOTE *)"
         )
     tmp.replace(path)
 
 
-class _Splitter:
-    """Iterates good batches for the writer; sends rejects to the quarantine file."""
+def _renumber(part_row: str, offsets: list[int]) -> str:
+    """SQL turning part << PART_BITS | row within the part into the row number."""
+    base = " ".join(f"WHEN {i} THEN {offset}" for i, offset in enumerate(offsets))
+    mask = (1 << PART_BITS) - 1
+    return f"(({part_row} & {mask}) + CASE {part_row} >> {PART_BITS} {base} END)"
 
-    def __init__(
-        self,
-        reader: pa.RecordBatchReader,
-        staged: StagedInput,
-        schema: TableSchema,
-        qpath: Path,
-        max_reject_rate: float,
-        outcome: Outcome,
-    ) -> None:
-        self.reader = reader
-        self.staged = staged
-        self.target = schema.arrow_schema()
-        self.qpath = qpath
-        self.max_reject_rate = max_reject_rate
-        self.outcome = outcome
-        self.qwriter: pacsv.CSVWriter | None = None
-        self.error: IngestError | None = None
 
-    def _quarantine(self, bad: pa.RecordBatch) -> None:
-        if self.qwriter is None:
-            self.qpath.parent.mkdir(parents=True, exist_ok=True)
-            self.qwriter = pacsv.CSVWriter(str(self.qpath), QUARANTINE_SCHEMA)
-        parts = pc.split_pattern(bad.column("_reject"), ": ", max_splits=1)
-        column = pc.list_element(parts, 0)
-        reason = pc.list_element(parts, 1)
-        self.qwriter.write_batch(
-            pa.record_batch([bad.column("_row"), column, reason], schema=QUARANTINE_SCHEMA)
-        )
+class _Quarantine:
+    """Rejected rows, written to the run's quarantine CSV as DuckDB meets them.
 
-    def _good(self, batch: pa.RecordBatch, ok: pa.Array) -> pa.RecordBatch:
-        good = batch.filter(ok)
-        arrays = [good.column(f.name).cast(f.type) for f in self.target]
-        return pa.RecordBatch.from_arrays(arrays, schema=self.target)
+    ``add`` is registered as a DuckDB function and called on batches of rows (from
+    DuckDB's threads, hence the lock); it writes the rows whose reason is not NULL and
+    returns True for the others, so that a filter keeps exactly the good rows.
+    """
 
-    def _pieces(self) -> Iterator[pa.RecordBatch]:
-        """The query's batches, wide ones sliced (without copying) to about SLICE_BYTES."""
-        for batch in self.reader:
-            step = max(1, batch.num_rows * SLICE_BYTES // max(batch.nbytes, 1))
-            for start in range(0, batch.num_rows, step):
-                yield batch.slice(start, step)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self.writer: pacsv.CSVWriter | None = None
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
 
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
-        out = self.outcome
+    def add(self, row: pa.ChunkedArray, reject: pa.ChunkedArray) -> pa.ChunkedArray:
+        bad = pc.is_valid(reject)
         try:
-            for batch in self._pieces():
-                out.rows_read += batch.num_rows
-                ok = pc.is_null(batch.column("_reject"))
-                good_rows = pc.sum(ok.cast(pa.int64())).as_py() or 0
-                if good_rows < batch.num_rows:
-                    self._quarantine(batch.filter(pc.invert(ok)))
-                    out.rows_rejected += batch.num_rows - good_rows
-                if good_rows:
-                    out.rows_written += good_rows
-                    yield self._good(batch, ok)
-            self._check_totals()
-        except IngestError as exc:
+            count = pc.sum(bad.cast(pa.int64())).as_py() or 0
+            if count:
+                self._write(pc.filter(row, bad), pc.filter(reject, bad), count)
+        except BaseException as exc:  # DuckDB would only say "Python exception in UDF"
             self.error = exc
             raise
-        except duckdb.Error as exc:
-            self.error = _read_error(self.staged, exc)
-            raise self.error from exc
-        finally:
-            if self.qwriter is not None:
-                self.qwriter.close()
-                _sort_by_row(self.qpath)
-                out.quarantine = self.qpath
+        return pc.invert(bad)
 
-    def _check_totals(self) -> None:
-        out = self.outcome
-        if out.rows_read == 0:
-            raise IngestError(
-                "the input has no data rows (only a header, or nothing below it); "
-                "nothing was committed"
-            )
-        rate = out.rows_rejected / out.rows_read
-        if rate > self.max_reject_rate:
-            raise RejectRateExceeded(
-                f"{out.rows_rejected} of {out.rows_read} rows ({rate:.1%}) were rejected, above "
-                f"the limit of {self.max_reject_rate:.1%}; nothing was committed. "
-                "See the quarantine file for each row's reason."
-            )
+    def _write(self, row: pa.ChunkedArray, reject: pa.ChunkedArray, count: int) -> None:
+        parts = pc.split_pattern(reject, ": ", max_splits=1)
+        columns = [row, pc.list_element(parts, 0), pc.list_element(parts, 1)]
+        batch = pa.table(columns, schema=QUARANTINE_SCHEMA)
+        with self.lock:
+            if self.writer is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.writer = pacsv.CSVWriter(str(self.path), QUARANTINE_SCHEMA)
+            self.writer.write_table(batch)
+            self.rows += count
+
+    def close(self, row_offsets: Callable[[], list[int]] | None) -> Path | None:
+        """Finish the file, sorted by row; its path, or None when no row was rejected."""
+        if self.writer is None:
+            return None
+        self.writer.close()
+        self.writer = None
+        _sort_by_row(self.path, row_offsets)
+        return self.path
 
 
 def ingest_staged(
@@ -210,31 +216,117 @@ def ingest_staged(
     if absent:
         outcome.notes.append("columns not in the input, left empty: " + ", ".join(absent))
     sql = validation_sql(staged, schema, plan)
-    qpath = quarantine_dir(key) / f"run-{run_id}.csv"
-    with tempfile.TemporaryDirectory(prefix="shequ-ingest-") as tmp:
-        con = _connect(Path(tmp))
-        try:
-            reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
-        except duckdb.Error as exc:
-            con.close()
-            raise _read_error(staged, exc) from exc
-        splitter = _Splitter(reader, staged, schema, qpath, max_reject_rate, outcome)
-        stream = pa.RecordBatchReader.from_batches(schema.arrow_schema(), iter(splitter))
-        try:
-            _write(key, schema, stream, mode=mode, run_id=run_id, file_hash=staged.sha256)
-        except IngestError:
-            raise
-        except Exception as exc:
-            # delta-rs wraps what our generator raised; give people our own message.
-            if splitter.error is not None:
-                raise splitter.error from exc
-            raise IngestError(f"cannot read or write the input: {_first_line(exc)}") from exc
-        finally:
-            con.close()
+    staging = _new_staging(key, run_id)
+    try:
+        qpath = quarantine_dir(key) / f"run-{run_id}.csv"
+        files = _write_files(sql, staged, schema, staging, qpath, outcome)
+        _check_totals(outcome, max_reject_rate)
+        _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.sha256)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if staged.stop is not None:
+            staged.stop()
     table = open_table(key)
     assert table is not None
     outcome.version = table.version()
     return outcome
+
+
+def _new_staging(key: str, run_id: int) -> Path:
+    """The run's empty staging folder; folders left by killed runs are removed."""
+    parent = staging_dir(key)
+    if parent.is_dir():
+        cutoff = time.time() - STALE_STAGING.total_seconds()
+        for old in parent.iterdir():
+            with contextlib.suppress(OSError):  # another run may remove it first
+                if old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old, ignore_errors=True)
+    path = parent / f"run-{run_id}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def _copy_sql(sql: str, schema: TableSchema, staging: Path) -> str:
+    cols = ", ".join(
+        f"CAST({ident(f.name)} AS {DUCKDB_TYPES[f.type]}) AS {ident(f.name)}" for f in schema.fields
+    )
+    options = (
+        f"FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', "
+        f"FILE_SIZE_BYTES '{FILE_SIZE}', FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS"
+    )
+    return (
+        f"COPY (SELECT {cols} FROM ({sql}) "
+        f"WHERE _reject IS NULL OR {REJECT_FUNCTION}(_row, _reject)) "
+        f"TO {literal(staging)} ({options})"
+    )
+
+
+def _write_files(
+    sql: str,
+    staged: StagedInput,
+    schema: TableSchema,
+    staging: Path,
+    quarantine_path: Path,
+    outcome: Outcome,
+) -> list[DataFile]:
+    """Run the validation query once: good rows to Parquet files, rejects to quarantine."""
+    quarantine = _Quarantine(quarantine_path)
+    with tempfile.TemporaryDirectory(prefix="shequ-ingest-") as tmp:
+        con = _connect(Path(tmp))
+        con.create_function(
+            REJECT_FUNCTION,
+            quarantine.add,
+            ["BIGINT", "VARCHAR"],
+            "BOOLEAN",
+            type=PythonUDFType.ARROW,  # whole batches of rows, as Arrow arrays
+            null_handling=FunctionNullHandling.SPECIAL,  # it is called with NULL reasons
+            side_effects=True,  # never skipped, reordered or cached
+        )
+        try:
+            if staged.start is not None:
+                staged.start()
+            result = con.execute(_copy_sql(sql, schema, staging)).fetchall()
+        except duckdb.Error as exc:
+            con.close()  # closes the input: a transcoder writing into it stops
+            if staged.finish is not None:
+                staged.finish(False)  # raises if the transcoder failed first
+            if quarantine.error is not None:
+                raise IngestError(f"cannot write the quarantine file: {quarantine.error}") from exc
+            raise _read_error(staged, exc) from exc
+        finally:
+            con.close()
+            outcome.quarantine = quarantine.close(staged.row_offsets)
+            outcome.rows_rejected = quarantine.rows
+    if staged.finish is not None:
+        staged.finish(True)  # the transcoder produced the whole input (or this raises)
+    files = [
+        DataFile(Path(name), int(count), int(size), _unquote(stats or {}))
+        for name, count, size, _footer, stats, *_ in result
+        if count
+    ]
+    outcome.rows_written = sum(f.rows for f in files)
+    outcome.rows_read = outcome.rows_written + outcome.rows_rejected
+    return files
+
+
+def _unquote(stats: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """RETURN_STATS names columns as SQL identifiers ('"name"'): plain names."""
+    return {k[1:-1].replace('""', '"') if k.startswith('"') else k: v for k, v in stats.items()}
+
+
+def _check_totals(outcome: Outcome, max_reject_rate: float) -> None:
+    if outcome.rows_read == 0:
+        raise IngestError(
+            "the input has no data rows (only a header, or nothing below it); nothing was committed"
+        )
+    rate = outcome.rows_rejected / outcome.rows_read
+    if rate > max_reject_rate:
+        raise RejectRateExceeded(
+            f"{outcome.rows_rejected} of {outcome.rows_read} rows ({rate:.1%}) were rejected, "
+            f"above the limit of {max_reject_rate:.1%}; nothing was committed. "
+            "See the quarantine file for each row's reason."
+        )
 
 
 def _read_error(staged: StagedInput, exc: duckdb.Error) -> IngestError:
@@ -252,14 +344,8 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:500] if str(exc).strip() else type(exc).__name__
 
 
-def _write(
-    key: str,
-    schema: TableSchema,
-    stream: pa.RecordBatchReader,
-    *,
-    mode: str,
-    run_id: int,
-    file_hash: str,
+def _commit(
+    key: str, schema: TableSchema, files: list[DataFile], *, mode: str, run_id: int, file_hash: str
 ) -> None:
     path = table_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -271,40 +357,43 @@ def _write(
         }
     )
     existing = open_table(key)
+    target = schema.arrow_schema()
+    staged = pads.dataset([str(f.path) for f in files], format="parquet", schema=target)
     if mode == "upsert" and existing is not None:
         on = " AND ".join(f't."{c}" = s."{c}"' for c in schema.primary_key)
-        # merge() may read its source more than once: give it a table, not our one-shot stream.
-        source = stream.read_all()
+        # merge() may read its source more than once: give it a table, not a stream.
         (
             existing.merge(
-                source, predicate=on, source_alias="s", target_alias="t", commit_properties=props
+                staged.to_table(),
+                predicate=on,
+                source_alias="s",
+                target_alias="t",
+                commit_properties=props,
             )
             .when_matched_update_all()
             .when_not_matched_insert_all()
             .execute()
         )
         return
-    target = schema.arrow_schema()
     if existing is not None and mode != "replace":
         have = {f.name for f in existing.schema().fields}
         if set(schema.names) - have:
             # A field was added to the schema: let delta-rs widen the table in the same commit.
             write_deltalake(
                 str(path),
-                stream,
+                staged.scanner().to_reader(),
                 mode="append",
                 commit_properties=props,
                 schema_mode="merge",
             )
             return
-    path.mkdir(parents=True, exist_ok=True)
-    files = _DataFiles(path, target, set(schema.pii_fields()))
-    try:
-        files.write_all(stream)
-        actions = files.close()
-    except BaseException:
-        files.abort()  # nothing refers to them: leave no stray files behind
-        raise
+    summary = summarize_new_files(
+        files,
+        schema,
+        max(1, int(getattr(settings, "HUB_THREADS", 2))),
+        getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
+    )
+    actions = _DataFiles(path, schema).adopt(files)
     # From here on the files are never deleted: an error raised after the log entry was
     # written (a post-commit checkpoint, say) must not take a committed version's data.
     if existing is None:
@@ -323,111 +412,82 @@ def _write(
             schema=target,
             commit_properties=props,
         )
+    _save_summary(key, schema, summary, None if mode == "replace" else existing)
+
+
+def _save_summary(key: str, schema: TableSchema, new: Summary | None, previous: Any | None) -> None:
+    """Keep the new version's summary: the new files', merged with the previous version's."""
+    table = open_table(key)
+    if new is None or table is None:
+        return
+    if previous is not None:
+        before = load_summary(previous, key, schema)
+        if before is None:
+            return  # the statistics will come from a full scan, which saves a summary
+        new = before.merge(new, schema)
+    try:
+        save_summary(table, key, new)
+    except OSError:
+        log.warning("cannot save the statistics summary of %s", key, exc_info=True)
 
 
 class _DataFiles:
-    """Parquet data files for one commit, written a batch (one row group) at a time.
+    """The Delta add actions for one commit's Parquet data files.
 
     Each file gets Delta statistics (record and null counts; min/max of numbers, dates
     and times) so that readers can skip files. Text columns get none: a truncated
-    string maximum would be wrong, and personal values must not sit in the log.
+    string maximum would be wrong, and personal values must not sit in the log. The
+    values come from the statistics DuckDB gathered while writing the file (what its
+    footer records); times are widened to whole milliseconds, as the log keeps them.
     """
 
-    def __init__(self, root: Path, schema: pa.Schema, pii: set[str]) -> None:
-        self.root, self.schema = root, schema
-        self.ranged = [
-            f.name
-            for f in schema
-            if f.name not in pii
-            and (
-                pa.types.is_integer(f.type)
-                or pa.types.is_floating(f.type)
-                or pa.types.is_date(f.type)
-                or pa.types.is_timestamp(f.type)
-            )
-        ]
-        self.written: list[Path] = []
-        self.actions: list[AddAction] = []
-        self.writer: pq.ParquetWriter | None = None
-        self.dictionary: list[str] | None = None
-        self._reset()
-
-    def _reset(self) -> None:
-        self.rows = 0
-        self.nulls = dict.fromkeys(self.schema.names, 0)
-        self.low: dict[str, Any] = {}
-        self.high: dict[str, Any] = {}
-
-    def write_all(self, batches: Iterable[pa.RecordBatch]) -> None:
-        for batch in batches:
-            if batch.num_rows:
-                self.write(batch)
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        if self.dictionary is None:
-            # Dictionary-encode only repetitive columns: trying it on unique values
-            # (IDs, names) makes writing several times slower for nothing.
-            self.dictionary = [
-                name
-                for name in self.schema.names
-                if pc.count_distinct(batch.column(name)).as_py() * 2 <= batch.num_rows
-            ]
-        if self.writer is None:
-            name = f"part-{uuid.uuid4()}-c000.snappy.parquet"
-            self.written.append(self.root / name)
-            self.writer = pq.ParquetWriter(
-                str(self.root / name),
-                self.schema,
-                compression="snappy",
-                use_dictionary=self.dictionary,
-            )
-        self.writer.write_batch(batch)
-        self.rows += batch.num_rows
-        for name in self.schema.names:
-            self.nulls[name] += batch.column(name).null_count
-        for name in self.ranged:
-            bounds = pc.min_max(batch.column(name))
-            low, high = bounds["min"].as_py(), bounds["max"].as_py()
-            if low is not None:
-                self.low[name] = low if name not in self.low else min(self.low[name], low)
-                self.high[name] = high if name not in self.high else max(self.high[name], high)
-        if self.written[-1].stat().st_size >= TARGET_FILE_BYTES:
-            self._finish_file()
-
-    def _finish_file(self) -> None:
-        assert self.writer is not None
-        self.writer.close()
-        self.writer = None
-        path = self.written[-1]
-        stats = {
-            "numRecords": self.rows,
-            "minValues": {k: _stat(v, floor=True) for k, v in self.low.items()},
-            "maxValues": {k: _stat(v, floor=False) for k, v in self.high.items()},
-            "nullCount": self.nulls,
+    def __init__(self, root: Path, schema: TableSchema) -> None:
+        self.root = root
+        pii = schema.pii_fields()
+        self.ranged = {
+            f.name: f.type
+            for f in schema.fields
+            if f.name not in pii and f.type in ("integer", "number", "date", "datetime")
         }
-        self.actions.append(
-            AddAction(
-                path.name,
-                path.stat().st_size,
-                {},
-                int(time.time() * 1000),
-                True,
-                json.dumps(stats),
-            )
-        )
-        self._reset()
+        self.names = schema.names
 
-    def close(self) -> list[AddAction]:
-        if self.writer is not None:
-            self._finish_file()
-        return self.actions
+    def adopt(self, files: list[DataFile]) -> list[AddAction]:
+        """Move *files* into the table's folder; their add actions."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        actions, moved = [], []
+        try:
+            for file in files:
+                target = self.root / file.path.name
+                os.replace(file.path, target)
+                moved.append(target)
+                actions.append(self._action(target, file))
+        except BaseException:
+            for target in moved:  # nothing refers to them: leave no stray files behind
+                target.unlink(missing_ok=True)
+            raise
+        return actions
 
-    def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        for path in self.written:
-            path.unlink(missing_ok=True)
+    def _action(self, path: Path, file: DataFile) -> AddAction:
+        low: dict[str, Any] = {}
+        high: dict[str, Any] = {}
+        for name, kind in self.ranged.items():
+            st = file.stats.get(name, {})
+            if st.get("min_is_exact") == "true" and st.get("max_is_exact") == "true":
+                low[name] = _stat(_typed(kind, st["min"]), floor=True)
+                high[name] = _stat(_typed(kind, st["max"]), floor=False)
+        nulls = {n: int(file.stats[n]["null_count"]) for n in self.names if n in file.stats}
+        stats = {"numRecords": file.rows, "minValues": low, "maxValues": high, "nullCount": nulls}
+        return AddAction(path.name, file.size, {}, int(time.time() * 1000), True, json.dumps(stats))
+
+
+def _typed(kind: str, text: str) -> Any:
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text)
+    if kind == "date":
+        return date.fromisoformat(text)
+    return datetime.fromisoformat(text)
 
 
 def _stat(value: Any, *, floor: bool) -> Any:

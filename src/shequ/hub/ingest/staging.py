@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PART_BITS = 40  # a split input's _row: part << PART_BITS | row within the part
+
 
 class IngestError(Exception):
     """The input cannot be ingested at all; the message says why and where."""
@@ -30,6 +32,17 @@ class StagedInput:
     workdir: Path | None = None  # temporary files owned by this input
     # Turns a DuckDB error met while reading select_sql into a message naming the line.
     explain: Callable[[Exception], IngestError] | None = None
+    # For an input produced while it is read (transcoders writing into pipes): start()
+    # starts the producers just before the query; after it, finish(read_whole) waits for
+    # them and raises IngestError if they could not produce the whole input; stop() ends
+    # them (cleanup calls it).
+    start: Callable[[], None] | None = None
+    finish: Callable[[bool], None] | None = None
+    stop: Callable[[], None] | None = None
+    # For an input read in parts in parallel (see readers_text.split_points): _row is
+    # part << PART_BITS | row within the part, and row_offsets() gives the data rows
+    # before each part, to turn it into the row number.
+    row_offsets: Callable[[], list[int]] | None = None
 
     def error(self, exc: Exception) -> IngestError:
         if self.explain is not None:
@@ -38,5 +51,7 @@ class StagedInput:
         return IngestError(f"cannot read the input: {text[0] if text else type(exc).__name__}")
 
     def cleanup(self) -> None:
+        if self.stop is not None:
+            self.stop()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -71,6 +71,17 @@ def plan_columns(
     return ColumnPlan(sources, [c for c in staged.columns if c not in used])
 
 
+def _trimmed(col: str) -> str:
+    """The value without leading and trailing spaces, NULL if that leaves nothing.
+
+    trim() is costly (it walks every value by code point): call it only on values that
+    start or end with a space, which the two prefix/suffix tests find cheaply.
+    """
+    return (
+        f"NULLIF(CASE WHEN {col} LIKE ' %' OR {col} LIKE '% ' THEN trim({col}) ELSE {col} END, '')"
+    )
+
+
 def typed_sql(f: Field, raw: str) -> str:
     if f.type == "string":
         return raw
@@ -82,9 +93,14 @@ def typed_sql(f: Field, raw: str) -> str:
     if f.type == "integer":
         # DuckDB would round "1.5" to 2 and read "0x1F" as 31: accept only whole numbers
         # (with thousands separators, or "12.0" as spreadsheets write them).
+        # Most values are plain digits and read back the same: that test is cheaper.
         cleaned = f"replace({raw}, ',', '')"
+        plain = f"CAST(TRY_CAST({raw} AS BIGINT) AS VARCHAR) = {raw}"
         whole = f"regexp_full_match({cleaned}, '[+-]?[0-9]+(\\.0*)?')"
-        return f"CASE WHEN {whole} THEN TRY_CAST({cleaned} AS BIGINT) END"
+        return (
+            f"CASE WHEN {plain} THEN TRY_CAST({raw} AS BIGINT) "
+            f"WHEN {whole} THEN TRY_CAST({cleaned} AS BIGINT) END"
+        )
     if f.type == "number":
         cleaned = f"replace({raw}, ',', '')"  # thousands separators from spreadsheets
         number = f"TRY_CAST({cleaned} AS DOUBLE)"
@@ -125,7 +141,9 @@ def _checks(f: Field, raw: str, typed: str, *, key: bool = False) -> list[tuple[
     max_len = int(c.get("maxLength", MAX_CELL_CHARS))
     checks.append(
         (
-            f"length({raw}) > {max_len}",
+            # strlen (bytes, known without reading the text) is never below the length in
+            # characters: count characters only when the bytes are too many.
+            f"strlen({raw}) > {max_len} AND length({raw}) > {max_len}",
             f"'longer than {max_len} characters (' || length({raw}) || ')'",
         )
     )
@@ -203,23 +221,25 @@ def _duplicates(groups: list[list[str]]) -> tuple[list[str], list[str], list[tup
 
 def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -> str:
     raws, typed_cols, failures = [], [], []
+    ignored = [ident(c) for c in plan.ignored]
     for i, f in enumerate(schema.fields):
         src = plan.sources[f.name]
         raw = f"r_{i}"
-        raws.append(
-            f"NULLIF(trim({ident(src)}), '') AS {raw}" if src else f"NULL::VARCHAR AS {raw}"
-        )
+        raws.append(f"{_trimmed(ident(src))} AS {raw}" if src else f"NULL::VARCHAR AS {raw}")
         typed_cols.append(f"{typed_sql(f, raw)} AS {ident(f.name)}")
         failures += [
             (cond, f"{literal(f.name + ': ')} || {reason}")
             for cond, reason in _checks(f, raw, ident(f.name), key=f.name in schema.primary_key)
         ]
+    # Read the ignored columns too (DuckDB checks text is UTF-8 only in columns it reads),
+    # so that bad bytes anywhere in the input fail the run, as a transcoded input would.
+    failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
     out_cols = ", ".join(ident(n) for n in schema.names)
-    raw_cols = ", ".join(f"r_{i}" for i in range(len(raws)))
+    raw_cols = ", ".join([f"r_{i}" for i in range(len(raws))] + ignored)
     first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
     head = (
         f"WITH src AS ({staged.select_sql}), "
-        f"raw AS (SELECT _row, {', '.join(raws)} FROM src), "
+        f"raw AS (SELECT _row, {', '.join(raws + ignored)} FROM src), "
         f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM raw), "
     )
     checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
