@@ -327,7 +327,9 @@ def shequ_server() -> Iterator[Server]:
             proc.wait(timeout=30)
             log.close()
             trouble = [
-                x for x in (Path(tmp) / "serve.log").read_text().splitlines() if "ERROR" in x
+                x
+                for x in (Path(tmp) / "serve.log").read_text().splitlines()
+                if "ERROR" in x or "Internal Server Error" in x or x.startswith("django.")
             ]
             if trouble:
                 print(f"  server log: {len(trouble)} errors, first: {trouble[0][:300]}")

@@ -168,28 +168,29 @@ def _decide_in(
 
 
 def handle(device: GateDevice, event: EventIn) -> Answer:
-    """Decide on one gate event; a repeated event id returns the first answer unchanged."""
+    """Decide on one gate event; a repeated event id returns the first answer unchanged.
+
+    A garage's events are decided one at a time (its row locked on PostgreSQL; on SQLite
+    the writer queue): two gates reading the same car at once must see each other's
+    result, or both would let it in and count it twice.
+    """
     garage = device.garage
     read = _read(event.plate)
     local = periods.local_naive(event.at)
     sure = event.confidence is None or event.confidence >= MIN_CONFIDENCE
     entering = event.direction == "in"
     match = _find_pass(garage.pk, read, local.date(), sure) if entering else _Found()
-    inside = _inside(garage, read, match.exact)
-    if entering:
-        decision, opened, display, pass_obj, probable = _decide_in(
-            garage, read, local, match, inside
-        )
-    else:
-        decision, opened, display, pass_obj, probable = (
-            Decision.EXIT,
-            True,
-            _("Goodbye"),
-            None,
-            None,
-        )
     try:
         with sqlite_writer(), transaction.atomic():
+            _lock(garage)
+            inside = _inside(garage, read, match.exact)
+            if entering:
+                decision, opened, display, pass_obj, probable = _decide_in(
+                    garage, read, local, match, inside
+                )
+            else:
+                decision, opened, display = Decision.EXIT, True, _("Goodbye")
+                pass_obj = probable = None
             saved = insert(
                 GateEvent(
                     garage=garage,
@@ -218,6 +219,16 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
             raise
         return Answer(first, replayed=True)
     return Answer(saved, replayed=False)
+
+
+_LOCK_SQL = f"SELECT id FROM {Garage._meta.db_table} WHERE id = %s FOR UPDATE"
+
+
+def _lock(garage: Garage) -> None:
+    """Hold the garage's row until the transaction ends (SQLite: the writer queue does it)."""
+    if connection.vendor != "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SQL, [garage.pk])
 
 
 def _move(
