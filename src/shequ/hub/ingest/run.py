@@ -45,7 +45,13 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile, Summary, summarize_new_files
-from shequ.hub.ingest.validate import ident, literal, plan_columns, validation_sql
+from shequ.hub.ingest.validate import (
+    ident,
+    literal,
+    plan_columns,
+    unique_groups,
+    validation_sql,
+)
 from shequ.hub.storage import (
     load_summary,
     open_table,
@@ -215,11 +221,21 @@ def ingest_staged(
     absent = [name for name, src in plan.sources.items() if src is None]
     if absent:
         outcome.notes.append("columns not in the input, left empty: " + ", ".join(absent))
-    sql = validation_sql(staged, schema, plan)
     staging = _new_staging(key, run_id)
     try:
         qpath = quarantine_dir(key) / f"run-{run_id}.csv"
+        # Keys rarely repeat within one input, and finding the first of each repeated key
+        # means holding every row until the whole input was read (a 10-million-row file
+        # spilled to disk and took 40 % longer). So the first pass does not look: the keys
+        # of the files it wrote are checked afterwards (a columnar pass over the key
+        # columns), and only if some repeat is the input read again with the full query.
+        sql = validation_sql(staged, schema, plan, duplicates=False)
         files = _write_files(sql, staged, schema, staging, qpath, outcome)
+        groups = unique_groups(schema)
+        if groups and _keys_repeat(files, groups):
+            staging = _new_staging(key, run_id)
+            sql = validation_sql(staged, schema, plan, duplicates=True)
+            files = _write_files(sql, staged, schema, staging, qpath, outcome)
         _check_totals(outcome, max_reject_rate)
         _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.sha256)
     finally:
@@ -308,6 +324,28 @@ def _write_files(
     outcome.rows_written = sum(f.rows for f in files)
     outcome.rows_read = outcome.rows_written + outcome.rows_rejected
     return files
+
+
+def _keys_repeat(files: list[DataFile], groups: list[list[str]]) -> bool:
+    """Whether any key (of the primary key or a unique field) is in two written rows."""
+    if not files:
+        return False
+    sources = f"read_parquet([{', '.join(literal(str(f.path)) for f in files)}])"
+    with tempfile.TemporaryDirectory(prefix="shequ-keys-") as tmp:
+        con = _connect(Path(tmp))
+        try:
+            for cols in groups:
+                keys = ", ".join(ident(c) for c in cols)
+                present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in cols)
+                found = con.execute(
+                    f"SELECT 1 FROM {sources} WHERE {present} GROUP BY {keys} "
+                    "HAVING count(*) > 1 LIMIT 1"
+                ).fetchone()
+                if found is not None:
+                    return True
+        finally:
+            con.close()
+    return False
 
 
 def _unquote(stats: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:

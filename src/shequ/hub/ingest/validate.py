@@ -183,7 +183,8 @@ def _checks(f: Field, raw: str, typed: str, *, key: bool = False) -> list[tuple[
     return checks
 
 
-def _unique_groups(schema: TableSchema) -> list[list[str]]:
+def unique_groups(schema: TableSchema) -> list[list[str]]:
+    """The column sets whose values must not repeat: the primary key, then unique fields."""
     groups = [schema.primary_key] if schema.primary_key else []
     groups += [
         [f.name]
@@ -219,7 +220,10 @@ def _duplicates(groups: list[list[str]]) -> tuple[list[str], list[str], list[tup
     return ctes, joins, checks
 
 
-def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -> str:
+def validation_sql(
+    staged: StagedInput, schema: TableSchema, plan: ColumnPlan, *, duplicates: bool = True
+) -> str:
+    """The query; with ``duplicates=False`` it does not look for repeated keys (see run.py)."""
     raws, typed_cols, failures = [], [], []
     ignored = [ident(c) for c in plan.ignored]
     for i, f in enumerate(schema.fields):
@@ -243,7 +247,7 @@ def validation_sql(staged: StagedInput, schema: TableSchema, plan: ColumnPlan) -
         f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM raw), "
     )
     checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
-    groups = _unique_groups(schema)
+    groups = unique_groups(schema) if duplicates else []
     if not groups:
         plain = f"SELECT _row, {out_cols}, _reject1 AS _reject FROM checked"
         return f"{head}checked AS ({checked}) {plain}"
