@@ -703,3 +703,27 @@ def test_a_file_read_in_parallel_parts_keeps_row_numbers_of_the_whole_file(
         {"row": "1800", "column": "person_id", "reason": "duplicate of row 10"},
     ]
     assert len(table_rows("people")) == 1998
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_long_rows_at_the_ends_of_parts_are_all_read(
+    people: Dataset,
+    write_csv: WriteCsv,
+    make_source: Callable[..., Source],
+    monkeypatch: pytest.MonkeyPatch,
+    encoding: str,
+) -> None:
+    """Regression guard: DuckDB once dropped a long last row of a piped part without a word."""
+    monkeypatch.setattr(readers_text, "SPLIT_MIN_BYTES", 100_000)
+    rows = big_rows(600)
+    for n in range(99, 600, 100):  # six rows of about 4 MB, some near the part boundaries
+        rows[n]["备用字段"] = "长" * 2_000_000
+    rows[-1]["备用字段"] = "尾" * 2_000_000  # and the very last row
+    path = write_csv("long-rows.csv", rows, encoding=encoding)
+    assert len(readers_text.split_points(path, encoding, path.stat().st_size)) >= 3
+
+    run = ingest_file(people, path, source=make_source(max_reject_rate=0.5))
+
+    assert run.status == SUCCEEDED, run.error
+    assert run.rows_read == 600
+    assert len(table_rows("people")) + run.rows_rejected == 600
