@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from views_support import client_of, logged_in
+from views_support import GARAGE_PAGES, STAFF_PAGES, client_of, logged_in
 
 from shequ.parking.models import (
     Garage,
@@ -23,27 +23,6 @@ pytestmark = pytest.mark.django_db
 
 HOME = "990102001001"
 ELSEWHERE = "990103001001"
-
-
-# who -> expected status of the garage's operator pages
-GARAGE_PAGES = {
-    "anonymous": 302,
-    "resident": 403,
-    "operator": 200,
-    "other_operator": 403,
-    "staff": 200,
-    "staff_elsewhere": 403,
-    "street_staff": 200,
-}
-STAFF_PAGES = {
-    "anonymous": 302,
-    "resident": 403,
-    "operator": 403,
-    "other_operator": 403,
-    "staff": 200,
-    "staff_elsewhere": 200,
-    "street_staff": 200,
-}
 
 
 @pytest.mark.parametrize("who", list(GARAGE_PAGES))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from views_support import client_of, logged_in
+from views_support import GARAGE_PAGES, STAFF_PAGES, client_of, logged_in
 
 from shequ.core import pii
 from shequ.core.models import AuditEvent, Role
@@ -39,19 +39,6 @@ ELSEWHERE = "990103001001"
 
 def audits(action: str) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=action))
-
-
-# who -> status of a garage's operator pages / of the staff pages
-GARAGE_PAGES = {
-    "anonymous": 302,
-    "resident": 403,
-    "operator": 200,
-    "other_operator": 403,
-    "staff": 200,
-    "staff_elsewhere": 403,
-    "street_staff": 200,
-}
-STAFF_PAGES = GARAGE_PAGES | {"operator": 403, "staff_elsewhere": 200}
 
 
 # The order page follows its payment ----------------------------------------------------------

@@ -84,3 +84,17 @@ def code_from(text: str) -> str:
 
 def client_of(user: Any) -> Client:
     return logged_in(user) if user is not None else Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+# Who (the ``people`` fixture) gets which status from a garage's operator pages ...
+GARAGE_PAGES = {
+    "anonymous": 302,
+    "resident": 403,
+    "operator": 200,
+    "other_operator": 403,
+    "staff": 200,
+    "staff_elsewhere": 403,
+    "street_staff": 200,
+}
+# ... and from the staff pages (staff elsewhere see their own region's).
+STAFF_PAGES = GARAGE_PAGES | {"operator": 403, "staff_elsewhere": 200}
