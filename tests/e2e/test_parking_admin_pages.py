@@ -8,7 +8,6 @@ the payment. Every page must fit a phone without sideways scrolling; screenshots
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from shequ.core import pii
+from parking_people import add_application, add_resident_account
 from shequ.core.models import Membership, Role
 from shequ.parking.models import (
     Application,
@@ -30,7 +29,6 @@ from shequ.parking.models import (
     GateEvent,
     Order,
     Product,
-    ResidentAccount,
     SharingPlan,
 )
 from shequ.parking.services import passes, payments, periods, plates
@@ -47,24 +45,9 @@ Snap = Callable[[Page, str], Any]
 
 def _resident(estate: Estate, phone: str, plate: str) -> tuple[Any, Application]:
     user = get_user_model().objects.create_user(username=f"r{phone}")
-    ResidentAccount.objects.create(
-        user=user,
-        phone_enc=pii.encrypt(phone),
-        phone_hash=pii.lookup_hash("phone", phone),
-        phone_masked=pii.mask_phone(phone),
-        estate=estate,
-    )
+    add_resident_account(user, estate, phone)
     Membership.objects.create(user=user, region=estate.region, role=Role.RESIDENT)
-    clean = plates.normalize(plate)
-    app = Application.objects.create(
-        resident=user,
-        estate=estate,
-        plates_enc=pii.encrypt(json.dumps([clean])),
-        plate_hashes=[plates.plate_hash(clean)],
-        plates_masked=[pii.mask_plate(clean)],
-        status="verified",
-    )
-    return user, app
+    return user, add_application(user, estate, [plate])
 
 
 @pytest.fixture

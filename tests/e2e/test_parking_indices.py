@@ -9,7 +9,6 @@ they review a proposed allocation of the shared night spaces among 14 applicants
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -21,18 +20,15 @@ from browser_support import assert_fits, log_in
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from shequ.core import pii
+from parking_people import add_application, add_resident_account
 from shequ.core.models import Role
 from shequ.parking import indices
 from shequ.parking.models import (
-    Application,
     Estate,
     Garage,
-    ResidentAccount,
     SharingPlan,
     WaitingListEntry,
 )
-from shequ.parking.services import plates
 from shequ.parking.services.garages import walking_metres
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "parking"))
@@ -110,22 +106,12 @@ def demo(load: Load, regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
 
 def _application(estate: Estate, user: Any, n: int, group: str, garages: list[Garage]) -> None:
     phone, plate = f"1390000{n:04d}", f"浙A{(n * 7919 + 1234) % 100000:05d}"
-    ResidentAccount.objects.create(
-        user=user,
-        phone_enc=pii.encrypt(phone),
-        phone_hash=pii.lookup_hash("phone", phone),
-        phone_masked=pii.mask_phone(phone),
-        estate=estate,
-    )
-    clean = plates.normalize(plate)
+    add_resident_account(user, estate, phone)
     prefs = [["G01"], ["G03", "G05"], [], ["G05"]][n % 4]
-    app = Application.objects.create(
-        resident=user,
-        estate=estate,
-        plates_enc=pii.encrypt(json.dumps([clean])),
-        plate_hashes=[plates.plate_hash(clean)],
-        plates_masked=[pii.mask_plate(clean)],
-        status="verified",
+    app = add_application(
+        user,
+        estate,
+        [plate],
         priority_group=group,
         preferences=[g.pk for g in garages if g.code in prefs],
         # From the applicant's own building: up to 150 m nearer to or farther from each garage.

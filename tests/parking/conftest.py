@@ -6,7 +6,6 @@ community, 300 m away, sharing 2 spaces on weekday nights and all weekend.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -15,17 +14,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from shequ.core import pii
+from parking_people import add_application, add_resident_account
 from shequ.core.models import Membership, Role
 from shequ.parking.models import (
     Application,
     Estate,
     Garage,
     Product,
-    ResidentAccount,
     SharingPlan,
 )
-from shequ.parking.services import plates
 
 HOME = "990102001001"  # 锦绣社区
 SIBLING = "990102001002"  # 和园社区
@@ -109,13 +106,7 @@ def make_resident(regions: dict[str, Any], estate: Estate) -> ResidentFactory:
         n = next(counter)
         phone = phone or f"1390000{n:04d}"
         user = get_user_model().objects.create_user(username=username or f"resident{n}")
-        ResidentAccount.objects.create(
-            user=user,
-            phone_enc=pii.encrypt(phone),
-            phone_hash=pii.lookup_hash("phone", phone),
-            phone_masked=pii.mask_phone(phone),
-            estate=estate,
-        )
+        add_resident_account(user, estate, phone)
         Membership.objects.create(user=user, region=estate.region, role=Role.RESIDENT)
         return user
 
@@ -127,15 +118,7 @@ def make_application(estate: Estate) -> Callable[..., Application]:
     """An application that data has verified (what ``apply`` makes when the hub matches)."""
 
     def make(resident: Any, plate_list: list[str], status: str = "verified") -> Application:
-        clean = [plates.normalize(p) for p in plate_list]
-        return Application.objects.create(
-            resident=resident,
-            estate=estate,
-            plates_enc=pii.encrypt(json.dumps(clean)),
-            plate_hashes=[plates.plate_hash(p) for p in clean],
-            plates_masked=[pii.mask_plate(p) for p in clean],
-            status=status,
-        )
+        return add_application(resident, estate, plate_list, status)
 
     return make
 
