@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.models import Region
 from shequ.parking.models import PriorityGroup, ProductKind
 from shequ.parking.models.places import NormalRule, RefundRule
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def region_choices(regions: QuerySet[Region]) -> list[tuple[str, str]]:
+    """A region field's choices: code, and name with code."""
+    return [(r.code, f"{r.name} ({r.code})") for r in regions]
 
 
 class PhoneForm(forms.Form):

@@ -24,6 +24,7 @@ from shequ.parking.forms import (
     PlanForm,
     ProductForm,
     TenantForm,
+    region_choices,
 )
 from shequ.parking.models import (
     Garage,
@@ -49,7 +50,7 @@ def _garage(request: HttpRequest, garage_id: int) -> Garage:
 @login_required
 def garage_list(request: HttpRequest) -> HttpResponse:
     rows = [(g, occupancy.snapshot(g)) for g in garages_for(request.user)]
-    can_register = bool(_registrable_regions(request.user))
+    can_register = garage_svc.registrable_regions(request.user).exists()
     return render(
         request, "parking/operator/garages.html", {"rows": rows, "can_register": can_register}
     )
@@ -265,22 +266,12 @@ def tenant_remove(request: HttpRequest, tenant_id: int) -> HttpResponse:
     return redirect("parking:operator-tenants", garage_id=tenant.garage_id)
 
 
-def _registrable_regions(user: Any) -> list[tuple[str, str]]:
-    from shequ.core.models import Region
-
-    return [
-        (r.code, f"{r.name} ({r.code})")
-        for r in Region.objects.order_by("code")
-        if garage_svc.can_register_in(user, r)
-    ]
-
-
 @login_required
 def garage_new(request: HttpRequest) -> HttpResponse:
     """Register a garage; its operator then declares what is shared and when."""
     from shequ.core.services.regions import get_region
 
-    regions = _registrable_regions(request.user)
+    regions = region_choices(garage_svc.registrable_regions(request.user))
     if not regions:
         raise PermissionDenied(_("You may not register garages."))
     initial = dict(garage_svc.GARAGE_DEFAULTS)

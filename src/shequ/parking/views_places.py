@@ -16,10 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.core.models import Region
 from shequ.core.permissions import Perm, has_global
 from shequ.core.services.regions import get_region
-from shequ.parking.forms import EstateForm, HolidayForm
+from shequ.parking.forms import EstateForm, HolidayForm, region_choices
 from shequ.parking.models import Estate
 from shequ.parking.services import estates as estate_svc
 from shequ.parking.services import periods
@@ -28,12 +27,6 @@ from shequ.parking.views_resident import put_errors
 from shequ.parking.views_staff import _require_staff_somewhere
 
 NATIONWIDE = "nationwide"
-
-
-def staff_regions(user: Any) -> list[tuple[str, str]]:
-    """(code, label) of the regions where the user is staff, for a form's choices."""
-    regions = staff_scope(Region.objects.order_by("code"), user, "code")
-    return [(r.code, f"{r.name} ({r.code})") for r in regions]
 
 
 # Estates ------------------------------------------------------------------------------------
@@ -49,7 +42,9 @@ def estate_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def estate_new(request: HttpRequest) -> HttpResponse:
     _require_staff_somewhere(request.user)
-    form = EstateForm(request.POST or None, regions=staff_regions(request.user))
+    form = EstateForm(
+        request.POST or None, regions=region_choices(estate_svc.staff_regions(request.user))
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         region = get_region(data.pop("region"))
@@ -93,7 +88,7 @@ def estate_edit(request: HttpRequest, estate_id: int) -> HttpResponse:
 
 def _holiday_choices(user: Any) -> list[tuple[str, str]]:
     choices = [(NATIONWIDE, _("Nationwide"))] if has_global(user, Perm.PARKING) else []
-    return choices + staff_regions(user)
+    return choices + region_choices(estate_svc.staff_regions(user))
 
 
 @login_required

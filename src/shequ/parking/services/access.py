@@ -50,11 +50,13 @@ def require_staff(user: Any, region_code: str) -> None:
         raise PermissionDenied(_("Only community staff of this region may do this."))
 
 
-def staff_scope(queryset: QuerySet[Any], user: Any, region_field: str) -> QuerySet[Any]:
-    """Rows in regions where user is staff."""
+def staff_scope(
+    queryset: QuerySet[Any], user: Any, region_field: str, roles: tuple[str, ...] = STAFF_ROLES
+) -> QuerySet[Any]:
+    """Rows in regions where user is staff (or holds one of ``roles``); all for an admin."""
     if has_global(user, Perm.PARKING):
         return queryset
-    return scope(queryset, user, Perm.PARKING, region_field=region_field, roles=STAFF_ROLES)
+    return scope(queryset, user, Perm.PARKING, region_field=region_field, roles=roles)
 
 
 def garages_for(user: Any) -> QuerySet[Garage]:

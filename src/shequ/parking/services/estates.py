@@ -111,6 +111,11 @@ def update_estate(
     return estate
 
 
+def staff_regions(user: Any) -> QuerySet[Region]:
+    """The regions where the user is staff (where they may add estates and holidays)."""
+    return staff_scope(Region.objects.order_by("code"), user, "code")
+
+
 def visible_holidays(user: Any) -> QuerySet[PublicHoliday]:
     """Holidays that hold somewhere the user is staff: nationwide, theirs, and above theirs."""
     qs = PublicHoliday.objects.select_related("region")

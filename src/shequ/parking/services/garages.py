@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,13 @@ from shequ.parking.models import (
     TenantPlate,
 )
 from shequ.parking.services import opening_hours, periods, plates
-from shequ.parking.services.access import is_staff_for, require_garage, require_staff
+from shequ.parking.services.access import (
+    STAFF_ROLES,
+    is_staff_for,
+    require_garage,
+    require_staff,
+    staff_scope,
+)
 
 DEVICE_TOKEN_PREFIX = "gate_"
 # What a newly registered garage starts with (the model's defaults), for forms.
@@ -88,6 +95,12 @@ def can_register_in(user: Any, region: Region) -> bool:
     return any(
         region.code.startswith(p) for p in prefixes_for(user, Perm.PARKING, [Role.GARAGE_OPERATOR])
     )
+
+
+def registrable_regions(user: Any) -> QuerySet[Region]:
+    """The regions ``can_register_in`` allows, in one query."""
+    regions = Region.objects.order_by("code")
+    return staff_scope(regions, user, "code", (*STAFF_ROLES, Role.GARAGE_OPERATOR))
 
 
 def create_garage(actor: Any, region: Region, *, code: str, **fields: Any) -> Garage:
