@@ -383,7 +383,10 @@ def leave_waiting(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @resident_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return render(request, "parking/resident/order.html", _order_context(request, number))
+    context = _order_context(request, number)
+    # The plates are on the page, not in the polled state: decrypted once, not every poll.
+    context["plates"] = [pii.decrypt(p.plate_enc) for p in context["pass"].plates.all()]
+    return render(request, "parking/resident/order.html", context)
 
 
 # The order page asks for its state this often while the order awaits payment.
@@ -408,7 +411,6 @@ def _order_context(request: HttpRequest, number: str) -> dict[str, Any]:
     return {
         "order": order,
         "pass": order.pass_obj,
-        "plates": [pii.decrypt(p.plate_enc) for p in order.pass_obj.plates.all()],
         "payment": payments.get_provider(order.provider).start(order) if pending else {},
         "amount": web.yuan(order.amount_fen),
         "poll": ORDER_POLL_SECONDS,
