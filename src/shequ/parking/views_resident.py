@@ -133,11 +133,16 @@ def garage_landing(request: HttpRequest, code: str) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-def _next(request: HttpRequest) -> str:
+def next_url(request: HttpRequest, default: str) -> str:
+    """The ``next`` page asked for, if it is on this site; else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return reverse("parking:me")
+    return default
+
+
+def _next(request: HttpRequest) -> str:
+    return next_url(request, reverse("parking:me"))
 
 
 def phone_login(request: HttpRequest) -> HttpResponse:

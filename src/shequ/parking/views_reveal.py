@@ -7,19 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from shequ.parking.forms import RevealForm
 from shequ.parking.services import reveal as reveal_svc
-from shequ.parking.views_resident import put_errors
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
-        return wanted
-    return default
+from shequ.parking.views_resident import next_url, put_errors
 
 
 @login_required
@@ -39,7 +31,7 @@ def reveal_plate(request: HttpRequest, kind: str, obj_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             put_errors(form, exc)
-    back = _back(request, reverse("parking:operator-garage", args=[found.garage.pk]))
+    back = next_url(request, reverse("parking:operator-garage", args=[found.garage.pk]))
     response = render(
         request,
         "parking/operator/reveal.html",

@@ -7,14 +7,10 @@ only through ``/passes/{id}/reveal`` with a reason, and audited.
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 
-from shequ.core import pii
-from shequ.core.permissions import Perm, can
-from shequ.core.services.audit import record
 from shequ.core.services.regions import get_region
 from shequ.parking.api.common import (
     PASS_RELATED,
@@ -33,10 +29,9 @@ from shequ.parking.models import (
     SharingPlan,
     Violation,
 )
-from shequ.parking.services import garages, occupancy, overstay, periods
+from shequ.parking.services import garages, occupancy, overstay, periods, reveal
 from shequ.parking.services.access import (
     garages_for,
-    is_operator_of,
     managed_garage,
 )
 
@@ -302,13 +297,8 @@ class RevealIn(Schema):
 
 @router.post("/passes/{pass_id}/reveal", summary="The clear plates of a pass (audited)")
 def reveal_plates(request: HttpRequest, pass_id: int, payload: RevealIn) -> dict[str, Any]:
-    pass_obj = get_object_or_404(Pass.objects.select_related("garage__region"), pk=pass_id)
-    garage = pass_obj.garage
-    allowed = is_operator_of(request.user, garage) or can(
-        request.user, Perm.REVEAL_PII, garage.region
-    )
-    if not allowed:
-        raise PermissionDenied("You may not see this pass's plates in clear.")
-    plates = [pii.decrypt(p.plate_enc) for p in pass_obj.plates.all()]
-    record("parking.pass.reveal", request=request, obj=pass_obj, reason=payload.reason.strip())
-    return {"pass_id": pass_obj.pk, "plates": plates}
+    found = reveal.target("pass", pass_id)
+    if found is None:
+        raise Http404("No such pass.")
+    plates = reveal.reveal(request.user, found, reason=payload.reason, request=request)
+    return {"pass_id": pass_id, "plates": plates}
