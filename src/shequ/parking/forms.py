@@ -195,10 +195,30 @@ class RefundDoneForm(forms.Form):
     reference = forms.CharField(label=_("Transfer reference"), max_length=64)
 
 
-class EstateForm(forms.Form):
-    """Create an estate (with region and code) or edit it (without them: hub data keys on code)."""
+class _PlaceForm(forms.Form):
+    """A place on the map in a region; editing it (``regions=None``) keeps region and code."""
 
     region = forms.ChoiceField(label=_("Region"))
+    lat = forms.FloatField(
+        label=_("Latitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    lon = forms.FloatField(
+        label=_("Longitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if regions is None:
+            del self.fields["region"]
+            del self.fields["code"]
+        else:
+            self.fields["region"].choices = regions  # type: ignore[attr-defined]
+
+
+class EstateForm(_PlaceForm):
+    """Create an estate (with region and code) or edit it (without them: hub data keys on code)."""
+
+    field_order = ["region", "code", "name", "slug", "lat", "lon", "shortfall"]
     code = forms.CharField(
         label=_("Estate code"),
         max_length=32,
@@ -211,23 +231,9 @@ class EstateForm(forms.Form):
         required=False,
         help_text=_("Letters, digits and hyphens in the QR link; empty: from the code."),
     )
-    lat = forms.FloatField(
-        label=_("Latitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
-    )
-    lon = forms.FloatField(
-        label=_("Longitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
-    )
     shortfall = forms.IntegerField(
         label=_("Parking shortfall (spaces)"), min_value=0, initial=0, required=False
     )
-
-    def __init__(self, *args: Any, regions: list[tuple[str, str]] | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if regions is None:
-            del self.fields["region"]
-            del self.fields["code"]
-        else:
-            self.fields["region"].choices = regions  # type: ignore[attr-defined]
 
     def clean_shortfall(self) -> int:
         return self.cleaned_data.get("shortfall") or 0
@@ -251,10 +257,10 @@ class HolidayForm(forms.Form):
         return day
 
 
-class GarageForm(forms.Form):
+class GarageForm(_PlaceForm):
     """Register a garage (with region and code) or change its settings (without them)."""
 
-    region = forms.ChoiceField(label=_("Region"))
+    field_order = ["region", "code", "name", "address", "lat", "lon"]
     code = forms.CharField(
         label=_("Garage code"),
         max_length=32,
@@ -262,12 +268,6 @@ class GarageForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    lat = forms.FloatField(
-        label=_("Latitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
-    )
-    lon = forms.FloatField(
-        label=_("Longitude (WGS-84)"), widget=forms.NumberInput(attrs={"step": "any"})
-    )
     total_spaces = forms.IntegerField(label=_("Total spaces"), min_value=1)
     entrances = forms.CharField(
         label=_("Entrances and gates"),
@@ -285,14 +285,6 @@ class GarageForm(forms.Form):
     escalate_minutes = forms.IntegerField(label=_("Tell the operator after (minutes)"), min_value=0)
     suspend_after = forms.IntegerField(label=_("Suspend a pass after overstays"), min_value=1)
     suspend_window_days = forms.IntegerField(label=_("Overstays counted over (days)"), min_value=1)
-
-    def __init__(self, *args: Any, regions: list[tuple[str, str]] | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if regions is None:  # settings of an existing garage: region and code stay
-            del self.fields["region"]
-            del self.fields["code"]
-        else:
-            self.fields["region"].choices = regions  # type: ignore[attr-defined]
 
     def clean_entrances(self) -> list[str]:
         text = self.cleaned_data.get("entrances") or ""
