@@ -425,6 +425,45 @@ def test_unique_values_are_checked_but_empty_ones_are_not_duplicates(
     assert quarantine(run) == [{"row": "4", "column": "id_number", "reason": "duplicate of row 1"}]
 
 
+ORDERS_SCHEMA = {
+    "primaryKey": ["order_no"],
+    "fields": [
+        {"name": "order_no", "type": "integer", "title": "单号"},
+        {"name": "ticket", "type": "integer", "title": "票号", "constraints": {"unique": True}},
+    ],
+}
+
+
+@pytest.mark.parametrize("sorted_check", [True, False], ids=["sorted-in-memory", "hash-aggregate"])
+def test_repeated_integer_keys_are_found_whether_sorted_in_memory_or_aggregated(
+    category: Category,
+    write_csv: WriteCsv,
+    make_source: Callable[..., Source],
+    monkeypatch: pytest.MonkeyPatch,
+    sorted_check: bool,
+) -> None:
+    from shequ.hub.ingest import run as engine
+
+    monkeypatch.setattr(engine, "SORT_CHECK_ROWS", 1_000_000 if sorted_check else 0)
+    orders = make_dataset(category, "orders", ORDERS_SCHEMA)
+    source = make_source(max_reject_rate=0.9)
+    unique = [{"单号": n, "票号": -n} for n in (5, 3, 9, 1)]
+    run = ingest_file(orders, write_csv("unique.csv", unique), source=source)
+    assert run.status == SUCCEEDED, run.error
+    assert (run.rows_written, run.quarantine) == (4, "")
+
+    repeated = [{"单号": 7, "票号": ""}, {"单号": 8, "票号": 2}, {"单号": 7, "票号": ""}]
+    repeated += [{"单号": 4, "票号": 2}, {"单号": 6, "票号": ""}]
+    run = ingest_file(orders, write_csv("repeated.csv", repeated), source=source)
+
+    assert run.status == SUCCEEDED, run.error
+    assert run.rows_written == 3
+    assert quarantine(run) == [
+        {"row": "3", "column": "order_no", "reason": "duplicate of row 1"},
+        {"row": "4", "column": "ticket", "reason": "duplicate of row 2"},
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "column", "reason"),
     [

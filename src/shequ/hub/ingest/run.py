@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -232,7 +233,7 @@ def ingest_staged(
         sql = validation_sql(staged, schema, plan, duplicates=False)
         files = _write_files(sql, staged, schema, staging, qpath, outcome)
         groups = unique_groups(schema)
-        if groups and _keys_repeat(files, groups):
+        if groups and _keys_repeat(files, groups, schema):
             staging = _new_staging(key, run_id)
             sql = validation_sql(staged, schema, plan, duplicates=True)
             files = _write_files(sql, staged, schema, staging, qpath, outcome)
@@ -326,26 +327,40 @@ def _write_files(
     return files
 
 
-def _keys_repeat(files: list[DataFile], groups: list[list[str]]) -> bool:
+def _keys_repeat(files: list[DataFile], groups: list[list[str]], schema: TableSchema) -> bool:
     """Whether any key (of the primary key or a unique field) is in two written rows."""
     if not files:
         return False
     sources = f"read_parquet([{', '.join(literal(str(f.path)) for f in files)}])"
+    rows = sum(f.rows for f in files)
     with tempfile.TemporaryDirectory(prefix="shequ-keys-") as tmp:
         con = _connect(Path(tmp))
         try:
-            for cols in groups:
-                keys = ", ".join(ident(c) for c in cols)
-                present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in cols)
-                found = con.execute(
-                    f"SELECT 1 FROM {sources} WHERE {present} GROUP BY {keys} "
-                    "HAVING count(*) > 1 LIMIT 1"
-                ).fetchone()
-                if found is not None:
-                    return True
+            return any(_repeats(con, sources, cols, schema, rows) for cols in groups)
         finally:
             con.close()
-    return False
+
+
+# An integer key of at most this many rows is checked by sorting it in memory (8 bytes a
+# row, twice): several times faster than DuckDB's hash aggregate over as many keys.
+SORT_CHECK_ROWS = 32_000_000
+
+
+def _repeats(
+    con: duckdb.DuckDBPyConnection, sources: str, cols: list[str], schema: TableSchema, rows: int
+) -> bool:
+    keys = ", ".join(ident(c) for c in cols)
+    present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in cols)
+    if len(cols) == 1 and schema.field(cols[0]).type == "integer" and rows <= SORT_CHECK_ROWS:
+        found = con.execute(f"SELECT {keys} FROM {sources} WHERE {present}").fetchnumpy()
+        # Sorted, a repeated key sits next to itself. The files hold runs of ascending
+        # keys (each thread's share of an ordered input), which a merge sort joins fast.
+        ordered = np.sort(np.asarray(found[cols[0]], dtype=np.int64), kind="stable")
+        return bool((ordered[1:] == ordered[:-1]).any())
+    found_row = con.execute(
+        f"SELECT 1 FROM {sources} WHERE {present} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    return found_row is not None
 
 
 def _unquote(stats: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
