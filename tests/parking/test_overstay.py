@@ -83,7 +83,8 @@ def test_leaving_closes_the_presence_and_marks_the_violation(
     Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en").post(
         "/api/v1/parking/gate-events", json.dumps(body), content_type="application/json"
     )
-    assert Violation.objects.get().left_at == local(1, "08:50")
+    violation = Violation.objects.get()
+    assert (violation.left_at, violation.presence_id) == (local(1, "08:50"), None)
     assert not Presence.objects.exists()
     assert overstay.sweep(local(1, "10:00"))["operators_told"] == 0
 

@@ -15,7 +15,7 @@ as a shared car.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -88,10 +88,11 @@ def _read(raw: str) -> _Read:
     return _Read(clean, key, plates.plate_hash(key) if key else "")
 
 
-# The two reads below run on every gate event. Written with the ORM they took about 1.4 ms
-# to build (the SQL itself runs in 0.1 ms): as raw SQL a gate answers in well under half the time.
+# The statements below run on every gate event. Written with the ORM the two reads took
+# about 1.4 ms to build (the SQL itself runs in 0.1 ms) and deleting a car's presence 2 ms
+# (the deletion collector): as plain SQL over plain rows a gate answers in a fraction of that.
 _PASS_SQL = (
-    "SELECT p.*, pl.hours AS plan_hours, pp.plate_hash AS matched_hash "
+    "SELECT p.id, p.status, pl.hours, pp.plate_hash "
     f"FROM {PassPlate._meta.db_table} pp "
     f"JOIN {Pass._meta.db_table} p ON p.id = pp.pass_obj_id "
     f"JOIN {SharingPlan._meta.db_table} pl ON pl.id = p.plan_id "
@@ -99,16 +100,64 @@ _PASS_SQL = (
     "AND p.ends_on >= %s AND (pp.fuzzy_hash = %s OR pp.plate_hash = %s) ORDER BY pp.id"
 )
 _INSIDE_SQL = (
-    f"SELECT * FROM {Presence._meta.db_table} "
+    f"SELECT id, plate_hash, pass_obj_id, entered_at FROM {Presence._meta.db_table} "
     "WHERE garage_id = %s AND (plate_hash = %s OR pass_obj_id = %s)"
 )
+_PRESENCE = Presence._meta.db_table
+_RESTAY_SQL = f"UPDATE {_PRESENCE} SET entered_at = %s, pass_obj_id = %s WHERE id = %s"
+_LEAVE_SQL = f"DELETE FROM {_PRESENCE} WHERE id = %s"
+# Violation.presence is SET_NULL: what the ORM's deletion did before deleting the presence.
+_DETACH_SQL = f"UPDATE {Violation._meta.db_table} SET presence_id = NULL WHERE presence_id = %s"
+_LEFT_SQL = (
+    f"UPDATE {Violation._meta.db_table} SET left_at = %s "
+    "WHERE pass_obj_id = %s AND status = %s AND left_at IS NULL"
+)
+
+
+@dataclass(frozen=True)
+class _PassRow:
+    """A valid pass holding the read plate (or one that looks like it)."""
+
+    id: int
+    status: str
+    hours: str  # its plan's sharing hours
+    matched_hash: str  # the hash of the pass's plate that matched
+
+
+@dataclass(frozen=True)
+class _Here:
+    """A car inside the garage (a ``Presence`` row)."""
+
+    id: int
+    plate_hash: str
+    pass_id: int | None
+    entered_at: datetime
 
 
 @dataclass
 class _Found:
-    exact: Pass | None = None  # the pass of this exact plate, read with confidence
-    probable: Pass | None = None  # a pass this read probably belongs to
-    hours: str = ""  # the exact pass's sharing hours
+    exact: _PassRow | None = None  # the pass of this exact plate, read with confidence
+    probable: _PassRow | None = None  # a pass this read probably belongs to
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _execute(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _db_time(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _aware(value: datetime) -> datetime:
+    """A time read by plain SQL: SQLite gives Django's naive UTC text back as naive."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _find_pass(garage_id: int, read: _Read, day: date, sure: bool) -> _Found:
@@ -124,20 +173,21 @@ def _find_pass(garage_id: int, read: _Read, day: date, sure: bool) -> _Found:
         plates.fuzzy_hash(read.key),
         read.hash if read.clean else "",  # no stored plate hash is empty
     ]
-    rows: list[Any] = list(Pass.objects.raw(_PASS_SQL, params))  # Pass + the two extras
+    rows = [_PassRow(*row) for row in _rows(_PASS_SQL, params)]
     exact = next((r for r in rows if read.clean and r.matched_hash == read.hash), None)
     if exact is not None:
-        return _Found(exact, None, exact.plan_hours) if sure else _Found(probable=exact)
+        return _Found(exact) if sure else _Found(probable=exact)
     # No exact row: every row is a look-alike.
     return _Found(probable=rows[0] if rows else None)
 
 
-def _inside(garage: Garage, read: _Read, found: Pass | None) -> list[Presence]:
+def _inside(garage: Garage, read: _Read, found: _PassRow | None) -> list[_Here]:
     """The car's own presence, and (for a pass) whether its other car is inside."""
     if not read.hash and found is None:
         return []
-    pass_id = found.pk if found is not None else -1
-    return list(Presence.objects.raw(_INSIDE_SQL, [garage.pk, read.hash or "-", pass_id]))
+    pass_id = found.id if found is not None else -1
+    rows = _rows(_INSIDE_SQL, [garage.pk, read.hash or "-", pass_id])
+    return [_Here(pk, plate_hash, pass_of, _aware(at)) for pk, plate_hash, pass_of, at in rows]
 
 
 def _normal(garage: Garage, read: _Read, note: str) -> tuple[str, bool, str]:
@@ -151,18 +201,18 @@ def _normal(garage: Garage, read: _Read, note: str) -> tuple[str, bool, str]:
 
 
 def _decide_in(
-    garage: Garage, read: _Read, local: datetime, match: _Found, inside: list[Presence]
-) -> tuple[str, bool, str, Pass | None, Pass | None]:
+    garage: Garage, read: _Read, local: datetime, match: _Found, inside: list[_Here]
+) -> tuple[str, bool, str, _PassRow | None, _PassRow | None]:
     found, probable = match.exact, match.probable
     if found is None:
         decision, opened, text = _normal(garage, read, "")
         return decision, opened, text, None, probable
     if found.status == Pass.Status.SUSPENDED:
         return (*_normal(garage, read, _("Pass suspended")), None, None)
-    schedule = opening_hours.cached(match.hours)
+    schedule = opening_hours.cached(found.hours)
     if not schedule.is_open(local, holidays.holidays_for(garage.region.code)):
         return (*_normal(garage, read, _("Outside shared hours")), None, None)
-    if any(p.pass_obj_id == found.pk and p.plate_hash != read.hash for p in inside):
+    if any(p.pass_id == found.id and p.plate_hash != read.hash for p in inside):
         return (*_normal(garage, read, _("The pass's other car is inside")), None, None)
     return Decision.SHARED, True, _("Shared parking: welcome"), found, None
 
@@ -206,8 +256,8 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
                     decision=decision,
                     open=opened,
                     display=display[:100],
-                    pass_obj=pass_obj,
-                    probable_pass=probable,
+                    pass_obj_id=pass_obj.id if pass_obj else None,
+                    probable_pass_id=probable.id if probable else None,
                 )
             )
             if opened:
@@ -232,11 +282,12 @@ def _lock(garage: Garage) -> None:
 
 
 def _move(
-    garage: Garage, read: _Read, event: EventIn, pass_obj: Pass | None, inside: list[Presence]
+    garage: Garage, read: _Read, event: EventIn, pass_obj: _PassRow | None, inside: list[_Here]
 ) -> None:
     """Keep cars inside and the garage's counters in step with an opened gate."""
     mine = next((p for p in inside if p.plate_hash == read.hash), None) if read.hash else None
     occupied = shared = 0
+    pass_id = pass_obj.id if pass_obj is not None else None
     if event.direction == "in":
         if mine is None:
             occupied = 1
@@ -246,28 +297,27 @@ def _move(
                         garage=garage,
                         plate_hash=read.hash,
                         plate_masked=pii.mask_plate(read.key),
-                        pass_obj=pass_obj,
+                        pass_obj_id=pass_id,
                         entered_at=event.at,
                     )
                 )
             shared = 1 if pass_obj is not None else 0
         elif event.at >= mine.entered_at:
             # In twice without an out (a missed exit): the car is counted once.
-            if pass_obj is not None and mine.pass_obj_id is None:
+            if pass_id is not None and mine.pass_id is None:
                 shared = 1
-            elif pass_obj is None and mine.pass_obj_id is not None:
+            elif pass_id is None and mine.pass_id is not None:
                 shared = -1
-            Presence.objects.filter(pk=mine.pk).update(entered_at=event.at, pass_obj=pass_obj)
+            _execute(_RESTAY_SQL, [_db_time(event.at), pass_id, mine.id])
     elif mine is not None:
         if event.at < mine.entered_at:
             return  # a late exit from an earlier stay: the car is inside again
-        mine.delete()
+        _execute(_DETACH_SQL, [mine.id])
+        _execute(_LEAVE_SQL, [mine.id])
         occupied = -1
-        if mine.pass_obj_id is not None:
+        if mine.pass_id is not None:
             shared = -1
-            Violation.objects.filter(
-                pass_obj_id=mine.pass_obj_id, status=Violation.Status.OPEN, left_at__isnull=True
-            ).update(left_at=event.at)
+            _execute(_LEFT_SQL, [_db_time(event.at), mine.pass_id, Violation.Status.OPEN.value])
     else:
         # A car that entered before counting began: the operator's next count settles it.
         _count(garage, -1, 0, only_if_occupied=True)
@@ -284,5 +334,4 @@ _COUNT_SQL = (
 def _count(garage: Garage, occupied: int, shared: int, *, only_if_occupied: bool = False) -> None:
     """Move the garage's counters (raw SQL: on every gate event, like the reads above)."""
     sql = _COUNT_SQL + (" AND occupied > 0" if only_if_occupied else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [occupied, shared, garage.pk])
+    _execute(sql, [occupied, shared, garage.pk])
