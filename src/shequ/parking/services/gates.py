@@ -230,6 +230,8 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
     sure = event.confidence is None or event.confidence >= MIN_CONFIDENCE
     entering = event.direction == "in"
     match = _find_pass(garage.pk, read, local.date(), sure) if entering else _Found()
+    # Encrypted before the garage's turn: the queue waits only for what must be in it.
+    plate_enc = pii.encrypt(read.key) if read.key else ""
     try:
         with sqlite_writer(), transaction.atomic():
             _lock(garage)
@@ -247,7 +249,7 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
                     event_id=event.event_id,
                     gate=event.gate or device.gate,
                     direction=event.direction,
-                    plate_enc=pii.encrypt(read.key) if read.key else "",
+                    plate_enc=plate_enc,
                     plate_masked=pii.mask_plate(read.key) if read.key else "",
                     plate_hash=read.hash,
                     at=event.at,
