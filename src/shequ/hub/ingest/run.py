@@ -341,9 +341,10 @@ def _keys_repeat(files: list[DataFile], groups: list[list[str]], schema: TableSc
             con.close()
 
 
-# An integer key of at most this many rows is checked by sorting it in memory (8 bytes a
-# row, twice): several times faster than DuckDB's hash aggregate over as many keys.
-SORT_CHECK_ROWS = 32_000_000
+# An integer key of at most this many rows (8 bytes each: 128 MB) is checked by sorting it
+# in memory, several times faster than DuckDB's hash aggregate over as many keys; longer
+# keys are left to DuckDB, which spills to disk within its memory limit.
+SORT_CHECK_ROWS = 16_000_000
 
 
 def _repeats(
@@ -355,8 +356,11 @@ def _repeats(
         found = con.execute(f"SELECT {keys} FROM {sources} WHERE {present}").fetchnumpy()
         # Sorted, a repeated key sits next to itself. The files hold runs of ascending
         # keys (each thread's share of an ordered input), which a merge sort joins fast.
-        ordered = np.sort(np.asarray(found[cols[0]], dtype=np.int64), kind="stable")
-        return bool((ordered[1:] == ordered[:-1]).any())
+        keys_found = np.asarray(found[cols[0]], dtype=np.int64)
+        if not keys_found.flags.writeable:
+            keys_found = keys_found.copy()
+        keys_found.sort(kind="stable")  # in place: no second copy
+        return bool((keys_found[1:] == keys_found[:-1]).any())
     found_row = con.execute(
         f"SELECT 1 FROM {sources} WHERE {present} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
     ).fetchone()
