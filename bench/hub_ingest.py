@@ -221,6 +221,8 @@ def child(var_dir: Path, path: Path, key: str) -> None:
                 "error": run.error,
                 "rows": run.rows_written,
                 "rejected": run.rows_rejected,
+                # The run's own account of where the time went ("time: input opened …").
+                "phases": next((n for n in run.log.splitlines() if n.startswith("time: ")), ""),
                 # The transcoder is a process of its own: its peak counts separately.
                 "peak_rss_mib": max(peak_rss_mib(), peak_rss_mib(children=True)),
                 "start_rss_mib": base_rss,
@@ -308,6 +310,8 @@ def report(
         f"ingest gb18030: {rate(t_gb):.0f} rows/s (baseline duckdb: {rate(t_duck):.0f} "
         f"rows/s, ratio {t_gb / t_duck:.2f}, target <= 2.5; cpu {r_gb['cpu_seconds']:.2f} s)"
     )
+    for label, result in (("utf8", r_utf8), ("gb18030", r_gb)):
+        print(f"  {label} {result['phases']}")
     print(
         f"peak rss: utf8 {r_utf8['peak_rss_mib']:.0f} MiB, gb18030 "
         f"{r_gb['peak_rss_mib']:.0f} MiB (target < 2048 MiB)"

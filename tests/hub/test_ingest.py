@@ -6,6 +6,7 @@ text, counts), the quarantine file, and whether a Delta version was committed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -72,6 +73,9 @@ def test_a_good_file_becomes_version_0_with_every_value_typed(
     ]
     people.refresh_from_db()
     assert (people.version, people.row_count) == (0, 1)
+    phases = r"input opened|read, checked and written|keys checked|statistics and commit"
+    timing = rf"time: (({phases}) [0-9]+\.[0-9]{{2}} s(; )?){{4}}"
+    assert re.fullmatch(timing, run.log.splitlines()[-1]), run.log
 
 
 # --- bad input: the whole file is refused ---------------------------------------------------

@@ -17,6 +17,7 @@ case-insensitively, so "ID" and "id" become "ID" and "id_2"; a source column nam
 
 from __future__ import annotations
 
+import time
 import zipfile
 from pathlib import Path
 
@@ -135,6 +136,7 @@ def open_input(
     IngestError with the byte offset and line ("invalid GB18030 bytes at byte 1234
     (line 17): …").
     """
+    started = time.perf_counter()
     path = Path(path).absolute()
     workdir = Path(workdir).absolute()
     if not path.is_file():
@@ -164,4 +166,5 @@ def open_input(
     staged.name = path.name
     staged.workdir = workdir
     staged.notes = notes + staged.notes
+    staged.opened_seconds = time.perf_counter() - started
     return staged

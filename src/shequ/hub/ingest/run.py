@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -230,15 +230,24 @@ def ingest_staged(
         # spilled to disk and took 40 % longer). So the first pass does not look: the keys
         # of the files it wrote are checked afterwards (a columnar pass over the key
         # columns), and only if some repeat is the input read again with the full query.
+        clock = _Clock()
+        if staged.opened_seconds:
+            clock.phases.append(("input opened", staged.opened_seconds))
         sql = validation_sql(staged, schema, plan, duplicates=False)
-        files = _write_files(sql, staged, schema, staging, qpath, outcome)
+        with clock("read, checked and written"):
+            files = _write_files(sql, staged, schema, staging, qpath, outcome)
         groups = unique_groups(schema)
-        if groups and _keys_repeat(files, groups, schema):
+        with clock("keys checked"):
+            repeat = bool(groups) and _keys_repeat(files, groups, schema)
+        if repeat:
             staging = _new_staging(key, run_id)
             sql = validation_sql(staged, schema, plan, duplicates=True)
-            files = _write_files(sql, staged, schema, staging, qpath, outcome)
+            with clock("read again for repeated keys"):
+                files = _write_files(sql, staged, schema, staging, qpath, outcome)
         _check_totals(outcome, max_reject_rate)
-        _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.sha256)
+        with clock("statistics and commit"):
+            _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.sha256)
+        outcome.notes.append(clock.text())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if staged.stop is not None:
@@ -247,6 +256,24 @@ def ingest_staged(
     assert table is not None
     outcome.version = table.version()
     return outcome
+
+
+class _Clock:
+    """Seconds per phase of a run, for its notes: where a slow run spent its time."""
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, float]] = []
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases.append((phase, time.perf_counter() - start))
+
+    def text(self) -> str:
+        return "time: " + "; ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.phases)
 
 
 def _new_staging(key: str, run_id: int) -> Path:

@@ -29,6 +29,7 @@ class StagedInput:
     bytes_read: int = 0
     sha256: str = ""  # of the raw input bytes, for lineage and de-duplication
     notes: list[str] = field(default_factory=list)  # e.g. "dropped totals row 120"
+    opened_seconds: float = 0.0  # spent opening a file (encoding, hash, split points, sheets)
     workdir: Path | None = None  # temporary files owned by this input
     # Turns a DuckDB error met while reading select_sql into a message naming the line.
     explain: Callable[[Exception], IngestError] | None = None
