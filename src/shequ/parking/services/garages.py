@@ -89,18 +89,19 @@ def _check_garage(fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+# Who may register a garage in a region: its staff and the garage operators there.
+REGISTRAR_ROLES = (*STAFF_ROLES, Role.GARAGE_OPERATOR)
+
+
 def can_register_in(user: Any, region: Region) -> bool:
-    if is_staff_for(user, region.code):
+    if is_staff_for(user, region.code):  # staff, or a platform administrator
         return True
-    return any(
-        region.code.startswith(p) for p in prefixes_for(user, Perm.PARKING, [Role.GARAGE_OPERATOR])
-    )
+    return any(region.code.startswith(p) for p in prefixes_for(user, Perm.PARKING, REGISTRAR_ROLES))
 
 
 def registrable_regions(user: Any) -> QuerySet[Region]:
     """The regions ``can_register_in`` allows, in one query."""
-    regions = Region.objects.order_by("code")
-    return staff_scope(regions, user, "code", (*STAFF_ROLES, Role.GARAGE_OPERATOR))
+    return staff_scope(Region.objects.order_by("code"), user, "code", REGISTRAR_ROLES)
 
 
 def create_garage(actor: Any, region: Region, *, code: str, **fields: Any) -> Garage:
