@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
-from shequ.core.services.fastsql import insert
+from shequ.core.services.fastsql import Prepared, insert
 from shequ.parking.models import Application, Estate, Garage, GateEvent
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,14 @@ def test_a_constraint_still_refuses_and_leaves_nothing(garage: Garage) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(event(garage, "once"))
     assert GateEvent.objects.filter(event_id="once").count() == 1
+
+
+def test_values_set_after_preparing_are_the_ones_stored(garage: Garage) -> None:
+    row = Prepared(event(garage, "later"))
+    row.set(decision="deny", open=False, display="禁止通行")
+    saved = row.insert()
+    slow = event(garage, "slow")
+    slow.decision, slow.open, slow.display = "deny", False, "禁止通行"
+    slow.save()
+    assert (saved.decision, saved.open) == ("deny", False)
+    assert stored(saved) | {"event_id": "x"} == stored(slow) | {"event_id": "x"}

@@ -6,11 +6,15 @@ builds a model's INSERT once and reuses it; values still go through each field's
 conversion (``pre_save`` and ``get_db_prep_save``), so times, JSON and defaults are stored
 exactly as ``Model.save()`` stores them. No ``pre_save``/``post_save`` signals are sent:
 use it only for models that have no receivers.
+
+``Prepared`` does the conversions ahead, so that a writer holding a lock (the gate events'
+SQLite writer queue) only runs the statement: ``set`` converts the few values decided under
+the lock.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -35,13 +39,31 @@ def _statement(model: type[Model]) -> tuple[str, list[Field]]:
     return hit
 
 
+class Prepared(Generic[M]):
+    """A new instance's INSERT with its values already converted for the database."""
+
+    def __init__(self, obj: M) -> None:
+        self.obj = obj
+        self._sql, self._fields = _statement(type(obj))
+        self._params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self._fields]
+
+    def set(self, **values: object) -> None:
+        """Set fields (by attribute name) on the instance and in the statement's values."""
+        for name, value in values.items():
+            setattr(self.obj, name, value)
+            i = next(i for i, f in enumerate(self._fields) if f.attname == name)
+            self._params[i] = self._fields[i].get_db_prep_save(value, connection)
+
+    def insert(self) -> M:
+        """Run the INSERT and set the instance's primary key."""
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql, self._params)
+            self.obj.pk = cursor.fetchone()[0]
+        self.obj._state.adding = False
+        self.obj._state.db = connection.alias
+        return self.obj
+
+
 def insert(obj: M) -> M:
     """Insert ``obj`` (a new instance with an auto primary key) and set its primary key."""
-    sql, fields = _statement(type(obj))
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
+    return Prepared(obj).insert()

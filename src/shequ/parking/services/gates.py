@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
-from shequ.core.services.fastsql import insert
+from shequ.core.services.fastsql import Prepared
 from shequ.core.services.writelock import sqlite_writer
 from shequ.parking.models import (
     Decision,
@@ -230,8 +230,23 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
     sure = event.confidence is None or event.confidence >= MIN_CONFIDENCE
     entering = event.direction == "in"
     match = _find_pass(garage.pk, read, local.date(), sure) if entering else _Found()
-    # Encrypted before the garage's turn: the queue waits only for what must be in it.
-    plate_enc = pii.encrypt(read.key) if read.key else ""
+    # The rows are built and converted before the garage's turn: the queue waits only for
+    # what must be in it (the reads of who is inside, the decision, the writes).
+    row = Prepared(
+        GateEvent(
+            garage=garage,
+            event_id=event.event_id,
+            gate=event.gate or device.gate,
+            direction=event.direction,
+            plate_enc=pii.encrypt(read.key) if read.key else "",
+            plate_masked=pii.mask_plate(read.key) if read.key else "",
+            plate_hash=read.hash,
+            at=event.at,
+            confidence=event.confidence,
+            image_ref=event.image_ref,
+        )
+    )
+    arrival = _arrival(garage, read, event) if entering else None
     try:
         with sqlite_writer(), transaction.atomic():
             _lock(garage)
@@ -243,27 +258,16 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
             else:
                 decision, opened, display = Decision.EXIT, True, _("Goodbye")
                 pass_obj = probable = None
-            saved = insert(
-                GateEvent(
-                    garage=garage,
-                    event_id=event.event_id,
-                    gate=event.gate or device.gate,
-                    direction=event.direction,
-                    plate_enc=plate_enc,
-                    plate_masked=pii.mask_plate(read.key) if read.key else "",
-                    plate_hash=read.hash,
-                    at=event.at,
-                    confidence=event.confidence,
-                    image_ref=event.image_ref,
-                    decision=decision,
-                    open=opened,
-                    display=display[:100],
-                    pass_obj_id=pass_obj.id if pass_obj else None,
-                    probable_pass_id=probable.id if probable else None,
-                )
+            row.set(
+                decision=decision,
+                open=opened,
+                display=display[:100],
+                pass_obj_id=pass_obj.id if pass_obj else None,
+                probable_pass_id=probable.id if probable else None,
             )
+            saved = row.insert()
             if opened:
-                _move(garage, read, event, pass_obj, inside)
+                _move(garage, read, event, pass_obj, inside, arrival)
     except IntegrityError:
         # A repeat (or the same event id twice at once): nothing was written, the first stands.
         first = GateEvent.objects.filter(garage=garage, event_id=event.event_id).first()
@@ -283,8 +287,27 @@ def _lock(garage: Garage) -> None:
             cursor.execute(_LOCK_SQL, [garage.pk])
 
 
+def _arrival(garage: Garage, read: _Read, event: EventIn) -> Prepared[Presence] | None:
+    """The presence an entering car would start (none for an unread plate)."""
+    if not read.hash:
+        return None
+    return Prepared(
+        Presence(
+            garage=garage,
+            plate_hash=read.hash,
+            plate_masked=pii.mask_plate(read.key),
+            entered_at=event.at,
+        )
+    )
+
+
 def _move(
-    garage: Garage, read: _Read, event: EventIn, pass_obj: _PassRow | None, inside: list[_Here]
+    garage: Garage,
+    read: _Read,
+    event: EventIn,
+    pass_obj: _PassRow | None,
+    inside: list[_Here],
+    arrival: Prepared[Presence] | None,
 ) -> None:
     """Keep cars inside and the garage's counters in step with an opened gate."""
     mine = next((p for p in inside if p.plate_hash == read.hash), None) if read.hash else None
@@ -293,16 +316,9 @@ def _move(
     if event.direction == "in":
         if mine is None:
             occupied = 1
-            if read.hash:
-                insert(
-                    Presence(
-                        garage=garage,
-                        plate_hash=read.hash,
-                        plate_masked=pii.mask_plate(read.key),
-                        pass_obj_id=pass_id,
-                        entered_at=event.at,
-                    )
-                )
+            if arrival is not None:
+                arrival.set(pass_obj_id=pass_id)
+                arrival.insert()
             shared = 1 if pass_obj is not None else 0
         elif event.at >= mine.entered_at:
             # In twice without an out (a missed exit): the car is counted once.
