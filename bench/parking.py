@@ -14,7 +14,7 @@
 
 (a) gate events: a fresh shequ (throwaway SHEQU_VAR_DIR, embedded default: SQLite) with four
     garages, a 24/7 sharing plan, 50 shared passes each and two gate devices each; ``shequ
-    serve`` runs as it ships (granian, a WSGI worker of 4 threads per core) on a free port. Eight
+    serve`` runs as it ships (granian, a WSGI worker of 2 threads per core) on a free port. Eight
     concurrent clients, one per gate, post 20,000 events (--quick: 1,000) to
     ``POST /api/v1/parking/gate-events``: in and out in step with who is inside, about a
     third shared-pass cars and the rest visitors, 3 % ANPR look-alikes of pass plates (folded

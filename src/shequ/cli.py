@@ -112,8 +112,8 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("SHEQU_WEB_THREADS", "4")),
-        help="request threads per process",
+        default=int(os.environ.get("SHEQU_WEB_THREADS", "2")),
+        help="request threads per process (default 2; see docs/architecture.md)",
     )
     p.add_argument("--access-log", action="store_true")
 
