@@ -5,6 +5,12 @@ growing to 100 ms (its busy handler), which shows as long tail latencies under c
 writes. Hot write paths (gate events) queue here instead: a thread lock within the process
 and an advisory ``flock`` on a file beside the database across processes, so each writer
 starts as soon as the one before it lets go. On PostgreSQL this does nothing.
+
+SQLite copies its write-ahead log back into the database file (a checkpoint, which syncs
+both files) inside the commit that takes the log past 1,000 pages: for gate events every
+85th commit or so, 3-6 ms with the queue held and every writer behind it waiting. Writers of
+the queue run that checkpoint after their turn instead, one in ``CHECKPOINT_TURNS`` turns of
+a process, passively (it waits for no reader or writer); SQLite's own remains the backstop.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+CHECKPOINT_TURNS = 50
+
 _thread_lock = threading.Lock()
 _files: dict[str, int] = {}
+_turns = 0
 
 
 def _lock_fd(db_name: str) -> int:
@@ -35,6 +44,7 @@ def sqlite_writer() -> Iterator[None]:
     if connection.vendor != "sqlite" or name == ":memory:" or "mode=memory" in name:
         yield
         return
+    global _turns
     with _thread_lock:
         fd = _lock_fd(name)
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -42,3 +52,8 @@ def sqlite_writer() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+            _turns += 1
+            due = _turns % CHECKPOINT_TURNS == 0
+    if due and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
