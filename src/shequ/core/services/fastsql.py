@@ -21,10 +21,11 @@ from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
-_inserts: dict[tuple[str, str], tuple[str, list[Field]]] = {}
+_inserts: dict[tuple[str, str], tuple[str, list[Field], dict[str, int]]] = {}
 
 
-def _statement(model: type[Model]) -> tuple[str, list[Field]]:
+def _statement(model: type[Model]) -> tuple[str, list[Field], dict[str, int]]:
+    """The model's INSERT, its fields in order, and each field's place by attribute name."""
     key = (connection.vendor, model._meta.label)
     hit = _inserts.get(key)
     if hit is None:
@@ -35,7 +36,8 @@ def _statement(model: type[Model]) -> tuple[str, list[Field]]:
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
         sql += f" RETURNING {quote(meta.pk.column)}"  # type: ignore[union-attr]
-        hit = _inserts[key] = (sql, fields)
+        places = {f.attname: i for i, f in enumerate(fields)}
+        hit = _inserts[key] = (sql, fields, places)
     return hit
 
 
@@ -44,14 +46,14 @@ class Prepared(Generic[M]):
 
     def __init__(self, obj: M) -> None:
         self.obj = obj
-        self._sql, self._fields = _statement(type(obj))
+        self._sql, self._fields, self._places = _statement(type(obj))
         self._params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self._fields]
 
     def set(self, **values: object) -> None:
         """Set fields (by attribute name) on the instance and in the statement's values."""
         for name, value in values.items():
             setattr(self.obj, name, value)
-            i = next(i for i, f in enumerate(self._fields) if f.attname == name)
+            i = self._places[name]
             self._params[i] = self._fields[i].get_db_prep_save(value, connection)
 
     def insert(self) -> M:

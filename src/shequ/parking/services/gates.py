@@ -246,7 +246,7 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
             image_ref=event.image_ref,
         )
     )
-    arrival = _arrival(garage, read, event) if entering else None
+    arrival = _arrival(garage, read, event, row.obj.plate_masked) if entering else None
     try:
         with sqlite_writer(), transaction.atomic():
             _lock(garage)
@@ -287,7 +287,7 @@ def _lock(garage: Garage) -> None:
             cursor.execute(_LOCK_SQL, [garage.pk])
 
 
-def _arrival(garage: Garage, read: _Read, event: EventIn) -> Prepared[Presence] | None:
+def _arrival(garage: Garage, read: _Read, event: EventIn, masked: str) -> Prepared[Presence] | None:
     """The presence an entering car would start (none for an unread plate)."""
     if not read.hash:
         return None
@@ -295,7 +295,7 @@ def _arrival(garage: Garage, read: _Read, event: EventIn) -> Prepared[Presence] 
         Presence(
             garage=garage,
             plate_hash=read.hash,
-            plate_masked=pii.mask_plate(read.key),
+            plate_masked=masked,
             entered_at=event.at,
         )
     )
