@@ -6,6 +6,7 @@ text, counts), the quarantine file, and whether a Delta version was committed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -629,6 +630,63 @@ def test_naive_times_are_read_as_shanghai_time_and_stored_in_utc(
     assert [got[f"P000{i}"] for i in range(1, 6)] == [eight_utc] * 5
     assert got["P0006"] == datetime(2026, 10, 30, 16, 0, tzinfo=UTC)
     assert got["P0007"] == datetime(2026, 10, 31, 15, 30, tzinfo=UTC)
+
+
+def test_appends_are_told_apart_by_hash_even_when_the_files_have_the_same_size(
+    people: Dataset, write_csv: WriteCsv
+) -> None:
+    # The hash is computed beside the read and waited for early only when an earlier
+    # run read as many bytes: then it decides whether the file is a repeat.
+    first = write_csv("a.csv", people_rows(30))
+    second = write_csv("b.csv", [person(i, 年龄="33") for i in range(31, 61)])
+    assert first.stat().st_size == second.stat().st_size
+
+    runs = [ingest_file(people, path, mode="append") for path in (first, second, first)]
+
+    assert [r.status for r in runs] == [SUCCEEDED, SUCCEEDED, IngestRun.Status.SKIPPED]
+    sha = [hashlib.sha256(path.read_bytes()).hexdigest() for path in (first, second, first)]
+    assert [r.file_hash for r in runs] == sha
+    assert f"was already ingested by run {runs[0].pk}" in runs[2].error
+    assert len(table_rows("people")) == 60
+
+
+def test_values_read_the_quick_way_are_read_as_the_full_reading_reads_them(
+    people: Dataset, write_csv: WriteCsv
+) -> None:
+    # The common forms are read by cheap expressions, the rest by the full reading: the
+    # two must agree, and the quick one must step aside where it would differ.
+    forms = {
+        1: ("1988-07-01 12:00:00", "7", "1e3"),  # Shanghai kept summer time then (UTC+9)
+        2: ("1991-09-20 08:00:00", "007", " 2.5 "),  # after the last change: UTC+8
+        3: ("2026-10-31 08:00:00", " 13 ", "-0"),
+        4: (" 2026-10-31 08:00:00 ", "+14", "1,000.5"),
+        5: ("2026-10-31 08:00:00.250", "   ", "   "),  # only spaces: empty
+        6: ("2026-10-31 08:00:00", "12", "nan"),  # not a number: rejected
+        7: ("2026-10-31 08:00:00", "1.5", "1"),  # not whole: rejected
+    }
+    rows = [person(i, 登记时间=t, 年龄=a, 评分=s) for i, (t, a, s) in forms.items()]
+    rows += [person(i) for i in range(8, 48)]  # 2 rejects of 47 rows: under the 5 % limit
+
+    run = ingest_file(people, write_csv("quick.csv", rows))
+
+    assert run.status == SUCCEEDED, run.error
+    got = {
+        r["person_id"]: (r["seen_at"], r["age"], r["score"])
+        for r in table_rows("people")
+        if r["person_id"] <= "P0007"
+    }
+    at = lambda *args: datetime(*args, tzinfo=UTC)  # noqa: E731
+    assert got == {
+        "P0001": (at(1988, 7, 1, 3, 0), 7, 1000.0),
+        "P0002": (at(1991, 9, 20, 0, 0), 7, 2.5),
+        "P0003": (at(2026, 10, 31, 0, 0), 13, -0.0),
+        "P0004": (at(2026, 10, 31, 0, 0), 14, 1000.5),
+        "P0005": (at(2026, 10, 31, 0, 0, 0, 250000), None, None),
+    }
+    assert [(q["row"], q["column"], q["reason"]) for q in quarantine(run)] == [
+        ("6", "score", "not a valid number: nan"),
+        ("7", "age", "not a valid integer: 1.5"),
+    ]
 
 
 def test_dates_booleans_and_numbers_in_the_forms_upstream_files_use(

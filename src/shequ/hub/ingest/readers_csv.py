@@ -199,6 +199,7 @@ def _stage_text_csv(text: TextFile, delimiter: str | None, check: bool) -> Stage
         encoding=text.encoding,
         bytes_read=text.bytes_read,
         sha256=text.sha256,
+        hashing=text.hashing,
         notes=notes,
         start=text.start if text.parts else None,
         finish=text.finish if text.parts else None,

@@ -18,11 +18,14 @@ import os
 import re
 import subprocess
 import sys
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import charset_normalizer
+import numpy as np
 from django.conf import settings
 
 from . import transcode_child
@@ -224,7 +227,7 @@ class TextFile:
     path: Path  # UTF-8 (the input itself, or its transcoded copy in the workdir)
     encoding: str  # of the input
     bytes_read: int
-    sha256: str
+    sha256: str  # "" while ``hashing`` computes it
     head: str  # the first ~1 MB of text, without a BOM
     complete: bool  # head is all of the text
     notes: list[str] = field(default_factory=list)
@@ -239,6 +242,7 @@ class TextFile:
     splits: list[int] = field(default_factory=list)
     feeders: list[Transcoder] = field(default_factory=list)
     piped: bool = True  # parts are FIFOs (else files)
+    hashing: Future[str] | None = None
 
     def start(self) -> None:
         """Start feeding the parts, just before DuckDB reads them.
@@ -354,11 +358,12 @@ def _stream_text(
     if not _decodes(sample, encoding, complete):
         with path.open("rb") as f:
             transcode(f, None, encoding)  # raises, naming where the bad bytes are
-    size, sha = _hash_file(path)
+    size = path.stat().st_size
     head = _decode(sample, encoding, complete, "replace").removeprefix("\ufeff")
     notes = [] if encoding in UTF8 else [f"transcoded from {encoding_label(encoding)} to UTF-8"]
     splits = split_points(path, encoding, size)
-    text = TextFile(path, encoding, size, sha, head, complete, notes, verified=False, source=path)
+    text = TextFile(path, encoding, size, "", head, complete, notes, verified=False, source=path)
+    text.hashing = _hash_beside(path)
     if encoding in UTF8 and len(splits) == 2:
         return text  # DuckDB reads the file itself
     text.splits = splits
@@ -417,9 +422,13 @@ def split_points(path: Path, encoding: str, size: int) -> list[int]:
 
 
 def _count_quotes(data: mmap.mmap, start: int, end: int) -> int:
-    return sum(
-        data[i : min(i + CHUNK_SIZE, end)].count(b'"') for i in range(start, end, CHUNK_SIZE)
-    )
+    """The ``"`` bytes in data[start:end], counted in place (no copy: 3x faster)."""
+    count = 0
+    for i in range(start, end, CHUNK_SIZE):
+        view = np.frombuffer(data, np.uint8, min(CHUNK_SIZE, end - i), i)
+        count += int(np.count_nonzero(view == 34))  # ord('"')
+        del view  # the mapping cannot be closed while a view of it exists
+    return count
 
 
 def _bytes(text: str) -> int:
@@ -429,8 +438,20 @@ def _bytes(text: str) -> int:
     return int(float(found[1]) * unit) if found and unit else 10**9
 
 
-def _hash_file(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file (``hashlib.file_digest`` reads into one buffer: no copies)."""
-    with path.open("rb") as f:
-        digest = hashlib.file_digest(f, "sha256")
-        return f.tell(), digest.hexdigest()
+def _hash_beside(path: Path) -> Future[str]:
+    """The SHA-256 of a file, computed by a thread while DuckDB reads the file.
+
+    hashlib releases the interpreter lock while it hashes (and reading does too), so the
+    hash costs the run little time; ``hashlib.file_digest`` reads into one buffer.
+    """
+    future: Future[str] = Future()
+
+    def work() -> None:
+        try:
+            with path.open("rb") as f:
+                future.set_result(hashlib.file_digest(f, "sha256").hexdigest())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="shequ-hash", daemon=True).start()
+    return future

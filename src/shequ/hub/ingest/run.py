@@ -233,7 +233,7 @@ def ingest_staged(
         clock = _Clock()
         if staged.opened_seconds:
             clock.phases.append(("input opened", staged.opened_seconds))
-        sql = validation_sql(staged, schema, plan, duplicates=False)
+        sql = validation_sql(staged, schema, plan, duplicates=False, zone=settings.TIME_ZONE)
         with clock("read, checked and written"):
             files = _write_files(sql, staged, schema, staging, qpath, outcome)
         groups = unique_groups(schema)
@@ -241,12 +241,12 @@ def ingest_staged(
             repeat = bool(groups) and _keys_repeat(files, groups, schema)
         if repeat:
             staging = _new_staging(key, run_id)
-            sql = validation_sql(staged, schema, plan, duplicates=True)
+            sql = validation_sql(staged, schema, plan, duplicates=True, zone=settings.TIME_ZONE)
             with clock("read again for repeated keys"):
                 files = _write_files(sql, staged, schema, staging, qpath, outcome)
         _check_totals(outcome, max_reject_rate)
         with clock("statistics and commit"):
-            _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.sha256)
+            _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.file_hash())
         outcome.notes.append(clock.text())
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,8 @@ class StagedInput:
     encoding: str = ""  # detected text encoding, "" for binary formats
     bytes_read: int = 0
     sha256: str = ""  # of the raw input bytes, for lineage and de-duplication
+    # The SHA-256 while a thread still computes it beside the read (see ``file_hash``).
+    hashing: Future[str] | None = None
     notes: list[str] = field(default_factory=list)  # e.g. "dropped totals row 120"
     opened_seconds: float = 0.0  # spent opening a file (encoding, hash, split points, sheets)
     workdir: Path | None = None  # temporary files owned by this input
@@ -44,6 +47,12 @@ class StagedInput:
     # part << PART_BITS | row within the part, and row_offsets() gives the data rows
     # before each part, to turn it into the row number.
     row_offsets: Callable[[], list[int]] | None = None
+
+    def file_hash(self) -> str:
+        """``sha256``, waiting for it if it is still being computed."""
+        if self.hashing is not None:
+            self.sha256, self.hashing = self.hashing.result(), None
+        return self.sha256
 
     def error(self, exc: Exception) -> IngestError:
         if self.explain is not None:

@@ -3,11 +3,20 @@
 The query yields ``_row``, one typed column per schema field and ``_reject``: NULL
 for a good row, otherwise ``"<column>: <reason>"`` for the first failed check. All
 work is vectorised inside DuckDB; Python only splits batches afterwards.
+
+Most values are already in the form a type expects, so a typed field is read by a
+cheap expression first (on the value as it came, without trimming it) and by the full
+one (trimmed, every accepted form) only where the cheap one gives nothing; the cheap
+one accepts nothing the full one would read differently.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
 
 from shequ.hub.ingest.staging import IngestError, StagedInput
 from shequ.hub.tableschema import DUCKDB_TYPES, Field, TableSchema
@@ -82,6 +91,39 @@ def _trimmed(col: str) -> str:
     )
 
 
+# Local times are converted with the zone's fixed offset from this long after its last change.
+_ZONE_MARGIN = timedelta(days=2)
+_PLAIN_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+@functools.lru_cache(maxsize=8)
+def fixed_offset_since(zone: str) -> tuple[datetime, int] | None:
+    """(local time from which *zone* keeps one UTC offset, that offset in seconds).
+
+    Found by DuckDB's own time zone rules (those ``CAST(... AS TIMESTAMPTZ)`` applies),
+    sampled every 6 hours from 1900 to 2200. None for a zone whose offset still changes
+    (daylight saving time): there every local time is converted by those rules.
+    Asia/Shanghai keeps +08:00 after its last daylight saving time, in 1991.
+    """
+    with duckdb.connect() as con:
+        con.execute(f"SET TimeZone = {literal(zone)}")
+        found = con.execute(
+            "WITH s AS (SELECT t, epoch(t) - epoch(CAST(t AS TIMESTAMPTZ)) AS off "
+            "FROM generate_series(TIMESTAMP '1900-01-01', TIMESTAMP '2200-01-01', "
+            "INTERVAL 6 HOUR) g(t)), "
+            "last AS (SELECT off AS final FROM s ORDER BY t DESC LIMIT 1) "
+            "SELECT max(t) FILTER (WHERE off <> final), any_value(final) FROM s, last"
+        ).fetchone()
+    if found is None or found[1] is None:
+        return None
+    changed, offset = found
+    if changed is None:
+        return datetime(1900, 1, 1), int(offset)
+    if changed.year >= 2100:
+        return None
+    return changed + _ZONE_MARGIN, int(offset)
+
+
 def typed_sql(f: Field, raw: str) -> str:
     if f.type == "string":
         return raw
@@ -121,10 +163,45 @@ def typed_sql(f: Field, raw: str) -> str:
     return f"TRY_CAST({raw} AS {DUCKDB_TYPES[f.type]})"
 
 
-def _checks(f: Field, raw: str, typed: str, *, key: bool = False) -> list[tuple[str, str]]:
+def _quick_sql(f: Field, value: str, zone: str) -> tuple[str | None, str] | None:
+    """(helper, expression) reading *value* untrimmed, in its common form.
+
+    The expression is NULL where that form does not apply; where it is not NULL it
+    equals ``typed_sql`` of the trimmed value. ``{h}`` in it stands for the helper's
+    column (a cast computed once instead of twice). None: no cheap form (text is always
+    trimmed).
+    """
+    if f.type == "integer":  # digits that read back the same (no spaces, signs, zeros)
+        return (
+            f"TRY_CAST({value} AS BIGINT)",
+            f"CASE WHEN CAST({{h}} AS VARCHAR) = {value} THEN {{h}} END",
+        )
+    if f.type == "number":  # DuckDB's DOUBLE cast skips spaces; a comma makes it NULL
+        return f"TRY_CAST({value} AS DOUBLE)", "CASE WHEN isfinite({h}) THEN {h} END"
+    if f.type == "datetime":
+        fixed = fixed_offset_since(zone)
+        if fixed is None:
+            return None
+        since, offset = fixed
+        # A whole-second local time after the zone's last change of offset: shifted by
+        # that offset (exact in whole seconds), as the time zone rules would shift it.
+        return f"TRY_STRPTIME({value}, {literal(_PLAIN_DATETIME)})", (
+            f"CASE WHEN {{h}} >= TIMESTAMP {literal(since.isoformat(sep=' '))} "
+            f"THEN to_timestamp(epoch({{h}}) - {offset}) END"
+        )
+    if f.type in ("date", "boolean", "time"):  # spaces make these NULL or are skipped
+        return None, typed_sql(f, value)
+    return None
+
+
+def _checks(
+    f: Field, raw: str, typed: str, *, key: bool = False, untrimmed: str | None = None
+) -> list[tuple[str, str]]:
     """(condition that means failure, reason SQL expression) in the order they are tried.
 
     ``key``: the field is part of the primary key, so it may not be empty either.
+    ``untrimmed``: *raw* (the trimmed value) is costly, so every condition tests the
+    typed or untrimmed value first and reaches *raw* only for rows that may fail.
     """
     c = f.constraints
     # Quarantine reasons quote the bad value, masked when the column holds personal data.
@@ -136,20 +213,21 @@ def _checks(f: Field, raw: str, typed: str, *, key: bool = False) -> list[tuple[
         "ELSE '***' END"
     )
     checks: list[tuple[str, str]] = []
+    empty = f"{raw} IS NULL" if untrimmed is None else f"{typed} IS NULL AND {raw} IS NULL"
     if f.required or key:
-        checks.append((f"{raw} IS NULL", literal("required value is empty")))
+        checks.append((empty, literal("required value is empty")))
     max_len = int(c.get("maxLength", MAX_CELL_CHARS))
     checks.append(
         (
             # strlen (bytes, known without reading the text) is never below the length in
             # characters: count characters only when the bytes are too many.
-            f"strlen({raw}) > {max_len} AND length({raw}) > {max_len}",
+            f"strlen({untrimmed or raw}) > {max_len} AND length({raw}) > {max_len}",
             f"'longer than {max_len} characters (' || length({raw}) || ')'",
         )
     )
     if f.type != "string":
         checks.append(
-            (f"{raw} IS NOT NULL AND {typed} IS NULL", f"'not a valid {f.type}: ' || {shown}")
+            (f"{typed} IS NULL AND {raw} IS NOT NULL", f"'not a valid {f.type}: ' || {shown}")
         )
     if "enum" in c:
         values = ", ".join(literal(v) for v in c["enum"])
@@ -221,30 +299,53 @@ def _duplicates(groups: list[list[str]]) -> tuple[list[str], list[str], list[tup
 
 
 def validation_sql(
-    staged: StagedInput, schema: TableSchema, plan: ColumnPlan, *, duplicates: bool = True
+    staged: StagedInput,
+    schema: TableSchema,
+    plan: ColumnPlan,
+    *,
+    duplicates: bool = True,
+    zone: str,
 ) -> str:
-    """The query; with ``duplicates=False`` it does not look for repeated keys (see run.py)."""
-    raws, typed_cols, failures = [], [], []
+    """The query; with ``duplicates=False`` it does not look for repeated keys (see run.py).
+
+    *zone*: the time zone of local times in the input (the connection's TimeZone).
+    """
+    raws, quicks, typed_cols, failures = [], [], [], []
     ignored = [ident(c) for c in plan.ignored]
     for i, f in enumerate(schema.fields):
         src = plan.sources[f.name]
         raw = f"r_{i}"
-        raws.append(f"{_trimmed(ident(src))} AS {raw}" if src else f"NULL::VARCHAR AS {raw}")
-        typed_cols.append(f"{typed_sql(f, raw)} AS {ident(f.name)}")
-        failures += [
-            (cond, f"{literal(f.name + ': ')} || {reason}")
-            for cond, reason in _checks(f, raw, ident(f.name), key=f.name in schema.primary_key)
-        ]
+        quick = _quick_sql(f, raw, zone) if src and "pattern" not in f.constraints else None
+        key = f.name in schema.primary_key
+        if src is not None and quick is not None:
+            # The value as it came; trimmed (and read in every form) only where needed.
+            helper, expr = quick
+            raws.append(f"{ident(src)} AS {raw}")
+            raws += [f"{helper} AS h_{i}"] if helper else []
+            quicks.append(f"{expr.replace('{h}', f'h_{i}')} AS q_{i}")
+            trimmed = _trimmed(raw)
+            # CASE, unlike COALESCE, computes the full reading only for the rows it needs.
+            typed_cols.append(
+                f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} ELSE {typed_sql(f, trimmed)} END "
+                f"AS {ident(f.name)}"
+            )
+            checks = _checks(f, trimmed, ident(f.name), key=key, untrimmed=raw)
+        else:
+            raws.append(f"{_trimmed(ident(src))} AS {raw}" if src else f"NULL::VARCHAR AS {raw}")
+            typed_cols.append(f"{typed_sql(f, raw)} AS {ident(f.name)}")
+            checks = _checks(f, raw, ident(f.name), key=key)
+        failures += [(cond, f"{literal(f.name + ': ')} || {reason}") for cond, reason in checks]
     # Read the ignored columns too (DuckDB checks text is UTF-8 only in columns it reads),
     # so that bad bytes anywhere in the input fail the run, as a transcoded input would.
     failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
     out_cols = ", ".join(ident(n) for n in schema.names)
-    raw_cols = ", ".join([f"r_{i}" for i in range(len(raws))] + ignored)
+    raw_cols = ", ".join([f"r_{i}" for i in range(len(schema.fields))] + ignored)
     first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
     head = (
         f"WITH src AS ({staged.select_sql}), "
         f"raw AS (SELECT _row, {', '.join(raws + ignored)} FROM src), "
-        f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM raw), "
+        f"quick AS (SELECT {', '.join(['*', *quicks])} FROM raw), "
+        f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM quick), "
     )
     checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
     groups = unique_groups(schema) if duplicates else []

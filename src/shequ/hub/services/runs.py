@@ -96,12 +96,8 @@ def ingest_file(
 def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
     """Validate and commit a staged input under an already started run."""
     dataset = run.dataset
-    run.bytes_read, run.file_hash, run.encoding = (
-        staged.bytes_read,
-        staged.sha256,
-        staged.encoding,
-    )
-    duplicate = _same_file(run)
+    run.bytes_read, run.encoding = staged.bytes_read, staged.encoding
+    duplicate = _same_file(run, staged)
     if duplicate is not None:
         return _finish(
             run,
@@ -127,10 +123,12 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
         )
     except IngestError as exc:
         # Nothing was committed: say how far the run got and keep its quarantine file.
+        run.file_hash = staged.file_hash()
         run.rows_read, run.rows_rejected = outcome.rows_read, outcome.rows_rejected
         run.quarantine = _quarantine_if_any(dataset, run)
         run.log = "\n".join(outcome.notes)
         return _fail(run, str(exc))
+    run.file_hash = staged.file_hash()
     run.rows_read, run.rows_written = outcome.rows_read, outcome.rows_written
     run.rows_rejected, run.version = outcome.rows_rejected, outcome.version
     run.quarantine = str(outcome.quarantine or "")
@@ -143,17 +141,19 @@ def _default_reject_rate() -> float:
     return float(getattr(settings, "HUB_MAX_REJECT_RATE", 0.05))
 
 
-def _same_file(run: IngestRun) -> IngestRun | None:
+def _same_file(run: IngestRun, staged: StagedInput) -> IngestRun | None:
     """For an append: the run that already committed this exact file's rows, if any.
 
     Any mode counts (appending a file that a replace or upsert loaded would double its
-    rows), but only since the newest replace, which dropped all earlier rows.
+    rows), but only since the newest replace, which dropped all earlier rows. The input's
+    hash may still be computed beside the read: it is waited for only when an earlier
+    run read a file of the same size (a file of another size cannot be the same).
     """
-    if run.mode != Mode.APPEND or not run.file_hash:
+    if run.mode != Mode.APPEND:
         return None
     earlier = IngestRun.objects.filter(
         dataset=run.dataset,
-        file_hash=run.file_hash,
+        bytes_read=run.bytes_read,
         status=Status.SUCCEEDED,
         version__isnull=False,
     ).exclude(pk=run.pk)
@@ -165,7 +165,12 @@ def _same_file(run: IngestRun) -> IngestRun | None:
     )
     if last_replace is not None:
         earlier = earlier.filter(version__gte=last_replace)
-    return earlier.order_by("-pk").first()
+    if not earlier.exists():
+        return None
+    run.file_hash = staged.file_hash()
+    if not run.file_hash:
+        return None
+    return earlier.filter(file_hash=run.file_hash).order_by("-pk").first()
 
 
 def _quarantine_if_any(dataset: Dataset, run: IngestRun) -> str:
