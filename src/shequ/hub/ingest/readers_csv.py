@@ -168,13 +168,11 @@ def _stage_text_csv(text: TextFile, delimiter: str | None, check: bool) -> Stage
                 fifo = text.parts[i].with_name(f"count-{i}-{uuid.uuid4().hex}.fifo")
                 feeder = text.refeed(i, fifo)
                 sql = select_sql().split(" UNION ALL ")[i]
-                if feeder is not None:
-                    sql = sql.replace(sql_string(str(text.parts[i])), sql_string(str(fifo)))
+                sql = sql.replace(sql_string(str(text.parts[i])), sql_string(str(fifo)))
                 try:
                     found = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
                 finally:
-                    if feeder is not None:
-                        feeder.finish(True)
+                    feeder.finish(True)
                 offsets.append(offsets[-1] + (found[0] if found else 0))
         return offsets
 

@@ -1,8 +1,7 @@
-"""Write one byte range of a text file as UTF-8 into a pipe or a new file, in a process.
+"""Write one byte range of a text file as UTF-8 into a pipe, in a process.
 
-    python -I transcode_child.py SOURCE TARGET ENCODING START END PARENT_PID
+    python -I transcode_child.py SOURCE FIFO ENCODING START END PARENT_PID
 
-TARGET is a FIFO (if it exists) or a file to create.
 Run by ``readers_text.Transcoder`` so that decoding (GB18030, GBK, UTF-16 …), which is
 single-threaded Python work, runs beside DuckDB reading the other end of the pipe
 instead of before it; with the input split into ranges at record boundaries, one process
@@ -79,12 +78,9 @@ def _decode(src: int, fd: int, encoding: str, start: int, end: int) -> bool:
             return True
 
 
-def main(source: str, target: str, encoding: str, start: int, end: int, parent: int) -> int:
+def main(source: str, fifo: str, encoding: str, start: int, end: int, parent: int) -> int:
     src = os.open(source, os.O_RDONLY)
-    if os.path.exists(target):  # a FIFO the parent made
-        fd = _open_pipe(target, parent)
-    else:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = _open_pipe(fifo, parent)
     try:
         if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):  # DuckDB skips a BOM
             _copy(src, fd, start, end)
