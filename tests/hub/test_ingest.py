@@ -20,7 +20,7 @@ from people_data import HEADER, PEOPLE_SCHEMA, make_dataset, person, quarantine,
 from shequ.core import pii
 from shequ.hub.ingest import readers_text
 from shequ.hub.ingest.readers import open_input
-from shequ.hub.ingest.validate import plan_columns
+from shequ.hub.ingest.validate import fixed_offset_since, plan_columns
 from shequ.hub.models import Category, Dataset, DatasetVersion, IngestRun, Source
 from shequ.hub.services.runs import InputSpec, ingest_file
 from shequ.hub.storage import open_table, staging_dir
@@ -687,6 +687,29 @@ def test_values_read_the_quick_way_are_read_as_the_full_reading_reads_them(
         ("6", "score", "not a valid number: nan"),
         ("7", "age", "not a valid integer: 1.5"),
     ]
+
+
+def test_a_zone_keeps_a_fixed_offset_only_after_its_last_change() -> None:
+    assert fixed_offset_since("Asia/Shanghai") == (datetime(1991, 9, 17), 8 * 3600)
+    assert fixed_offset_since("UTC") == (datetime(1900, 1, 1), 0)
+    assert fixed_offset_since("Europe/Berlin") is None  # summer time every year
+
+
+def test_local_times_in_a_zone_with_summer_time_follow_its_rules(
+    people: Dataset, write_csv: WriteCsv, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
+    times = {1: "2026-07-01 12:00:00", 2: "2026-12-01 12:00:00"}
+    rows = [person(i, 登记时间=t) for i, t in times.items()]
+
+    run = ingest_file(people, write_csv("berlin.csv", rows))
+
+    assert run.status == SUCCEEDED, run.error
+    got = {r["person_id"]: r["seen_at"] for r in table_rows("people")}
+    assert got == {
+        "P0001": datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
+        "P0002": datetime(2026, 12, 1, 11, 0, tzinfo=UTC),
+    }
 
 
 def test_dates_booleans_and_numbers_in_the_forms_upstream_files_use(
