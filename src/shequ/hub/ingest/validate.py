@@ -315,7 +315,8 @@ def validation_sql(
     for i, f in enumerate(schema.fields):
         src = plan.sources[f.name]
         raw = f"r_{i}"
-        quick = _quick_sql(f, raw, zone) if src and "pattern" not in f.constraints else None
+        # A pattern is matched on the trimmed text of every value: nothing to save there.
+        quick = None if src is None or "pattern" in f.constraints else _quick_sql(f, raw, zone)
         key = f.name in schema.primary_key
         if src is not None and quick is not None:
             # The value as it came; trimmed (and read in every form) only where needed.
