@@ -102,7 +102,7 @@ def test_serve_migrates_a_fresh_database_and_answers_health_and_login(tmp_path: 
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         health = None
         while time.monotonic() < deadline:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import subprocess
 import sys
 
 
@@ -21,9 +22,23 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def _in_child(argv: list[str]) -> int:
+    """Run `shequ ARGV` in a fresh child process and return its exit code.
+
+    Work that starts deltalake, DuckDB or database connections (migrations, building the demo)
+    runs there, so the process that later forks web workers has touched none of them.
+    """
+    return subprocess.run([sys.executable, "-m", "shequ.cli", *argv], check=False).returncode
+
+
 def serve(args: argparse.Namespace) -> int:
-    _setup()
-    _migrate()
+    if rc := _in_child(["manage", "migrate", "--no-input", "--verbosity", "0"]):
+        return rc
+    from shequ import forksafety
+
+    if held := forksafety.held_now():
+        print(f"error: refusing to fork web workers from a process holding {held}", file=sys.stderr)
+        return 1
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -45,6 +60,9 @@ def serve(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     _setup()
+    from shequ import forksafety
+
+    forksafety.assert_fresh("This worker")
     _migrate()
     from django.core.management import call_command
 
@@ -53,15 +71,20 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
+    if not args.no_serve:
+        # Build in a child (it fills the hub with deltalake and DuckDB), then serve from here.
+        build = ["demo", "--no-serve", "--scale", str(args.scale)]
+        build += ["--host", args.host, "--port", str(args.port)]
+        if rc := _in_child(build):
+            return rc
+        return serve(args)
     _setup()
     _migrate()
     from shequ.demo.build import build_demo, print_logins
 
     logins = build_demo(args.scale)
     print_logins(logins, f"http://{args.host}:{args.port}/")
-    if args.no_serve:
-        return 0
-    return serve(args)
+    return 0
 
 
 def createadmin(args: argparse.Namespace) -> int:

@@ -8,5 +8,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from shequ import forksafety
+
+forksafety.assert_fresh("This web worker")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
 application = get_wsgi_application()

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from sqlglot import exp
 
+from shequ import forksafety
 from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
 from shequ.hub.access import Access, access_for
@@ -509,11 +510,13 @@ class _Sandboxes:
     def clear(self) -> None:
         with self.lock:
             self.open.clear()
+            forksafety.forget_runtime("cached DuckDB query databases")
 
 
 def _locked_database(files: list[str], threads: int, memory: str) -> duckdb.DuckDBPyConnection:
     temp = hub_dir() / "tmp"
     temp.mkdir(parents=True, exist_ok=True)
+    forksafety.note_runtime("cached DuckDB query databases")
     con = duckdb.connect(
         ":memory:",
         config={
