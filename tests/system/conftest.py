@@ -1,0 +1,86 @@
+"""The platform as a user runs it: the real `shequ` commands as subprocesses, talked to over HTTP.
+
+One demo is built for the whole tier (`shequ demo`, exactly as `make demo` runs it) on a
+throwaway var dir and a free port; the tests share it and run in one xdist group. On
+PostgreSQL (``SHEQU_DATABASE_URL`` set) the tier makes a database of its own beside the
+suite's and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from system_support import PASSWORD, ROLES, Platform
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One demo build for the tier: every system test runs on the same xdist worker.
+    for item in items:
+        if "tests/system/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.xdist_group("system"))
+
+
+def _environment(var_dir: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEQU_", "DJANGO_"))}
+    env.update(
+        SHEQU_VAR_DIR=str(var_dir),
+        SHEQU_DEMO_PASSWORD=PASSWORD,
+        SHEQU_WEB_WORKERS="2",
+        PYTHONUNBUFFERED="1",
+    )
+    if database_url:
+        env["SHEQU_DATABASE_URL"] = database_url
+    if os.environ.get("SHEQU_MQTT_URL"):
+        env["SHEQU_MQTT_URL"] = os.environ["SHEQU_MQTT_URL"]
+    return env
+
+
+@pytest.fixture(scope="session")
+def system_database() -> Iterator[str]:
+    """'' on SQLite (the var dir holds it); on PostgreSQL, a database made for the tier."""
+    url = os.environ.get("SHEQU_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield ""
+        return
+    import psycopg
+
+    base, _, _name = url.rpartition("/")
+    name = f"shequ_system_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory, system_database: str) -> Iterator[Platform]:
+    """`shequ demo` (build, then serve with two workers) and `shequ worker`, as the README says."""
+    root = tmp_path_factory.mktemp("system")
+    var_dir = root / "var"
+    plat = Platform(var_dir=var_dir, env=_environment(var_dir, system_database))
+    plat.start("web", "demo", "--workers", "2")
+    try:
+        plat.wait_healthy("web")
+        plat.start("worker", "worker", serve=False)
+        yield plat
+    finally:
+        plat.stop_all()
+
+
+@pytest.fixture(scope="session")
+def clients(platform: Platform) -> Iterator[dict[str, httpx.Client]]:
+    made = {role: platform.client(role) for role in ROLES}
+    yield made
+    for client in made.values():
+        client.close()
