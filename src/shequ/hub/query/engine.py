@@ -41,8 +41,8 @@ from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
 from shequ.hub.access import Access, access_for
 from shequ.hub.models import Dataset
-from shequ.hub.query import policy
-from shequ.hub.query.errors import QueryError
+from shequ.hub.query import diagnose, names, policy
+from shequ.hub.query.errors import QueryError, Suggestion
 from shequ.hub.query.masking import masked_select
 from shequ.hub.storage import hub_dir, open_table, table_path
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
@@ -196,12 +196,12 @@ def _run(
     run = _Run(user=user, sql=sql if isinstance(sql, str) else "", clear=clear, purpose=purpose)
     try:
         if not isinstance(sql, str):
-            raise QueryError("The SQL must be text.")
+            raise QueryError.of("sql_not_text")
         if not 1 <= int(limit) <= max_limit():
-            raise QueryError(f"The row limit must be between 1 and {max_limit():,}.")
+            raise QueryError.of("bad_limit", max=f"{max_limit():,}")
         seconds = default_timeout() if timeout is None else float(timeout)
         if not seconds > 0:
-            raise QueryError("The time limit must be a positive number of seconds.")
+            raise QueryError.of("bad_timeout")
         checked = policy.check(sql)
         datasets = _resolve(run, checked)
         final = _bind_views(run, checked, datasets, version, _as_datetime(as_of))
@@ -227,17 +227,18 @@ def _run(
 
 
 def _resolve(run: _Run, checked: policy.Checked) -> dict[str, tuple[Dataset, Access]]:
-    """Each dataset name of the query -> (dataset, the access to it); 404/403 otherwise."""
+    """Each dataset name (key or title) of the query -> (dataset, its access); 404/403 otherwise.
+
+    Only datasets the user may see are looked up, so a refusal tells nothing of the others.
+    """
     from shequ.hub.services.catalog import visible_datasets
 
+    seen = Dataset.objects.select_related("region")
+    if run.user is not None:
+        seen = visible_datasets(run.user)
     found: dict[str, tuple[Dataset, Access]] = {}
     for name in checked.names:
-        candidates = list(Dataset.objects.select_related("region").filter(key__iexact=name))
-        dataset = next((d for d in candidates if d.key == name), None) or (
-            candidates[0] if candidates else None
-        )
-        if dataset is None:
-            raise QueryError(f"Unknown dataset {name!r}: no dataset has this key.", 404)
+        dataset = names.find_dataset(name, seen)
         schema = TableSchema.from_dict(dataset.schema)
         if run.user is None:
             pii = schema.pii_fields()
@@ -249,11 +250,7 @@ def _resolve(run: _Run, checked: policy.Checked) -> dict[str, tuple[Dataset, Acc
         else:
             maybe = access_for(run.user, dataset)
             if maybe is None:
-                if not visible_datasets(run.user).filter(pk=dataset.pk).exists():
-                    raise QueryError(f"Unknown dataset {name!r}: no dataset has this key.", 404)
-                raise QueryError(
-                    f"You have no grant for dataset {dataset.key!r} (request it in the hub).", 403
-                )
+                raise QueryError.of("no_grant", 403, dataset=dataset.key, name=repr(dataset.key))
             access = maybe
         found[name] = (dataset, access)
     return found
@@ -271,10 +268,9 @@ def _bind_views(
     if isinstance(version, Mapping):
         unknown = sorted(set(k.lower() for k in version) - set(datasets))
         if unknown:
-            raise QueryError(
-                f"A version was given for {', '.join(unknown)}, which the query does not read."
-            )
+            raise QueryError.of("version_not_read", names=", ".join(unknown))
         versions = {k.lower(): v for k, v in version.items()}
+    sources: dict[str, list[Suggestion]] = {}
     for ref in checked.refs:
         dataset, access = datasets[ref.name]
         number: int | None
@@ -298,18 +294,26 @@ def _bind_views(
         if view not in run.views:
             run.views[view] = _load(view, dataset, access, number)
         node = ref.node
-        if pinned and not node.alias:
+        if (pinned or ref.name != dataset.key) and not node.alias:  # a version, or a title
             node.set("alias", exp.TableAlias(this=exp.to_identifier(ref.node.name)))
         node.set("this", exp.to_identifier(view, quoted=True))
         node.set("when", None)
+        sources[node.alias_or_name.lower()] = _fields(run.views[view])
+    names.resolve_field_titles(checked.tree, sources)
     final = policy.render(checked.tree)
     # What runs is re-parsed and re-checked: it must be the same query, over our views only.
     views = frozenset(v.lower() for v in run.views)
     again = policy.check_tree(policy.parse(final, max_chars=4 * len(final)), views=views)
     if policy.render(again.tree) != final:
         log.warning("hub query did not survive regeneration: %r", run.sql[:500])
-        raise QueryError("The SQL could not be checked safely; simplify it and try again.")
+        raise QueryError.of("unsafe")
     return final
+
+
+def _fields(view: _View) -> list[Suggestion]:
+    """The fields of a view the user may read, with their titles."""
+    fields = (view.schema.field(name) for name in view.access.columns)
+    return [Suggestion(f.name, f.title, f.title_en) for f in fields]
 
 
 def _load(name: str, dataset: Dataset, access: Access, version: int | None) -> _View:
@@ -349,7 +353,7 @@ def _version_files(key: str, version: int) -> tuple[tuple[str, ...], frozenset[s
     except Exception:  # delta-rs says "Invalid table version" in several ways
         table = None
     if table is None:
-        raise QueryError(f"Dataset {key!r} has no version {version}.", 404)
+        raise QueryError.of("no_version", 404, dataset=key, name=repr(key), version=version)
     found = (tuple(table.file_uris()), frozenset(f.name for f in table.schema().fields))
     if cache_key is not None:
         with _VERSION_FILES_LOCK:
@@ -371,10 +375,12 @@ def _version_at(dataset: Dataset, moment: datetime) -> int | None:
         if c.get("version") is not None and c.get("timestamp", 0) <= limit
     ]
     if not commits:
-        raise QueryError(
-            f"Dataset {dataset.key!r} has no version at or before "
-            f"{timezone.localtime(moment).isoformat()}.",
+        raise QueryError.of(
+            "no_version_at",
             404,
+            dataset=dataset.key,
+            name=repr(dataset.key),
+            moment=timezone.localtime(moment).isoformat(),
         )
     return max(commits)
 
@@ -388,9 +394,7 @@ def _as_datetime(value: datetime | str | None) -> datetime | None:
             try:
                 moment = datetime.combine(date.fromisoformat(str(value).strip()), dtime())
             except ValueError:
-                raise QueryError(
-                    f"{value!r} is not a date and time (write 2026-05-01 08:00:00)."
-                ) from None
+                raise QueryError.of("bad_time", value=repr(value)) from None
     if moment is not None and timezone.is_naive(moment):
         moment = moment.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
     return moment
@@ -449,7 +453,8 @@ def view_sql(view: _View) -> str:
         for name in access.columns
     ]
     if not columns:
-        raise QueryError(f"Your grant on {view.dataset.key!r} does not cover any column.", 403)
+        key = view.dataset.key
+        raise QueryError.of("no_columns", 403, dataset=key, name=repr(key))
     selected = []
     for name in access.columns:
         if name in view.file_columns:
@@ -560,9 +565,10 @@ def _execute(run: _Run, sql: str, limit: int, seconds: float) -> tuple[pa.Table,
         con = sandbox(list(run.views.values()))
     except duckdb.Error as exc:
         log.error("hub query: cannot define the dataset views: %s", exc)
-        names = ", ".join(sorted(v.dataset.key for v in run.views.values()))
-        message = f"The files of {names} could not be read; tell the hub team."
-        raise QueryError(message, 500) from None
+        keys = sorted(v.dataset.key for v in run.views.values())
+        raise QueryError.of(
+            "unreadable", 500, dataset=keys[0] if len(keys) == 1 else None, names=", ".join(keys)
+        ) from None
     timed_out = threading.Event()
 
     def cancel() -> None:
@@ -576,12 +582,8 @@ def _execute(run: _Run, sql: str, limit: int, seconds: float) -> tuple[pa.Table,
         table = con.sql(sql).limit(limit + 1).to_arrow_table()
     except duckdb.Error as exc:
         if timed_out.is_set() or isinstance(exc, duckdb.InterruptException):
-            raise QueryError(
-                f"The query took longer than {seconds:g} s and was cancelled; "
-                "filter or aggregate more, or ask for a longer time limit.",
-                408,
-            ) from None
-        raise QueryError(_duckdb_message(exc)) from None
+            raise QueryError.of("timeout", 408, seconds=f"{seconds:g}") from None
+        raise _duckdb_error(run, exc) from None
     finally:
         timer.cancel()
         con.close()
@@ -589,17 +591,16 @@ def _execute(run: _Run, sql: str, limit: int, seconds: float) -> tuple[pa.Table,
     return (table.slice(0, limit) if truncated else table), truncated
 
 
-def _duckdb_message(exc: duckdb.Error) -> str:
+def _duckdb_error(run: _Run, exc: duckdb.Error) -> QueryError:
+    """The database's error in the user's terms (see ``diagnose``)."""
     text = str(exc).split("\n\nLINE ", 1)[0].strip()
     if isinstance(exc, duckdb.PermissionException):
         log.warning("hub query stopped by the DuckDB sandbox: %s", text)
-        return f"The query tried to reach something outside its datasets: {text}"
+        return QueryError.of("sandbox")
     if isinstance(exc, duckdb.OutOfMemoryException):
-        return (
-            f"The query needs more memory than the hub allows ({settings.HUB_MEMORY_LIMIT}); "
-            f"filter or aggregate more: {text}"
-        )
-    return f"The query failed: {text}"
+        return QueryError.of("memory", limit=str(settings.HUB_MEMORY_LIMIT))
+    fields = [f for view in run.views.values() for f in _fields(view)]
+    return diagnose.database_error(exc, run.sql, fields, tables=run.views)
 
 
 # ---------------------------------------------------------------------------------------------

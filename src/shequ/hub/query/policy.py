@@ -37,6 +37,7 @@ from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from shequ.hub.query import diagnose
 from shequ.hub.query.errors import QueryError
 
 DIALECT = "duckdb"
@@ -120,6 +121,8 @@ _QUERY_ROOTS = (exp.Select, exp.SetOperation)
 # The table clauses a dataset reference may carry; anything else (AT/CHANGES/…) is refused.
 _TABLE_ARGS = {"this", "alias", "joins", "laterals", "pivots", "sample", "when"}
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A name that may be a dataset's title (户籍人口信息): no path or URL characters.
+_TITLE_RE = re.compile(r"[^/\\:*?.~<>|\x00-\x1f]{1,120}")
 _HEAD_RE = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s*\(')
 
 
@@ -145,8 +148,8 @@ class Checked:
         return list(dict.fromkeys(r.name for r in self.refs))
 
 
-def refuse(message: str) -> QueryError:
-    return QueryError(message, 400)
+def refuse(code: str, **params: object) -> QueryError:
+    return QueryError.of(code, 400, **params)
 
 
 def rewrite_as_of(sql: str) -> str:
@@ -178,25 +181,19 @@ def rewrite_as_of(sql: str) -> str:
 def parse(sql: str, max_chars: int = MAX_SQL_CHARS) -> exp.Expression:
     """The one statement of sql, parsed; QueryError when there is not exactly one."""
     if not sql or not sql.strip():
-        raise refuse("The SQL is empty.")
+        raise refuse("sql_empty")
     if len(sql) > max_chars:
-        raise refuse(
-            f"The SQL is {len(sql):,} characters long; the hub runs queries of up to "
-            f"{max_chars:,} characters."
-        )
+        raise refuse("sql_too_long", length=f"{len(sql):,}", max=f"{max_chars:,}")
     try:
         statements = [s for s in sqlglot.parse(rewrite_as_of(sql), read=DIALECT) if s is not None]
     except (ParseError, TokenError) as exc:
-        raise refuse(f"The SQL could not be parsed: {_first_line(exc)}") from None
+        raise diagnose.parse_error(exc, sql) from None
     except RecursionError:
-        raise refuse("The SQL is nested too deeply to check.") from None
+        raise refuse("sql_too_deep") from None
     if not statements:
-        raise refuse("The SQL is empty.")
+        raise refuse("sql_empty")
     if len(statements) > 1:
-        raise refuse(
-            f"Only one statement may be run at a time; this SQL has {len(statements)} "
-            "(remove the semicolon and what follows it)."
-        )
+        raise refuse("one_statement", count=len(statements))
     return cast(exp.Expression, statements[0])
 
 
@@ -210,16 +207,17 @@ def check_tree(tree: exp.Expression, views: frozenset[str] | None = None) -> Che
     about to run), every table must be one of those view names or a CTE."""
     root = tree.this if isinstance(tree, exp.Subquery) else tree
     if not isinstance(root, _QUERY_ROOTS):
-        raise refuse(f"Only a query (SELECT, or WITH … SELECT) may be run, not {_kind(root)}.")
+        kind = _kind(root)
+        raise refuse("not_a_query", kind=kind) if kind else refuse("not_a_query_at_all")
     try:
         nodes = list(tree.walk())
     except RecursionError:
-        raise refuse("The SQL is nested too deeply to check.") from None
+        raise refuse("sql_too_deep") from None
     for node in nodes:
         if isinstance(node, _REFUSED):
-            raise refuse(f"{_kind(node)} is not allowed in a hub query; only queries run here.")
+            raise refuse("statement_refused", kind=_kind(node))
         if isinstance(node, exp.Select) and node.args.get("into"):
-            raise refuse("SELECT … INTO is not allowed in a hub query; only queries run here.")
+            raise refuse("select_into")
     ctes = frozenset(
         cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE) if cte.alias_or_name
     )
@@ -248,18 +246,12 @@ def function_name(node: exp.Func) -> str:
 def _check_function(node: exp.Func) -> None:
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:
-        raise refuse(
-            f"Qualified and method-call functions such as {parent.this.sql(DIALECT)}."
-            f"{function_name(node)}() are not allowed; call functions by their name alone."
-        )
+        raise refuse("method_call", call=f"{parent.this.sql(DIALECT)}.{function_name(node)}")
     if isinstance(node, _SYNTAX_FUNCTIONS):
         return
     name = function_name(node)
     if name not in ALLOWED_FUNCTIONS:
-        raise refuse(
-            f"Function {name}() is not allowed in hub queries (only calculations on the "
-            "datasets' columns are: no file, network, system or settings functions)."
-        )
+        raise refuse("function_refused", name=name)
 
 
 def _table(
@@ -269,27 +261,22 @@ def _table(
     source = table.this
     if not isinstance(source, exp.Identifier):
         what = function_name(source) if isinstance(source, exp.Func) else _kind(source)
-        raise refuse(
-            f"Table functions such as {what}() are not allowed; query datasets by their key."
-        )
+        raise refuse("table_function", name=what or "?")
     name = source.name
     if table.args.get("db") or table.args.get("catalog"):
-        raise refuse(
-            f"Qualified names such as {table.sql(DIALECT)} are not allowed; "
-            "name a dataset by its key alone."
-        )
+        raise refuse("qualified_name", name=table.sql(DIALECT))
     extra = sorted(k for k, v in table.args.items() if v and k not in _TABLE_ARGS)
     if extra:
-        raise refuse(f"Table {name} has a clause the hub does not support ({', '.join(extra)}).")
+        raise refuse("table_clause", name=name, clauses=", ".join(extra))
     pin = table.args.get("when")
     if name.lower() in ctes and pin is None:
         return None
     if views is not None:
         if pin is not None or name.lower() not in views:
-            raise refuse(f"The SQL could not be checked safely (table {name!r}).")
+            raise refuse("unsafe_table", name=repr(name))
         return TableRef(table, name.lower())
-    if not _KEY_RE.fullmatch(name):
-        raise refuse(f"{name!r} is not a dataset: reading files or paths is not allowed.")
+    if not _KEY_RE.fullmatch(name) and not _TITLE_RE.fullmatch(name.strip()):
+        raise refuse("file_path", name=repr(name))
     ref = TableRef(table, name.lower())
     if pin is not None:
         _pin(ref, pin)
@@ -304,19 +291,13 @@ def _pin(ref: TableRef, pin: exp.Expression) -> None:
         or str(pin.this).upper() != "AT"
         or not isinstance(value, exp.Literal)
     ):
-        raise refuse(
-            f"Read {ref.name} at a version with {ref.name} AT (VERSION => 3) or at a time "
-            f"with {ref.name} AT (TIMESTAMP => '2026-05-01 08:00')."
-        )
+        raise refuse("pin_syntax", name=ref.name)
     if kind == "VERSION" and not value.is_string and value.this.isdigit():
         ref.version = int(value.this)
     elif kind == "TIMESTAMP" and value.is_string:
         ref.as_of = value.this
     else:
-        raise refuse(
-            f"{ref.name} AT ({kind} => {value.sql(DIALECT)}): a version is a whole number, "
-            "a timestamp a quoted date and time."
-        )
+        raise refuse("pin_value", name=ref.name, kind=kind, value=value.sql(DIALECT))
 
 
 def _kind(node: exp.Expression) -> str:
@@ -324,9 +305,4 @@ def _kind(node: exp.Expression) -> str:
         return str(node.this).upper()
     if isinstance(node, (*_REFUSED, exp.Values, exp.Pivot)):
         return node.key.upper()
-    return "this statement"
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
+    return ""

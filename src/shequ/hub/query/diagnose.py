@@ -1,0 +1,263 @@
+"""What went wrong with a query, in the user's terms: where, which token, which name was meant.
+
+The parser's and the database's errors are mapped here to the message codes of ``errors``,
+with the line and column in the SQL the user wrote and the offending token as written. No
+library text passes through: a parser's reason becomes a code, a database error is matched
+by its kind, and what is not recognised becomes a plain "the query failed" with the database's
+one-line reason, stripped of its error class. Values from the data are never repeated (a
+failed conversion may be a person's ID number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import duckdb
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from shequ.hub.query.errors import QueryError, Suggestion
+
+MAX_TOKEN = 40
+MAX_SUGGESTIONS = 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Positions and tokens
+# ---------------------------------------------------------------------------------------------
+
+
+def position(sql: str, offset: int) -> tuple[int, int]:
+    """Line and column (both from 1) of a character offset of sql."""
+    offset = max(0, min(offset, len(sql)))
+    line = sql.count("\n", 0, offset) + 1
+    return line, offset - (sql.rfind("\n", 0, offset) + 1) + 1
+
+
+def _tokens(sql: str) -> list[Token]:
+    try:
+        return list(DuckDB().tokenize(sql))
+    except (TokenError, RecursionError):
+        return []
+
+
+def show(text: str, string: bool = False) -> str:
+    """A token as the user wrote it, quoted for a sentence; never a string literal's content."""
+    if string:
+        return "“'…'”"
+    text = " ".join(text.split())
+    if len(text) > MAX_TOKEN:
+        text = text[: MAX_TOKEN - 1] + "…"
+    return f"“{text}”"
+
+
+def locate(sql: str, name: str) -> tuple[int, int] | None:
+    """Where sql first names ``name`` (an identifier, any case, quoted or not), or None."""
+    wanted = name.lower()
+    for token in _tokens(sql):
+        if token.token_type in (TokenType.STRING, TokenType.NATIONAL_STRING):
+            continue
+        if token.text.lower() == wanted:
+            return position(sql, token.start)
+    return None
+
+
+def _unclosed_quote(sql: str) -> tuple[int, str] | None:
+    """The offset and character of a quote that is never closed (comments skipped)."""
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif ch in "'\"`":
+            end = sql.find(ch, i + 1)
+            while end >= 0 and sql.startswith(ch * 2, end):
+                end = sql.find(ch, end + 2)
+            if end < 0:
+                return i, ch
+            i = end + 1
+        else:
+            i += 1
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser errors
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_error(exc: ParseError | TokenError, sql: str) -> QueryError:
+    """The parser's complaint about sql as a message code at a line and column."""
+    if isinstance(exc, TokenError) or not getattr(exc, "errors", None):
+        quote = _unclosed_quote(sql)
+        if quote is not None:
+            offset, ch = quote
+            return QueryError.of("syntax_unclosed", where=position(sql, offset), quote=show(ch))
+        return QueryError.of("syntax_unreadable", token=show(sql.strip()[:MAX_TOKEN]))
+    error: dict[str, Any] = exc.errors[0]
+    description = str(error.get("description") or "")
+    highlight = str(error.get("highlight") or "")
+    line, col = int(error.get("line") or 1), int(error.get("col") or 1)
+    where = (line, max(1, col - len(highlight.splitlines()[-1] if highlight else "") + 1))
+    token = show(highlight, string=_is_string(sql, where))
+    at_end = not str(error.get("end_context") or "").strip()
+    if description.startswith("Expected table name"):
+        if "SENTINEL" in description:
+            return QueryError.of("syntax_incomplete", where=where, token=token)
+        return QueryError.of("syntax_table_expected", where=where, token=token)
+    if description.startswith("Required keyword"):
+        code = "syntax_incomplete" if at_end else "syntax_missing"
+        return QueryError.of(code, where=where, token=token)
+    expected = re.match(r"Expecting (\S+)|Expected (\S+) after", description)
+    if expected:
+        wanted = expected.group(1) or expected.group(2)
+        return QueryError.of("syntax_expected", where=where, expected=show(wanted), token=token)
+    return QueryError.of("syntax_unexpected", where=where, token=token)
+
+
+def _is_string(sql: str, where: tuple[int, int]) -> bool:
+    for token in _tokens(sql):
+        if position(sql, token.start) == where:
+            return token.token_type in (TokenType.STRING, TokenType.NATIONAL_STRING)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Database errors
+# ---------------------------------------------------------------------------------------------
+
+_COLUMN = re.compile(r'Referenced column "((?:[^"]|"")+)" not found')
+_COLUMN_IN = re.compile(r'(?:Table|Values list) "((?:[^"]|"")+)" does not have a column named "((?:[^"]|"")+)"')
+_TABLE = re.compile(r'Referenced table "((?:[^"]|"")+)" not found')
+_CANDIDATE_TABLES = re.compile(r'Candidate tables: (.*)')
+_AMBIGUOUS = re.compile(r'Ambiguous reference to column name "((?:[^"]|"")+)" \(use: (.*)\)')
+_GROUP_BY = re.compile(r'column "((?:[^"]|"")+)" must appear in the GROUP BY clause')
+_NO_FUNCTION = re.compile(r"argument types '([^']*)'")
+_BEST_CANDIDATE = re.compile(r'for the function call "([^"]*)"')
+_ORDER_RANGE = re.compile(r"ORDER term out of range - should be between 1 and (\d+)")
+_TO_TYPE = re.compile(r"\bto ([A-Z][A-Z0-9_]*)")
+_DESTINATION = re.compile(r"destination type ([A-Z][A-Z0-9_]*)")
+_SYNTAX = re.compile(r'syntax error at or near "((?:[^"]|"")*)"')
+_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
+_TYPES = {"INT8": "TINYINT", "INT16": "SMALLINT", "INT32": "INTEGER", "INT64": "BIGINT"}
+
+
+def database_error(
+    exc: duckdb.Error, sql: str, fields: Iterable[Suggestion], tables: Iterable[str] = ()
+) -> QueryError:
+    """A database error as a message code; sql is the user's, fields the readable columns."""
+    first = str(exc).split("\n\nLINE ", 1)[0].strip()
+    line = first.splitlines()[0] if first else ""
+    if isinstance(exc, duckdb.ConversionException):
+        bare = re.sub(r"'[^']*'", "", line)
+        found = _DESTINATION.search(bare) or _TO_TYPE.search(bare)
+        if found is None:
+            return QueryError.of("bad_value")
+        return QueryError.of("conversion", type=_TYPES.get(found.group(1), found.group(1)))
+    if isinstance(exc, duckdb.InvalidInputException | duckdb.OutOfRangeException):
+        return QueryError.of("bad_value")
+    if isinstance(exc, duckdb.ParserException) and (m := _SYNTAX.search(line)):
+        token = m.group(1).replace('""', '"')
+        where = locate(sql, token)
+        code = "syntax_unexpected" if where else "syntax_unreadable"
+        return QueryError.of(code, where=where, token=show(token))
+    if m := _COLUMN.search(line):
+        name = m.group(1).replace('""', '"')
+        return QueryError.of(
+            "unknown_column", where=locate(sql, name), suggestions=suggest(name, fields), name=name
+        )
+    if m := _COLUMN_IN.search(line):
+        table, name = (g.replace('""', '"') for g in m.groups())
+        return QueryError.of(
+            "unknown_column_in",
+            where=locate(sql, name),
+            suggestions=suggest(name, fields),
+            table=table,
+            name=name,
+        )
+    if m := _TABLE.search(line):
+        name = m.group(1).replace('""', '"')
+        listed = _CANDIDATE_TABLES.search(first)
+        known = re.findall(r'"((?:[^"]|"")+)"', listed.group(1)) if listed else list(tables)
+        return QueryError.of(
+            "unknown_table",
+            where=locate(sql, name),
+            suggestions=suggest(name, [Suggestion(t) for t in known]),
+            name=name,
+        )
+    if m := _AMBIGUOUS.search(line):
+        name = m.group(1).replace('""', '"')
+        options = [o.replace('"', "") for o in re.findall(r"'([^']*)'", m.group(2))]
+        return QueryError.of(
+            "ambiguous_column", where=locate(sql, name), name=name, candidates=_or(options)
+        )
+    if m := _GROUP_BY.search(line):
+        name = m.group(1).replace('""', '"')
+        return QueryError.of("group_by", where=locate(sql, name), name=name)
+    if m := _NO_FUNCTION.search(line) or _BEST_CANDIDATE.search(line):
+        return QueryError.of("argument_types", call=m.group(1))
+    if m := _ORDER_RANGE.search(line):
+        return QueryError.of("order_range", count=int(m.group(1)))
+    if "Set operations can only apply to expressions with the same number" in line:
+        return QueryError.of("set_columns")
+    detail = _PREFIX.sub("", line).strip()
+    if isinstance(exc, duckdb.BinderException | duckdb.CatalogException) and detail:
+        return QueryError.of("failed", detail=re.sub(r"'[^']*'", "'…'", detail)[:300])
+    return QueryError.of("failed_plain")
+
+
+def _or(options: list[str]) -> str:
+    return " / ".join(options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Did you mean …?
+# ---------------------------------------------------------------------------------------------
+
+
+def distance(a: str, b: str) -> int:
+    """Levenshtein edit distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _closeness(name: str, candidate: str) -> int | None:
+    """How far name is from candidate (lower is closer), or None when too far to suggest."""
+    a, b = name.lower(), candidate.lower()
+    if not a or not b:
+        return None
+    if a == b:
+        return 0
+    if len(a) >= 2 and (a in b or b in a):
+        return 1
+    d = distance(a, b)
+    return d if d <= max(1, min(len(a), len(b)) // 3) else None
+
+
+def suggest(name: str, candidates: Iterable[Suggestion]) -> list[Suggestion]:
+    """The candidates closest to name, by key or title; the closest first, at most three."""
+    scored = []
+    for c in candidates:
+        scores = [s for t in (c.name, c.title, c.title_en) if (s := _closeness(name, t)) is not None]
+        if scores:
+            scored.append((min(scores), c.name, c))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    found: list[Suggestion] = []
+    for _score, _name, c in scored:
+        if c.name.lower() != name.lower() and c not in found:
+            found.append(c)
+    return found[:MAX_SUGGESTIONS]
