@@ -37,9 +37,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 BASE = "/api/v1/hub/query"
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: Any, language: str = "en") -> Client:
     _token, raw = tokens.issue(user, "test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE=language)
 
 
 def post(client: Client, url: str, body: dict[str, Any]) -> Any:

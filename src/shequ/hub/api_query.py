@@ -84,7 +84,7 @@ def _run(request: HttpRequest, body: QueryIn) -> QueryResult:
             timeout=body.timeout,
         )
     except QueryError as exc:
-        raise HttpError(exc.status, exc.message) from None
+        raise HttpError(exc.status, exc.text) from None
 
 
 @router.post("/query", response=QueryOut, summary="Run SQL over the datasets you are granted")
@@ -113,7 +113,7 @@ def export(
     try:
         handle = export_file(result, format)
     except QueryError as exc:
-        raise HttpError(exc.status, exc.message) from None
+        raise HttpError(exc.status, exc.text) from None
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = FileResponse(
         handle, as_attachment=True, filename=f"query-{stamp}.{format}", content_type=FORMATS[format]

@@ -70,7 +70,7 @@ def query_command(args: argparse.Namespace) -> int:
                 args.sql, clear=args.clear, purpose=args.purpose or "shequ hub query", **options
             )
     except QueryError as exc:
-        print(f"error ({exc.status}): {exc.message}", file=sys.stderr)
+        print(f"error ({exc.status}): {exc.text}", file=sys.stderr)
         return 1
     if args.format == "json":
         print(

@@ -308,9 +308,6 @@ def queryable(user: Any) -> list[Dataset]:
     return found
 
 
-NO_GRANT = re.compile(r"dataset '([a-z][a-z0-9_]*)'")
-
-
 @login_required
 def query_console(request: HttpRequest) -> HttpResponse:
     """SQL over granted datasets: a paged table of masked values, what was read, errors."""
@@ -331,8 +328,13 @@ def run_page(user: Any, sql: str, page: int) -> dict[str, Any]:
     try:
         result = run_query(user, sql, limit=max(limit, 1))
     except QueryError as exc:
-        match = NO_GRANT.search(exc.message) if exc.status == 403 else None
-        return {"error": exc.message, "status": exc.status, "request_key": match and match[1]}
+        request_key = exc.dataset if exc.status == 403 else None
+        return {
+            "error": exc.text,
+            "status": exc.status,
+            "request_key": request_key,
+            "error_at": error_at(sql, exc.where),
+        }
     clear = {c.split(".", 1)[-1] for c in result.clear_pii}
     rows = result.rows_json(offset, PAGE_SIZE) if offset < result.rows else []
     more = result.truncated and limit < CONSOLE_MAX_ROWS
@@ -354,6 +356,17 @@ def run_page(user: Any, sql: str, page: int) -> dict[str, Any]:
     }
 
 
+def error_at(sql: str, where: tuple[int, int] | None) -> dict[str, Any] | None:
+    """The line of sql where an error is, split around the token there, for the console."""
+    lines = sql.splitlines()
+    if where is None or not 1 <= where[0] <= len(lines):
+        return None
+    line, col = lines[where[0] - 1], where[1] - 1
+    token = re.match(r"\S+", line[col:]) if col < len(line) else None
+    end = col + (len(token[0]) if token else 0)
+    return {"number": where[0], "before": line[:col], "token": line[col:end], "after": line[end:]}
+
+
 @login_required
 def query_export(request: HttpRequest) -> HttpResponseBase:
     """The whole result (up to the console's row limit) as CSV, XLSX or Parquet."""
@@ -370,7 +383,7 @@ def query_export(request: HttpRequest) -> HttpResponseBase:
     try:
         handle = export_file(run_query(user, sql, limit=CONSOLE_MAX_ROWS), fmt)
     except QueryError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.text)
         return redirect(reverse("hub:query") + "?" + urlencode({"sql": sql}))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     return FileResponse(

@@ -134,9 +134,11 @@ def _is_string(sql: str, where: tuple[int, int]) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 _COLUMN = re.compile(r'Referenced column "((?:[^"]|"")+)" not found')
-_COLUMN_IN = re.compile(r'(?:Table|Values list) "((?:[^"]|"")+)" does not have a column named "((?:[^"]|"")+)"')
+_COLUMN_IN = re.compile(
+    r'(?:Table|Values list) "((?:[^"]|"")+)" does not have a column named "((?:[^"]|"")+)"'
+)
 _TABLE = re.compile(r'Referenced table "((?:[^"]|"")+)" not found')
-_CANDIDATE_TABLES = re.compile(r'Candidate tables: (.*)')
+_CANDIDATE_TABLES = re.compile(r"Candidate tables: (.*)")
 _AMBIGUOUS = re.compile(r'Ambiguous reference to column name "((?:[^"]|"")+)" \(use: (.*)\)')
 _GROUP_BY = re.compile(r'column "((?:[^"]|"")+)" must appear in the GROUP BY clause')
 _NO_FUNCTION = re.compile(r"argument types '([^']*)'")
@@ -223,16 +225,17 @@ def _or(options: list[str]) -> str:
 
 
 def distance(a: str, b: str) -> int:
-    """Levenshtein edit distance (insertions, deletions, substitutions)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
+    """Edit distance: insertions, deletions, substitutions and swaps of neighbours each count 1."""
+    rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
-        current = [i]
+        row = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+            cost = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[i - 2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def _closeness(name: str, candidate: str) -> int | None:
@@ -252,7 +255,9 @@ def suggest(name: str, candidates: Iterable[Suggestion]) -> list[Suggestion]:
     """The candidates closest to name, by key or title; the closest first, at most three."""
     scored = []
     for c in candidates:
-        scores = [s for t in (c.name, c.title, c.title_en) if (s := _closeness(name, t)) is not None]
+        scores = [
+            s for t in (c.name, c.title, c.title_en) if (s := _closeness(name, t)) is not None
+        ]
         if scores:
             scored.append((min(scores), c.name, c))
     scored.sort(key=lambda item: (item[0], item[1]))

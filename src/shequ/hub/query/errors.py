@@ -84,9 +84,7 @@ MESSAGES: dict[str, str] = {
     "table_clause": gettext_noop(
         "Table %(name)s has a clause the hub does not support (%(clauses)s)."
     ),
-    "file_path": gettext_noop(
-        "%(name)s is not a dataset: reading files or paths is not allowed."
-    ),
+    "file_path": gettext_noop("%(name)s is not a dataset: reading files or paths is not allowed."),
     "pin_syntax": gettext_noop(
         "Read %(name)s at a version with %(name)s AT (VERSION => 3) or at a time with %(name)s "
         "AT (TIMESTAMP => '2026-05-01 08:00')."
@@ -105,9 +103,7 @@ MESSAGES: dict[str, str] = {
         "%(name)s is the title of several datasets: %(candidates)s; name the one you mean by "
         "its key."
     ),
-    "no_grant": gettext_noop(
-        "You have no grant for dataset %(name)s (request it in the hub)."
-    ),
+    "no_grant": gettext_noop("You have no grant for dataset %(name)s (request it in the hub)."),
     "no_columns": gettext_noop("Your grant on %(name)s does not cover any column."),
     "ambiguous_field": gettext_noop(
         "%(name)s is the title of several fields: %(candidates)s; name the one you mean."
@@ -121,9 +117,7 @@ MESSAGES: dict[str, str] = {
     "bad_limit": gettext_noop("The row limit must be between 1 and %(max)s."),
     "bad_timeout": gettext_noop("The time limit must be a positive number of seconds."),
     # --- running ------------------------------------------------------------------------------
-    "unknown_column": gettext_noop(
-        'Column "%(name)s" not found in the datasets the query reads.'
-    ),
+    "unknown_column": gettext_noop('Column "%(name)s" not found in the datasets the query reads.'),
     "unknown_column_in": gettext_noop('%(table)s has no column "%(name)s".'),
     "unknown_table": gettext_noop('The query has no table or alias "%(name)s".'),
     "ambiguous_column": gettext_noop(

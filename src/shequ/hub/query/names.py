@@ -34,9 +34,7 @@ def find_dataset(name: str, seen: QuerySet[Dataset]) -> Dataset:
         labels = sorted(_suggestion(d).label() for d in by_title)
         raise QueryError.of("ambiguous_dataset", name=repr(name), candidates=", ".join(labels))
     known = [Suggestion(k, t, te) for k, t, te in seen.values_list("key", "title", "title_en")]
-    raise QueryError.of(
-        "unknown_dataset", 404, suggestions=suggest(name, known), name=repr(name)
-    )
+    raise QueryError.of("unknown_dataset", 404, suggestions=suggest(name, known), name=repr(name))
 
 
 def _suggestion(dataset: Dataset) -> Suggestion:
