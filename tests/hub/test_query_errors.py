@@ -19,8 +19,8 @@ from query_fixtures import (
     HOME,
     SCHEMAS,
     Hub,
-    hub_fixture,  # noqa: F401  (the hub fixture)
     category,
+    hub_fixture,  # noqa: F401  (the hub fixture)
     rows_of,
 )
 
@@ -295,7 +295,8 @@ def test_ambiguous_dataset_titles_list_the_candidates(titled: Hub) -> None:
 def test_a_field_title_is_a_quoted_column_name(titled: Hub) -> None:
     result = run_query(
         titled.staff,
-        'SELECT "人员编号", "姓名", 年龄 FROM 户籍人口信息 WHERE "年龄" >= 30 ORDER BY "人员编号" LIMIT 3',
+        'SELECT "人员编号", "姓名", 年龄 FROM 户籍人口信息 WHERE "年龄" >= 30 '
+        'ORDER BY "人员编号" LIMIT 3',
     )
     assert result.columns == ["人员编号", "姓名", "年龄"]
     expected = run_query(
