@@ -362,7 +362,7 @@ def error_at(sql: str, where: tuple[int, int] | None) -> dict[str, Any] | None:
     if where is None or not 1 <= where[0] <= len(lines):
         return None
     line, col = lines[where[0] - 1], where[1] - 1
-    token = re.match(r"\S+", line[col:]) if col < len(line) else None
+    token = re.match(r'"[^"]*"?|\w+|\S', line[col:]) if col < len(line) else None
     end = col + (len(token[0]) if token else 0)
     return {"number": where[0], "before": line[:col], "token": line[col:end], "after": line[end:]}
 

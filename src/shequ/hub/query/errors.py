@@ -242,7 +242,8 @@ class QueryError(Exception):
             names = labels[0]
             for label in labels[1:]:
                 names = gettext(EITHER) % {"first": names, "second": label}
-            text = f"{text} {gettext(DID_YOU_MEAN) % {'names': names}}"
+            space = "" if text.endswith(("。", "？", "）")) else " "  # none after Chinese stops
+            text = f"{text}{space}{gettext(DID_YOU_MEAN) % {'names': names}}"
         return text
 
     @property
