@@ -24,7 +24,7 @@ from query_fixtures import (
     rows_of,
 )
 
-from shequ.core.models import Region, Role
+from shequ.core.models import AuditEvent, Region, Role
 from shequ.core.services import tokens
 from shequ.hub.cli_query import add_query_parser
 from shequ.hub.models import Dataset
@@ -390,3 +390,16 @@ def test_the_cli_prints_the_error_in_the_platform_language(
         assert args.hub_func(args) == 1
     err = capsys.readouterr().err
     assert "第 1 行第 8 列" in err and "name (姓名)" in err and "Binder" not in err
+
+
+def test_a_clear_field_named_by_its_title_is_flagged_and_audited(
+    titled: Hub, make_user: Any
+) -> None:
+    analyst = make_user(Role.COMMUNITY_STAFF, HOME)
+    titled.grant(analyst, titled["people"], clear_columns=["name"])
+    result = run_query(analyst, 'SELECT "姓名" FROM 户籍人口信息 ORDER BY person_id LIMIT 1')
+    assert result.columns == ["姓名"] and result.clear_pii == ["people.name"]
+    own = [r["name"] for r in rows_of("people") if r["region_code"] == HOME]
+    assert result.rows_json() == [[own[0]]]
+    event = AuditEvent.objects.filter(action="hub.query").latest("id")
+    assert event.details["clear_pii"] == ["people.name"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -38,7 +38,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from shequ.hub.query import diagnose
-from shequ.hub.query.errors import QueryError
+from shequ.hub.query.errors import MESSAGES, QueryError
 
 DIALECT = "duckdb"
 MAX_SQL_CHARS = 100_000
@@ -148,7 +148,10 @@ class Checked:
         return list(dict.fromkeys(r.name for r in self.refs))
 
 
-def refuse(code: str, **params: object) -> QueryError:
+def refuse(code: str, **params: Any) -> QueryError:
+    """The 400 error for a message code of ``errors.MESSAGES`` (or a plain English message)."""
+    if code not in MESSAGES:
+        return QueryError(code, 400)
     return QueryError.of(code, 400, **params)
 
 
