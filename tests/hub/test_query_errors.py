@@ -356,7 +356,7 @@ def test_the_console_shows_the_error_in_chinese_with_where_and_a_suggestion(titl
 def test_the_console_offers_a_request_for_a_dataset_named_by_title(titled: Hub) -> None:
     # The request link comes from QueryError.dataset, not from parsing an English message.
     html = console(titled.staff, "SELECT * FROM 健康档案")
-    assert "没有您可用的授权" in html or 'data-testid="query-request-link"' in html
+    assert 'data-testid="query-request-link"' in html and "您没有数据集" in html
     assert 'href="/hub/datasets/health_records/request/"' in html
 
 
