@@ -403,3 +403,13 @@ def test_a_clear_field_named_by_its_title_is_flagged_and_audited(
     assert result.rows_json() == [[own[0]]]
     event = AuditEvent.objects.filter(action="hub.query").latest("id")
     assert event.details["clear_pii"] == ["people.name"]
+
+
+def test_the_position_is_in_the_sql_as_written_after_as_of(titled: Hub) -> None:
+    # AS OF VERSION 0 is rewritten to AT (VERSION => 0) before parsing: the column must not move.
+    sql = "SELECT * FROM people AS OF VERSION 0 AS p WHER p.age = 1"
+    error = error_of(titled.staff, sql)
+    assert error.code == "syntax_unexpected"
+    assert error.where == (1, sql.index("WHER") + 1), error.message
+    sql = "SELECT * FROM people AS OF VERSION 0\nWHERE age >"
+    assert error_of(titled.staff, sql).where == (2, 11)

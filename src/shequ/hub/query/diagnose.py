@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 from typing import Any
 
 import duckdb
@@ -23,6 +24,7 @@ from shequ.hub.query.errors import QueryError, Suggestion
 
 MAX_TOKEN = 40
 MAX_SUGGESTIONS = 3
+MAX_ALIGN = 20_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,8 +95,33 @@ def _unclosed_quote(sql: str) -> tuple[int, str] | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_error(exc: ParseError | TokenError, sql: str) -> QueryError:
-    """The parser's complaint about sql as a message code at a line and column."""
+def _offset(text: str, line: int, col: int) -> int:
+    """The character offset of a line and column (both from 1) of text."""
+    start = 0
+    for _ in range(line - 1):
+        found = text.find("\n", start)
+        if found < 0:
+            break
+        start = found + 1
+    return start + col - 1
+
+
+def _back(parsed: str, sql: str, offset: int) -> int:
+    """An offset of parsed (sql with ``AS OF`` rewritten) as an offset of sql."""
+    if len(sql) > MAX_ALIGN:
+        return min(offset, len(sql))  # aligning long texts costs more than a column is worth
+    for tag, i1, _i2, j1, j2 in SequenceMatcher(None, sql, parsed, autojunk=False).get_opcodes():
+        if j1 <= offset < j2 or (offset == j2 and tag == "equal"):
+            return i1 + (offset - j1 if tag == "equal" else 0)
+    return min(offset, len(sql))
+
+
+def parse_error(exc: ParseError | TokenError, sql: str, parsed: str | None = None) -> QueryError:
+    """The parser's complaint as a message code at a line and column of sql.
+
+    ``parsed`` is the text the parser read, when it differs from sql (``AS OF`` rewritten):
+    the position is carried back to the SQL as the user wrote it.
+    """
     if isinstance(exc, TokenError) or not getattr(exc, "errors", None):
         quote = _unclosed_quote(sql)
         if quote is not None:
@@ -106,6 +133,8 @@ def parse_error(exc: ParseError | TokenError, sql: str) -> QueryError:
     highlight = str(error.get("highlight") or "")
     line, col = int(error.get("line") or 1), int(error.get("col") or 1)
     where = (line, max(1, col - len(highlight.splitlines()[-1] if highlight else "") + 1))
+    if parsed is not None and parsed != sql:
+        where = position(sql, _back(parsed, sql, _offset(parsed, *where)))
     token = show(highlight, string=_is_string(sql, where))
     at_end = not str(error.get("end_context") or "").strip()
     if description.startswith("Expected table name"):

@@ -187,10 +187,11 @@ def parse(sql: str, max_chars: int = MAX_SQL_CHARS) -> exp.Expression:
         raise refuse("sql_empty")
     if len(sql) > max_chars:
         raise refuse("sql_too_long", length=f"{len(sql):,}", max=f"{max_chars:,}")
+    parsed = rewrite_as_of(sql)
     try:
-        statements = [s for s in sqlglot.parse(rewrite_as_of(sql), read=DIALECT) if s is not None]
+        statements = [s for s in sqlglot.parse(parsed, read=DIALECT) if s is not None]
     except (ParseError, TokenError) as exc:
-        raise diagnose.parse_error(exc, sql) from None
+        raise diagnose.parse_error(exc, sql, parsed) from None
     except RecursionError:
         raise refuse("sql_too_deep") from None
     if not statements:
