@@ -184,6 +184,20 @@ PARKING_OTP_CONSOLE = envbool("PARKING_OTP_CONSOLE", not PRODUCTION)
 PARKING_PAYMENT_SECRET = env("PARKING_PAYMENT_SECRET") or persistent_secret(
     VAR_DIR, "parking_payment_secret"
 )
+# Online payment: the provider residents are offered beside paying at the office (a kind in
+# shequ.parking.providers; empty: office only). The demo provider is a stand-in cashier that
+# takes no money, so production refuses it. Its callbacks are signed with PAYMENT_DEMO_SECRET.
+# PAYMENT_NOTIFY_BASE is the public https origin a real provider posts its callbacks to.
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "" if PRODUCTION else "demo")
+if PRODUCTION and PAYMENT_PROVIDER == "demo":
+    raise ConfigError(
+        "SHEQU_PAYMENT_PROVIDER=demo takes no real money; "
+        "set a real provider, or leave it empty for office payments only"
+    )
+PAYMENT_DEMO_SECRET = env("PAYMENT_DEMO_SECRET") or persistent_secret(
+    VAR_DIR, "payment_demo_secret"
+)
+PAYMENT_NOTIFY_BASE = env("PAYMENT_NOTIFY_BASE", "").rstrip("/")
 # Guidance signs: a garage silent this long inside sharing hours shows "no data", not a number;
 # the board is recomputed at most once per this many seconds per process.
 # Walking radius within which garages count for an estate (indices, garages shown to residents).

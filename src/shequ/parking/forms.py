@@ -195,6 +195,16 @@ class RefundDoneForm(forms.Form):
     reference = forms.CharField(label=_("Transfer reference"), max_length=64)
 
 
+class StaffRefundForm(forms.Form):
+    amount_yuan = forms.DecimalField(
+        label=_("Amount to refund (yuan)"), min_value=0.01, max_digits=9, decimal_places=2
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def amount_fen(self) -> int:
+        return int(self.cleaned_data["amount_yuan"] * 100)
+
+
 class _PlaceForm(forms.Form):
     """A place on the map in a region; editing it (``regions=None``) keeps region and code."""
 

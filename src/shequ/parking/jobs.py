@@ -4,7 +4,7 @@ the nightly indices."""
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -35,3 +35,22 @@ def publish_parking_indices() -> dict[str, int | None]:
     from shequ.parking.indices import compute_and_publish_indices
 
     return compute_and_publish_indices().published
+
+
+@db_task(retries=5, retry_delay=60)
+def issue_refund_job(refund_pk: int) -> str:
+    """Pay back a refund owed on an online payment (late or double payments) via its provider.
+
+    A provider that refuses leaves the refund requested: staff see it on the refunds page.
+    """
+    from shequ.parking.models import Refund
+    from shequ.parking.services.errors import Conflict
+    from shequ.parking.services.payments import issue_refund
+
+    refund = Refund.objects.select_related("order").get(pk=refund_pk)
+    try:
+        return issue_refund(refund).status
+    except Conflict as exc:
+        if exc.code == "provider_unavailable":
+            raise  # huey tries again later
+        return exc.code

@@ -4,6 +4,7 @@ from shequ.parking import (
     views_allocation,
     views_indices,
     views_operator,
+    views_pay,
     views_places,
     views_posters,
     views_resident,
@@ -33,6 +34,14 @@ urlpatterns = [
     path("me/waiting/<int:entry_id>/leave/", views_resident.leave_waiting, name="leave-waiting"),
     path("me/orders/<str:number>/", views_resident.order_detail, name="order"),
     path("me/orders/<str:number>/live/", views_resident.order_live, name="order-live"),
+    path("me/orders/<str:number>/pay/", views_pay.pay_online, name="order-pay"),
+    # The demo provider's own cashier (stands for WeChat Pay's or Alipay's H5/QR page).
+    path("pay/demo/<str:token>/", views_pay.demo_cashier_page, name="pay-demo"),
+    path(
+        "pay/demo/<str:token>/<str:action>/",
+        views_pay.demo_cashier_action,
+        name="pay-demo-action",
+    ),
     path("me/passes/<int:pass_id>/", views_resident.pass_detail, name="pass"),
     path("me/passes/<int:pass_id>/renew/", views_resident.renew, name="renew"),
     path("me/passes/<int:pass_id>/cancel/", views_resident.cancel, name="cancel"),
@@ -78,6 +87,7 @@ urlpatterns = [
     ),
     path("staff/orders/", views_staff.order_list, name="staff-orders"),
     path("staff/orders/<str:number>/confirm/", views_staff.order_confirm, name="staff-confirm"),
+    path("staff/orders/<str:number>/refund/", views_staff.order_refund, name="staff-refund"),
     path("staff/passes/", views_staff.pass_list, name="staff-passes"),
     path(
         "staff/passes/<int:pass_id>/<str:action>/",
@@ -95,6 +105,11 @@ urlpatterns = [
         "staff/refunds/<int:refund_id>/complete/",
         views_staff.refund_complete,
         name="staff-refund-complete",
+    ),
+    path(
+        "staff/refunds/<int:refund_id>/provider/",
+        views_staff.refund_via_provider,
+        name="staff-refund-provider",
     ),
     path("staff/violations/", views_staff.violation_list, name="staff-violations"),
     path(

@@ -417,6 +417,7 @@ def _order_context(request: HttpRequest, number: str) -> dict[str, Any]:
         "order": order,
         "pass": order.pass_obj,
         "payment": payments.get_provider(order.provider).start(order) if pending else {},
+        "online": payments.online_label() if pending and web.holds(order.pass_obj) else "",
         "amount": web.yuan(order.amount_fen),
         "poll": ORDER_POLL_SECONDS,
     }

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from shequ.parking.forms import (
     RankForm,
     ReasonForm,
     RefundDoneForm,
+    StaffRefundForm,
 )
 from shequ.parking.models import Application, Order, Pass, Refund, Violation, WaitingListEntry
 from shequ.parking.services import applications, overstay, passes, payments
@@ -133,10 +135,18 @@ def order_list(request: HttpRequest) -> HttpResponse:
         Order.objects.select_related("pass_obj__garage", "resident__parking_account"),
         request.user,
         "pass_obj__garage__region",
-    ).filter(provider="offline")
+    )
+    # Pending orders may be paid at the office whatever was started online; a search finds
+    # paid ones too, to refund them.
     qs = qs.filter(number__icontains=query) if query else qs.filter(status=Order.Status.PENDING)
     rows = [
-        {"order": o, "amount": web.yuan(o.amount_fen), "form": _confirm_form(o)}
+        {
+            "order": o,
+            "amount": web.yuan(o.amount_fen),
+            "method": payments.provider_label(o.provider),
+            "form": _confirm_form(o),
+            "refund_form": StaffRefundForm(prefix=f"r{o.number}"),
+        }
         for o in qs.order_by("created")[:LIMIT]
     ]
     return render(request, "parking/staff/orders.html", {"rows": rows, "q": query})
@@ -169,6 +179,37 @@ def order_confirm(request: HttpRequest, number: str) -> HttpResponse:
         order.refresh_from_db()
         messages.success(request, _("Payment for order %(n)s confirmed.") % {"n": order.number})
     return redirect("parking:staff-orders")
+
+
+@require_POST
+@login_required
+def order_refund(request: HttpRequest, number: str) -> HttpResponse:
+    """Refund all or part of a paid order; online payments go back through their provider."""
+    order = get_object_or_404(
+        Order.objects.select_related("pass_obj__garage__region"), number=number
+    )
+    form = StaffRefundForm(request.POST, prefix=f"r{order.number}")
+    if not form.is_valid():
+        messages.error(request, _("Give the amount to refund and the reason."))
+        return redirect(f"{reverse('parking:staff-orders')}?q={order.number}")
+    try:
+        refund = payments.staff_refund(
+            request.user, order, amount_fen=form.amount_fen(), reason=form.cleaned_data["reason"]
+        )
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _refund_message(refund))
+    return redirect(f"{reverse('parking:staff-orders')}?q={order.number}")
+
+
+def _refund_message(refund: Refund) -> str:
+    yuan = web.yuan(refund.amount_fen)
+    if refund.status == Refund.Status.COMPLETED:
+        return _("¥%(y)s refunded through the payment service.") % {"y": yuan}
+    if refund.status == Refund.Status.PROCESSING:
+        return _("¥%(y)s is being refunded by the payment service.") % {"y": yuan}
+    return _("¥%(y)s is owed back; pay it and mark it under Refunds.") % {"y": yuan}
 
 
 # Passes -------------------------------------------------------------------------------------
@@ -289,6 +330,21 @@ def refund_complete(request: HttpRequest, refund_id: int) -> HttpResponse:
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Refund marked as paid back."))
+    return redirect("parking:staff-refunds")
+
+
+@require_POST
+@login_required
+def refund_via_provider(request: HttpRequest, refund_id: int) -> HttpResponse:
+    refund = get_object_or_404(
+        Refund.objects.select_related("order__pass_obj__garage__region"), pk=refund_id
+    )
+    try:
+        refund = payments.refund_online(request.user, refund)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _refund_message(refund))
     return redirect("parking:staff-refunds")
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Schema
@@ -72,22 +73,36 @@ def gate_event(request: HttpRequest, payload: GateEventIn) -> dict[str, Any]:
 
 class CallbackOut(Schema):
     result: str
-    order: str | None
-    order_status: str | None
-    new: bool
+    order: str | None = None
+    order_status: str | None = None
+    new: bool | None = Field(None, description="generic provider: whether this call paid")
+    out_trade_no: str | None = Field(None, description="online providers: the payment attempt")
+    pass_status: str | None = None
+    refund_fen: int | None = Field(None, description="owed back (a late or second payment)")
 
 
 @router.post(
     "/payments/callback/{provider}",
     auth=None,
     response=CallbackOut,
-    summary="A payment provider's signed notification (idempotent by transaction id)",
+    exclude_none=True,
+    summary="A payment provider's signed notification (a repeat gets the first answer)",
+    description=(
+        "Online providers (`demo`, and WeChat Pay or Alipay when added) sign the raw body; "
+        "a wrong signature is 403, a malformed body 422 naming the field, an unknown payment "
+        "404, a wrong amount 409, and none of them changes anything. See docs/payments.md."
+    ),
 )
 def payment_callback(request: HttpRequest, provider: str) -> dict[str, Any]:
     headers = {k: v for k, v in request.headers.items()}
+    kind = payments.PROVIDERS.get(provider)
     try:
+        if kind is not None and kind.online:
+            return payments.handle_notification(provider, request.body, headers)
         payment, new = payments.handle_callback(provider, request.body, headers)
     except payments.CallbackRejected as exc:
+        if exc.status == 422 and exc.field:
+            raise ValidationError({exc.field: [exc.message]}) from exc
         raise HttpError(exc.status, exc.message) from exc
     if payment is None:
         return {"result": "ignored", "order": None, "order_status": None, "new": False}

@@ -8,7 +8,7 @@ from shequ.parking.models.gates import (
     Violation,
 )
 from shequ.parking.models.passes import MAX_PLATES, Pass, PassPlate
-from shequ.parking.models.payments import Order, Payment, Refund
+from shequ.parking.models.payments import DemoTrade, Order, Payment, PaymentIntent, Refund
 from shequ.parking.models.places import (
     PRODUCT_MONTHS,
     Estate,
@@ -35,6 +35,7 @@ __all__ = [
     "PRODUCT_MONTHS",
     "Application",
     "Decision",
+    "DemoTrade",
     "Estate",
     "Garage",
     "GateDevice",
@@ -45,6 +46,7 @@ __all__ = [
     "Pass",
     "PassPlate",
     "Payment",
+    "PaymentIntent",
     "PhoneCode",
     "Presence",
     "PriorityGroup",

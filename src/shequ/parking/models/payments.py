@@ -71,6 +71,7 @@ class Refund(models.Model):
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")
+        PROCESSING = "processing", _("Being refunded")
         COMPLETED = "completed", _("Completed")
 
     order = models.ForeignKey(Order, models.PROTECT, related_name="refunds")
@@ -85,9 +86,80 @@ class Refund(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Paid back through an online provider: which one, and the refund id it was asked with
+    # (out_refund_no: asking again with it is the same refund).
+    provider = models.CharField(max_length=20, blank=True)
+    refund_no = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["refund_no"], condition=~models.Q(refund_no=""), name="one_refund_per_no"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order} −{self.amount_fen}"
+
+
+class PaymentIntent(models.Model):
+    """One attempt to pay an order online (支付单): the provider's merchant order number.
+
+    ``out_trade_no`` is unique per provider; an order has at most one ``created`` attempt at a
+    time (asking again returns it). ``answer`` is the platform's first answer to the provider's
+    notification about it, replayed verbatim to every repeat.
+    """
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        CLOSED = "closed", _("Closed")
+
+    order = models.ForeignKey(Order, models.PROTECT, related_name="intents")
+    provider = models.CharField(max_length=20)
+    out_trade_no = models.CharField(max_length=32)
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    status = models.CharField(max_length=10, choices=Status.choices, default="created")
+    provider_ref = models.CharField(max_length=64, blank=True)
+    redirect_url = models.CharField(max_length=300, blank=True)
+    qr_payload = models.CharField(max_length=300, blank=True)
+    transaction_id = models.CharField(max_length=64, blank=True)
+    answer = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "out_trade_no"], name="one_intent_per_out_trade_no"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.out_trade_no}"
+
+
+class DemoTrade(models.Model):
+    """A trade at the demo cashier: what a provider's own servers would hold (not the
+    platform's books; the demo provider reads it as WeChat Pay's API would answer)."""
+
+    class Status(models.TextChoices):
+        NOTPAY = "NOTPAY", _("Not paid")
+        SUCCESS = "SUCCESS", _("Paid")
+        CLOSED = "CLOSED", _("Closed")
+
+    token = models.CharField(max_length=32, unique=True)
+    out_trade_no = models.CharField(max_length=32, unique=True)
+    amount_fen = models.PositiveIntegerField()
+    description = models.CharField(max_length=128)
+    notify_url = models.CharField(max_length=300)
+    return_url = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default="NOTPAY")
+    transaction_id = models.CharField(max_length=64, blank=True)
+    refunds = models.JSONField(default=dict, blank=True)  # refund_no -> amount in fen
+    created = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.out_trade_no

@@ -1,127 +1,57 @@
-"""Payment providers, confirming payments idempotently, and refunds as separate entries.
+"""Paying for orders: providers, idempotent confirmation, online payments, refunds.
 
-A provider turns an order into what the resident must do to pay (``start``) and, for online
-providers, checks the provider's callback (``verify_callback``). Two ship with shequ:
+The providers live in ``shequ.parking.providers`` (a registry from kind to class). Everything
+after a provider has spoken is shared here: a payment is recorded once per (provider,
+transaction id); a paid order activates its pass, or is refunded when the pass can no longer be
+had; refunds are their own entries, never edits of a payment.
 
-- ``offline``: cash or bank transfer; community staff confirm it with the transfer's reference;
-- ``generic``: any gateway that signs its JSON callback with HMAC-SHA256 of the raw body under
-  ``SHEQU_PARKING_PAYMENT_SECRET`` (header ``X-Shequ-Signature: <hex>``).
-
-WeChat Pay and Alipay plug in as further subclasses registered in ``PROVIDERS``: ``start``
-calls their unified-order API and returns the QR code or mini-program parameters;
-``verify_callback`` checks their signature (WeChat Pay v3: the platform certificate's RSA
-signature and AES-GCM resource decryption; Alipay: RSA2 over the sorted parameters) and
-returns the same :class:`CallbackData`. Everything after that, the idempotency by transaction id
-included, is shared.
+Online payments (``SHEQU_PAYMENT_PROVIDER``): ``start_online`` opens a ``PaymentIntent`` (one
+``out_trade_no`` at the provider) and returns where the payer goes; the provider's signed
+notification arrives at ``handle_notification`` (the callback endpoint calls it, and so does
+the demo cashier), which answers a repeat with its first answer, byte for byte.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from dataclasses import dataclass
-from typing import Any, ClassVar
+import logging
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
-from shequ.parking.models import Order, Pass, Payment, Refund
+from shequ.parking.models import Order, Pass, Payment, PaymentIntent, Refund
+from shequ.parking.providers import (
+    PROVIDERS,
+    CallbackData,
+    CallbackRejected,
+    OfflineProvider,
+    PaymentProvider,
+    PaymentRequest,
+    ProviderError,
+    SignedCallbackProvider,
+    online_provider,
+    signature,
+)
 from shequ.parking.services.access import require_staff
 from shequ.parking.services.errors import Conflict
 
+__all__ = [
+    "PROVIDERS",
+    "CallbackData",
+    "CallbackRejected",
+    "OfflineProvider",
+    "PaymentProvider",
+    "SignedCallbackProvider",
+    "signature",
+]
 
-@dataclass(frozen=True)
-class CallbackData:
-    order_number: str
-    transaction_id: str
-    amount_fen: int
-    paid: bool
-    raw: dict[str, Any]
-
-
-class CallbackRejected(Exception):
-    """A callback that is forged, malformed or about another order: nothing was changed."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class PaymentProvider:
-    kind: ClassVar[str] = ""
-
-    def start(self, order: Order) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def verify_callback(self, body: bytes, headers: dict[str, str]) -> CallbackData:
-        raise CallbackRejected(f"{self.kind} payments have no callback", 404)
-
-
-class OfflineProvider(PaymentProvider):
-    """Cash or bank transfer at the community office; staff confirm with its reference."""
-
-    kind = "offline"
-
-    def start(self, order: Order) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "order": order.number,
-            "amount_fen": order.amount_fen,
-            "instructions": _(
-                "Pay %(yuan)s yuan in cash or by bank transfer at the community office, "
-                "quoting order %(order)s. Staff will confirm it."
-            )
-            % {"yuan": f"{order.amount_fen / 100:.2f}", "order": order.number},
-        }
-
-
-def signature(body: bytes, secret: str | None = None) -> str:
-    key = (secret if secret is not None else settings.PARKING_PAYMENT_SECRET).encode()
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
-
-
-class SignedCallbackProvider(PaymentProvider):
-    """A gateway that posts ``{"order", "transaction_id", "amount_fen", "status"}`` signed."""
-
-    kind = "generic"
-    header = "X-Shequ-Signature"
-
-    def start(self, order: Order) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "order": order.number,
-            "amount_fen": order.amount_fen,
-            "callback": "/api/v1/parking/payments/callback/generic",
-        }
-
-    def verify_callback(self, body: bytes, headers: dict[str, str]) -> CallbackData:
-        given = headers.get(self.header, "")
-        if not given or not hmac.compare_digest(given.lower(), signature(body)):
-            raise CallbackRejected("The callback's signature is missing or wrong.", 401)
-        try:
-            data = json.loads(body)
-            return CallbackData(
-                order_number=str(data["order"]),
-                transaction_id=str(data["transaction_id"])[:64],
-                amount_fen=int(data["amount_fen"]),
-                paid=data.get("status", "paid") == "paid",
-                raw=data,
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CallbackRejected(f"The callback body is not understood: {exc}.") from exc
-
-
-PROVIDERS: dict[str, type[PaymentProvider]] = {
-    OfflineProvider.kind: OfflineProvider,
-    SignedCallbackProvider.kind: SignedCallbackProvider,
-}
+logger = logging.getLogger(__name__)
+CALLBACK_PATH = "/api/v1/parking/payments/callback/{kind}"
 
 
 def get_provider(kind: str) -> PaymentProvider:
@@ -133,6 +63,12 @@ def get_provider(kind: str) -> PaymentProvider:
         ) from None
 
 
+def provider_label(kind: str) -> str:
+    """How people call a payment method ("At the community office", the provider's name)."""
+    cls = PROVIDERS.get(kind)
+    return cls().label if cls else kind
+
+
 def paid_amount(order: Order) -> int:
     return int(order.payments.aggregate(total=Sum("amount_fen"))["total"] or 0)
 
@@ -141,14 +77,29 @@ def refunded_amount(order: Order) -> int:
     return int(order.refunds.aggregate(total=Sum("amount_fen"))["total"] or 0)
 
 
-def request_refund(order: Order, amount_fen: int, reason: str) -> Refund:
-    """Owe money back (never more than was paid and not yet refunded)."""
+def _online_intent(order: Order) -> PaymentIntent | None:
+    """The order's paid online payment, if it was paid online: refunds go back through it."""
+    return order.intents.filter(status=PaymentIntent.Status.PAID).order_by("-created").first()
+
+
+def request_refund(order: Order, amount_fen: int, reason: str, actor: Any = None) -> Refund:
+    """Owe money back (never more than was paid and not yet refunded).
+
+    An order paid online is refunded through its provider (``issue_refund``); otherwise staff
+    pay it back and complete the entry with the transfer's reference.
+    """
     room = paid_amount(order) - refunded_amount(order)
     amount = min(amount_fen, room)
     if amount <= 0:
         raise Conflict(_("Nothing is left to refund on this order."), "nothing_to_refund")
-    refund = Refund.objects.create(order=order, amount_fen=amount, reason=reason[:200])
-    record("parking.refund.request", obj=order, amount_fen=amount, reason=reason)
+    intent = _online_intent(order)
+    refund = Refund.objects.create(
+        order=order,
+        amount_fen=amount,
+        reason=reason[:200],
+        provider=intent.provider if intent else "",
+    )
+    record("parking.refund.request", actor=actor, obj=order, amount_fen=amount, reason=reason)
     return refund
 
 
@@ -272,7 +223,10 @@ def confirm_offline(actor: Any, order: Order, *, reference: str, amount_fen: int
 
 
 def handle_callback(kind: str, body: bytes, headers: dict[str, str]) -> tuple[Payment | None, bool]:
-    """Verify and apply a provider callback. Forged or unknown: CallbackRejected, no change."""
+    """Verify and apply a ``generic`` callback. Forged or unknown: CallbackRejected, no change.
+
+    Online providers (``provider.online``) go through ``handle_notification`` instead.
+    """
     if kind not in PROVIDERS:
         raise CallbackRejected(f"Unknown payment provider {kind!r}.", 404)
     data = get_provider(kind).verify_callback(body, headers)
@@ -299,3 +253,266 @@ def mark_free_order_paid(order: Order) -> None:
     order.status, order.paid_at = Order.Status.PAID, timezone.now()
     order.save(update_fields=["status", "paid_at"])
     _activate(order)
+
+
+# Online payments ----------------------------------------------------------------------------
+
+
+def notify_url(kind: str, site: str = "") -> str:
+    """The absolute address the provider posts its notifications to (``PAYMENT_NOTIFY_BASE``
+    when set: real providers need a public https URL)."""
+    return (settings.PAYMENT_NOTIFY_BASE or site.rstrip("/")) + CALLBACK_PATH.format(kind=kind)
+
+
+def online_label() -> str:
+    """The name of the online provider residents are offered, or "" when there is none."""
+    provider = online_provider()
+    return provider.label if provider else ""
+
+
+def start_online(
+    resident: Any, order: Order, *, site: str = "", return_url: str = ""
+) -> PaymentIntent:
+    """Open (or reopen) the order's online payment; its ``redirect_url`` is where the payer goes.
+
+    Idempotent by order: while an attempt is open, asking again returns it (its
+    ``out_trade_no`` unchanged). Refused when online payment is off, the order is not
+    awaiting payment or its 30-minute hold has run out.
+    """
+    if order.resident_id != resident.pk:
+        raise PermissionDenied(_("This is not your order."))
+    provider = online_provider()
+    if provider is None:
+        raise Conflict(_("Online payment is not offered here."), "no_online_payment")
+    with transaction.atomic():
+        locked = (
+            Order.objects.select_for_update().select_related("pass_obj__garage").get(pk=order.pk)
+        )
+        pass_obj = locked.pass_obj
+        if locked.status != Order.Status.PENDING:
+            raise Conflict(_("This order is not awaiting payment."), "not_pending")
+        if pass_obj.hold_until is None or pass_obj.hold_until <= timezone.now():
+            raise Conflict(
+                _("The 30 minutes your space was held have run out; please order again."),
+                "hold_lapsed",
+            )
+        intent = locked.intents.filter(provider=provider.kind, status="created").first()
+        if intent is None:
+            intent = PaymentIntent.objects.create(
+                order=locked,
+                provider=provider.kind,
+                out_trade_no=f"{locked.number}{locked.intents.count() + 1:02d}",
+                amount_fen=locked.amount_fen,
+            )
+            record(
+                "parking.payment.start",
+                actor=resident,
+                obj=locked,
+                provider=provider.kind,
+                out_trade_no=intent.out_trade_no,
+            )
+    if intent.redirect_url or intent.qr_payload:
+        return intent
+    # Outside the transaction: a real provider is an HTTP call. Two racing starts send the
+    # same out_trade_no, which the provider answers with the same payment.
+    try:
+        started = provider.create(
+            PaymentRequest(
+                out_trade_no=intent.out_trade_no,
+                amount_fen=intent.amount_fen,
+                description=f"{pass_obj.garage.name} {locked.number}",
+                notify_url=notify_url(provider.kind, site),
+                return_url=return_url,
+            )
+        )
+    except ProviderError as exc:
+        logger.warning("%s create %s failed: %s", provider.kind, intent.out_trade_no, exc.message)
+        raise Conflict(
+            _("The payment service did not answer; please try again."), "provider"
+        ) from exc
+    PaymentIntent.objects.filter(pk=intent.pk).update(
+        provider_ref=started.provider_ref[:64],
+        redirect_url=started.redirect_url[:300],
+        qr_payload=started.qr_payload[:300],
+    )
+    intent.refresh_from_db()
+    return intent
+
+
+def handle_notification(kind: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """Verify and apply an online provider's notification; return the answer to send back.
+
+    Signature first (403), then the body (422 naming the field), then the payment attempt
+    (404). The first answer about an attempt is kept and returned to every repeat; two
+    notifications at once are served one after the other (the attempt's row is locked).
+    """
+    cls = PROVIDERS.get(kind)
+    if cls is None or not cls.online:
+        raise CallbackRejected(f"Unknown payment provider {kind!r}.", 404)
+    data = cls().verify_callback(body, headers)
+    refunds: list[int] = []
+    with transaction.atomic():
+        intent = (
+            PaymentIntent.objects.select_for_update()
+            .filter(provider=kind, out_trade_no=data.out_trade_no)
+            .first()
+        )
+        if intent is None:
+            raise CallbackRejected(f"There is no payment {data.out_trade_no}.", 404)
+        if intent.answer is not None:
+            return dict(intent.answer)
+        if data.amount_fen != intent.amount_fen:
+            raise CallbackRejected(
+                f"The payment is for {intent.amount_fen} fen, not {data.amount_fen}.", 409
+            )
+        answer = _apply(intent, data, refunds)
+    for refund_pk in refunds:
+        transaction.on_commit(lambda pk=refund_pk: _refund_later(pk))
+    return answer
+
+
+def _apply(intent: PaymentIntent, data: CallbackData, refunds: list[int]) -> dict[str, Any]:
+    order = Order.objects.get(pk=intent.order_id)
+    if data.closed:
+        intent.status = PaymentIntent.Status.CLOSED
+    else:
+        intent.status, intent.transaction_id = PaymentIntent.Status.PAID, data.transaction_id
+        intent.save(update_fields=["status", "transaction_id"])  # refunds go back through it
+        before = set(order.refunds.values_list("pk", flat=True))
+        record_payment(
+            order,
+            provider=intent.provider,
+            transaction_id=data.transaction_id,
+            amount_fen=data.amount_fen,
+            raw=data.raw,
+        )
+        refunds.extend(
+            r.pk for r in order.refunds.exclude(pk__in=before) if r.provider == intent.provider
+        )
+        Order.objects.filter(pk=order.pk).update(provider=intent.provider)
+    order.refresh_from_db()
+    pass_status = Pass.objects.filter(pk=order.pass_obj_id).values_list("status", flat=True)[0]
+    intent.answer = {
+        "result": "closed" if data.closed else "ok",
+        "out_trade_no": intent.out_trade_no,
+        "order": order.number,
+        "order_status": order.status,
+        "pass_status": pass_status,
+        "refund_fen": sum(
+            Refund.objects.filter(pk__in=refunds).values_list("amount_fen", flat=True)
+        ),
+    }
+    intent.save(update_fields=["status", "answer"])
+    return dict(intent.answer)
+
+
+def _refund_later(refund_pk: int) -> None:
+    from shequ.parking.jobs import issue_refund_job
+
+    issue_refund_job(refund_pk)
+
+
+def sync_online(order: Order) -> PaymentIntent | None:
+    """Ask the provider about the order's open attempt and apply what it says (for a
+    notification that never came); returns the attempt, or None when there is none."""
+    intent = order.intents.filter(status=PaymentIntent.Status.CREATED).first()
+    if intent is None:
+        return None
+    provider = get_provider(intent.provider)
+    try:
+        state = provider.query(intent.out_trade_no)
+    except ProviderError as exc:
+        logger.warning("%s query %s failed: %s", intent.provider, intent.out_trade_no, exc.message)
+        return intent
+    if state.status in ("paid", "closed"):
+        data = CallbackData(
+            order_number="",
+            transaction_id=state.transaction_id,
+            amount_fen=state.amount_fen,
+            paid=state.status == "paid",
+            closed=state.status == "closed",
+            raw={"query": state.status},
+            out_trade_no=state.out_trade_no,
+        )
+        refunds: list[int] = []
+        with transaction.atomic():
+            locked = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
+            if locked.answer is None and data.amount_fen == locked.amount_fen:
+                _apply(locked, data, refunds)
+        for refund_pk in refunds:
+            transaction.on_commit(lambda pk=refund_pk: _refund_later(pk))
+    intent.refresh_from_db()
+    return intent
+
+
+def issue_refund(refund: Refund, actor: Any = None) -> Refund:
+    """Pay a refund back through the provider the order was paid with.
+
+    Idempotent by refund id: the provider is always asked with the same ``refund_no``, and
+    only the first answer completes the entry (and is audited). A refusal leaves the entry
+    requested, for staff to pay back by transfer.
+    """
+    if refund.status != Refund.Status.REQUESTED or not refund.provider:
+        return refund
+    intent = _online_intent(refund.order)
+    if intent is None or intent.provider != refund.provider:
+        raise Conflict(_("This order was not paid online."), "not_online")
+    Refund.objects.filter(pk=refund.pk, refund_no="").update(
+        refund_no=f"{refund.order.number}R{refund.pk}"
+    )
+    refund.refresh_from_db()
+    try:
+        result = get_provider(refund.provider).refund(
+            intent.out_trade_no, refund.refund_no, refund.amount_fen, refund.reason
+        )
+    except ProviderError as exc:
+        record("parking.refund.provider_failed", actor=actor, obj=refund.order, refund=refund.pk)
+        if not exc.permanent:
+            raise Conflict(
+                _("The payment service did not answer; please try again."), "provider_unavailable"
+            ) from exc
+        raise Conflict(
+            _("The payment service refused the refund: %(why)s") % {"why": exc.message},
+            "provider_refused",
+        ) from exc
+    done = result.status == "succeeded"
+    changed = Refund.objects.filter(pk=refund.pk, status=Refund.Status.REQUESTED).update(
+        status=Refund.Status.COMPLETED if done else Refund.Status.PROCESSING,
+        reference=(result.provider_ref or result.refund_no)[:64],
+        completed_at=timezone.now() if done else None,
+        completed_by=actor,
+    )
+    if changed:
+        record(
+            "parking.refund.provider",
+            actor=actor,
+            obj=refund.order,
+            refund=refund.pk,
+            refund_no=refund.refund_no,
+            amount_fen=refund.amount_fen,
+            status=result.status,
+        )
+    refund.refresh_from_db()
+    return refund
+
+
+def refund_online(actor: Any, refund: Refund) -> Refund:
+    """Staff pay a requested refund back through the provider (from the refunds page)."""
+    require_staff(actor, refund.order.pass_obj.garage.region.code)
+    return issue_refund(refund, actor)
+
+
+def staff_refund(actor: Any, order: Order, *, amount_fen: int, reason: str) -> Refund:
+    """Staff refund all or part of a paid order (from the payments page); online-paid orders
+    are paid back through their provider at once."""
+    require_staff(actor, order.pass_obj.garage.region.code)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the money is paid back.")]})
+    if amount_fen <= 0:
+        raise ValidationError({"amount_yuan": [_("Give an amount above zero.")]})
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        refund = request_refund(locked, amount_fen, reason.strip(), actor=actor)
+    if refund.provider:
+        refund = issue_refund(refund, actor)
+    return refund

@@ -107,6 +107,11 @@ class GarageOffer:
     products: list[ProductOffer] = field(default_factory=list)
 
 
+def holds(pass_obj: Pass) -> bool:
+    """Whether a pending pass still holds its space (its order may still be paid online)."""
+    return pass_obj.hold_until is not None and pass_obj.hold_until > timezone.now()
+
+
 def yuan(fen: int | None) -> str:
     return f"{(fen or 0) / 100:.2f}"
 
