@@ -99,3 +99,28 @@ def test_a_dotenv_file_is_read_but_the_environment_wins(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SHEQU_TIME_ZONE=Asia/Urumqi\nSHEQU_LANGUAGE=en\n")
     result = load_settings(tmp_path, SHEQU_LANGUAGE="zh-hans")
     assert result.stdout.split()[2:] == ["Asia/Urumqi", "zh-hans"]
+
+
+def _payment_provider(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
+    clean.update({"SHEQU_VAR_DIR": str(tmp_path / "var"), **env})
+    code = "import shequ.settings as s; print(repr(s.PAYMENT_PROVIDER))"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, cwd=tmp_path, capture_output=True, text=True
+    )
+
+
+def test_the_demo_payment_provider_is_the_default_outside_production_only(
+    tmp_path: Path,
+) -> None:
+    assert _payment_provider(tmp_path).stdout.strip() == "'demo'"
+    assert (tmp_path / "var" / "payment_demo_secret").is_file()
+    production = {
+        "SHEQU_ENV": "production",
+        "SHEQU_DEBUG": "false",
+        "SHEQU_SECRET_KEY": GOOD_KEY,
+        "SHEQU_FERNET_KEYS": Fernet.generate_key().decode(),
+    }
+    assert _payment_provider(tmp_path, **production).stdout.strip() == "''"
+    refused = _payment_provider(tmp_path, SHEQU_PAYMENT_PROVIDER="demo", **production)
+    assert refused.returncode != 0 and "SHEQU_PAYMENT_PROVIDER=demo" in refused.stderr

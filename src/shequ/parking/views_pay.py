@@ -76,7 +76,8 @@ def demo_cashier_action(request: HttpRequest, token: str, action: str) -> HttpRe
     try:
         trade = demo_cashier.pay(trade) if action == "pay" else demo_cashier.close(trade)
     except ProviderError as exc:
-        messages.error(request, _("This payment can no longer be changed (%(s)s).") % {"s": exc})
+        logger.info("demo trade %s: %s", trade.out_trade_no, exc.message)
+        messages.error(request, _("This payment is already complete or cancelled."))
         return redirect("parking:pay-demo", token=token)
     body, headers = demo_cashier.notification(trade)
     try:
