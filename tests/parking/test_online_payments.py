@@ -468,3 +468,20 @@ def test_querying_the_provider_applies_a_payment_whose_notification_was_lost(
         "order_status"
     ] == ("paid")
     assert Payment.objects.count() == 1
+
+
+def test_the_api_starts_an_online_payment_for_my_order_only(
+    resident: Any, order: Order, make_resident: Any
+) -> None:
+    path = f"/api/v1/parking/orders/{order.number}/pay-online"
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(resident)
+    mine = client.post(path)
+    assert mine.status_code == 200, mine.content
+    body = mine.json()
+    assert body["out_trade_no"] == f"{order.number}01" and body["amount_fen"] == 30000
+    assert body["redirect_url"].startswith("http://testserver/parking/pay/demo/")
+    other = Client()
+    other.force_login(make_resident())
+    assert other.post(path).status_code == 404
+    assert client.post(path).json()["out_trade_no"] == body["out_trade_no"]

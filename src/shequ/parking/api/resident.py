@@ -239,6 +239,29 @@ def my_order(request: HttpRequest, number: str) -> dict[str, Any]:
     return _order_out(order)
 
 
+@router.post("/orders/{number}/pay-online", summary="Pay an order online: where to go or scan")
+def pay_online(request: HttpRequest, number: str) -> dict[str, Any]:
+    """Opens (or returns the open) online payment of the order with the configured provider.
+
+    Send the payer to ``redirect_url`` (H5 / web cashier) or show ``qr_payload`` as a QR code;
+    the order turns ``paid`` when the provider's signed notification arrives.
+    """
+    order = get_object_or_404(Order, number=number, resident=_me(request))
+    intent = payments.start_online(
+        request.user, order, site=f"{request.scheme}://{request.get_host()}"
+    )
+    return {
+        "order": order.number,
+        "provider": intent.provider,
+        "out_trade_no": intent.out_trade_no,
+        "amount_fen": intent.amount_fen,
+        "redirect_url": request.build_absolute_uri(intent.redirect_url)
+        if intent.redirect_url
+        else "",
+        "qr_payload": intent.qr_payload,
+    }
+
+
 class WaitIn(Schema):
     application: int
     garage: int
