@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
+from views_support import logged_in
 
 from shequ.core.models import AuditEvent, Role
 from shequ.parking.models import (
@@ -31,10 +32,9 @@ from shequ.parking.providers import (
     ProviderError,
     online_provider,
 )
-from shequ.parking.providers.demo import HEADER, canonical, sign
+from shequ.parking.providers.demo import canonical, sign
 from shequ.parking.services import demo_cashier, passes, payments
 from shequ.parking.services.errors import Conflict
-from views_support import logged_in
 
 pytestmark = pytest.mark.django_db
 CALLBACK = "/api/v1/parking/payments/callback/demo"
@@ -178,7 +178,9 @@ def test_the_resident_pays_online_and_the_pass_is_active(resident: Any, order: O
     trade = DemoTrade.objects.get()
     assert started.status_code == 302 and started["Location"] == f"/parking/pay/demo/{trade.token}/"
     cashier = Client(HTTP_ACCEPT_LANGUAGE="en").get(started["Location"])
-    assert cashier.status_code == 200 and b"300.00" in cashier.content and b"<svg" in cashier.content
+    assert (
+        cashier.status_code == 200 and b"300.00" in cashier.content and b"<svg" in cashier.content
+    )
     paid = Client().post(f"/parking/pay/demo/{trade.token}/pay/")
     assert paid.status_code == 302 and paid["Location"].endswith(f"/me/orders/{order.number}/")
     order.refresh_from_db()

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -139,11 +140,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
     # Pending orders may be paid at the office whatever was started online; a search finds
     # paid ones too, to refund them.
     qs = qs.filter(number__icontains=query) if query else qs.filter(status=Order.Status.PENDING)
+    qs = qs.annotate(refunded=Sum("refunds__amount_fen"))
     rows = [
         {
             "order": o,
             "amount": web.yuan(o.amount_fen),
             "method": payments.provider_label(o.provider),
+            "refunded": web.yuan(o.refunded) if o.refunded else "",
             "form": _confirm_form(o),
             "refund_form": StaffRefundForm(prefix=f"r{o.number}"),
         }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -48,6 +49,7 @@ class PaymentRequest:
     description: str
     notify_url: str  # where the provider posts its signed notification
     return_url: str  # where the payer's browser goes back to after paying
+    expires_at: datetime | None = None  # the hold's end: WeChat time_expire, Alipay time_expire
 
 
 @dataclass(frozen=True)

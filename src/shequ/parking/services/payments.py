@@ -323,6 +323,7 @@ def start_online(
                 description=f"{pass_obj.garage.name} {locked.number}",
                 notify_url=notify_url(provider.kind, site),
                 return_url=return_url,
+                expires_at=pass_obj.hold_until,
             )
         )
     except ProviderError as exc:
