@@ -10,6 +10,7 @@ cashier page hands it to the platform's callback service, exactly what
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -65,7 +66,7 @@ def notification(trade: DemoTrade) -> tuple[bytes, dict[str, str]]:
 
 
 def _finish(trade: DemoTrade, status: str) -> DemoTrade:
-    changes = {"status": status}
+    changes: dict[str, Any] = {"status": status}
     if status == DemoTrade.Status.SUCCESS:
         changes |= {"transaction_id": "DEMO" + secrets.token_hex(12), "paid_at": timezone.now()}
     DemoTrade.objects.filter(pk=trade.pk, status=DemoTrade.Status.NOTPAY).update(**changes)

@@ -14,6 +14,7 @@ the demo cashier), which answers a repeat with its first answer, byte for byte.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -368,7 +369,7 @@ def handle_notification(kind: str, body: bytes, headers: dict[str, str]) -> dict
             )
         answer = _apply(intent, data, refunds)
     for refund_pk in refunds:
-        transaction.on_commit(lambda pk=refund_pk: _refund_later(pk))
+        transaction.on_commit(partial(_refund_later, refund_pk))
     return answer
 
 
@@ -441,7 +442,7 @@ def sync_online(order: Order) -> PaymentIntent | None:
             if locked.answer is None and data.amount_fen == locked.amount_fen:
                 _apply(locked, data, refunds)
         for refund_pk in refunds:
-            transaction.on_commit(lambda pk=refund_pk: _refund_later(pk))
+            transaction.on_commit(partial(_refund_later, refund_pk))
     intent.refresh_from_db()
     return intent
 
