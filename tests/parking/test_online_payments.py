@@ -487,3 +487,28 @@ def test_the_api_starts_an_online_payment_for_my_order_only(
     other.force_login(make_resident())
     assert other.post(path).status_code == 404
     assert client.post(path).json()["out_trade_no"] == body["out_trade_no"]
+
+
+def test_the_hold_sweep_asks_the_provider_before_releasing_an_order_paid_online(
+    order: Order, intent: PaymentIntent, resident: Any, make_application: Any, monthly: Product
+) -> None:
+    from shequ.parking.jobs import expire_holds_and_offers
+
+    other = passes.buy(resident, make_application(resident, ["浙A99999"]), monthly)
+    payments.start_online(resident, other)
+    demo_cashier.pay(DemoTrade.objects.get(out_trade_no=intent.out_trade_no))  # notice lost
+    _release_hold(order)
+    _release_hold(other)
+    expire_holds_and_offers.call_local()
+    order.refresh_from_db()
+    other.refresh_from_db()
+    assert (order.status, order.pass_obj.status) == ("paid", "active")
+    assert other.status == "cancelled"  # opened a payment but never paid: released
+
+
+def test_the_callback_needs_no_csrf_token(order: Order, intent: PaymentIntent) -> None:
+    raw = canonical(body_for(intent))
+    answer = Client(enforce_csrf_checks=True).post(
+        CALLBACK, raw, content_type="application/json", HTTP_X_DEMO_SIGNATURE=sign(raw, SECRET)
+    )
+    assert answer.status_code == 200, answer.content

@@ -17,8 +17,10 @@ def sweep_overstays() -> dict[str, int]:
 @db_periodic_task(crontab(minute="*/10"))
 def expire_holds_and_offers() -> int:
     from shequ.parking.services.passes import expire_passes
+    from shequ.parking.services.payments import sync_lapsing
     from shequ.parking.services.waiting import expire_offers
 
+    sync_lapsing()  # a payment whose notification was lost still counts
     return expire_passes() + expire_offers()
 
 

@@ -54,7 +54,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         .filter(status__in=REVIEW)
         .count(),
         "orders": staff_scope(Order.objects.all(), user, "pass_obj__garage__region")
-        .filter(status=Order.Status.PENDING, provider="offline")
+        .filter(status=Order.Status.PENDING)
         .count(),
         "refunds": staff_scope(Refund.objects.all(), user, "order__pass_obj__garage__region")
         .filter(status=Refund.Status.REQUESTED)

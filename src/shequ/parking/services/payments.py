@@ -447,6 +447,23 @@ def sync_online(order: Order) -> PaymentIntent | None:
     return intent
 
 
+def sync_lapsing() -> int:
+    """Before unpaid holds are released: ask the provider about every open online attempt of
+    an order whose hold has run out, so a payment whose notification was lost is not
+    mistaken for no payment. Returns how many orders turned out paid."""
+    lapsing = PaymentIntent.objects.filter(
+        status=PaymentIntent.Status.CREATED,
+        order__status=Order.Status.PENDING,
+        order__pass_obj__status=Pass.Status.PENDING,
+        order__pass_obj__hold_until__lte=timezone.now(),
+    ).select_related("order")
+    paid = 0
+    for intent in lapsing:
+        after = sync_online(intent.order)
+        paid += after is not None and after.status == PaymentIntent.Status.PAID
+    return paid
+
+
 def issue_refund(refund: Refund, actor: Any = None) -> Refund:
     """Pay a refund back through the provider the order was paid with.
 
