@@ -33,7 +33,8 @@ from shequ.parking.models import (
     Refund,
     SharingPlan,
 )
-from shequ.parking.services import passes
+from shequ.parking.providers.demo import HEADER
+from shequ.parking.services import demo_cashier, passes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -196,3 +197,31 @@ def test_staff_refund_part_of_an_online_payment_from_the_payments_page(
         refund = Refund.objects.get(order=order)
         assert (refund.amount_fen, refund.status, refund.provider) == (10000, "completed", "demo")
     assert AuditEvent.objects.filter(action="parking.refund.provider").count() == 2
+
+
+def test_a_notification_posted_over_http_turns_the_open_order_page_paid(
+    new_page: NewPage, snap: Snap, place: dict[str, Any], live_server: Any
+) -> None:
+    """What a real provider does: its server posts the signed notification to the endpoint
+    while the payer's order page is open; the page (polling) shows the payment by itself."""
+    order = _order(place, 9)
+    page = new_page("phone")
+    _as(page, order.resident, live_server)
+    page.goto(f"/parking/me/orders/{order.number}/")
+    page.get_by_test_id("pay-online").click()
+    page.wait_for_url("**/parking/pay/demo/**")
+    page.goto(f"/parking/me/orders/{order.number}/")  # the payer pays in another app
+    expect(page.get_by_test_id("order-status")).to_have_text("待付款")
+    trade = demo_cashier.pay(DemoTrade.objects.get())
+    body, headers = demo_cashier.notification(trade)
+    path = "/api/v1/parking/payments/callback/demo"
+    assert trade.notify_url == live_server.url + path
+    forged = page.request.post(path, data=body, headers={**headers, HEADER: "0" * 64})
+    assert forged.status == 403
+    answer = page.request.post(path, data=body, headers=headers)
+    assert answer.status == 200 and answer.json()["pass_status"] == "active"
+    again = page.request.post(path, data=body, headers=headers)
+    assert again.body() == answer.body()
+    expect(page.get_by_test_id("order-status")).to_have_text("已付款", timeout=10_000)
+    expect(page.get_by_test_id("see-pass")).to_be_visible()
+    snap(page, "pay-notified-phone-zh")
