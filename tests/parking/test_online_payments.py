@@ -512,3 +512,34 @@ def test_the_callback_needs_no_csrf_token(order: Order, intent: PaymentIntent) -
         CALLBACK, raw, content_type="application/json", HTTP_X_DEMO_SIGNATURE=sign(raw, SECRET)
     )
     assert answer.status_code == 200, answer.content
+
+
+def test_a_refund_notification_completes_a_processing_refund_once(
+    paid: Order, staff_jinxiu: Any
+) -> None:
+    refund = payments.request_refund(paid, 5000, "cancelled")
+    Refund.objects.filter(pk=refund.pk).update(status="processing", refund_no="RN-1")
+    note = {
+        "event": "refund",
+        "out_trade_no": PaymentIntent.objects.get().out_trade_no,
+        "refund_no": "RN-1",
+        "amount_fen": 5000,
+        "status": "SUCCESS",
+    }
+    assert post({**note, "amount_fen": 4999}).status_code == 409
+    assert post({**note, "refund_no": "RN-404"}).status_code == 404
+    assert list(post({**note, "status": "DONE?"}).json()["error"]["fields"]) == ["status"]
+    assert Refund.objects.get().status == "processing"
+    first = post(note)
+    assert first.status_code == 200 and first.json()["refund_status"] == "completed"
+    assert post(note).content == first.content
+    assert AuditEvent.objects.filter(action="parking.refund.provider_done").count() == 1
+
+
+def test_a_failed_refund_notification_hands_the_refund_back_to_staff(paid: Order) -> None:
+    refund = payments.request_refund(paid, 5000, "cancelled")
+    Refund.objects.filter(pk=refund.pk).update(status="processing", refund_no="RN-2")
+    out_trade_no = PaymentIntent.objects.get().out_trade_no
+    note = {"event": "refund", "out_trade_no": out_trade_no, "refund_no": "RN-2"}
+    answer = post({**note, "amount_fen": 5000, "status": "ABNORMAL"})
+    assert answer.json()["refund_status"] == "requested"

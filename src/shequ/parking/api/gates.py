@@ -79,6 +79,8 @@ class CallbackOut(Schema):
     out_trade_no: str | None = Field(None, description="online providers: the payment attempt")
     pass_status: str | None = None
     refund_fen: int | None = Field(None, description="owed back (a late or second payment)")
+    refund_no: str | None = Field(None, description="refund notifications: the refund")
+    refund_status: str | None = None
 
 
 @router.post(

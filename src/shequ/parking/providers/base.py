@@ -64,7 +64,9 @@ class PaymentStart:
 @dataclass(frozen=True)
 class CallbackData:
     """A verified notification. ``order_number`` is set by the legacy ``generic`` provider;
-    the others name the payment attempt by ``out_trade_no``."""
+    the others name the payment attempt by ``out_trade_no``. A refund notification (WeChat
+    Pay's ``REFUND.SUCCESS``) sets ``refund_no``: ``paid`` then means the refund succeeded and
+    ``closed`` that it failed."""
 
     order_number: str
     transaction_id: str
@@ -73,6 +75,7 @@ class CallbackData:
     raw: dict[str, Any]
     out_trade_no: str = ""
     closed: bool = False
+    refund_no: str = ""
 
 
 @dataclass(frozen=True)

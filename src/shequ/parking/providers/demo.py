@@ -6,7 +6,9 @@ address; the payer pays or cancels there; the cashier then sends an asynchronous
 signed with HMAC-SHA256 over the canonical body (sorted keys, compact JSON, UTF-8) in the
 ``X-Demo-Signature`` header, keyed by ``SHEQU_PAYMENT_DEMO_SECRET``. ``query`` and ``refund``
 (full or partial, idempotent by refund id) answer from the cashier's own ledger
-(``DemoTrade``), as a provider's servers would. Production refuses this provider.
+(``DemoTrade``), as a provider's servers would; the demo completes refunds at once, and also
+reads WeChat-style refund notifications (``"event": "refund"``, ``refund_no``, ``status``).
+Production refuses this provider.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from shequ.parking.providers.base import (
 
 HEADER = "X-Demo-Signature"
 STATUSES = ("SUCCESS", "CLOSED")
+REFUND_STATUSES = ("SUCCESS", "ABNORMAL", "CLOSED")  # as WeChat Pay's refund notification
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -82,6 +85,8 @@ class DemoProvider(PaymentProvider):
         if not isinstance(data, dict):
             raise CallbackRejected("body: expected a JSON object.", 422, "body")
         out_trade_no = _field(data, "out_trade_no", str)
+        if data.get("event", "payment") == "refund":
+            return self._refund_notification(data, out_trade_no)
         status = _field(data, "status", str)
         if status not in STATUSES:
             raise CallbackRejected(f"status: expected one of {', '.join(STATUSES)}.", 422, "status")
@@ -97,6 +102,24 @@ class DemoProvider(PaymentProvider):
             closed=status == "CLOSED",
             raw=data,
             out_trade_no=out_trade_no[:32],
+        )
+
+    def _refund_notification(self, data: dict[str, Any], out_trade_no: str) -> CallbackData:
+        refund_no = _field(data, "refund_no", str)
+        status = _field(data, "status", str)
+        if status not in REFUND_STATUSES:
+            raise CallbackRejected(
+                f"status: expected one of {', '.join(REFUND_STATUSES)}.", 422, "status"
+            )
+        return CallbackData(
+            order_number="",
+            transaction_id="",
+            amount_fen=_field(data, "amount_fen", int),
+            paid=status == "SUCCESS",
+            closed=status != "SUCCESS",
+            raw=data,
+            out_trade_no=out_trade_no[:32],
+            refund_no=refund_no[:64],
         )
 
     def query(self, out_trade_no: str) -> TradeState:

@@ -352,6 +352,8 @@ def handle_notification(kind: str, body: bytes, headers: dict[str, str]) -> dict
     if cls is None or not cls.online:
         raise CallbackRejected(f"Unknown payment provider {kind!r}.", 404)
     data = cls().verify_callback(body, headers)
+    if data.refund_no:
+        return _refund_notified(kind, data)
     refunds: list[int] = []
     with transaction.atomic():
         intent = (
@@ -406,6 +408,40 @@ def _apply(intent: PaymentIntent, data: CallbackData, refunds: list[int]) -> dic
     }
     intent.save(update_fields=["status", "answer"])
     return dict(intent.answer)
+
+
+def _refund_notified(kind: str, data: CallbackData) -> dict[str, Any]:
+    """A refund the provider finished later (WeChat Pay answers PROCESSING, then notifies):
+    success completes the entry, failure hands it back to staff. A repeat changes nothing."""
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update()
+            .select_related("order")
+            .filter(provider=kind, refund_no=data.refund_no)
+            .first()
+        )
+        if refund is None:
+            raise CallbackRejected(f"There is no refund {data.refund_no}.", 404)
+        if data.amount_fen != refund.amount_fen:
+            raise CallbackRejected(
+                f"The refund is for {refund.amount_fen} fen, not {data.amount_fen}.", 409
+            )
+        waiting = (Refund.Status.PROCESSING, Refund.Status.REQUESTED)
+        if refund.status in waiting and data.paid:
+            refund.status, refund.completed_at = Refund.Status.COMPLETED, timezone.now()
+            refund.save(update_fields=["status", "completed_at"])
+            record("parking.refund.provider_done", obj=refund.order, refund=refund.pk)
+        elif refund.status == Refund.Status.PROCESSING and data.closed:
+            refund.status = Refund.Status.REQUESTED  # staff pay it back another way
+            refund.save(update_fields=["status"])
+            record("parking.refund.provider_failed", obj=refund.order, refund=refund.pk)
+    return {
+        "result": "ok",
+        "out_trade_no": data.out_trade_no,
+        "order": refund.order.number,
+        "refund_no": refund.refund_no,
+        "refund_status": refund.status,
+    }
 
 
 def _refund_later(refund_pk: int) -> None:
