@@ -543,3 +543,17 @@ def test_a_failed_refund_notification_hands_the_refund_back_to_staff(paid: Order
     note = {"event": "refund", "out_trade_no": out_trade_no, "refund_no": "RN-2"}
     answer = post({**note, "amount_fen": 5000, "status": "ABNORMAL"})
     assert answer.json()["refund_status"] == "requested"
+
+
+def test_a_wrong_provider_setting_fails_the_system_check_and_pages_still_work(
+    settings: Any, resident: Any, order: Order
+) -> None:
+    from shequ.parking.apps import check_payment_provider
+
+    assert check_payment_provider() == []
+    settings.PAYMENT_PROVIDER = "wechatpay"  # not registered here
+    assert [e.id for e in check_payment_provider()] == ["parking.E001"]
+    page = logged_in(resident).get(f"/parking/me/orders/{order.number}/")
+    assert page.status_code == 200 and b"pay-online" not in page.content
+    with pytest.raises(Conflict):
+        payments.start_online(resident, order)

@@ -1,5 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def check_payment_provider(**kwargs: Any) -> list[checks.CheckMessage]:
+    """``SHEQU_PAYMENT_PROVIDER`` names an online provider, or nothing (found at start-up)."""
+    from shequ.parking.providers import online_provider
+
+    try:
+        online_provider()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="parking.E001")]
+    return []
 
 
 class ParkingConfig(AppConfig):
@@ -16,6 +31,7 @@ class ParkingConfig(AppConfig):
         from shequ.parking.demo import build_parking_demo
         from shequ.web.modules import Module, register
 
+        checks.register(check_payment_provider)
         if build_parking_demo not in DEMO_STEPS:
             DEMO_STEPS.append(build_parking_demo)
 

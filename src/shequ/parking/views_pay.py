@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,8 +41,8 @@ def pay_online(request: HttpRequest, number: str) -> HttpResponse:
             site=f"{request.scheme}://{request.get_host()}",
             return_url=request.build_absolute_uri(back),
         )
-    except (Conflict, ImproperlyConfigured) as exc:
-        messages.error(request, getattr(exc, "message", "") or str(exc))
+    except Conflict as exc:
+        messages.error(request, exc.message)
         return redirect(back)
     return redirect(intent.redirect_url or back)
 

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -266,8 +266,13 @@ def notify_url(kind: str, site: str = "") -> str:
 
 
 def online_label() -> str:
-    """The name of the online provider residents are offered, or "" when there is none."""
-    provider = online_provider()
+    """The name of the online provider residents are offered, or "" when there is none (or
+    the setting is wrong: the system check ``parking.E001`` says so at start-up)."""
+    try:
+        provider = online_provider()
+    except ImproperlyConfigured:
+        logger.exception("online payment is off")
+        return ""
     return provider.label if provider else ""
 
 
@@ -282,7 +287,11 @@ def start_online(
     """
     if order.resident_id != resident.pk:
         raise PermissionDenied(_("This is not your order."))
-    provider = online_provider()
+    try:
+        provider = online_provider()
+    except ImproperlyConfigured:
+        logger.exception("online payment is off")
+        provider = None
     if provider is None:
         raise Conflict(_("Online payment is not offered here."), "no_online_payment")
     with transaction.atomic():
