@@ -296,7 +296,9 @@ def start_online(
         raise Conflict(_("Online payment is not offered here."), "no_online_payment")
     with transaction.atomic():
         locked = (
-            Order.objects.select_for_update().select_related("pass_obj__garage").get(pk=order.pk)
+            Order.objects.select_for_update(of=("self",))  # the order row alone, not its garage
+            .select_related("pass_obj__garage")
+            .get(pk=order.pk)
         )
         pass_obj = locked.pass_obj
         if locked.status != Order.Status.PENDING:
@@ -424,7 +426,7 @@ def _refund_notified(kind: str, data: CallbackData) -> dict[str, Any]:
     success completes the entry, failure hands it back to staff. A repeat changes nothing."""
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update()
+            Refund.objects.select_for_update(of=("self",))
             .select_related("order")
             .filter(provider=kind, refund_no=data.refund_no)
             .first()
