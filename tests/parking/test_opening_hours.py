@@ -24,7 +24,8 @@ def at(day: date, hhmm: str) -> datetime:
 @pytest.mark.parametrize(
     ("day_offset", "hhmm", "open_"),
     [
-        (0, "07:59", False),  # Monday morning: Sunday's 24:00 end does not carry over
+        (0, "07:59", True),  # Monday morning: Sunday evening's car may stay until 08:00
+        (0, "08:00", False),
         (0, "18:29", False),
         (0, "18:30", True),
         (1, "07:59", True),  # Monday night spills into Tuesday
@@ -55,8 +56,64 @@ def test_windows_merge_across_days() -> None:
     schedule = parse(HOURS)
     start, end = schedule.window_at(at(MONDAY + timedelta(days=5), "10:00")) or (None, None)
     assert start == at(MONDAY + timedelta(days=4), "18:30")  # Friday evening
-    assert end == at(MONDAY + timedelta(days=7), "00:00")  # Sunday midnight
+    assert end == at(MONDAY + timedelta(days=7), "08:00")  # Sunday night runs to Monday 08:00
     assert schedule.window_at(at(MONDAY, "12:00")) is None
+
+
+def closed_by_the_demo_rule(moment: datetime, hols: set[date]) -> bool:
+    """The oracle: only ordinary Monday-Friday office hours (08:00-18:30) are not shared."""
+    office = datetime.combine(moment.date(), datetime.min.time())
+    return (
+        moment.weekday() < 5
+        and moment.date() not in hols
+        and office.replace(hour=8) <= moment < office.replace(hour=18, minute=30)
+    )
+
+
+HOLIDAY_CASES = [
+    set(),
+    *({MONDAY + timedelta(days=d)} for d in range(7)),  # a holiday on each weekday
+    {MONDAY + timedelta(days=d) for d in (0, 1)},  # Monday and Tuesday
+    {MONDAY + timedelta(days=d) for d in (3, 4)},  # Thursday and Friday (a long weekend)
+    {MONDAY + timedelta(days=d) for d in range(7)},  # a golden week
+]
+
+
+@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in h))
+def test_every_day_boundary_of_the_demo_hours_is_continuous(hols: set[date]) -> None:
+    """Sunday (or a holiday) open till 24:00 runs on to the next weekday's 08:00."""
+    schedule = parse(HOURS)
+    moment, stop = at(MONDAY - timedelta(days=7), "00:00"), at(MONDAY + timedelta(days=14), "0:00")
+    while moment < stop:
+        assert schedule.is_open(moment, hols) is not closed_by_the_demo_rule(moment, hols), moment
+        moment += timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in h))
+def test_a_car_parked_on_any_open_evening_may_stay_until_the_next_office_morning(
+    hols: set[date],
+) -> None:
+    schedule = parse(HOURS)
+    for offset in range(-1, 8):
+        evening = at(MONDAY + timedelta(days=offset), "21:00")
+        _start, end = schedule.window_at(evening, hols) or (None, None)
+        assert end is not None and end.time().strftime("%H:%M") == "08:00", evening
+        assert end.weekday() < 5 and end.date() not in hols
+        assert end > evening and (end - evening) < timedelta(days=10)
+
+
+def test_sunday_night_then_a_closed_holiday_keeps_the_weekday_night_end() -> None:
+    schedule = parse("Mo-Fr 19:00-07:30; Sa,Su 00:00-24:00; PH off")
+    holiday_monday = MONDAY
+    assert schedule.is_open(at(holiday_monday, "07:29"), {holiday_monday})
+    assert not schedule.is_open(at(holiday_monday, "07:30"), {holiday_monday})
+    assert not schedule.is_open(at(holiday_monday, "20:00"), {holiday_monday})
+
+
+def test_a_day_open_until_midnight_without_a_night_rule_next_closes_at_midnight() -> None:
+    schedule = parse("Mo-Fr 08:00-18:00; Sa 00:00-24:00")
+    assert schedule.is_open(at(MONDAY + timedelta(days=5), "23:59"))
+    assert not schedule.is_open(at(MONDAY + timedelta(days=6), "00:00"))
 
 
 def test_last_close_before() -> None:

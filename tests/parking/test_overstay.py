@@ -98,3 +98,12 @@ def test_three_violations_in_thirty_days_suspend_the_pass(parked: Pass) -> None:
     assert parked.status == "suspended"
     assert "3" in parked.suspended_reason
     assert parked.resident.inbox.filter(title__icontains="suspended").exists()
+
+
+def test_a_car_parked_on_sunday_evening_may_stay_until_monday_morning(parked: Pass) -> None:
+    """Sa,Su 00:00-24:00 then Mo-Fr 18:30-08:00: Sunday evening is not an overstay at 00:30."""
+    Presence.objects.filter(pass_obj=parked).update(entered_at=local(6, "19:00"))
+    assert overstay.sweep(local(7, "00:30"))["violations"] == 0
+    assert overstay.sweep(local(7, "08:29"))["violations"] == 0
+    assert overstay.sweep(local(7, "08:31"))["violations"] == 1
+    assert Violation.objects.get().window_end == local(7, "08:00")

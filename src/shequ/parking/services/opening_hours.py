@@ -12,6 +12,13 @@ every day it selects. A day is a public holiday (``PH``) when it is in the holid
 to the evaluator; a rule selecting ``PH`` also takes effect on such a day whatever its weekday.
 A span whose end is not after its start (``18:30-08:00``) runs past midnight into the next day;
 that tail belongs to the day the span started on, so the next day's rule does not cut it off.
+
+Beyond OSM, one rule for the night after a day open until 24:00 (``Sa,Su,PH 00:00-24:00``):
+a car parked on Sunday evening may stay until the next day's night ends, so when the day
+before is open at midnight and the day has an overnight span (``Mo-Fr 18:30-08:00``), the day
+is open from 00:00 to that span's morning end (Monday 08:00), even when a holiday rule closes
+the day (``PH off``: the ordinary weekday's night end is used). Residents read "Sunday all
+day" and park on Sunday evening; the garage's own weekday nights end at 08:00 anyway.
 Times are local wall-clock times (Asia/Shanghai has no daylight saving).
 """
 
@@ -62,6 +69,21 @@ class Schedule:
                 spans = rule.spans
         return spans
 
+    def open_spans(self, day: date, holidays: Iterable[date] = ()) -> tuple[tuple[int, int], ...]:
+        """The spans starting on ``day``, with the morning carried over from an open midnight."""
+        hols = frozenset(holidays)
+        spans = self.spans_of(day, hols)
+        # The night's end is the day's own, or its ordinary weekday's when a holiday closes it.
+        nights = (*spans, *self.spans_of(day, hols - {day}))
+        morning = max((end - FULL_DAY for _start, end in nights if end > FULL_DAY), default=0)
+        if morning and self._open_at_midnight_before(day, hols):
+            return tuple(sorted(((0, morning), *spans)))
+        return spans
+
+    def _open_at_midnight_before(self, day: date, hols: frozenset[date]) -> bool:
+        """Whether the day before ``day`` has a span running up to 24:00."""
+        return any(end == FULL_DAY for _start, end in self.spans_of(day - timedelta(days=1), hols))
+
     def intervals(
         self, first: date, last: date, holidays: Iterable[date] = ()
     ) -> list[tuple[datetime, datetime]]:
@@ -71,7 +93,7 @@ class Schedule:
         day = first
         while day <= last:
             midnight = datetime.combine(day, time())
-            for start, end in self.spans_of(day, hols):
+            for start, end in self.open_spans(day, hols):
                 raw.append((midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)))
             day += timedelta(days=1)
         raw.sort()
@@ -89,7 +111,7 @@ class Schedule:
         hols = frozenset(holidays)
         day = at.date()
         minute = at.hour * 60 + at.minute + at.second / 60 + at.microsecond / 60e6
-        if any(s <= minute < e for s, e in self.spans_of(day, hols)):
+        if any(s <= minute < e for s, e in self.open_spans(day, hols)):
             return True
         before = minute + FULL_DAY
         return any(s <= before < e for s, e in self.spans_of(day - timedelta(days=1), hols))
