@@ -20,6 +20,7 @@ from shequ.parking.models import (
     WaitingListEntry,
 )
 from shequ.parking.services import passes, payments
+from shequ.parking.services.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +283,41 @@ def test_buying_needs_an_approved_application(
     assert "not approved yet" in answer.content.decode()
     assert not Order.objects.exists()
     assert payments.PROVIDERS and passes.HOLD_MINUTES  # the services the pages call
+
+
+def test_a_resident_with_an_active_pass_is_offered_no_buy_button_that_would_fail(
+    owner: Any, sell: Any, garage: Garage, monthly: Product
+) -> None:
+    """Every Buy button shown must be one ``passes.buy`` accepts (issue 13: 15 failing buttons)."""
+    quarterly = Product.objects.create(
+        garage=garage, plan_code="night", kind="quarterly", price_fen=80000
+    )
+    pass_obj = sell([PLATE], resident=owner)
+    app = pass_obj.application
+    page = logged_in(owner).get(f"/parking/me/applications/{app.pk}/").content.decode()
+    assert 'data-testid="buy"' not in page and 'data-testid="join-waiting"' not in page
+    assert 'data-testid="plates-held"' in page and f"{pass_obj.ends_on:%Y-%m-%d}" in page
+    for product in (monthly, quarterly):  # what the page no longer offers indeed fails
+        with pytest.raises(Conflict):
+            passes.buy(owner, app, product)
+
+
+def test_every_buy_button_shown_succeeds(owner: Any, make_application: Any, monthly: Product) -> None:
+    app = make_application(owner, [PLATE])
+    client = logged_in(owner)
+    page = client.get(f"/parking/me/applications/{app.pk}/").content.decode()
+    assert page.count('data-testid="buy"') == 1
+    bought = client.post(f"/parking/me/applications/{app.pk}/buy/", {"product": monthly.pk})
+    assert bought["Location"].startswith("/parking/me/orders/")
+
+
+def test_an_approved_application_shows_no_open_question_in_its_data_check(
+    owner: Any, make_application: Any, monthly: Product
+) -> None:
+    app = make_application(owner, [PLATE], status="approved")
+    app.verification = {"residence": "unavailable", "plates": {"浙A***45": "no_match"}}
+    app.save(update_fields=["verification"])
+    page = logged_in(owner).get(f"/parking/me/applications/{app.pk}/").content.decode()
+    checks = page.split('data-testid="checks"')[1].split("</ul>")[0]
+    assert "?" not in checks and "✗" not in checks and "records unavailable" not in checks
+    assert checks.count("confirmed by community staff") == 2

@@ -293,21 +293,14 @@ def application_detail(request: HttpRequest, app_id: int) -> HttpResponse:
         {
             "app": app,
             "plates": applications.clear_plates(app),
-            "verification": _verification_rows(app),
+            "verification": applications.verification_rows(app),
             "offers": offers,
+            "held_until": passes.plates_held_until(app, periods.today()) if offers else None,
             "proof_form": proof_form,
             "needs_proof": app.status == Application.Status.NEEDS_PROOF,
             "withdrawable": app.status in applications.OPEN,
         },
     )
-
-
-def _verification_rows(app: Application) -> list[tuple[str, str]]:
-    found = app.verification or {}
-    rows = [(_("Residence in %(estate)s") % {"estate": app.estate.name}, found.get("residence"))]
-    for masked, result in (found.get("plates") or {}).items():
-        rows.append((_("Plate %(plate)s registered to you") % {"plate": masked}, result))
-    return [(label, result or "unavailable") for label, result in rows]
 
 
 @require_POST

@@ -178,3 +178,20 @@ def withdraw(resident: Any, app: Application) -> Application:
 
 def clear_plates(app: Application) -> list[str]:
     return list(json.loads(pii.decrypt(app.plates_enc)))
+
+
+def verification_rows(app: Application) -> list[tuple[str, str]]:
+    """The data check as the resident sees it: (what was checked, result).
+
+    Results are ``matched``, ``no_match``, ``unavailable``, or ``staff`` once staff approved
+    the application on proof: an approved application shows no open question ("?").
+    """
+    found = app.verification or {}
+    rows = [(_("Residence in %(estate)s") % {"estate": app.estate.name}, found.get("residence"))]
+    for masked, result in (found.get("plates") or {}).items():
+        rows.append((_("Plate %(plate)s registered to you") % {"plate": masked}, result))
+    approved = app.status == Application.Status.APPROVED
+    return [
+        (label, "staff" if approved and result != "matched" else result or "unavailable")
+        for label, result in rows
+    ]

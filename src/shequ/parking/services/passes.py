@@ -128,9 +128,10 @@ def _check_plates(application: Application, wanted: list[str]) -> list[str]:
     return clean
 
 
-def _plates_busy(hashes: list[str], first: date, last: date, exclude: Pass | None) -> bool:
+def _holding_plates(hashes: list[str], first: date, last: date) -> QuerySet[PassPlate]:
+    """Plates of passes that hold them from first to last (paid, or an unexpired order)."""
     now = timezone.now()
-    busy = PassPlate.objects.filter(
+    return PassPlate.objects.filter(
         plate_hash__in=hashes,
         pass_obj__starts_on__lte=last,
         pass_obj__ends_on__gte=first,
@@ -138,9 +139,24 @@ def _plates_busy(hashes: list[str], first: date, last: date, exclude: Pass | Non
         Q(pass_obj__status__in=[Pass.Status.ACTIVE, Pass.Status.SUSPENDED])
         | Q(pass_obj__status=Pass.Status.PENDING, pass_obj__hold_until__gt=now)
     )
+
+
+def _plates_busy(hashes: list[str], first: date, last: date, exclude: Pass | None) -> bool:
+    busy = _holding_plates(hashes, first, last)
     if exclude is not None:
         busy = busy.exclude(pass_obj=exclude)
     return busy.exists()
+
+
+def plates_held_until(application: Application, first: date) -> date | None:
+    """The last day a pass holds one of the application's plates from ``first`` on (None: free).
+
+    ``buy`` refuses a period that overlaps such a pass, so the pages offer no Buy button
+    for a product whose period would start before this day has passed.
+    """
+    hashes = [plates.protect(p).hash for p in _application_plates(application)]
+    ends = _holding_plates(hashes, first, date.max).values_list("pass_obj__ends_on", flat=True)
+    return max(ends, default=None)
 
 
 def buy(

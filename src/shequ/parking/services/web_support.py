@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -93,10 +93,22 @@ class ProductOffer:
     first: Any
     last: Any
     waiting: WaitingListEntry | None = None
+    # The last day a pass already holds the application's plates: nothing to buy until then.
+    held_until: date | None = None
 
     @property
     def price_yuan(self) -> str:
         return yuan(self.product.price_fen)
+
+    @property
+    def can_buy(self) -> bool:
+        """Whether ``passes.buy`` would accept this product now (space free, plates free)."""
+        return self.free > 0 and self.held_until is None
+
+    @property
+    def can_wait(self) -> bool:
+        """Whether joining the waiting list makes sense: full, plates free, not on it yet."""
+        return self.free <= 0 and self.held_until is None and self.waiting is None
 
 
 @dataclass
@@ -116,7 +128,11 @@ def yuan(fen: int | None) -> str:
     return f"{(fen or 0) / 100:.2f}"
 
 
-def garage_products(garage: Garage, for_application: Application | None = None) -> list[Any]:
+def garage_products(
+    garage: Garage,
+    for_application: Application | None = None,
+    held_until: date | None = None,
+) -> list[Any]:
     """Products on sale whose plan runs today, with the spaces free over their first period."""
     today = periods.today()
     offers = []
@@ -126,16 +142,18 @@ def garage_products(garage: Garage, for_application: Application | None = None) 
             continue
         last = periods.pass_end(today, product.months)
         free = passes.free_spaces(garage, product.plan_code, today, last, for_application)
-        offers.append(ProductOffer(product, plan, free, today, last))
+        offers.append(ProductOffer(product, plan, free, today, last, held_until=held_until))
     return offers
 
 
 def estate_offer(estate: Estate, for_application: Application | None = None) -> list[GarageOffer]:
-    """Garages near the estate (nearest first) and what each sells now."""
+    """Garages near the estate (nearest first) and what each sells now (to the application)."""
+    held = passes.plates_held_until(for_application, periods.today()) if for_application else None
     found = []
     for garage, metres in garage_svc.garages_near(estate):
         way = direction(estate.lat, estate.lon, garage.lat, garage.lon)
-        offer = GarageOffer(garage, metres, way, garage_products(garage, for_application))
+        products = garage_products(garage, for_application, held)
+        offer = GarageOffer(garage, metres, way, products)
         if offer.products:
             found.append(offer)
     return found
