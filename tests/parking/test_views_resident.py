@@ -302,7 +302,9 @@ def test_a_resident_with_an_active_pass_is_offered_no_buy_button_that_would_fail
             passes.buy(owner, app, product)
 
 
-def test_every_buy_button_shown_succeeds(owner: Any, make_application: Any, monthly: Product) -> None:
+def test_every_buy_button_shown_succeeds(
+    owner: Any, make_application: Any, monthly: Product
+) -> None:
     app = make_application(owner, [PLATE])
     client = logged_in(owner)
     page = client.get(f"/parking/me/applications/{app.pk}/").content.decode()
