@@ -51,6 +51,12 @@ def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> No
     again = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
     assert again == rows
     assert rows["household_registry"] > 1000 and rows["garage_gate_records"] > 10_000
+    # The demo login "resident", with its password, is a resident on the parking pages.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="resident"))
+    assert client.get("/parking/", follow=True).redirect_chain[-1][0] == "/parking/me/"
 
 
 def test_createadmin_makes_a_platform_admin_and_rejects_a_weak_password(

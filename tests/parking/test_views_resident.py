@@ -323,3 +323,26 @@ def test_an_approved_application_shows_no_open_question_in_its_data_check(
     checks = page.split('data-testid="checks"')[1].split("</ul>")[0]
     assert "?" not in checks and "✗" not in checks and "records unavailable" not in checks
     assert checks.count("confirmed by community staff") == 2
+
+
+def test_a_resident_logged_in_with_a_password_confirms_a_phone_and_stays_the_same_user(
+    make_user: Any, estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from shequ.core.models import Role
+    from shequ.parking.services import residents
+
+    user = make_user(Role.RESIDENT, estate.region.code, username="pw_resident")
+    client = logged_in(user)
+    assert client.get("/parking/me/")["Location"].startswith("/parking/login/")
+    client.post("/parking/login/", {"step": "phone", "phone": PHONE, "next": "/parking/me/"})
+    code = code_from(capsys.readouterr().out)
+    users = get_user_model().objects.count()
+    done = client.post("/parking/login/", {"step": "code", "phone": PHONE, "code": code})
+    assert done.status_code == 302
+    assert get_user_model().objects.count() == users  # no second user for the same person
+    account = residents.account_of(user)
+    assert account is not None and account.phone_masked == "139****1111"
+    assert client.get("/parking/me/").status_code == 200
+    assert client.get("/parking/", follow=True).redirect_chain[-1][0] == "/parking/me/"

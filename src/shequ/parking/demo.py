@@ -115,6 +115,10 @@ def _sell_demo_passes(estate: Estate, staff: Any) -> int:
     cars = [v for v in _vehicles(Faker(20213), people) if v["estate_code"] == estate.code]
     near = [g for g, _walk in garages.garages_near(estate)]
     sold = 0
+    if len(cars) > DEMO_PASSES:  # the demo login "resident": a car the hub knows, no pass yet
+        demo_user = get_user_model().objects.filter(username="resident").first()
+        if demo_user is not None:
+            residents.resident_for_phone(cars[DEMO_PASSES]["owner_phone"], estate, demo_user)
     for car in cars[:DEMO_PASSES]:
         phone = car["owner_phone"]
         user = residents.resident_for_phone(phone, estate)

@@ -190,7 +190,9 @@ def _send(request: HttpRequest, form: PhoneForm, estate: Estate | None) -> CodeF
 
 def _verify(request: HttpRequest, form: CodeForm) -> bool:
     try:
-        user = residents.verify_code(form.cleaned_data["phone"], form.cleaned_data["code"])
+        user = residents.verify_code(
+            form.cleaned_data["phone"], form.cleaned_data["code"], signed_in=request.user
+        )
     except ValidationError as exc:
         put_errors(form, exc)
         return False

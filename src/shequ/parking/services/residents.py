@@ -107,8 +107,12 @@ def _deliver(phone: str, code: str) -> None:
         raise ImproperlyConfigured("no way to send login codes: set SHEQU_PARKING_OTP_CHANNEL")
 
 
-def verify_code(phone_raw: str, code: str) -> Any:
-    """Check a code; return the resident's user (created at the first login)."""
+def verify_code(phone_raw: str, code: str, signed_in: Any = None) -> Any:
+    """Check a code; return the resident's user (created at the first login).
+
+    ``signed_in``: the user already logged in (with a password) who confirms a phone: a new
+    phone becomes that user's resident account instead of a second user.
+    """
     phone = _phone(phone_raw)
     phone_hash = pii.lookup_hash("phone", phone)
     key = _lock_key(phone_hash)
@@ -136,18 +140,21 @@ def verify_code(phone_raw: str, code: str) -> Any:
     if not PhoneCode.objects.filter(pk=entry.pk, used_at__isnull=True).update(used_at=now):
         raise wrong
     lockout.register_success(key)
-    return _resident_user(phone, phone_hash, entry.estate)
+    return _resident_user(phone, phone_hash, entry.estate, signed_in)
 
 
-def _resident_user(phone: str, phone_hash: str, estate: Estate | None) -> Any:
+def _resident_user(phone: str, phone_hash: str, estate: Estate | None, owner: Any = None) -> Any:
     with transaction.atomic():
         account = (
             ResidentAccount.objects.select_related("user").filter(phone_hash=phone_hash).first()
         )
         if account is None:
-            user = get_user_model().objects.create_user(username=f"r{phone_hash[:16]}")
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
+            if getattr(owner, "is_authenticated", False) and account_of(owner) is None:
+                user = owner
+            else:
+                user = get_user_model().objects.create_user(username=f"r{phone_hash[:16]}")
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
             account = ResidentAccount.objects.create(
                 user=user,
                 phone_enc=pii.encrypt(phone),
@@ -166,10 +173,13 @@ def _resident_user(phone: str, phone_hash: str, estate: Estate | None) -> Any:
     return account.user
 
 
-def resident_for_phone(phone_raw: str, estate: Estate | None = None) -> Any:
-    """The resident user of a phone number, made if new (the demo; staff registering someone)."""
+def resident_for_phone(phone_raw: str, estate: Estate | None = None, owner: Any = None) -> Any:
+    """The resident user of a phone number, made if new (the demo; staff registering someone).
+
+    ``owner``: an existing user without a resident account who gets this phone's account.
+    """
     phone = _phone(phone_raw)
-    return _resident_user(phone, pii.lookup_hash("phone", phone), estate)
+    return _resident_user(phone, pii.lookup_hash("phone", phone), estate, owner)
 
 
 def account_of(user: Any) -> ResidentAccount | None:
