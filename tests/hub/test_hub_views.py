@@ -464,3 +464,22 @@ def test_the_sources_page_does_not_query_per_source(
     add(2)
     add(3)
     assert queries() == one
+
+
+def test_the_home_tile_and_the_catalog_page_show_the_same_count(
+    clients: dict[str, Client], users: dict[str, Any]
+) -> None:
+    """Issue 13: the tile said 72 items while the catalog listed 75 (with the flowback ones)."""
+    from shequ.hub.services.catalog import summary
+
+    extra = Dataset.objects.get(key=CARS)
+    extra.pk, extra.key, extra.title = None, "flowback_extra", "回流数据"
+    extra.save()
+    for role in ("street", "analyst"):
+        seen = summary(users[role])
+        assert seen.datasets == 73 if role == "street" else seen.datasets > 0
+        home = clients[role].get("/").content.decode()
+        tile = f"Catalog of public data: {seen.categories} categories, {seen.datasets} items."
+        assert tile in home, role
+        page = clients[role].get(reverse("hub:catalog")).content.decode()
+        assert f"{seen.datasets} datasets." in page, role

@@ -18,8 +18,22 @@ class HubConfig(AppConfig):
             Module(
                 "hub",
                 _("Data hub"),
-                _("Catalog of public data: 10 categories, 72 items."),
+                _("Catalog of public data."),
                 "hub:catalog",
                 Perm.HUB,
+                describe=_describe_catalog,
             )
         )
+
+
+def _describe_catalog(user: object) -> str:
+    """The hub's home tile: the same counts as the catalog page (``catalog.summary``)."""
+    from django.utils.translation import gettext
+
+    from shequ.hub.services.catalog import summary
+
+    seen = summary(user)
+    return gettext("Catalog of public data: %(categories)d categories, %(items)d items.") % {
+        "categories": seen.categories,
+        "items": seen.datasets,
+    }

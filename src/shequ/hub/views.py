@@ -104,7 +104,11 @@ def catalog_page(request: HttpRequest) -> HttpResponse:
             "category": category,
             "categories": catalog.category_counts(user),
             "groups": groups,
-            "found": sum(len(ds) for _c, ds in groups),
+            "found": (
+                sum(len(ds) for _c, ds in groups)
+                if query or category
+                else catalog.summary(user).datasets
+            ),
         },
     )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -19,6 +20,8 @@ class Module:
     description: str | Promise
     url_name: str
     perm: Perm | None  # None: every signed-in user
+    # The description for one user, when it carries figures (computed by the app's service).
+    describe: Callable[[Any], str] | None = None
 
     def url(self) -> str | None:
         try:
@@ -55,4 +58,5 @@ def register(module: Module) -> None:
 
 def modules_for(user: Any) -> list[Module]:
     perms = perms_of(user)
-    return [m for m in MODULES if (m.perm is None or m.perm in perms) and m.url()]
+    shown = [m for m in MODULES if (m.perm is None or m.perm in perms) and m.url()]
+    return [replace(m, description=m.describe(user)) if m.describe else m for m in shown]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,22 @@ def browse(user: Any, query: str = "", category: str = "") -> list[tuple[Categor
     narrowed = bool(query or category)
     categories = Category.objects.all()
     return [(c, grouped.get(c.pk, [])) for c in categories if not narrowed or c.pk in grouped]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How much of the catalog a user sees: the figure on the home tile and the catalog page."""
+
+    categories: int  # categories holding at least one visible dataset
+    datasets: int
+
+
+def summary(user: Any) -> Summary:
+    visible = visible_datasets(user)
+    return Summary(
+        categories=visible.order_by().values("category_id").distinct().count(),
+        datasets=visible.count(),
+    )
 
 
 def category_counts(user: Any) -> QuerySet[Category]:
