@@ -226,3 +226,38 @@ def test_the_staff_dashboard_links_to_the_indices_and_the_allocation(
 def test_the_api_is_mounted_under_parking_indices(published: None, people: dict[str, Any]) -> None:
     answer = client_of(people["staff"]).get("/api/v1/parking/indices/parking?estate=X1")
     assert answer.status_code == 200 and answer.json()["parking_index"] == 1.0
+
+
+def test_the_shortfall_and_the_shared_spaces_are_the_same_on_every_page(
+    published: None, people: dict[str, Any], load: Load
+) -> None:
+    """Issue 13: the estates list said 停车缺口 0 while the indices said 217, and the estate
+    page said 夜间共享 0 while the garages shared 595. One function per figure, on every page."""
+    from datetime import date
+
+    from shequ.parking.indices_store import published_nights
+    from shequ.parking.models import Estate, SharingPlan
+    from shequ.parking.services import estates, garages
+
+    load("vehicle_registrations", [_vehicle(f"浙A3000{i}", "X1") for i in range(9)])
+    gn = Garage.objects.get(code="GN")  # the hub's registry says GN shares 1 space
+    SharingPlan.objects.create(
+        garage=gn, code="night", name="夜间", capacity=4, hours="24/7", valid_from=date(2020, 1, 1)
+    )
+    Estate.objects.create(
+        region=gn.region, code="X1", name="甲小区", slug="x1", lat=30.0, lon=120.0
+    )  # the community's own count says 0, as in the demo
+    (x1,) = indices.estate_indices(published_nights(), estate="X1")
+    assert garages.shared_spaces_by_garage() == {"GN": 4}
+    assert (x1.shared_spaces, x1.night_demand, x1.estate_spaces) == (4, 9, 2)
+    assert x1.shortfall == 3
+    client = client_of(people["staff"])
+    page = client.get(PAGES["estate"]).content.decode()
+    assert re.search(rf'data-testid="shortfall">{x1.shortfall}<', page)
+    assert re.search(rf'data-testid="shared-total">{x1.shared_spaces}<', page)
+    overview = client.get(PAGES["overview"]).content.decode()
+    assert re.search(rf'data-testid="shortfall-X1">{x1.shortfall}<', overview)
+    listed = client.get("/parking/staff/estates/").content.decode()
+    assert re.search(rf'data-testid="estate-shortfall">{x1.shortfall}<', listed)
+    (row,) = estates.with_shortfall(Estate.objects.all())
+    assert (row.shortfall, row.from_indices) == (x1.shortfall, True)

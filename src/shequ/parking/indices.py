@@ -500,12 +500,15 @@ def estate_indices(
     ``idle`` maps garage code -> its night figures (from ``night_idle`` or the published
     dataset); garages within reach without figures are listed with ``idle_spaces`` None.
     """
+    from shequ.parking.services.garages import shared_spaces_by_garage
+
     radius = float(radius_m if radius_m is not None else walk_radius_m())
     sites = _garage_sites()
+    shared = shared_spaces_by_garage()
     out = []
     for row in _estate_rows(estate):
         home = location_of(row)
-        reach = _in_reach(home, sites, idle, radius, detour) if home is not None else []
+        reach = _in_reach(home, sites, idle, radius, detour, shared) if home is not None else []
         out.append(
             EstateIndex(
                 estate_code=row["estate_code"],
@@ -529,8 +532,13 @@ def _in_reach(
     idle: Mapping[str, GarageNight],
     radius: float,
     detour: float,
+    shared: Mapping[str, int],
 ) -> list[GarageInReach]:
-    """The garages within ``radius`` metres walking of home, nearest first."""
+    """The garages within ``radius`` metres walking of home, nearest first.
+
+    A garage the platform runs shares what its plans say (``shared``); another one what the
+    upstream registry declares.
+    """
     reach = []
     for g in sites:
         spot = location_of(g)
@@ -544,7 +552,9 @@ def _in_reach(
                 name=g["name"] or g["garage_code"],
                 walk_m=round(walk),
                 capacity=int(g["capacity"] or 0),
-                shared_spaces=int(g["offpeak_spaces"]) if g["shared"] else 0,
+                shared_spaces=shared.get(
+                    g["garage_code"], int(g["offpeak_spaces"]) if g["shared"] else 0
+                ),
                 p95_occupied=night.p95_occupied if night else None,
                 idle_spaces=night.idle_spaces if night else None,
             )

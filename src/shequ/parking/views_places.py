@@ -36,7 +36,8 @@ NATIONWIDE = "nationwide"
 def estate_list(request: HttpRequest) -> HttpResponse:
     _require_staff_somewhere(request.user)
     rows = staff_scope(Estate.objects.select_related("region"), request.user, "region")
-    return render(request, "parking/staff/estates.html", {"estates": rows.order_by("code")})
+    listed = estate_svc.with_shortfall(rows.order_by("code"))
+    return render(request, "parking/staff/estates.html", {"rows": listed})
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -109,6 +111,30 @@ def update_estate(
             {"slug": [_("Another estate uses this slug in its QR link.")]}
         ) from exc
     return estate
+
+
+@dataclass(frozen=True)
+class EstateRow:
+    """An estate on the staff list with its parking shortfall (停车缺口)."""
+
+    estate: Estate
+    shortfall: int
+    from_indices: bool  # False: the hub has no data on it; the community's own count is shown
+
+
+def with_shortfall(estates: Iterable[Estate]) -> list[EstateRow]:
+    """Each estate's shortfall as the parking indices compute it (``EstateIndex.shortfall``),
+    the community's count only where the hub knows nothing of the estate: the list and the
+    indices pages show the same figure."""
+    from shequ.parking import indices
+    from shequ.parking.indices_store import published_nights
+
+    computed: dict[str, int] = {}
+    if indices.has_data("estate_parking_spaces"):
+        computed = {e.estate_code: e.shortfall for e in indices.estate_indices(published_nights())}
+    return [
+        EstateRow(e, computed.get(e.code, e.spaces_shortfall), e.code in computed) for e in estates
+    ]
 
 
 def staff_regions(user: Any) -> QuerySet[Region]:

@@ -152,6 +152,26 @@ def plan_in_force(garage: Garage, code: str, day: date) -> SharingPlan | None:
     )
 
 
+def shared_spaces_by_garage(day: date | None = None) -> dict[str, int]:
+    """Garage code -> the spaces its sharing plans in force on ``day`` share (夜间共享).
+
+    The one source of "shared" for every page: the platform's own plans, not the figure an
+    upstream registry once declared (the indices use the registry only for garages without
+    a plan here). Garages with no plan in force are left out.
+    """
+    from shequ.parking.services import periods
+
+    day = day or periods.today()
+    latest: dict[tuple[int, str], SharingPlan] = {}
+    for plan in SharingPlan.objects.filter(valid_from__lte=day).order_by("valid_from"):
+        latest[(plan.garage_id, plan.code)] = plan
+    codes = dict(Garage.objects.values_list("pk", "code"))
+    shared: dict[str, int] = {}
+    for (garage_id, _code), plan in latest.items():
+        shared[codes[garage_id]] = shared.get(codes[garage_id], 0) + plan.capacity
+    return shared
+
+
 def declare_plan(
     actor: Any,
     garage: Garage,
