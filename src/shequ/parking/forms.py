@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.models import Region
 from shequ.parking.models import PriorityGroup, ProductKind
 from shequ.parking.models.places import NormalRule, RefundRule
+from shequ.parking.services import hours_form
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -107,14 +110,62 @@ class ReasonForm(forms.Form):
 # Operators ----------------------------------------------------------------------------------
 
 
+WEEKDAY_CHOICES = [
+    ("0", pgettext_lazy("weekday", "Mon")),
+    ("1", pgettext_lazy("weekday", "Tue")),
+    ("2", pgettext_lazy("weekday", "Wed")),
+    ("3", pgettext_lazy("weekday", "Thu")),
+    ("4", pgettext_lazy("weekday", "Fri")),
+    ("5", pgettext_lazy("weekday", "Sat")),
+    ("6", pgettext_lazy("weekday", "Sun")),
+]
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
 class PlanForm(forms.Form):
+    """A sharing plan: the hours as days and times, or in OSM syntax (advanced)."""
+
     code = forms.SlugField(label=_("Plan code"), max_length=32, initial="night")
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Plan name"), max_length=100)
     capacity = forms.IntegerField(label=_("Shared spaces"), min_value=0)
+    span_days = forms.MultipleChoiceField(
+        label=_("Shared at set times on"),
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    start = forms.TimeField(label=_("Start time"), required=False, widget=TIME)
+    end = forms.TimeField(
+        label=_("End time"),
+        required=False,
+        widget=TIME,
+        help_text=_("A time not after the start is the next morning (18:30 until 08:00)."),
+    )
+    full_days = forms.MultipleChoiceField(
+        label=_("Shared all day on"),
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    holidays = forms.ChoiceField(
+        label=_("Public holidays"),
+        choices=[
+            (hours_form.HOLIDAYS_ALL_DAY, _("Shared all day")),
+            (hours_form.HOLIDAYS_CLOSED, _("Not shared")),
+            (hours_form.HOLIDAYS_AS_WEEKDAY, _("As on their weekday")),
+        ],
+        initial=hours_form.HOLIDAYS_ALL_DAY,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     hours = forms.CharField(
-        label=_("Sharing hours"),
+        label=_("Sharing hours in OpenStreetMap syntax (advanced)"),
         max_length=300,
-        help_text=_("OSM opening_hours, e.g. Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"),
+        required=False,
+        help_text=_(
+            "Replaces the days and times above when filled in, e.g. "
+            "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
+        ),
     )
     valid_from = forms.DateField(
         label=_("Valid from"),
@@ -122,6 +173,38 @@ class PlanForm(forms.Form):
         widget=DATE,
         help_text=_("Empty: the earliest allowed day. Sold passes keep their terms."),
     )
+
+    @staticmethod
+    def initial_for(hours: str) -> dict[str, Any]:
+        """The form's values for stored hours: days and times, or the advanced text."""
+        simple = hours_form.decompose(hours)
+        if simple is None:
+            return {"hours": hours}
+        return {
+            "span_days": [str(d) for d in sorted(simple.span_days)],
+            "start": simple.start,
+            "end": simple.end,
+            "full_days": [str(d) for d in sorted(simple.full_days)],
+            "holidays": simple.holidays,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("hours") or "").strip():
+            return data
+        simple = hours_form.SimpleHours(
+            span_days=frozenset(int(d) for d in data.get("span_days") or ()),
+            start=f"{data['start']:%H:%M}" if data.get("start") else "",
+            end=f"{data['end']:%H:%M}" if data.get("end") else "",
+            full_days=frozenset(int(d) for d in data.get("full_days") or ()),
+            holidays=data.get("holidays") or hours_form.HOLIDAYS_AS_WEEKDAY,
+        )
+        try:
+            data["hours"] = hours_form.compose(simple)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+        return data
 
 
 class ProductForm(forms.Form):

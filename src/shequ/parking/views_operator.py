@@ -115,7 +115,14 @@ def violation_resolve(request: HttpRequest, violation_id: int) -> HttpResponse:
 @login_required
 def plans(request: HttpRequest, garage_id: int) -> HttpResponse:
     garage = _garage(request, garage_id)
-    plan_form = PlanForm(request.POST if request.POST.get("form") == "plan" else None)
+    current = garage_svc.plan_in_force(garage, "night", periods.today())
+    plan_form = PlanForm(
+        request.POST if request.POST.get("form") == "plan" else None,
+        initial={"name": current.name, "capacity": current.capacity}
+        | PlanForm.initial_for(current.hours)
+        if current
+        else None,
+    )
     product_form = ProductForm(
         request.POST if request.POST.get("form") == "product" else None,
         initial={"plan_code": "night", "kind": "monthly", "active": True},
