@@ -42,7 +42,7 @@ from shequ.parking.models import (
     Product,
     WaitingListEntry,
 )
-from shequ.parking.services import applications, passes, payments, periods, residents
+from shequ.parking.services import applications, passes, payments, periods, residents, units
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
 from shequ.parking.services.errors import Conflict, Throttled
@@ -227,7 +227,7 @@ def my_parking(request: HttpRequest) -> HttpResponse:
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
     estate = get_object_or_404(Estate.objects.select_related("region"), slug=slug)
     offers = web.estate_offer(estate)
-    choices = [(o.garage.pk, f"{o.garage.name} · {o.walking_m} m") for o in offers]
+    choices = [(o.garage.pk, f"{o.garage.name} · {units.distance(o.walking_m)}") for o in offers]
     form = ApplyForm(request.POST or None, garages=choices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
