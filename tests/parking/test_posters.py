@@ -60,3 +60,19 @@ def test_the_parking_home_leads_each_role_to_its_pages(
     client.force_login(make_user(role, "990102001001"))
     response = client.get("/parking/")
     assert response.status_code == 302 and response["Location"] == page
+
+
+def test_the_qr_code_scales_to_the_poster_and_the_file_prints_at_110_mm(
+    estate: Estate, staff_jinxiu: Any
+) -> None:
+    """Issue 13: without a viewBox the code printed at its pixel size in a corner."""
+    import re
+
+    client = logged_in(staff_jinxiu)
+    page = client.get("/parking/posters/estate/jinxiu/").content.decode()
+    inline = re.search(r"<svg[^>]*>", page)
+    assert inline and re.search(r'viewBox="0 0 (\d+) \1"', inline.group(0))
+    assert "width=" not in inline.group(0)  # the poster's CSS gives the size
+    head = client.get("/parking/posters/estate/jinxiu/qr.svg").content.decode().split(">")[0]
+    assert 'viewBox="0 0 ' in head and 'width="110mm"' in head and 'height="110mm"' in head
+    assert "onclick" not in page and "<style" not in page  # no inline code (CSP)

@@ -46,6 +46,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("parking:me")
 
 
+# The downloadable QR file prints at this size (the poster page sizes its own copy by CSS).
+QR_FILE_SIZE = "110mm"
+
+
 @login_required
 def poster_index(request: HttpRequest) -> HttpResponse:
     estates = staff_scope(Estate.objects.all(), request.user, "region")
@@ -101,12 +105,16 @@ def garage_poster(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def estate_qr(request: HttpRequest, slug: str) -> HttpResponse:
     estate = _estate_for(request, slug)
-    svg = posters.qr_svg(request.build_absolute_uri(posters.estate_path(estate.slug)))
+    svg = posters.qr_svg(
+        request.build_absolute_uri(posters.estate_path(estate.slug)), size=QR_FILE_SIZE
+    )
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
 @login_required
 def garage_qr(request: HttpRequest, code: str) -> HttpResponse:
     garage = _garage_for(request, code)
-    svg = posters.qr_svg(request.build_absolute_uri(posters.garage_path(garage.code)))
+    svg = posters.qr_svg(
+        request.build_absolute_uri(posters.garage_path(garage.code)), size=QR_FILE_SIZE
+    )
     return HttpResponse(svg, content_type="image/svg+xml")
