@@ -50,7 +50,7 @@ def test_staff_logs_in_switches_language_and_logs_out(
     assert html_lang(page) == "zh-CN"
     # shequ's own zh_Hans catalogue: the product name, the heading, the labels and the button.
     expect(page.locator(".brand-name")).to_have_text(BRAND_ZH)
-    expect(page).to_have_title("登录 · shequ")
+    expect(page).to_have_title("登录 · 社区数智平台")
     expect(page.locator("h1")).to_have_text("登录")
     expect(page.locator("label[for=id_username]")).to_have_text("用户名")
     expect(page.locator("label[for=id_password]")).to_have_text("密码")
