@@ -261,3 +261,15 @@ def test_the_shortfall_and_the_shared_spaces_are_the_same_on_every_page(
     assert re.search(rf'data-testid="estate-shortfall">{x1.shortfall}<', listed)
     (row,) = estates.with_shortfall(Estate.objects.all())
     assert (row.shortfall, row.from_indices) == (x1.shortfall, True)
+
+
+def test_the_overview_maps_the_estates_and_the_garages(
+    published: None, people: dict[str, Any]
+) -> None:
+    html = client_of(people["street_staff"]).get(PAGES["overview"]).content.decode()
+    data = embedded(html, "indices-map")
+    points = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert points["X1"]["kind"] == "estate" and points["X1"]["tone"] == "good"  # index 1.00
+    assert points["GN"]["kind"] == "garage" and "7" in points["GN"]["label"]
+    assert 'data-map data-source="indices-map"' in html
+    assert not re.search(r"<script(?![^>]*(src=|application/json))[^>]*>", html)

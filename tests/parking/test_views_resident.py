@@ -346,3 +346,21 @@ def test_a_resident_logged_in_with_a_password_confirms_a_phone_and_stays_the_sam
     assert account is not None and account.phone_masked == "139****1111"
     assert client.get("/parking/me/").status_code == 200
     assert client.get("/parking/", follow=True).redirect_chain[-1][0] == "/parking/me/"
+
+
+def test_the_garage_choice_has_a_map_drawn_from_the_estates_own_geometry(
+    owner: Any, make_application: Any, monthly: Product
+) -> None:
+    import json
+    import re
+
+    app = make_application(owner, [PLATE])
+    html = logged_in(owner).get(f"/parking/me/applications/{app.pk}/").content.decode()
+    assert 'data-map data-source="offer-map"' in html and "data-tiles" not in html
+    found = re.search(r'<script id="offer-map" type="application/json">(.*?)</script>', html)
+    assert found
+    kinds = [f["properties"]["kind"] for f in json.loads(found.group(1))["features"]]
+    assert kinds == ["reach", "estate", "garage"]
+    assert "web/map.js" in html and "vendor/leaflet/leaflet.js" in html
+    # No inline code: every script is a file or JSON data.
+    assert not re.search(r"<script(?![^>]*(src=|application/json))[^>]*>", html)

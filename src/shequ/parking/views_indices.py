@@ -27,6 +27,7 @@ from shequ.parking import indices
 from shequ.parking.geo import DETOUR_FACTOR
 from shequ.parking.indices_store import published_berth, published_nights, published_window
 from shequ.parking.models import Garage
+from shequ.parking.services import maps as parking_maps
 from shequ.parking.services.access import OPERATOR_ROLES, STAFF_ROLES, is_staff_for
 
 DAYS = (7, 14, 28, 56)
@@ -187,6 +188,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "window": _window(),
             "formulas": formulas(),
             "chart": estates_bars(estates, computed) if estates else None,
+            "map": parking_maps.indices_map(estates, garages) if estates or garages else None,
         },
     )
 

@@ -43,6 +43,7 @@ from shequ.parking.models import (
     WaitingListEntry,
 )
 from shequ.parking.services import applications, passes, payments, periods, residents, units
+from shequ.parking.services import maps as parking_maps
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
 from shequ.parking.services.errors import Conflict, Throttled
@@ -98,12 +99,14 @@ def estate_landing(request: HttpRequest, slug: str) -> HttpResponse:
     """Where the estate's QR code leads: what is on offer nearby, and how to sign up."""
     estate = get_object_or_404(Estate.objects.select_related("region"), slug=slug)
     account = residents.account_of(request.user)
+    offers = web.estate_offer(estate)
     return render(
         request,
         "parking/resident/estate.html",
         {
             "estate": estate,
-            "offers": web.estate_offer(estate),
+            "offers": offers,
+            "offer_map": parking_maps.offer_map(estate, offers) if offers else None,
             "account": account,
             "login_url": login_url(reverse("parking:apply", args=[estate.slug]), estate.slug),
         },
@@ -298,6 +301,7 @@ def application_detail(request: HttpRequest, app_id: int) -> HttpResponse:
             "verification": applications.verification_rows(app),
             "offers": offers,
             "held_until": passes.plates_held_until(app, periods.today()) if offers else None,
+            "offer_map": parking_maps.offer_map(app.estate, offers) if offers else None,
             "proof_form": proof_form,
             "needs_proof": app.status == Application.Status.NEEDS_PROOF,
             "withdrawable": app.status in applications.OPEN,

@@ -1,0 +1,67 @@
+/* Maps: each [data-map] element draws the GeoJSON of the <script type="application/json"
+   id=data-source> the page embeds (Django's json_script) with Leaflet. No tile URL: the
+   features alone on a plain background (works offline); data-tiles adds a tile layer. The
+   server has already moved the coordinates to the tiles' datum (GCJ-02 for AMap/Tencent).
+   Feature properties: kind (estate, garage, area, reach), label, tone (good, over, none). */
+(function () {
+  "use strict";
+
+  var COLORS = { estate: "#c8102e", garage: "#1b6ec2", good: "#1b7f3b", over: "#c8102e", none: "#6b7785" };
+
+  function color(props) {
+    return COLORS[props.tone] || COLORS[props.kind] || COLORS.none;
+  }
+
+  function marker(feature, latlng) {
+    var props = feature.properties || {};
+    var estate = props.kind === "estate";
+    return L.circleMarker(latlng, {
+      radius: estate ? 9 : 7, weight: 2, color: "#fff", fillColor: color(props), fillOpacity: 0.95
+    });
+  }
+
+  function areaStyle(feature) {
+    var props = feature.properties || {};
+    return { color: props.kind === "reach" ? "#1b6ec2" : "#6b7785", weight: 1.5,
+             dashArray: props.kind === "reach" ? "4 4" : null, fillOpacity: 0.06 };
+  }
+
+  function label(feature, layer) {
+    var props = feature.properties || {};
+    if (!props.label) return;
+    layer.bindTooltip(props.label, {
+      permanent: props.kind === "estate" || props.permanent === true,
+      direction: "top", offset: [0, -8], className: "map-label"
+    });
+  }
+
+  function draw(el) {
+    var source = document.getElementById(el.getAttribute("data-source"));
+    if (!source || typeof L === "undefined") return;
+    var data = JSON.parse(source.textContent);
+    var tiles = el.getAttribute("data-tiles");
+    var map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(tiles), zoomSnap: 0.25 });
+    if (tiles) {
+      L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
+    }
+    var layer = L.geoJSON(data, { pointToLayer: marker, style: areaStyle, onEachFeature: label }).addTo(map);
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { padding: [28, 28], maxZoom: 17 });
+    } else {
+      map.setView([30, 120], 12);
+    }
+    el.setAttribute("data-map-ready", String(data.features.length));
+  }
+
+  function start() {
+    var maps = document.querySelectorAll("[data-map]");
+    for (var i = 0; i < maps.length; i++) draw(maps[i]);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
