@@ -76,7 +76,12 @@ def indices_map(
         label = _("%(garage)s · %(n)d idle at night") % {"garage": g.name, "n": g.idle_spaces}
         features.append(
             maps.point(
-                g.location.lat, g.location.lon, kind="garage", label=label, code=g.garage_code
+                g.location.lat,
+                g.location.lon,
+                kind="garage",
+                label=label,
+                code=g.garage_code,
+                permanent=True,
             )
         )
     return maps.drawing(features)

@@ -12,16 +12,19 @@
     return COLORS[props.tone] || COLORS[props.kind] || COLORS.none;
   }
 
-  function marker(feature, latlng) {
-    var props = feature.properties || {};
-    var estate = props.kind === "estate";
-    return L.circleMarker(latlng, {
-      radius: estate ? 9 : 7, weight: 2, color: "#fff", fillColor: color(props), fillOpacity: 0.95
-    });
+  function pointStyle(props) {
+    return { radius: props.kind === "estate" ? 9 : 7, weight: 2, color: "#fff",
+             fillColor: color(props), fillOpacity: 0.95 };
   }
 
-  function areaStyle(feature) {
+  function marker(feature, latlng) {
+    return L.circleMarker(latlng, pointStyle(feature.properties || {}));
+  }
+
+  // Leaflet applies ``style`` to circle markers too: points keep their own.
+  function style(feature) {
     var props = feature.properties || {};
+    if (feature.geometry && feature.geometry.type === "Point") return pointStyle(props);
     return { color: props.kind === "reach" ? "#1b6ec2" : "#6b7785", weight: 1.5,
              dashArray: props.kind === "reach" ? "4 4" : null, fillOpacity: 0.06 };
   }
@@ -44,7 +47,7 @@
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
     }
-    var layer = L.geoJSON(data, { pointToLayer: marker, style: areaStyle, onEachFeature: label }).addTo(map);
+    var layer = L.geoJSON(data, { pointToLayer: marker, style: style, onEachFeature: label }).addTo(map);
     var bounds = layer.getBounds();
     if (bounds.isValid()) {
       map.fitBounds(bounds, { padding: [28, 28], maxZoom: 17 });
