@@ -364,3 +364,15 @@ def test_the_garage_choice_has_a_map_drawn_from_the_estates_own_geometry(
     assert "web/map.js" in html and "vendor/leaflet/leaflet.js" in html
     # No inline code: every script is a file or JSON data.
     assert not re.search(r"<script(?![^>]*(src=|application/json))[^>]*>", html)
+
+
+def test_staff_confirming_a_phone_do_not_turn_into_that_resident(
+    staff_jinxiu: Any, estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shequ.parking.services import residents
+
+    client = logged_in(staff_jinxiu)
+    client.post("/parking/login/", {"step": "phone", "phone": PHONE, "estate": "jinxiu"})
+    code = code_from(capsys.readouterr().out)
+    client.post("/parking/login/", {"step": "code", "phone": PHONE, "code": code})
+    assert residents.account_of(staff_jinxiu) is None  # a separate resident user was made

@@ -175,6 +175,11 @@ class PlanForm(forms.Form):
     )
 
     @staticmethod
+    def initial_for_plan(plan: Any) -> dict[str, Any]:
+        """The form filled with a plan in force, to change it."""
+        return {"name": plan.name, "capacity": plan.capacity} | PlanForm.initial_for(plan.hours)
+
+    @staticmethod
     def initial_for(hours: str) -> dict[str, Any]:
         """The form's values for stored hours: days and times, or the advanced text."""
         simple = hours_form.decompose(hours)

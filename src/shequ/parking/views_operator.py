@@ -118,10 +118,7 @@ def plans(request: HttpRequest, garage_id: int) -> HttpResponse:
     current = garage_svc.plan_in_force(garage, "night", periods.today())
     plan_form = PlanForm(
         request.POST if request.POST.get("form") == "plan" else None,
-        initial={"name": current.name, "capacity": current.capacity}
-        | PlanForm.initial_for(current.hours)
-        if current
-        else None,
+        initial=PlanForm.initial_for_plan(current) if current else None,
     )
     product_form = ProductForm(
         request.POST if request.POST.get("form") == "product" else None,

@@ -149,7 +149,7 @@ def _resident_user(phone: str, phone_hash: str, estate: Estate | None, owner: An
             ResidentAccount.objects.select_related("user").filter(phone_hash=phone_hash).first()
         )
         if account is None:
-            if getattr(owner, "is_authenticated", False) and account_of(owner) is None:
+            if _may_own_phone(owner):
                 user = owner
             else:
                 user = get_user_model().objects.create_user(username=f"r{phone_hash[:16]}")
@@ -171,6 +171,14 @@ def _resident_user(phone: str, phone_hash: str, estate: Estate | None, owner: An
                 user=account.user, region=estate.region, role=Role.RESIDENT
             )
     return account.user
+
+
+def _may_own_phone(user: Any) -> bool:
+    """A signed-in resident without a phone account (password login) gets the phone's account;
+    staff and others keep their account apart from any resident one."""
+    if not getattr(user, "is_authenticated", False) or account_of(user) is not None:
+        return False
+    return Membership.objects.filter(user=user, role=Role.RESIDENT).exists()
 
 
 def resident_for_phone(phone_raw: str, estate: Estate | None = None, owner: Any = None) -> Any:
