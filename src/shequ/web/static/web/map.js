@@ -50,7 +50,9 @@
     var layer = L.geoJSON(data, { pointToLayer: marker, style: style, onEachFeature: label }).addTo(map);
     var bounds = layer.getBounds();
     if (bounds.isValid()) {
-      map.fitBounds(bounds, { padding: [28, 28], maxZoom: 17 });
+      // Room at the sides for the labels, which sit above their points.
+      var side = Math.min(120, Math.round(el.clientWidth / 4));
+      map.fitBounds(bounds, { padding: [side, 36], maxZoom: 17 });
     } else {
       map.setView([30, 120], 12);
     }
