@@ -29,13 +29,16 @@
              dashArray: props.kind === "reach" ? "4 4" : null, fillOpacity: 0.06 };
   }
 
-  function label(feature, layer) {
-    var props = feature.properties || {};
-    if (!props.label) return;
-    layer.bindTooltip(props.label, {
-      permanent: props.kind === "estate" || props.permanent === true,
-      direction: "top", offset: [0, -8], className: "map-label"
-    });
+  // Labels stay shown on a wide map; on a phone only the estate's does (tap a garage for its).
+  function labeller(wide) {
+    return function (feature, layer) {
+      var props = feature.properties || {};
+      if (!props.label) return;
+      layer.bindTooltip(props.label, {
+        permanent: props.kind === "estate" || (wide && props.permanent === true),
+        direction: "top", offset: [0, -8], className: "map-label"
+      });
+    };
   }
 
   function draw(el) {
@@ -47,7 +50,7 @@
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
     }
-    var layer = L.geoJSON(data, { pointToLayer: marker, style: style, onEachFeature: label }).addTo(map);
+    var layer = L.geoJSON(data, { pointToLayer: marker, style: style, onEachFeature: labeller(el.clientWidth >= 500) }).addTo(map);
     var bounds = layer.getBounds();
     if (bounds.isValid()) {
       // Room at the sides for the labels, which sit above their points.
