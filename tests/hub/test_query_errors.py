@@ -413,3 +413,78 @@ def test_the_position_is_in_the_sql_as_written_after_as_of(titled: Hub) -> None:
     assert error.where == (1, sql.index("WHER") + 1), error.message
     sql = "SELECT * FROM people AS OF VERSION 0\nWHERE age >"
     assert error_of(titled.staff, sql).where == (2, 11)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL that sqlglot alone would repair into another query: refused where it is broken
+# ---------------------------------------------------------------------------------------------
+
+# (SQL, message code, the text at the reported line and column). Each of these was accepted
+# and run as a different query (an item dropped, a cross join, an alias made of a keyword), or
+# failed with the position lost; DuckDB's own parser reads the SQL as written first.
+REPAIRED = [
+    ("SELECT person_id,, name FROM people", "syntax_unexpected", ", name"),
+    ("SELECT person_id,\n       , name\nFROM people", "syntax_unexpected", ", name"),
+    ("SELECT p.name FROM people p\nJOIN vehicle_registrations v ON", "syntax_incomplete", "ON"),
+    ("SELECT p.name FROM people p JOIN parking_lots l USING", "syntax_incomplete", "USING"),
+    ("SELECT p.name FROM people p LEFT JOIN vehicle_registrations v", "syntax_incomplete", "v"),
+    ("SELECT region_code FROM people GROUP BY", "syntax_incomplete", "GROUP BY"),
+    ("SELECT region_code FROM people GROUP BY ALL,", "syntax_incomplete", ","),
+    ("SELECT FROM people", "syntax_no_columns", "FROM"),
+    ("SELECT count(*) FROM (SELECT DISTINCT\nFROM people)", "syntax_no_columns", "FROM"),
+    ("SELECT DISTINCT ON FROM people", "syntax_unexpected", "FROM"),
+    ("SELECT name FROM people OFFSET", "syntax_incomplete", "OFFSET"),
+    ("SELECT name FROM people AS", "syntax_incomplete", "AS"),
+    ("SELECT count(*) FILTER FROM people", "syntax_unexpected", "FROM"),
+    ("SELECT CASE WHEN age > 1 THEN 2 END END FROM people", "syntax_unexpected", "END FROM"),
+    ("SELECT name FROM people LIMIT 1, 2", "syntax_unexpected", ", 2"),
+    ("SELECT '张三' AS 名,, age FROM 户籍人口信息", "syntax_unexpected", ", age"),
+    (
+        "SELECT p.name FROM people AS OF VERSION 0 AS p JOIN vehicle_registrations v ON",
+        "syntax_incomplete",
+        "ON",
+    ),
+]
+
+
+def at(sql: str, where: tuple[int, int] | None) -> str:
+    assert where is not None
+    line, col = where
+    return sql.splitlines()[line - 1][col - 1 :]
+
+
+@pytest.mark.parametrize(("sql", "code", "there"), REPAIRED)
+def test_sql_that_would_be_repaired_is_refused_where_it_is_broken(
+    titled: Hub, sql: str, code: str, there: str
+) -> None:
+    error = error_of(titled.staff, sql)
+    assert (error.status, error.code) == (400, code), error.message
+    assert at(sql, error.where).startswith(there), (error.where, error.message)
+    line, col = error.where or (0, 0)
+    said = texts(error)
+    assert f"第 {line} 行第 {col} 列" in said["zh"], said["zh"]
+    assert f"line {line}, column {col}" in said["en"].lower(), said["en"]
+    assert not AuditEvent.objects.filter(action="hub.query").exists()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT person_id, name, FROM people ORDER BY person_id",
+        "SELECT person_id, name FROM people ORDER BY person_id,",
+        "SELECT person_id, name FROM people WHERE age IN (30, 40,) OR TRUE ORDER BY person_id",
+    ],
+)
+def test_a_trailing_comma_duckdb_allows_runs_as_written(titled: Hub, sql: str) -> None:
+    # DuckDB's own SQL allows a trailing comma in a list: the same query, the same rows.
+    plain = "SELECT person_id, name FROM people ORDER BY person_id"
+    assert run_query(titled.staff, sql).rows_json() == run_query(titled.staff, plain).rows_json()
+
+
+def test_a_version_pin_before_an_alias_still_parses(titled: Hub) -> None:
+    # The hub writes people AT (VERSION => 0) AS p; DuckDB alone accepts only people AS p AT (…).
+    for sql in (
+        "SELECT count(*) FROM people AT (VERSION => 0) AS p",
+        "SELECT count(*) FROM people AS OF VERSION 0 AS p",
+    ):
+        assert run_query(titled.staff, sql).rows_json() == [[OWN_PEOPLE]]

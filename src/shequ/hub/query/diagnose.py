@@ -151,6 +151,61 @@ def parse_error(exc: ParseError | TokenError, sql: str, parsed: str | None = Non
     return QueryError.of("syntax_unexpected", where=where, token=token)
 
 
+_NEAR = re.compile(r'at or near "((?:[^"]|"")*)"')
+_STRINGS = (TokenType.STRING, TokenType.NATIONAL_STRING)
+_LITERALS = (*_STRINGS, TokenType.NUMBER)
+_SELECT_FOLLOWERS = {TokenType.FROM, TokenType.WHERE, TokenType.GROUP_BY, TokenType.ORDER_BY}
+
+
+def duckdb_parse_error(found: dict[str, Any], sql: str, parsed: str | None = None) -> QueryError:
+    """DuckDB's parser error (``json_serialize_sql``'s answer) at a line and column of sql.
+
+    Its position is a byte offset of the text parsed; the token there is named as the user
+    wrote it, and a token with nothing after it is "something is missing after …".
+    """
+    text = parsed if parsed is not None else sql
+    message = str(found.get("error_message") or "")
+    if "without selection list" in message:
+        return _no_columns(sql)
+    if "unterminated" in message and (quote := _unclosed_quote(sql)) is not None:
+        offset, ch = quote
+        return QueryError.of("syntax_unclosed", where=position(sql, offset), quote=show(ch))
+    if not str(found.get("position") or "").isdigit():
+        return QueryError.of("syntax_unreadable", token=show(sql.strip()[:MAX_TOKEN]))
+    offset = len(text.encode("utf-8")[: int(found["position"])].decode("utf-8", "ignore"))
+    if text != sql:
+        offset = _back(text, sql, offset)
+    tokens = _tokens(sql)
+    here = next((t for t in tokens if t.start <= offset <= t.end), None)
+    if here is None:
+        near = _NEAR.search(message)
+        word = near.group(1).replace('""', '"') if near else sql[offset:].split(" ", 1)[0]
+        token = show(word, string=word.startswith(("'", "$")))  # a literal is not repeated
+        return QueryError.of("syntax_unexpected", where=position(sql, offset), token=token)
+    where = position(sql, here.start)
+    token = show(sql[here.start : here.end + 1], string=here.token_type in _STRINGS)
+    # DuckDB names the last token when the SQL ends too soon; a literal there is one too many.
+    last = not any(t.start > here.end for t in tokens)
+    code = "syntax_incomplete" if last and here.token_type not in _LITERALS else "syntax_unexpected"
+    return QueryError.of(code, where=where, token=token)
+
+
+def _no_columns(sql: str) -> QueryError:
+    """``SELECT FROM t``: where the list of columns is missing (after the first bare SELECT)."""
+    tokens = _tokens(sql)
+    for i, select in enumerate(tokens):
+        if select.token_type != TokenType.SELECT:
+            continue
+        rest = tokens[i + 1 :]
+        while rest and rest[0].text.upper() in ("DISTINCT", "ALL"):
+            rest = rest[1:]
+        if not rest:
+            return QueryError.of("syntax_no_columns", where=position(sql, tokens[-1].end + 1))
+        if rest[0].token_type in _SELECT_FOLLOWERS:
+            return QueryError.of("syntax_no_columns", where=position(sql, rest[0].start))
+    return QueryError.of("syntax_no_columns")
+
+
 def _is_string(sql: str, where: tuple[int, int]) -> bool:
     for token in _tokens(sql):
         if position(sql, token.start) == where:

@@ -50,6 +50,9 @@ MESSAGES: dict[str, str] = {
         "%(col)s is never closed."
     ),
     "syntax_unreadable": gettext_noop("The SQL could not be parsed near %(token)s."),
+    "syntax_no_columns": gettext_noop(
+        "SELECT names no column: list the columns to return (or * for all of them)."
+    ),
     "one_statement": gettext_noop(
         "Only one statement may be run at a time; this SQL has %(count)s (remove the semicolon "
         "and what follows it)."

@@ -27,16 +27,21 @@ what the user may see.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, cast
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from shequ import forksafety
 from shequ.hub.query import diagnose
 from shequ.hub.query.errors import MESSAGES, QueryError
 
@@ -198,7 +203,89 @@ def parse(sql: str, max_chars: int = MAX_SQL_CHARS) -> exp.Expression:
         raise refuse("sql_empty")
     if len(statements) > 1:
         raise refuse("one_statement", count=len(statements))
+    _parse_as_duckdb(sql, parsed)
     return cast(exp.Expression, statements[0])
+
+
+class _DuckDBParser:
+    """DuckDB's own parser, to read the SQL exactly as DuckDB would, before sqlglot rewrites it.
+
+    sqlglot forgives SQL that DuckDB refuses, and regenerates it as another query: it drops an
+    empty item (``SELECT a,, b``), turns ``JOIN v ON`` with no condition into a cross join,
+    ``FROM t LEFT JOIN v`` into ``FROM t, v`` and ``FROM t OFFSET`` into an alias. So the SQL as
+    written is also parsed by DuckDB: ``json_serialize_sql`` only parses (the SQL is a bound
+    parameter; nothing is bound to a table, read or run) and reports a syntax error with its
+    byte position. It runs on one empty in-memory database per process, with extension loading
+    and external access off and its configuration locked; about 0.2 ms per query.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.pid = 0
+
+    def error(self, sql: str) -> dict[str, Any] | None:
+        """DuckDB's parser error for sql (message, position), or None when it parses."""
+        with self.lock:
+            if self.con is None or self.pid != os.getpid():  # forked: not ours to use
+                self.con, self.pid = _empty_database(), os.getpid()
+            row = self.con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
+        found = json.loads(row[0]) if row else {}
+        # "not implemented": a statement other than SELECT, which the policy refuses anyway.
+        return found if found.get("error") and found.get("error_type") == "parser" else None
+
+
+def _empty_database() -> duckdb.DuckDBPyConnection:
+    forksafety.note_runtime("DuckDB SQL parser")
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoload_known_extensions": False,
+            "autoinstall_known_extensions": False,
+            "enable_external_access": False,
+            "threads": 1,
+        },
+    )
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+_DUCKDB_PARSER = _DuckDBParser()
+
+
+def _parse_as_duckdb(sql: str, parsed: str) -> None:
+    """Refuse what DuckDB's parser refuses, at its line and column in sql as written.
+
+    The version pins are blanked first (the tree checks them, and they never reach DuckDB): the
+    hub writes ``people AT (VERSION => 3) AS p``, DuckDB only ``people AS p AT (…)``.
+    """
+    text = _without_pins(parsed)
+    found = _DUCKDB_PARSER.error(text)
+    if found is not None:
+        raise diagnose.duckdb_parse_error(found, sql, text)
+
+
+def _without_pins(sql: str) -> str:
+    """sql with each ``AT ( … )`` table pin replaced by as many spaces (positions unchanged)."""
+    try:
+        tokens = DuckDB().tokenize(sql)
+    except TokenError:
+        return sql
+    out, last = [], 0
+    for i, token in enumerate(tokens[:-1]):
+        if token.text.upper() != "AT" or tokens[i + 1].token_type != TokenType.L_PAREN:
+            continue
+        if token.start < last:
+            continue
+        depth = 0
+        for close in tokens[i + 1 :]:
+            depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(close.token_type, 0)
+            if depth == 0:
+                out += [sql[last : token.start], " " * (close.end + 1 - token.start)]
+                last = close.end + 1
+                break
+    out.append(sql[last:])
+    return "".join(out)
 
 
 def check(sql: str) -> Checked:
