@@ -598,9 +598,84 @@ def test_bad_change_queries_are_4xx_naming_the_parameter(
     two_versions: Dataset, analyst: Any, query: dict[str, Any], status: int, words: str
 ) -> None:
     grant(analyst, two_versions)
-    response = token_client(analyst).get("/api/v1/hub/datasets/elder_visits/changes", query)
+    response = token_client(analyst).get(
+        "/api/v1/hub/datasets/elder_visits/changes", query, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == status, response.content
     assert words in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "zh", "en"),
+    [
+        (
+            {"since": 0, "until": 9},
+            404,
+            "数据集 'elder_visits' 没有版本 until=9（最新版本为 1）。",
+            "Dataset 'elder_visits' has no version 9 (newest: 1).",
+        ),
+        (
+            {"since": 1, "until": 1},
+            422,
+            "since 必须是 0 到 until - 1 之间的版本（since=1，until=1）。",
+            "since must be a version from 0 to until - 1 (since=1, until=1).",
+        ),
+        (
+            {"since": 0, "limit": 0},
+            422,
+            "limit 必须在 1 到 10,000 之间。",
+            "limit must be between 1 and 10,000.",
+        ),
+        ({"since": 0, "offset": -1}, 422, "offset 不能为负数。", "offset must not be negative."),
+    ],
+)
+def test_change_query_errors_are_in_the_callers_language(
+    two_versions: Dataset, analyst: Any, query: dict[str, Any], status: int, zh: str, en: str
+) -> None:
+    grant(analyst, two_versions)
+    client = token_client(analyst)
+    for language, expected in (("zh-hans", zh), ("en", en)):
+        response = client.get(
+            "/api/v1/hub/datasets/elder_visits/changes", query, HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == status, response.content
+        assert response.json()["error"]["message"] == expected
+
+
+def test_changes_without_a_grant_are_refused_in_the_callers_language(
+    two_versions: Dataset, analyst: Any
+) -> None:
+    client = token_client(analyst)
+    url = "/api/v1/hub/datasets/elder_visits/changes"
+    zh = client.get(url, {"since": 0}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    en = client.get(url, {"since": 0}, HTTP_ACCEPT_LANGUAGE="en")
+    assert zh.status_code == en.status_code == 403
+    assert "elder_visits" in zh.json()["error"]["message"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.json()["error"]["message"])
+    assert en.json()["error"]["message"] == (
+        "You have no grant for dataset 'elder_visits' (request it in the hub)."
+    )
+
+
+def test_an_unknown_department_or_channel_is_named_in_the_callers_language(
+    visits: Dataset, analyst: Any
+) -> None:
+    grant(analyst, visits)
+    client = token_client(analyst)
+    url = "/api/v1/hub/datasets/elder_visits/subscription"
+    said = {}
+    for language in ("zh-hans", "en"):
+        for body in ({"department_id": 999999}, {"channel_id": 999999}):
+            response = client.post(
+                url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+            )
+            assert response.status_code == 422, response.content
+            said[language, next(iter(body))] = response.json()["error"]["message"]
+    assert said["zh-hans", "department_id"] == "department_id：没有编号为 999999 的部门"
+    assert said["zh-hans", "channel_id"] == "channel_id：没有编号为 999999 的通知渠道"
+    assert said["en", "department_id"] == "department_id: no department 999999"
+    assert said["en", "channel_id"] == "channel_id: no channel 999999"
+    assert not Subscription.objects.exists()
 
 
 def test_publishing_for_another_region_through_the_api_is_refused(

@@ -566,3 +566,29 @@ def test_an_uploads_file_name_keeps_no_directories(clients: dict[str, Client]) -
     run = upload(clients["street"], CARS, CARS_CSV, name="../../etc/车辆.csv").json()
     assert run["status"] == "succeeded"
     assert run["input_name"] == "车辆.csv"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/datasets"),  # api: the catalog
+        ("get", "/subscriptions"),  # api_flowback
+        ("get", "/requests?mine=1"),  # api_requests
+        ("get", "/query/functions"),  # api_query
+        ("post", "/query"),  # api_query, audited
+    ],
+)
+def test_the_refusal_of_a_resident_is_in_their_language(
+    users: dict[str, Any], method: str, path: str
+) -> None:
+    said = {}
+    for language in ("zh-hans", "en"):
+        client = token_client(users["resident"])
+        call = getattr(client, method)
+        kwargs = {"data": {"sql": "SELECT 1"}, "content_type": "application/json"}
+        response = call(
+            BASE + path, **(kwargs if method == "post" else {}), HTTP_ACCEPT_LANGUAGE=language
+        )
+        said[language] = assert_error(response, 403)["message"]
+    assert said["zh-hans"] == "数据仓仅供工作人员和部门分析人员使用。", said
+    assert said["en"] == "The data hub is for staff and department analysts.", said

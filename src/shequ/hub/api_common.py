@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from shequ.core.permissions import Perm, perms_of
 from shequ.hub.models import Dataset
@@ -15,7 +16,7 @@ from shequ.hub.services import catalog
 
 def require_hub(request: HttpRequest) -> None:
     if Perm.HUB not in perms_of(request.user):
-        raise PermissionDenied("The data hub is for staff and department analysts.")
+        raise PermissionDenied(_("The data hub is for staff and department analysts."))
 
 
 def visible_dataset(request: HttpRequest, key: str) -> Dataset:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
@@ -109,7 +110,7 @@ def dataset_changes(
     try:
         result = changes(request.user, dataset, since, until, limit=limit, offset=offset, op=op)
     except QueryError as exc:
-        raise HttpError(exc.status, exc.message) from None
+        raise HttpError(exc.status, exc.text) from None
     flowback.record_pull(request.user, dataset, result.until)
     return {**result.__dict__, "total": result.total, "next_offset": result.next_offset}
 
@@ -126,11 +127,13 @@ def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int
     if payload.department_id is not None:
         department = Department.objects.filter(pk=payload.department_id).first()
         if department is None:
-            raise HttpError(422, f"department_id: no department {payload.department_id}")
+            message = _("department_id: no department %(id)s")
+            raise HttpError(422, message % {"id": payload.department_id})
     if payload.channel_id is not None:
         channel = Channel.objects.filter(pk=payload.channel_id).first()
         if channel is None:
-            raise HttpError(422, f"channel_id: no channel {payload.channel_id}")
+            message = _("channel_id: no channel %(id)s")
+            raise HttpError(422, message % {"id": payload.channel_id})
     sub = flowback.subscribe(request.user, dataset, department=department, channel=channel)
     return 201, _sub_out(sub)
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
@@ -62,18 +63,19 @@ class QueryOut(Schema):
     duration_ms: int
 
 
-NOT_FOR_YOU = "The data hub is for staff and department analysts."
+# English: the audit log keeps it so; the answer is in the caller's language.
+NOT_FOR_YOU = gettext_noop("The data hub is for staff and department analysts.")
 
 
 def _require_hub(request: HttpRequest) -> None:
     if Perm.HUB not in perms_of(request.user):
-        raise HttpError(403, NOT_FOR_YOU)
+        raise HttpError(403, gettext(NOT_FOR_YOU))
 
 
 def _run(request: HttpRequest, body: QueryIn) -> QueryResult:
     if Perm.HUB not in perms_of(request.user):
         refused = refuse(request.user, body.sql, NOT_FOR_YOU, 403)
-        raise HttpError(refused.status, refused.message)
+        raise HttpError(refused.status, refused.text)
     try:
         return run_query(
             request.user,

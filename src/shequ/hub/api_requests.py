@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -98,7 +99,7 @@ class GrantOut(Schema):
 
 def _hub_user(request: HttpRequest) -> Any:
     if Perm.HUB not in perms_of(request.user):
-        raise PermissionDenied("The data hub is for staff and department analysts.")
+        raise PermissionDenied(_("The data hub is for staff and department analysts."))
     return request.user
 
 

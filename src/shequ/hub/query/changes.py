@@ -72,7 +72,7 @@ def changes(
     _check_range(dataset, since, until, limit, offset, op)
     assert until is not None  # _check_range refused a dataset without versions
     if CHANGE in schema.names:
-        raise QueryError(f"Dataset {dataset.key!r} has a column named {CHANGE}.", 409)
+        raise QueryError.of("changes_column", 409, name=repr(dataset.key), column=CHANGE)
 
     run = engine._Run(user=user, sql=f"changes {dataset.key} {since}..{until}")
     everything = Access(
@@ -143,7 +143,7 @@ def _access(user: Any, dataset: Dataset, schema: TableSchema) -> Access:
         return Access(columns=tuple(schema.names), clear=frozenset(), row_prefixes=None)
     access = access_for(user, dataset)
     if access is None:
-        raise QueryError(f"You have no grant on {dataset.key!r}; request access to it first.", 403)
+        raise QueryError.of("no_grant", 403, dataset=dataset.key, name=repr(dataset.key))
     return access
 
 
@@ -151,21 +151,19 @@ def _check_range(
     dataset: Dataset, since: int, until: int | None, limit: int, offset: int, op: str | None
 ) -> None:
     if dataset.version is None or until is None:
-        raise QueryError(f"Dataset {dataset.key!r} has no versions yet.", 404)
+        raise QueryError.of("changes_no_versions", 404, name=repr(dataset.key))
     if not 0 <= since < until:
-        raise QueryError(
-            f"since must be a version from 0 to until - 1 (since={since}, until={until}).", 422
-        )
+        raise QueryError.of("changes_since", 422, since=since, until=until)
     if until > dataset.version:
-        raise QueryError(
-            f"Dataset {dataset.key!r} has no version {until} (newest: {dataset.version}).", 404
+        raise QueryError.of(
+            "changes_until", 404, name=repr(dataset.key), until=until, newest=dataset.version
         )
     if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT:,}.", 422)
+        raise QueryError.of("changes_limit", 422, max=f"{MAX_LIMIT:,}")
     if offset < 0:
-        raise QueryError("offset must not be negative.", 422)
+        raise QueryError.of("changes_offset", 422)
     if op is not None and op not in OPS:
-        raise QueryError(f"op must be one of {', '.join(OPS)}.", 422)
+        raise QueryError.of("changes_op", 422, ops=", ".join(OPS))
 
 
 def _changed_sql(schema: TableSchema) -> str:

@@ -158,6 +158,18 @@ MESSAGES: dict[str, str] = {
         "The query needs more memory than the hub allows (%(limit)s); filter or aggregate more."
     ),
     "unreadable": gettext_noop("The files of %(names)s could not be read; tell the hub team."),
+    # --- the rows that changed between two versions (flowback) -------------------------------
+    "changes_column": gettext_noop("Dataset %(name)s has a column named %(column)s."),
+    "changes_no_versions": gettext_noop("Dataset %(name)s has no versions yet."),
+    "changes_since": gettext_noop(
+        "since must be a version from 0 to until - 1 (since=%(since)s, until=%(until)s)."
+    ),
+    "changes_until": gettext_noop(
+        "Dataset %(name)s has no version %(until)s (newest: %(newest)s)."
+    ),
+    "changes_limit": gettext_noop("limit must be between 1 and %(max)s."),
+    "changes_offset": gettext_noop("offset must not be negative."),
+    "changes_op": gettext_noop("op must be one of %(ops)s."),
 }
 WHERE = gettext_noop("Line %(line)s, column %(col)s: %(message)s")
 DID_YOU_MEAN = gettext_noop("Did you mean %(names)s?")
