@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from query_fixtures import (
     ELSEWHERE,
@@ -442,3 +444,20 @@ def test_ordinary_analyst_queries_run(hub: Hub, sql: str) -> None:
     if check_result is not None:
         outcome = check_result(result)
         assert outcome is None or outcome is True, result.rows_json()[:5]
+
+
+def test_duckdbs_parser_check_reads_and_runs_nothing(tmp_path: Path) -> None:
+    # The SQL as written is only parsed by DuckDB, on a database that can reach no file.
+    from shequ.hub.query.policy import _DUCKDB_PARSER
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    read = f"SELECT * FROM read_csv('{secret}')"
+    assert _DUCKDB_PARSER.error(read) is None  # it parses: refusing it is the policy's job
+    assert _DUCKDB_PARSER.error("SELECT a,, b")["position"] == "9"  # type: ignore[index]
+    con = _DUCKDB_PARSER.con
+    assert con is not None
+    with pytest.raises(duckdb.Error):
+        con.execute(read)
+    with pytest.raises(duckdb.Error):
+        con.execute("SET enable_external_access = true")
