@@ -439,6 +439,11 @@ REPAIRED = [
     ("SELECT CASE WHEN age > 1 THEN 2 END END FROM people", "syntax_unexpected", "END FROM"),
     ("SELECT name FROM people LIMIT 1, 2", "syntax_unexpected", ", 2"),
     ("SELECT '张三' AS 名,, age FROM 户籍人口信息", "syntax_unexpected", ", age"),
+    # Both parsers read these, differently: DuckDB's reading is the one written.
+    ("SELECT name FROM people WHERE !(age > 30)", "syntax_expected", "!("),
+    ("SELECT !(age > 30) AS young FROM people", "syntax_expected", "!("),
+    ("SELECT name FROM people\nWHERE NOT (age > 30 OR name IS NULL,)", "syntax_unexpected", ",)"),
+    ("SELECT (age,) AS a FROM people", "syntax_unexpected", ",)"),
     (
         "SELECT p.name FROM people AS OF VERSION 0 AS p JOIN vehicle_registrations v ON",
         "syntax_incomplete",
@@ -473,10 +478,11 @@ def test_sql_that_would_be_repaired_is_refused_where_it_is_broken(
         "SELECT person_id, name, FROM people ORDER BY person_id",
         "SELECT person_id, name FROM people ORDER BY person_id,",
         "SELECT person_id, name FROM people WHERE age IN (30, 40,) OR TRUE ORDER BY person_id",
+        "SELECT person_id, name FROM people WHERE name !~~ '%zzz%' ORDER BY person_id",
     ],
 )
-def test_a_trailing_comma_duckdb_allows_runs_as_written(titled: Hub, sql: str) -> None:
-    # DuckDB's own SQL allows a trailing comma in a list: the same query, the same rows.
+def test_what_duckdb_reads_as_sqlglot_does_runs_as_written(titled: Hub, sql: str) -> None:
+    # DuckDB's own SQL allows a trailing comma in a list, and !~~ is NOT LIKE: the same rows.
     plain = "SELECT person_id, name FROM people ORDER BY person_id"
     assert run_query(titled.staff, sql).rows_json() == run_query(titled.staff, plain).rows_json()
 

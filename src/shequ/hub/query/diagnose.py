@@ -190,6 +190,17 @@ def duckdb_parse_error(found: dict[str, Any], sql: str, parsed: str | None = Non
     return QueryError.of(code, where=where, token=token)
 
 
+def at_token(sql: str, parsed: str, offset: int, code: str, **params: Any) -> QueryError:
+    """The error ``code`` about the token at a character offset of parsed, named as in sql."""
+    if parsed != sql:
+        offset = _back(parsed, sql, offset)
+    here = next((t for t in _tokens(sql) if t.start <= offset <= t.end), None)
+    if here is None:
+        return QueryError.of(code, where=position(sql, offset), token=show("…"), **params)
+    token = show(sql[here.start : here.end + 1], string=here.token_type in _STRINGS)
+    return QueryError.of(code, where=position(sql, here.start), token=token, **params)
+
+
 def _no_columns(sql: str) -> QueryError:
     """``SELECT FROM t``: where the list of columns is missing (after the first bare SELECT)."""
     tokens = _tokens(sql)

@@ -27,6 +27,7 @@ what the user may see.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -228,16 +229,26 @@ class _DuckDBParser:
     def error(self, sql: str) -> dict[str, Any] | None:
         """DuckDB's parser error for sql (message, position), or None when it parses."""
         with self.lock:
-            if self.con is None or self.pid != os.getpid():  # forked: not ours to use
-                self.con, self.pid = _empty_database(), os.getpid()
+            con = self._connection()
             try:
-                self.con.extract_statements(sql)  # parses only; the usual, fast answer
+                con.extract_statements(sql)  # parses only; the usual, fast answer
                 return None
             except duckdb.ParserException:
-                row = self.con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
-        found = json.loads(row[0]) if row else {}
+                pass
+        found = self.serialized(sql)
         # "not implemented": a statement other than SELECT, which the policy refuses anyway.
         return found if found.get("error") and found.get("error_type") == "parser" else None
+
+    def serialized(self, sql: str) -> dict[str, Any]:
+        """DuckDB's parse tree of sql as JSON (each node with its byte ``query_location``)."""
+        with self.lock:
+            row = self._connection().execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None or self.pid != os.getpid():  # forked: not ours to use
+            self.con, self.pid = _empty_database(), os.getpid()
+        return self.con
 
 
 def _empty_database() -> duckdb.DuckDBPyConnection:
@@ -268,6 +279,55 @@ def _parse_as_duckdb(sql: str, parsed: str) -> None:
     found = _DUCKDB_PARSER.error(text)
     if found is not None:
         raise diagnose.duckdb_parse_error(found, sql, text)
+    _same_as_duckdb(sql, text)
+
+
+def _same_as_duckdb(sql: str, text: str) -> None:
+    """Refuse what both parsers read, but differently: sqlglot would run another query.
+
+    ``!a`` is NOT to sqlglot, an unknown function to DuckDB (write NOT); ``(a,)`` is a row of
+    one value to DuckDB, plain ``a`` to sqlglot.
+    """
+    try:
+        tokens = DuckDB().tokenize(text)
+    except TokenError:
+        return
+    for token, after in zip(tokens, [*tokens[1:], None], strict=True):
+        negates = token.token_type == TokenType.NOT and token.text == "!"
+        if negates and (after is None or after.start != token.end + 1 or after.text[:1] != "~"):
+            raise diagnose.at_token(
+                sql, text, token.start, "syntax_expected", expected=diagnose.show("NOT")
+            )
+    trailing = [
+        t.start
+        for t, after in itertools.pairwise(tokens)
+        if t.token_type == TokenType.COMMA and after.token_type == TokenType.R_PAREN
+    ]
+    if not trailing:
+        return
+    raw = text.encode("utf-8")
+    for node in _nodes(_DUCKDB_PARSER.serialized(text)):
+        where = node.get("query_location")
+        if (
+            node.get("function_name") == "row"
+            and len(node.get("arguments") or ()) == 1
+            and isinstance(where, int)
+            and raw[where : where + 1] == b"("
+        ):
+            start = len(raw[:where].decode("utf-8", "ignore"))
+            comma = next((c for c in trailing if c > start), start)
+            raise diagnose.at_token(sql, text, comma, "syntax_unexpected")
+
+
+def _nodes(tree: Any) -> Any:
+    """Every JSON object of a DuckDB parse tree."""
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes(value)
 
 
 def _without_pins(sql: str) -> str:
