@@ -60,7 +60,8 @@ SCHEMA = {
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
-def generate_csv(path: Path, rows: int) -> None:
+def generate_csv(path: Path, rows: int, start: int = 0) -> None:
+    """*rows* rows whose record numbers start at *start*."""
     import duckdb
 
     names = ", ".join(f"'{c}'" for c in SURNAMES)
@@ -76,7 +77,7 @@ def generate_csv(path: Path, rows: int) -> None:
                  list_extract(['入', '出', '过'], (i % 3)::INT + 1) AS 类型,
                  '9901020010' || lpad((i % 3 + 1)::VARCHAR, 2, '0') AS 区划代码,
                  CASE WHEN i % 10 = 0 THEN '夜间停放' ELSE '' END AS 备注
-          FROM range({rows}) t(i)
+          FROM range({start}, {start + rows}) t(i)
         ) TO '{path}' (HEADER, DELIMITER ',')
     """)
 
@@ -188,8 +189,12 @@ def postgres_ckan(path: Path) -> float | None:
     return t["seconds"]
 
 
-def child(var_dir: Path, path: Path, key: str) -> None:
-    """Run in a fresh process: ingest one file, print seconds, rows and peak RSS as JSON."""
+def child(var_dir: Path, path: Path, key: str, then_append: Path | None = None) -> None:
+    """Run in a fresh process: ingest one file, print seconds, rows and peak RSS as JSON.
+
+    *then_append*: a file of new keys appended afterwards (its keys are checked against
+    the whole table); its time and phases are printed as well.
+    """
     import json
 
     setup_django(var_dir)
@@ -212,9 +217,21 @@ def child(var_dir: Path, path: Path, key: str) -> None:
     cpu = cpu_seconds()
     with timer() as t:
         run = ingest_file(dataset, path, mode="append")
+    appended: dict[str, Any] = {}
+    if then_append is not None and run.status == "succeeded":
+        with timer() as t2:
+            more = ingest_file(dataset, then_append, mode="append")
+        appended = {
+            "seconds": t2["seconds"],
+            "status": more.status,
+            "error": more.error,
+            "rows": more.rows_written,
+            "phases": next((n for n in more.log.splitlines() if n.startswith("time: ")), ""),
+        }
     print(
         json.dumps(
             {
+                "appended": appended,
                 "seconds": t["seconds"],
                 "cpu_seconds": cpu_seconds() - cpu,  # this process and its transcoder
                 "status": run.status,
@@ -244,9 +261,11 @@ def main() -> None:
         "--repeat", type=int, default=1, help="time each figure N times, keep the fastest"
     )
     parser.add_argument("--child", nargs=3, metavar=("VAR", "FILE", "KEY"), help=argparse.SUPPRESS)
+    parser.add_argument("--then-append", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.child[2])
+        then = Path(args.then_append) if args.then_append else None
+        child(Path(args.child[0]), Path(args.child[1]), args.child[2], then)
         return
     rows = 1_000_000 if args.quick else args.rows
     repeat = max(1, args.repeat)
@@ -255,6 +274,10 @@ def main() -> None:
         utf8, gb = work / "events-utf8.csv", work / "events-gb18030.csv"
         generate_csv(utf8, rows)
         to_gb18030(utf8, gb)
+        # A tenth as many new rows, appended to the UTF-8 table once: the cost of checking
+        # their keys against every row the table holds.
+        more = work / "events-more.csv"
+        generate_csv(more, max(1, rows // 10), start=rows)
         size = utf8.stat().st_size / 2**20
         print(
             f"input: {rows} rows, {size:.0f} MiB UTF-8, {gb.stat().st_size / 2**20:.0f} MiB GB18030"
@@ -268,16 +291,23 @@ def main() -> None:
             durations.append(duckdb_baseline(utf8, work / "baseline.parquet"))
             for label, path in (("utf8", utf8), ("gb18030", gb)):
                 key = f"bench_{label}_{n}"
-                result = run_child([script, "--child", str(work / "var"), str(path), key], env)
+                args = [script, "--child", str(work / "var"), str(path), key]
+                if label == "utf8" and n == 0:
+                    args += ["--then-append", str(more)]
+                result = run_child(args, env)
                 if result["status"] != "succeeded" or result["rows"] != rows:
                     raise SystemExit(f"ingest did not succeed: {result}")
+                if result["appended"]:
+                    appended = result["appended"]
+                    if appended["status"] != "succeeded" or appended["rows"] != rows // 10:
+                        raise SystemExit(f"append did not succeed: {appended}")
                 ingests[label].append(result)
         t_pg = postgres_copy(utf8)
         t_ckan = postgres_ckan(utf8)
         t_duck = min(durations)
         r_utf8, r_gb = best(ingests["utf8"]), best(ingests["gb18030"])
         t_utf8, t_gb = float(r_utf8["seconds"]), float(r_gb["seconds"])
-        report(rows, t_duck, t_pg, t_ckan, r_utf8, r_gb, t_utf8, t_gb)
+        report(rows, t_duck, t_pg, t_ckan, r_utf8, r_gb, t_utf8, t_gb, ingests["utf8"])
 
 
 def report(
@@ -289,6 +319,7 @@ def report(
     r_gb: dict[str, Any],
     t_utf8: float,
     t_gb: float,
+    ingests_utf8: list[dict[str, Any]],
 ) -> None:
     rate = lambda t: rows / t  # noqa: E731
     print(f"duckdb csv->parquet: {rate(t_duck):.0f} rows/s ({t_duck:.2f} s)")
@@ -312,6 +343,13 @@ def report(
     )
     for label, result in (("utf8", r_utf8), ("gb18030", r_gb)):
         print(f"  {label} {result['phases']}")
+    appended = next((r["appended"] for r in ingests_utf8 if r["appended"]), None)
+    if appended:
+        print(
+            f"append of {appended['rows']} new rows to the {rows}-row table "
+            f"(keys checked against the table): {appended['seconds']:.2f} s\n"
+            f"  {appended['phases']}"
+        )
     print(
         f"peak rss: utf8 {r_utf8['peak_rss_mib']:.0f} MiB, gb18030 "
         f"{r_gb['peak_rss_mib']:.0f} MiB (target < 2048 MiB)"

@@ -47,9 +47,11 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile, Summary, summarize_new_files
 from shequ.hub.ingest.validate import (
+    TableKeys,
     ident,
     literal,
     plan_columns,
+    table_key_groups,
     unique_groups,
     validation_sql,
 )
@@ -239,12 +241,25 @@ def ingest_staged(
         groups = unique_groups(schema)
         with clock("keys checked"):
             repeat = bool(groups) and _keys_repeat(files, groups, schema)
-        if repeat:
+            # Keys are unique across the whole table, not only within one input.
+            held = _table_keys(key, schema, mode)
+            in_table = held is not None and _keys_in_table(files, held)
+        if repeat or in_table:
             staging = _new_staging(key, run_id)
-            sql = validation_sql(staged, schema, plan, duplicates=True, zone=settings.TIME_ZONE)
+            sql = validation_sql(
+                staged,
+                schema,
+                plan,
+                duplicates=True,
+                zone=settings.TIME_ZONE,
+                held=held if in_table else None,
+            )
             with clock("read again for repeated keys"):
                 files = _write_files(sql, staged, schema, staging, qpath, outcome)
-        _check_totals(outcome, max_reject_rate)
+        held_note = _held_note(outcome.quarantine, mode) if in_table else ""
+        if held_note:
+            outcome.notes.append(held_note + ": quarantined")
+        _check_totals(outcome, max_reject_rate, held_note)
         with clock("statistics and commit"):
             _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.file_hash())
         outcome.notes.append(clock.text())
@@ -368,6 +383,63 @@ def _keys_repeat(files: list[DataFile], groups: list[list[str]], schema: TableSc
             con.close()
 
 
+def _table_keys(key: str, schema: TableSchema, mode: str) -> TableKeys | None:
+    """The keys of the table's current rows that new rows must not repeat, if any."""
+    table = open_table(key) if mode in ("append", "upsert") else None
+    if table is None:
+        return None
+    files = table.file_uris()
+    if not files:
+        return None
+    groups = table_key_groups(schema, mode, {f.name for f in table.schema().fields})
+    if not groups:
+        return None
+    names = ", ".join(literal(f.removeprefix("file://")) for f in files)
+    return TableKeys(f"read_parquet([{names}], union_by_name = true)", groups)
+
+
+def _keys_in_table(files: list[DataFile], held: TableKeys) -> bool:
+    """Whether a written row repeats a key of the table's rows (see ``TableKeys``).
+
+    One hash join per key: DuckDB builds it on the smaller side and, for an ordered key,
+    skips the table's row groups outside the new keys' range.
+    """
+    if not files:
+        return False
+    new = f"read_parquet([{', '.join(literal(str(f.path)) for f in files)}])"
+    with tempfile.TemporaryDirectory(prefix="shequ-keys-") as tmp:
+        con = _connect(Path(tmp))
+        try:
+            for cols, pk in held.groups:
+                on = " AND ".join(f"e.{ident(c)} = n.{ident(c)}" for c in cols)
+                if pk:
+                    on += " AND NOT (" + " AND ".join(f"e.{ident(c)} = n.{ident(c)}" for c in pk)
+                    on += ")"
+                found = con.execute(
+                    f"SELECT 1 FROM {new} n SEMI JOIN {held.source} e ON {on} LIMIT 1"
+                ).fetchone()
+                if found is not None:
+                    return True
+            return False
+        finally:
+            con.close()
+
+
+def _held_note(quarantine: Path | None, mode: str) -> str:
+    """The run's note on rows refused because the table already holds their key."""
+    count = 0
+    if quarantine is not None:
+        with duckdb.connect(config={"threads": 1}) as con:
+            found = con.execute(
+                "SELECT count(*) FROM read_csv(?, header = true, all_varchar = true) "
+                "WHERE reason LIKE 'already in the table%'",
+                [str(quarantine)],
+            ).fetchone()
+            count = int(found[0]) if found else 0
+    hint = " (an upsert replaces rows by primary key)" if mode == "append" else ""
+    return f"{count} rows repeat a key the table already holds{hint}"
+
+
 # An integer key of at most this many rows (8 bytes each: 128 MB) is checked by sorting it
 # in memory, several times faster than DuckDB's hash aggregate over as many keys; longer
 # keys are left to DuckDB, which spills to disk within its memory limit.
@@ -399,7 +471,7 @@ def _unquote(stats: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return {k[1:-1].replace('""', '"') if k.startswith('"') else k: v for k, v in stats.items()}
 
 
-def _check_totals(outcome: Outcome, max_reject_rate: float) -> None:
+def _check_totals(outcome: Outcome, max_reject_rate: float, why: str = "") -> None:
     if outcome.rows_read == 0:
         raise IngestError(
             "the input has no data rows (only a header, or nothing below it); nothing was committed"
@@ -409,7 +481,7 @@ def _check_totals(outcome: Outcome, max_reject_rate: float) -> None:
         raise RejectRateExceeded(
             f"{outcome.rows_rejected} of {outcome.rows_read} rows ({rate:.1%}) were rejected, "
             f"above the limit of {max_reject_rate:.1%}; nothing was committed. "
-            "See the quarantine file for each row's reason."
+            "See the quarantine file for each row's reason." + (f" Of them, {why}." if why else "")
         )
 
 

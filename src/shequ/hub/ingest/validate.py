@@ -298,6 +298,60 @@ def _duplicates(groups: list[list[str]]) -> tuple[list[str], list[str], list[tup
     return ctes, joins, checks
 
 
+@dataclass
+class TableKeys:
+    """Keys the table already holds, which new rows must not repeat.
+
+    ``source``: SQL reading the table's current rows. ``groups``: per key, its columns and,
+    for an upsert, the primary key: then a value is refused only where the table holds it
+    in a row with another primary key (that row is not the one the upsert replaces).
+    """
+
+    source: str
+    groups: list[tuple[list[str], list[str] | None]]
+
+
+def table_key_groups(
+    schema: TableSchema, mode: str, columns: set[str]
+) -> list[tuple[list[str], list[str] | None]]:
+    """Which keys of new rows are checked against the table's rows, for *mode*.
+
+    An append may repeat no key (primary key, unique field) the table holds; an upsert
+    replaces rows by primary key, so only its unique fields are checked, against rows
+    with another key; a replace drops the table's rows. *columns*: the table's columns
+    (a field added since has no values there to repeat).
+    """
+    if mode == "append":
+        return [(cols, None) for cols in unique_groups(schema) if set(cols) <= columns]
+    if mode == "upsert" and schema.primary_key and set(schema.primary_key) <= columns:
+        return [
+            (cols, list(schema.primary_key))
+            for cols in unique_groups(schema)
+            if cols != schema.primary_key and set(cols) <= columns
+        ]
+    return []
+
+
+def _table_joins(
+    held: TableKeys,
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """CTEs, joins and checks that reject rows whose key the table already holds."""
+    ctes, joins, checks = [], [], []
+    for n, (cols, pk) in enumerate(held.groups):
+        on = " AND ".join(f"e.{ident(c)} = c.{ident(c)}" for c in cols)
+        other = ""
+        if pk:
+            other = " AND NOT (" + " AND ".join(f"e.{ident(c)} = c.{ident(c)}" for c in pk) + ")"
+        ctes.append(
+            f"held{n} AS (SELECT DISTINCT c._row AS r FROM checked c "
+            f"JOIN {held.source} e ON {on}{other})"
+        )
+        joins.append(f"LEFT JOIN held{n} ON held{n}.r = c._row")
+        reason = "already in the table in another row" if pk else "already in the table"
+        checks.append((f"held{n}.r IS NOT NULL", literal("+".join(cols) + ": " + reason)))
+    return ctes, joins, checks
+
+
 def validation_sql(
     staged: StagedInput,
     schema: TableSchema,
@@ -305,10 +359,12 @@ def validation_sql(
     *,
     duplicates: bool = True,
     zone: str,
+    held: TableKeys | None = None,
 ) -> str:
     """The query; with ``duplicates=False`` it does not look for repeated keys (see run.py).
 
     *zone*: the time zone of local times in the input (the connection's TimeZone).
+    *held*: keys already in the table, which a new row must not repeat (see run.py).
     """
     raws, quicks, typed_cols, failures = [], [], [], []
     ignored = [ident(c) for c in plan.ignored]
@@ -350,10 +406,14 @@ def validation_sql(
     )
     checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
     groups = unique_groups(schema) if duplicates else []
-    if not groups:
+    if not groups and not (held and held.groups):
         plain = f"SELECT _row, {out_cols}, _reject1 AS _reject FROM checked"
         return f"{head}checked AS ({checked}) {plain}"
-    ctes, joins, checks = _duplicates(groups)
+    # Keys the table holds are checked first: a row repeating one is refused as such,
+    # even when an earlier row of the input repeats it too.
+    ctes, joins, checks = _table_joins(held) if held else ([], [], [])
+    more = _duplicates(groups)
+    ctes, joins, checks = ctes + more[0], joins + more[1], checks + more[2]
     final = (
         "CASE WHEN c._reject1 IS NOT NULL THEN c._reject1 "
         + " ".join(f"WHEN {c} THEN {r}" for c, r in checks)
