@@ -7,10 +7,11 @@ Each case is built from a file like the messy ones a street office receives.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter
 from people_data import person, quarantine, table_rows
 
 from shequ.core import pii
@@ -129,3 +130,154 @@ def test_a_replace_does_not_check_keys_against_the_rows_it_drops(
     assert run.status == SUCCEEDED, run.error
     assert (run.rows_written, run.rows_rejected) == (30, 0)
     assert {r["age"] for r in table_rows("people")} == {33}
+
+
+# --- values stored wrong without a word --------------------------------------------------------
+
+
+def test_two_digit_years_are_refused_as_ambiguous(
+    people: Dataset, write_csv: WriteCsv, make_source: Callable[..., Source]
+) -> None:
+    rows = [person(1, 出生日期="85-07-12"), person(2, 登记时间="24-03-05 08:30"), person(3)]
+
+    run = ingest_file(people, write_csv("yy.csv", rows), source=make_source(max_reject_rate=0.9))
+
+    assert run.status == SUCCEEDED, run.error
+    assert [(q["row"], q["column"], q["reason"]) for q in quarantine(run)] == [
+        (
+            "1",
+            "born",
+            "not a valid date: a two-digit year is ambiguous (the source may declare the "
+            "century): 85-07-12",
+        ),
+        (
+            "2",
+            "seen_at",
+            "not a valid datetime: a two-digit year is ambiguous (the source may declare the "
+            "century): 24-03-05 08:30",
+        ),
+    ]
+    assert [r["person_id"] for r in table_rows("people")] == ["P0003"]
+
+
+def test_a_source_declaring_the_century_reads_two_digit_years_in_it(
+    people: Dataset, write_csv: WriteCsv, make_source: Callable[..., Source]
+) -> None:
+    rows = [person(1, 出生日期="85-07-12"), person(2, 登记时间="24-03-05 08:30")]
+    source = make_source(config={"two_digit_year_start": 1950})
+
+    run = ingest_file(people, write_csv("yy.csv", rows), source=source)
+
+    assert run.status == SUCCEEDED, run.error
+    got = {r["person_id"]: (r["born"], r["seen_at"]) for r in table_rows("people")}
+    assert got["P0001"][0] == date(1985, 7, 12)
+    assert got["P0002"][1] == datetime(2024, 3, 5, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+
+
+def test_a_comma_separates_thousands_only_in_groups_of_three(
+    people: Dataset, write_csv: WriteCsv, make_source: Callable[..., Source]
+) -> None:
+    comma = "a comma separates thousands only in groups of three digits before the decimal point"
+    rows = [
+        person(1, 评分="1.234,50"),
+        person(2, 评分="3,5"),
+        person(3, 评分="1,2,3"),
+        person(4, 年龄="1,2"),
+        person(5, 评分="3_5"),
+        person(6, 评分="1,234.50", 年龄="1,0"),
+        person(7, 评分="12,345,678"),
+        person(8, 评分="-1,000"),
+    ]
+
+    run = ingest_file(people, write_csv("n.csv", rows), source=make_source(max_reject_rate=0.9))
+
+    assert run.status == SUCCEEDED, run.error
+    assert [(q["row"], q["column"], q["reason"]) for q in quarantine(run)] == [
+        ("1", "score", f"not a valid number: {comma}: 1.234,50"),
+        ("2", "score", f"not a valid number: {comma}: 3,5"),
+        ("3", "score", f"not a valid number: {comma}: 1,2,3"),
+        ("4", "age", f"not a valid integer: {comma}: 1,2"),
+        ("5", "score", "not a valid number: 3_5"),
+        ("6", "age", f"not a valid integer: {comma}: 1,0"),
+    ]
+    assert [r["score"] for r in table_rows("people")] == [12345678.0, -1000.0]
+
+
+def _xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("名单")
+    sheet.write_row(0, 0, header)
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row):
+            if isinstance(value, int | float):
+                sheet.write_number(i, j, value)
+            else:
+                sheet.write_string(i, j, value)
+    book.close()
+    return path
+
+
+def test_id_numbers_a_spreadsheet_stored_as_numbers_are_quarantined_not_invented(
+    people: Dataset, tmp_path: Path, make_source: Callable[..., Source]
+) -> None:
+    ids = [pii.make_id_number("110101", date(1990, 1, 1), n) for n in range(1, 30)]
+    ids = [i for i in ids if i[17] != "X"][:4]
+    region = "990102001001"
+    rows: list[list[Any]] = [
+        ["P0001", "张三", int(ids[0]), "30", region],  # a number cell: a float in the file
+        ["P0002", "李四", ids[1], "31", region],
+        ["P0003", "王五", float(ids[2]), "32", region],
+        ["P0004", "赵六", ids[3], "1.1e+17", region],
+    ]
+    header = ["人员编号", "姓名", "身份证号", "年龄", "区划代码"]
+    path = _xlsx(tmp_path / "ids.xlsx", header, rows)
+
+    run = ingest_file(people, path, source=make_source(max_reject_rate=0.9))
+
+    assert run.status == SUCCEEDED, run.error
+    lost = (
+        "a spreadsheet number in scientific notation, not an exact value: its last digits are "
+        "lost (keep the column as text in the spreadsheet): "
+    )
+    got = [(q["row"], q["column"], q["reason"]) for q in quarantine(run)]
+    assert [(r, c) for r, c, _ in got] == [("2", "id_number"), ("4", "id_number"), ("5", "age")]
+    assert all(reason.startswith(lost) for _, _, reason in got)
+    assert "1101" not in got[0][2]  # masked
+    assert [(r["person_id"], r["id_number"]) for r in table_rows("people")] == [("P0002", ids[1])]
+
+
+def test_id_numbers_are_checked_by_gb_11643_and_the_old_15_digit_form_explicitly(
+    people: Dataset, write_csv: WriteCsv, make_source: Callable[..., Source]
+) -> None:
+    good = pii.make_id_number("330106", date(1985, 7, 12), 123)
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    rows = [
+        person(1, 身份证号=good),
+        person(2, 身份证号=wrong),
+        person(3, 身份证号="330106198502301234"),  # 30 February
+        person(4, 身份证号="000106198507121234"),  # no province 00
+        person(5, 身份证号="33010685071212"),  # 14 digits
+        person(6, 身份证号="330106850712123"),  # the 15-digit form, born 1985-07-12
+        person(7, 身份证号="330106853012123"),  # 15 digits, month 30
+    ]
+
+    run = ingest_file(people, write_csv("id.csv", rows), source=make_source(max_reject_rate=0.9))
+
+    assert run.status == SUCCEEDED, run.error
+    reasons = {q["row"]: q["reason"].split(": ")[:2] for q in quarantine(run)}
+    assert reasons == {
+        "2": ["not an ID number", "wrong check digit (GB 11643)"],
+        "3": ["not an ID number", "the birth date in it is not a real date"],
+        "4": ["not an ID number", "the address code does not start with a province"],
+        "5": [
+            "not an ID number (17 digits and a digit or X, or the 15 digits of the form "
+            "before 1999)",
+            "33***12",
+        ],
+        "7": ["not an ID number", "the birth date in it is not a real date"],
+    }
+    assert {r["person_id"]: r["id_number"] for r in table_rows("people")} == {
+        "P0001": good,
+        "P0006": "330106850712123",
+    }
+    assert all(good not in q["reason"] and wrong not in q["reason"] for q in quarantine(run))

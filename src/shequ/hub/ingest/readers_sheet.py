@@ -38,9 +38,15 @@ _LABEL = re.compile(r"^\s*\D{1,12}[：:]")  # 制表人： 审核人： 填报�
 _TOTALS_STRIP = re.compile(r"[\s:：()（）]+")
 
 
+# Above 2**53 a floating-point number no longer holds every integer exactly.
+EXACT_FLOAT = 2**53
+
+
 def cell_text(value: Cell | None) -> str | None:
     """A cell as text: None for an empty (or blank) cell; integer-valued numbers without
-    ".0"; other numbers with up to 15 significant digits (as Excel shows them); dates as
+    ".0"; numbers beyond 2**53 in scientific notation ("1.101011990010112e+17": their
+    last digits are lost, so they can never pass for an identifier); other numbers with
+    up to 15 significant digits (as Excel shows them); dates as
     "2026-10-31", date-times as "2026-10-31 08:30:00", booleans as "true"/"false"."""
     if value is None:
         return None
@@ -51,8 +57,12 @@ def cell_text(value: Cell | None) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer():
+        if value.is_integer() and abs(value) <= EXACT_FLOAT:
             return str(int(value))
+        if abs(value) > EXACT_FLOAT:
+            # Its last digits are lost (an ID number typed as a number): written as
+            # spreadsheets show it, never as digits that look exact but were invented.
+            return repr(value)
         return f"{value:.15g}"
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")

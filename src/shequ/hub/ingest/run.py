@@ -201,11 +201,14 @@ def ingest_staged(
     column_map: dict[str, str] | None = None,
     max_reject_rate: float = 0.05,
     outcome: Outcome | None = None,
+    year_start: int | None = None,
 ) -> Outcome:
     """Validate and commit one input as one new Delta version of dataset ``key``.
 
     Pass ``outcome`` to see the counts and notes of a run that raised IngestError
-    (e.g. rows read and rejected when the reject rate was exceeded).
+    (e.g. rows read and rejected when the reject rate was exceeded). ``year_start``:
+    the source's declaration of the 100 years two-digit years fall in (1950: "85" is
+    1985, "24" is 2024); without it a date with a two-digit year is refused.
     """
     outcome = outcome if outcome is not None else Outcome()
     outcome.notes[:0] = staged.notes
@@ -235,7 +238,14 @@ def ingest_staged(
         clock = _Clock()
         if staged.opened_seconds:
             clock.phases.append(("input opened", staged.opened_seconds))
-        sql = validation_sql(staged, schema, plan, duplicates=False, zone=settings.TIME_ZONE)
+        sql = validation_sql(
+            staged,
+            schema,
+            plan,
+            duplicates=False,
+            zone=settings.TIME_ZONE,
+            year_start=year_start,
+        )
         with clock("read, checked and written"):
             files = _write_files(sql, staged, schema, staging, qpath, outcome)
         groups = unique_groups(schema)
@@ -253,6 +263,7 @@ def ingest_staged(
                 duplicates=True,
                 zone=settings.TIME_ZONE,
                 held=held if in_table else None,
+                year_start=year_start,
             )
             with clock("read again for repeated keys"):
                 files = _write_files(sql, staged, schema, staging, qpath, outcome)

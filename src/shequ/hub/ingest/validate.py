@@ -124,7 +124,34 @@ def fixed_offset_since(zone: str) -> tuple[datetime, int] | None:
     return changed + _ZONE_MARGIN, int(offset)
 
 
-def typed_sql(f: Field, raw: str) -> str:
+# A date or time whose year has two digits ("85-07-12", "24-03-05 08:30"): DuckDB reads it
+# as the year 85 or 24. Refused unless the source declares the century (``year_start``).
+TWO_DIGIT_YEAR = "^[0-9]{2}[-/.][0-9]{1,2}[-/.][0-9]"
+# A comma separates thousands only in groups of three before the decimal point.
+GROUPED_INTEGER = "[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\\.0*)?"
+GROUPED_NUMBER = "[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?"
+# How spreadsheets write a number too long to show: never an identifier.
+SCIENTIFIC = "[+-]?[0-9]+(\\.[0-9]*)?[eE][+-]?[0-9]+"
+
+
+def _with_century(raw: str, year_start: int | None) -> str:
+    """*raw* with a two-digit year widened into the 100 years from *year_start*."""
+    if year_start is None:
+        return raw
+    base, cut = divmod(year_start, 100)
+    century = (
+        f"CASE WHEN CAST(left({raw}, 2) AS INTEGER) >= {cut} THEN '{base}' ELSE '{base + 1}' END"
+    )
+    two_digits = f"regexp_matches({raw}, {literal(TWO_DIGIT_YEAR)})"
+    return f"CASE WHEN {two_digits} THEN {century} || {raw} ELSE {raw} END"
+
+
+def typed_sql(f: Field, raw: str, year_start: int | None = None) -> str:
+    """The typed value of the text *raw* (NULL where it is not one), for field *f*.
+
+    *year_start*: the first year of the century two-digit years are read in (the
+    source's declaration); without one a two-digit year is not a valid date.
+    """
     if f.type == "string":
         return raw
     if f.type == "boolean":
@@ -136,34 +163,50 @@ def typed_sql(f: Field, raw: str) -> str:
         # DuckDB would round "1.5" to 2 and read "0x1F" as 31: accept only whole numbers
         # (with thousands separators, or "12.0" as spreadsheets write them).
         # Most values are plain digits and read back the same: that test is cheaper.
+        # Thousands separators only in groups of three: "1,2,3" is not 123.
         cleaned = f"replace({raw}, ',', '')"
         plain = f"CAST(TRY_CAST({raw} AS BIGINT) AS VARCHAR) = {raw}"
-        whole = f"regexp_full_match({cleaned}, '[+-]?[0-9]+(\\.0*)?')"
+        whole = f"regexp_full_match({raw}, {literal(GROUPED_INTEGER)})"
         return (
             f"CASE WHEN {plain} THEN TRY_CAST({raw} AS BIGINT) "
             f"WHEN {whole} THEN TRY_CAST({cleaned} AS BIGINT) END"
         )
     if f.type == "number":
-        cleaned = f"replace({raw}, ',', '')"  # thousands separators from spreadsheets
+        # Thousands separators from spreadsheets, only in groups of three before the
+        # decimal point: "3,5" (a decimal comma) and "1.234,50" are not numbers here.
+        # DuckDB's cast reads "3_5" as 35: an underscore is refused too.
+        cleaned = (
+            f"CASE WHEN contains({raw}, ',') AND regexp_full_match({raw}, "
+            f"{literal(GROUPED_NUMBER)}) THEN replace({raw}, ',', '') ELSE {raw} END"
+        )
         number = f"TRY_CAST({cleaned} AS DOUBLE)"
-        return f"CASE WHEN isfinite({number}) THEN {number} END"  # not NaN or infinity
+        # not NaN or infinity
+        return f"CASE WHEN isfinite({number}) AND NOT contains({raw}, '_') THEN {number} END"
     if f.type == "date":
-        alts = [f"TRY_CAST({raw} AS DATE)"] + [
-            f"CAST(TRY_STRPTIME({raw}, {literal(fmt)}) AS DATE)" for fmt in DATE_FORMATS
+        value = _with_century(raw, year_start)
+        alts = [f"TRY_CAST({value} AS DATE)"] + [
+            f"CAST(TRY_STRPTIME({value}, {literal(fmt)}) AS DATE)" for fmt in DATE_FORMATS
         ]
-        return f"COALESCE({', '.join(alts)})"
+        # A year before 1000 is a two-digit year read as written ("85-07-12"): refused.
+        found = f"COALESCE({', '.join(alts)})"
+        return f"CASE WHEN {found} >= DATE '1000-01-01' THEN {found} END"
     if f.type == "datetime":
         # Text without an offset is local time (SET TimeZone on the connection).
-        alts = [f"TRY_CAST({raw} AS TIMESTAMPTZ)"] + [
-            f"CAST(TRY_STRPTIME({raw}, {literal(fmt)}) AS TIMESTAMPTZ)" for fmt in DATETIME_FORMATS
+        value = _with_century(raw, year_start)
+        alts = [f"TRY_CAST({value} AS TIMESTAMPTZ)"] + [
+            f"CAST(TRY_STRPTIME({value}, {literal(fmt)}) AS TIMESTAMPTZ)"
+            for fmt in DATETIME_FORMATS
         ]
-        return f"COALESCE({', '.join(alts)})"
+        found = f"COALESCE({', '.join(alts)})"
+        return f"CASE WHEN {found} >= TIMESTAMPTZ '1000-01-02 00:00:00+00' THEN {found} END"
     if f.type == "time":  # checked as a time, stored as text (see tableschema.ARROW_TYPES)
         return f"CAST(TRY_CAST({raw} AS TIME) AS VARCHAR)"
     return f"TRY_CAST({raw} AS {DUCKDB_TYPES[f.type]})"
 
 
-def _quick_sql(f: Field, value: str, zone: str) -> tuple[str | None, str] | None:
+def _quick_sql(
+    f: Field, value: str, zone: str, year_start: int | None = None
+) -> tuple[str | None, str] | None:
     """(helper, expression) reading *value* untrimmed, in its common form.
 
     The expression is NULL where that form does not apply; where it is not NULL it
@@ -177,7 +220,10 @@ def _quick_sql(f: Field, value: str, zone: str) -> tuple[str | None, str] | None
             f"CASE WHEN CAST({{h}} AS VARCHAR) = {value} THEN {{h}} END",
         )
     if f.type == "number":  # DuckDB's DOUBLE cast skips spaces; a comma makes it NULL
-        return f"TRY_CAST({value} AS DOUBLE)", "CASE WHEN isfinite({h}) THEN {h} END"
+        return (
+            f"TRY_CAST({value} AS DOUBLE)",
+            f"CASE WHEN isfinite({{h}}) AND NOT contains({value}, '_') THEN {{h}} END",
+        )
     if f.type == "datetime":
         fixed = fixed_offset_since(zone)
         if fixed is None:
@@ -190,12 +236,62 @@ def _quick_sql(f: Field, value: str, zone: str) -> tuple[str | None, str] | None
             f"THEN to_timestamp(epoch({{h}}) - {offset}) END"
         )
     if f.type in ("date", "boolean", "time"):  # spaces make these NULL or are skipped
-        return None, typed_sql(f, value)
+        return None, typed_sql(f, value, year_start)
     return None
 
 
+IDENTIFIER_KINDS = ("id_card", "phone")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# First two digits of the address code (GB/T 2260), as core.pii checks them.
+_ID_PROVINCES = (
+    *range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55),
+    *range(61, 66), 71, 81, 82, 99,
+)  # fmt: skip
+
+
+def _id_number_checks(v: str, shown: str) -> list[tuple[str, str]]:
+    """A resident ID number (GB 11643): shape, province, birth date, check digit.
+
+    The 15-digit form issued before 1999 (no check digit, two-digit birth year in the
+    1900s) is accepted as it is, its birth date checked.
+    """
+    total = " + ".join(
+        f"CAST(substr({v}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_ID_WEIGHTS)
+    )
+    birth = f"CASE WHEN length({v}) = 18 THEN substr({v}, 7, 8) ELSE '19' || substr({v}, 7, 6) END"
+    provinces = ", ".join(f"'{n}'" for n in _ID_PROVINCES)
+    born = f"TRY_STRPTIME({birth}, '%Y%m%d')"
+    return [
+        (
+            f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '[0-9]{{17}}[0-9X]|[0-9]{{15}}')",
+            "'not an ID number (17 digits and a digit or X, or the 15 digits of the form "
+            f"before 1999): ' || {shown}",
+        ),
+        (
+            f"{v} IS NOT NULL AND left({v}, 2) NOT IN ({provinces})",
+            f"'not an ID number: the address code does not start with a province: ' || {shown}",
+        ),
+        (
+            f"{v} IS NOT NULL AND ({born} IS NULL OR {born} < TIMESTAMP '1900-01-01' "
+            f"OR {born} > current_date)",
+            f"'not an ID number: the birth date in it is not a real date: ' || {shown}",
+        ),
+        (
+            f"{v} IS NOT NULL AND length({v}) = 18 AND "
+            f"substr('10X98765432', ({total}) % 11 + 1, 1) <> right({v}, 1)",
+            f"'not an ID number: wrong check digit (GB 11643): ' || {shown}",
+        ),
+    ]
+
+
 def _checks(
-    f: Field, raw: str, typed: str, *, key: bool = False, untrimmed: str | None = None
+    f: Field,
+    raw: str,
+    typed: str,
+    *,
+    key: bool = False,
+    untrimmed: str | None = None,
+    year_start: int | None = None,
 ) -> list[tuple[str, str]]:
     """(condition that means failure, reason SQL expression) in the order they are tried.
 
@@ -225,10 +321,37 @@ def _checks(
             f"'longer than {max_len} characters (' || length({raw}) || ')'",
         )
     )
-    if f.type != "string":
+    failed = f"{typed} IS NULL AND {raw} IS NOT NULL"
+    if f.type in ("integer", "number"):
         checks.append(
-            (f"{typed} IS NULL AND {raw} IS NOT NULL", f"'not a valid {f.type}: ' || {shown}")
+            (
+                f"{failed} AND contains({raw}, ',') "
+                f"AND regexp_full_match({raw}, '[+-]?[0-9][0-9.,]*')",
+                f"'not a valid {f.type}: a comma separates thousands only in groups of three "
+                f"digits before the decimal point: ' || {shown}",
+            )
         )
+    if f.type in ("integer", "string") and (f.type == "integer" or f.pii in IDENTIFIER_KINDS):
+        checks.append(
+            (
+                f"{raw} IS NOT NULL AND regexp_full_match({raw}, {literal(SCIENTIFIC)})",
+                "'a spreadsheet number in scientific notation, not an exact value: its last "
+                "digits are lost (keep the column as text in the spreadsheet): ' || "
+                f"{shown}",
+            )
+        )
+    if f.type in ("date", "datetime") and year_start is None:
+        checks.append(
+            (
+                f"{failed} AND regexp_matches({raw}, {literal(TWO_DIGIT_YEAR)})",
+                f"'not a valid {f.type}: a two-digit year is ambiguous (the source may declare "
+                f"the century): ' || {shown}",
+            )
+        )
+    if f.type != "string":
+        checks.append((failed, f"'not a valid {f.type}: ' || {shown}"))
+    if f.type == "string" and f.pii == "id_card":
+        checks += _id_number_checks(raw, shown)
     if "enum" in c:
         values = ", ".join(literal(v) for v in c["enum"])
         checks.append(
@@ -360,6 +483,7 @@ def validation_sql(
     duplicates: bool = True,
     zone: str,
     held: TableKeys | None = None,
+    year_start: int | None = None,
 ) -> str:
     """The query; with ``duplicates=False`` it does not look for repeated keys (see run.py).
 
@@ -372,7 +496,11 @@ def validation_sql(
         src = plan.sources[f.name]
         raw = f"r_{i}"
         # A pattern is matched on the trimmed text of every value: nothing to save there.
-        quick = None if src is None or "pattern" in f.constraints else _quick_sql(f, raw, zone)
+        quick = (
+            None
+            if src is None or "pattern" in f.constraints
+            else _quick_sql(f, raw, zone, year_start)
+        )
         key = f.name in schema.primary_key
         if src is not None and quick is not None:
             # The value as it came; trimmed (and read in every form) only where needed.
@@ -383,14 +511,16 @@ def validation_sql(
             trimmed = _trimmed(raw)
             # CASE, unlike COALESCE, computes the full reading only for the rows it needs.
             typed_cols.append(
-                f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} ELSE {typed_sql(f, trimmed)} END "
-                f"AS {ident(f.name)}"
+                f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} "
+                f"ELSE {typed_sql(f, trimmed, year_start)} END AS {ident(f.name)}"
             )
-            checks = _checks(f, trimmed, ident(f.name), key=key, untrimmed=raw)
+            checks = _checks(
+                f, trimmed, ident(f.name), key=key, untrimmed=raw, year_start=year_start
+            )
         else:
             raws.append(f"{_trimmed(ident(src))} AS {raw}" if src else f"NULL::VARCHAR AS {raw}")
-            typed_cols.append(f"{typed_sql(f, raw)} AS {ident(f.name)}")
-            checks = _checks(f, raw, ident(f.name), key=key)
+            typed_cols.append(f"{typed_sql(f, raw, year_start)} AS {ident(f.name)}")
+            checks = _checks(f, raw, ident(f.name), key=key, year_start=year_start)
         failures += [(cond, f"{literal(f.name + ': ')} || {reason}") for cond, reason in checks]
     # Read the ignored columns too (DuckDB checks text is UTF-8 only in columns it reads),
     # so that bad bytes anywhere in the input fail the run, as a transcoded input would.

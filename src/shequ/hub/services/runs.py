@@ -120,6 +120,7 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
             column_map=source.column_map if source else {},
             max_reject_rate=source.max_reject_rate if source else _default_reject_rate(),
             outcome=outcome,
+            year_start=_year_start(source),
         )
     except IngestError as exc:
         # Nothing was committed: say how far the run got and keep its quarantine file.
@@ -135,6 +136,28 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
     run.log = "\n".join(outcome.notes)
     _record_version(run)
     return _finish(run, Status.SUCCEEDED)
+
+
+def _year_start(source: Source | None) -> int | None:
+    """The first of the 100 years the source's two-digit years fall in, if it declares one.
+
+    ``Source.config["two_digit_year_start"]``, e.g. 1950: "85-07-12" is 1985-07-12 and
+    "24-03-05" 2024-03-05. Without it a two-digit year is refused as ambiguous.
+    """
+    value = (source.config or {}).get("two_digit_year_start") if source else None
+    if value is None:
+        return None
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise IngestError(
+            f"the source's two_digit_year_start must be a year such as 1950, not {value!r}"
+        ) from None
+    if not 1000 <= year <= 9899:
+        raise IngestError(
+            f"the source's two_digit_year_start must be a year such as 1950, not {year}"
+        )
+    return year
 
 
 def _default_reject_rate() -> float:
