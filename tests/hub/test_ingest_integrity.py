@@ -281,3 +281,41 @@ def test_id_numbers_are_checked_by_gb_11643_and_the_old_15_digit_form_explicitly
         "P0006": "330106850712123",
     }
     assert all(good not in q["reason"] and wrong not in q["reason"] for q in quarantine(run))
+
+
+def _withdrawn_xlsx(path: Path) -> Path:
+    """Rows 3 and 5 hidden (withdrawn records), and a formula column never computed."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("名单")
+    sheet.write_row(0, 0, ["人员编号", "姓名", "年龄", "评分", "区划代码"])
+    for i in range(1, 6):
+        sheet.write_row(i, 0, [f"P{i:04d}", "张三", str(20 + i)])
+        sheet.write_formula(i, 3, f"=C{i + 1}/10", None, "")  # no saved value
+        sheet.write_string(i, 4, "990102001001")
+    for hidden in (2, 4):
+        sheet.set_row(hidden, None, None, {"hidden": True})
+    book.close()
+    return path
+
+
+def test_hidden_rows_and_formulas_without_values_are_said_and_hidden_rows_can_be_skipped(
+    people: Dataset, tmp_path: Path, make_source: Callable[..., Source]
+) -> None:
+    path = _withdrawn_xlsx(tmp_path / "withdrawn.xlsx")
+
+    run = ingest_file(people, path)
+
+    assert run.status == SUCCEEDED, run.error
+    assert run.rows_written == 5
+    assert (
+        "2 hidden row(s) loaded like the others: 3, 5 "
+        "(the source option skip_hidden_rows leaves them out)" in run.log
+    )
+    assert "column D (评分): 5 formula cell(s) without a saved value, read as empty" in run.log
+
+    source = make_source(config={"skip_hidden_rows": True}, dataset=people)
+    run = ingest_file(people, path, mode="replace", source=source)
+
+    assert run.status == SUCCEEDED, run.error
+    assert "left out 2 hidden row(s): 3, 5" in run.log
+    assert [r["person_id"] for r in table_rows("people")] == ["P0001", "P0003", "P0005"]

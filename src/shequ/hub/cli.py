@@ -33,6 +33,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--sheet", default=None)
     p.add_argument("--delimiter", default=None)
     p.add_argument("--encoding", default=None)
+    p.add_argument(
+        "--skip-hidden-rows",
+        action="store_true",
+        help="leave out rows the spreadsheet hides (they are named in the run's notes either way)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(hub_func=ingest)
 
@@ -76,7 +81,7 @@ def ingest(args: argparse.Namespace) -> int:
     from shequ.hub.services.catalog import create_dataset_from_file
     from shequ.hub.services.runs import InputSpec, ingest_file
 
-    spec = InputSpec(args.format, args.sheet, args.delimiter, args.encoding)
+    spec = InputSpec(args.format, args.sheet, args.delimiter, args.encoding, args.skip_hidden_rows)
     if not args.path.is_file():
         return _usage_error(args, f"no such file: {args.path}")
     dataset = Dataset.objects.filter(key=args.dataset).first()

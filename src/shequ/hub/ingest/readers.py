@@ -116,13 +116,15 @@ def open_input(
     delimiter: str | None = None,
     encoding: str | None = None,
     check: bool = True,
+    skip_hidden_rows: bool = False,
 ) -> StagedInput:
     """Stage the file at *path* for ingestion; temporary files go to *workdir*.
 
     *format* (csv, xlsx, xls, json, jsonl, parquet; also tsv, txt, ndjson) overrides
     detection. *sheet* picks a spreadsheet sheet by name, or ``"*"`` for all sheets with
     the same header (default: the first non-empty visible sheet). *delimiter* and
-    *encoding* override sniffing for text formats.
+    *encoding* override sniffing for text formats. *skip_hidden_rows*: leave out rows
+    a spreadsheet hides (they are named in the notes either way).
 
     With *check* (the default) a CSV's SELECT is run once (counting rows) so that
     structural errors are reported here, as IngestError; the ingestion engine passes
@@ -162,7 +164,7 @@ def open_input(
     elif fmt == "parquet":
         staged = stage_parquet(path)
     else:
-        staged = stage_sheet(path, workdir, fmt=fmt, sheet=sheet)
+        staged = stage_sheet(path, workdir, fmt=fmt, sheet=sheet, skip_hidden=skip_hidden_rows)
     staged.name = path.name
     staged.workdir = workdir
     staged.notes = notes + staged.notes

@@ -7,10 +7,13 @@ cells, end with a totals row and come with several sheets; see ``stage_sheet``.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -77,6 +80,103 @@ def is_totals_row(values: list[str | None]) -> bool:
     """Whether the first non-empty cell says 合计/总计/小计/Total/Sum (also "合  计：")."""
     first = next((v for v in values if v is not None), None)
     return first is not None and _TOTALS_STRIP.sub("", first).casefold() in TOTALS
+
+
+@dataclass
+class SheetMarks:
+    """What the values alone do not show: hidden rows, formulas without a saved value."""
+
+    hidden_rows: set[int] = field(default_factory=set)  # spreadsheet row numbers
+    empty_formulas: dict[int, int] = field(default_factory=dict)  # column (A = 1) -> cells
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_COLUMN = re.compile(r"[A-Z]+")
+
+
+def column_letters(number: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_number(ref: str) -> int:
+    found = _CELL_COLUMN.match(ref)
+    number = 0
+    for ch in found.group(0) if found else "":
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The XML part of the sheet named *sheet* in an XLSX package."""
+    rid = None
+    for el in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_SHEET_NS}sheet"):
+        if el.get("name") == sheet:
+            rid = el.get(f"{_REL_NS}id")
+    if rid is None:
+        return None
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(f"{_PKG_NS}Relationship"):
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return None
+
+
+def _mentions(stream: zipfile.ZipExtFile, needles: tuple[bytes, ...]) -> bool:
+    """Whether the stream holds any of *needles* (read in blocks, no XML parsing)."""
+    tail = b""
+    while block := stream.read(1 << 22):
+        if any(n in tail + block[:64] or n in block for n in needles):
+            return True
+        tail = block[-64:]
+    return False
+
+
+def sheet_marks(path: Path, sheet: str) -> SheetMarks:
+    """Hidden rows and formula cells without a saved value on one XLSX sheet.
+
+    calamine gives neither: a formula never computed (a file written by a program, not
+    saved by Excel) reads as an empty cell, and a hidden row as any other. The sheet's
+    XML is scanned for the two marks first; it is parsed only when one is there.
+    """
+    marks = SheetMarks()
+    try:
+        with zipfile.ZipFile(path) as book:
+            member = _sheet_member(book, sheet)
+            if member is None:
+                return marks
+            with book.open(member) as stream:
+                if not _mentions(stream, (b'hidden="1"', b'hidden="true"', b"<f>", b"<f ")):
+                    return marks
+            with book.open(member) as stream:
+                for _event, el in ElementTree.iterparse(stream, events=("end",)):
+                    if el.tag == f"{_SHEET_NS}c":
+                        formula = el.find(f"{_SHEET_NS}f")
+                        value = el.find(f"{_SHEET_NS}v")
+                        inline = el.find(f"{_SHEET_NS}is")
+                        saved = (value is not None and value.text) or inline is not None
+                        if formula is not None and not saved:
+                            col = _column_number(el.get("r", ""))
+                            marks.empty_formulas[col] = marks.empty_formulas.get(col, 0) + 1
+                    elif el.tag == f"{_SHEET_NS}row":
+                        if el.get("hidden") in ("1", "true") and el.get("r"):
+                            marks.hidden_rows.add(int(el.get("r", "0")))
+                        el.clear()
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
+        return SheetMarks()  # damaged: calamine says so when it reads the values
+    return marks
+
+
+def _spans(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
 @dataclass
@@ -164,8 +264,18 @@ def _drop_totals(
     return notes
 
 
-def read_table(sheet: calamine.CalamineSheet, label: str = "") -> Table | None:
-    """The table on one sheet, or None if the sheet is empty (see ``stage_sheet``)."""
+def read_table(
+    sheet: calamine.CalamineSheet,
+    label: str = "",
+    marks: SheetMarks | None = None,
+    skip_hidden: bool = False,
+) -> Table | None:
+    """The table on one sheet, or None if the sheet is empty (see ``stage_sheet``).
+
+    *marks*: the sheet's hidden rows and formulas without a value, said in the notes;
+    hidden data rows are left out with *skip_hidden*.
+    """
+    marks = marks or SheetMarks()
     rows: list[list[Cell]] = sheet.to_python(skip_empty_area=True)
     top, left = sheet.start or (0, 0)
     merges: list[Merge] = sheet.merged_cell_ranges or []
@@ -188,12 +298,32 @@ def read_table(sheet: calamine.CalamineSheet, label: str = "") -> Table | None:
         notes.append(f"{label}filled {filled} merged cell range(s) down their rows")
     data: list[list[str | None]] = []
     numbers: list[int] = []
+    hidden: list[int] = []
     for i in range(h + depth, len(rows)):
         values = [cell_text(v) for v in rows[i]]
         if any(v is not None for v in values):
+            if top + i + 1 in marks.hidden_rows:
+                hidden.append(top + i + 1)
+                if skip_hidden:
+                    continue
             data.append(values)
             numbers.append(top + i + 1)
     rows.clear()
+    if hidden and skip_hidden:
+        notes.append(f"{label}left out {len(hidden)} hidden row(s): {_spans(hidden)}")
+    elif hidden:
+        notes.append(
+            f"{label}{len(hidden)} hidden row(s) loaded like the others: {_spans(hidden)} "
+            "(the source option skip_hidden_rows leaves them out)"
+        )
+    for col, count in sorted(marks.empty_formulas.items()):
+        j = col - left - 1
+        name = raw[j] if 0 <= j < len(raw) and raw[j] else ""
+        notes.append(
+            f"{label}column {column_letters(col)}{f' ({name})' if name else ''}: {count} "
+            "formula cell(s) without a saved value, read as empty (open and save the file "
+            "in Excel to compute them)"
+        )
     notes += _drop_totals(data, numbers, sum(1 for name in raw if name), label)
     keep = [j for j, name in enumerate(raw) if name or any(row[j] is not None for row in data)]
     names, renames = unique_names([raw[j] for j in keep], [left + j + 1 for j in keep])
@@ -219,9 +349,14 @@ def _open_workbook(path: Path, fmt: str, workdir: Path) -> calamine.CalamineWork
 
 
 def _tables(
-    path: Path, workdir: Path, fmt: str, sheet: str | None
+    path: Path, workdir: Path, fmt: str, sheet: str | None, skip_hidden: bool = False
 ) -> tuple[list[Table], list[str]]:
     book = _open_workbook(path, fmt, workdir)
+
+    def read(name: str, label: str = "") -> Table | None:
+        marks = sheet_marks(path, name) if fmt == "xlsx" else None
+        return read_table(book.get_sheet_by_name(name), label, marks, skip_hidden)
+
     try:
         names = list(book.sheet_names)
         visible = [
@@ -235,11 +370,11 @@ def _tables(
             if sheet not in names:
                 listed = ", ".join(repr(n) for n in names)
                 raise IngestError(f"there is no sheet {sheet!r}; the sheets are: {listed}")
-            table = read_table(book.get_sheet_by_name(sheet))
+            table = read(sheet)
             return ([table] if table else []), notes
         tables: list[Table] = []
         for name in visible:
-            table = read_table(book.get_sheet_by_name(name), f"sheet {name!r}: " if sheet else "")
+            table = read(name, f"sheet {name!r}: " if sheet else "")
             if table is None:
                 notes.append(f"sheet {name!r} is empty")
             elif sheet is None:
@@ -256,7 +391,9 @@ def _tables(
         book.close()
 
 
-def stage_sheet(path: Path, workdir: Path, *, fmt: str, sheet: str | None) -> StagedInput:
+def stage_sheet(
+    path: Path, workdir: Path, *, fmt: str, sheet: str | None, skip_hidden: bool = False
+) -> StagedInput:
     """Stage one sheet (``sheet=None``: the first visible non-empty one; a name: that
     sheet) or all visible sheets with the same header (``sheet="*"``).
 
@@ -275,9 +412,11 @@ def stage_sheet(path: Path, workdir: Path, *, fmt: str, sheet: str | None) -> St
       ``sheet="*"`` it is the row number within the row's own sheet (see the notes for
       the order of the sheets).
     * Sheets are read into memory whole (Excel limits them to 1,048,576 rows).
+    * Hidden rows and formula cells without a saved value (XLSX) are named in the
+      notes; ``skip_hidden`` leaves hidden data rows out.
     """
     size, sha = hash_file(path)
-    tables, notes = _tables(path, workdir, fmt, sheet)
+    tables, notes = _tables(path, workdir, fmt, sheet, skip_hidden)
     if not tables:
         raise IngestError(f"sheet {sheet!r} is empty")
     first = tables[0]

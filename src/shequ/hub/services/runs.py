@@ -38,6 +38,7 @@ class InputSpec:
     sheet: str | None = None
     delimiter: str | None = None
     encoding: str | None = None
+    skip_hidden_rows: bool = False  # leave out rows a spreadsheet hides
 
 
 def start_run(
@@ -83,6 +84,7 @@ def ingest_file(
             delimiter=spec.delimiter,
             encoding=spec.encoding,
             check=False,  # the engine parses the file once and explains errors itself
+            skip_hidden_rows=spec.skip_hidden_rows or _skip_hidden(source),
         )
     except IngestError as exc:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -136,6 +138,11 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
     run.log = "\n".join(outcome.notes)
     _record_version(run)
     return _finish(run, Status.SUCCEEDED)
+
+
+def _skip_hidden(source: Source | None) -> bool:
+    """``Source.config["skip_hidden_rows"]``: rows a spreadsheet hides are withdrawn ones."""
+    return bool(source and (source.config or {}).get("skip_hidden_rows"))
 
 
 def _year_start(source: Source | None) -> int | None:
@@ -270,7 +277,11 @@ def run_source(source: Source, *, user: Any = None, run: IngestRun | None = None
         run.input_name = fetched.name[:300]
         (workdir / "stage").mkdir()
         staged = open_input(
-            fetched.path, workdir=workdir / "stage", format=fetched.format, check=False
+            fetched.path,
+            workdir=workdir / "stage",
+            format=fetched.format,
+            check=False,
+            skip_hidden_rows=_skip_hidden(source),
         )
         staged.notes[:0] = fetched.notes
         result = ingest_run(run, staged)
