@@ -6,17 +6,19 @@ Each case is built from a file like the messy ones a street office receives.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from people_data import person, quarantine, table_rows
+from people_data import make_dataset, person, quarantine, table_rows
 
 from shequ.core import pii
 from shequ.hub.models import Dataset, IngestRun, Source
 from shequ.hub.services.runs import ingest_file
+from shequ.hub.storage import open_table
 
 SUCCEEDED, FAILED = IngestRun.Status.SUCCEEDED, IngestRun.Status.FAILED
 WriteCsv = Callable[..., Path]
@@ -319,3 +321,128 @@ def test_hidden_rows_and_formulas_without_values_are_said_and_hidden_rows_can_be
     assert run.status == SUCCEEDED, run.error
     assert "left out 2 hidden row(s): 3, 5" in run.log
     assert [r["person_id"] for r in table_rows("people")] == ["P0001", "P0003", "P0005"]
+
+
+# --- Chinese cleaning before typing ------------------------------------------------------------
+
+RESIDENTS_SCHEMA: dict[str, Any] = {
+    "primaryKey": ["code"],
+    "fields": [
+        {"name": "code", "title": "编号"},
+        {"name": "name", "title": "姓名", "pii": "name"},
+        {
+            "name": "id_number",
+            "title": "公民身份号码",
+            "pii": "id_card",
+            "constraints": {"pattern": "^\\d{17}[\\dX]$"},
+        },
+        {
+            "name": "phone",
+            "title": "联系电话",
+            "pii": "phone",
+            "constraints": {"pattern": "^(1\\d{10}|0\\d{2,3}-?\\d{7,8})$"},
+        },
+        {"name": "plate", "title": "号牌号码", "pii": "plate"},
+        {"name": "count", "type": "integer", "title": "人数"},
+        {"name": "amount", "type": "number", "title": "金额"},
+        {"name": "day", "type": "date", "title": "登记日期"},
+        {"name": "at", "type": "datetime", "title": "核查时间"},
+        {"name": "region_code", "title": "区划代码", "constraints": {"pattern": "^\\d{12}$"}},
+    ],
+}
+RESIDENTS_HEADER = ["编号", "姓名", "公民身份号码", "联系电话", "号牌号码", "人数", "金额"]
+RESIDENTS_HEADER += ["登记日期", "核查时间", "区划代码"]
+
+
+def _write_lines(path: Path, lines: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(lines)
+    return path
+
+
+def test_chinese_values_are_cleaned_before_typing_and_totals_and_footers_dropped(
+    category: Any, tmp_path: Path
+) -> None:
+    residents = make_dataset(category, "residents", RESIDENTS_SCHEMA)
+    id_x = "33010619850712005x"  # lower-case x
+    lines = [
+        RESIDENTS_HEADER,
+        ["R1", "张三", id_x, "+86 138-1234-5678", "浙a·88302", "１２", "１,２３４.５",
+         "20210305", "2024年3月5日 8时30分", "９９０１０２００１００１"],
+        ["R2", "李四", "", "86 13812345679", "浙Ａ８８３０２", "-", "无",
+         "45356", "2024-03-05 下午3:30", "990102001001"],
+        ["R3", "王五", "", "138 1234 5680", "", "/", "—",
+         "—", "2024/3/5 上午12:10", "990102001001"],
+        ["R4", "赵六", "", "", "", "", "",
+         "2024年3月5日", "45356.5", "990102001001"],
+        ["合  计", "", "", "", "", "16", "1234.5", "", "", ""],
+        ["制表人：王五", "", "", "", "", "", "", "", "", ""],
+        ["", "填报单位：某街道", "", "", "", "", "", "", "", ""],
+    ]  # fmt: skip
+    path = _write_lines(tmp_path / "residents.csv", lines)
+
+    run = ingest_file(residents, path)
+
+    assert run.status == SUCCEEDED, run.error
+    assert (run.rows_written, run.rows_rejected, run.quarantine) == (4, 0, "")
+    assert "dropped totals row 5" in run.log.splitlines()
+    assert "dropped footer row 6" in run.log.splitlines()
+    assert "dropped footer row 7" in run.log.splitlines()
+    table = open_table("residents")
+    assert table is not None
+    got = {r["code"]: r for r in table.to_pyarrow_table().to_pylist()}
+    assert got["R1"]["id_number"] == "33010619850712005X"
+    assert [got[c]["phone"] for c in ("R1", "R2", "R3", "R4")] == [
+        "13812345678",
+        "13812345679",
+        "13812345680",
+        None,
+    ]
+    assert [got[c]["plate"] for c in ("R1", "R2", "R3")] == ["浙A88302", "浙A88302", None]
+    assert [(got[c]["count"], got[c]["amount"]) for c in ("R1", "R2", "R3")] == [
+        (12, 1234.5),
+        (None, None),
+        (None, None),
+    ]
+    assert [got[c]["day"] for c in ("R1", "R2", "R3", "R4")] == [
+        date(2021, 3, 5),
+        date(2024, 3, 5),
+        None,
+        date(2024, 3, 5),
+    ]
+    assert [got[c]["at"] for c in ("R1", "R2", "R3", "R4")] == [
+        datetime(2024, 3, 5, 0, 30, tzinfo=UTC),  # 08:30 in Shanghai
+        datetime(2024, 3, 5, 7, 30, tzinfo=UTC),  # 下午3:30
+        datetime(2024, 3, 4, 16, 10, tzinfo=UTC),  # 上午12:10 is ten past midnight
+        datetime(2024, 3, 5, 4, 0, tzinfo=UTC),  # Excel serial 45356.5: noon
+    ]
+    assert got["R1"]["region_code"] == "990102001001"
+
+
+def test_what_cleaning_cannot_make_right_is_still_quarantined(
+    category: Any, tmp_path: Path
+) -> None:
+    residents = make_dataset(category, "residents", RESIDENTS_SCHEMA)
+    base = ["张三", "", "", "", "", "", "", "", "990102001001"]
+    rows = [
+        ["R1", *base],
+        ["R2", "张三", "", "+86 138-1234-567", *base[3:]],  # a digit short
+        ["R3", "张三", "", "", "", "", "", "2024", *base[7:]],  # a year is not a serial
+        ["R4", "张三", "", "", "", "", "", "", "2024-03-05 下午13:30", "990102001001"],
+        ["R5", *base],
+    ]
+    path = _write_lines(tmp_path / "bad.csv", [RESIDENTS_HEADER, *rows])
+    source = Source.objects.create(
+        dataset=residents, name="x", tier="district", connector="file", max_reject_rate=0.9
+    )
+
+    run = ingest_file(residents, path, source=source)
+
+    assert run.status == SUCCEEDED, run.error
+    assert [(q["row"], q["column"]) for q in quarantine(run)] == [
+        ("2", "phone"),
+        ("3", "day"),
+        ("4", "at"),
+    ]
+    assert "does not match the pattern" in quarantine(run)[0]["reason"]
+    assert "5678" not in quarantine(run)[0]["reason"] and "567" not in quarantine(run)[0]["reason"]

@@ -47,6 +47,7 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile, Summary, summarize_new_files
 from shequ.hub.ingest.validate import (
+    DROPPED,
     TableKeys,
     ident,
     literal,
@@ -89,6 +90,7 @@ class Outcome:
     version: int | None = None
     quarantine: Path | None = None
     notes: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # totals and footer rows left out
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
@@ -155,6 +157,7 @@ class _Quarantine:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
+        self.dropped: list[tuple[int, str]] = []  # (row, "dropped totals row")
         self.writer: pacsv.CSVWriter | None = None
         self.error: BaseException | None = None
         self.lock = threading.Lock()
@@ -162,9 +165,22 @@ class _Quarantine:
     def add(self, row: pa.ChunkedArray, reject: pa.ChunkedArray) -> pa.ChunkedArray:
         bad = pc.is_valid(reject)
         try:
-            count = pc.sum(bad.cast(pa.int64())).as_py() or 0
-            if count:
-                self._write(pc.filter(row, bad), pc.filter(reject, bad), count)
+            if pc.any(bad).as_py():
+                # Totals and footer rows are left out, not rejected: kept for the notes.
+                drop = pc.fill_null(pc.starts_with(reject, DROPPED), False)
+                rejected = bad
+                if pc.any(drop).as_py():
+                    left_out = zip(
+                        pc.filter(row, drop).to_pylist(),
+                        pc.filter(reject, drop).to_pylist(),
+                        strict=True,
+                    )
+                    with self.lock:
+                        self.dropped += left_out
+                    rejected = pc.and_(bad, pc.invert(drop))
+                count = pc.sum(rejected.cast(pa.int64())).as_py() or 0
+                if count:
+                    self._write(pc.filter(row, rejected), pc.filter(reject, rejected), count)
         except BaseException as exc:  # DuckDB would only say "Python exception in UDF"
             self.error = exc
             raise
@@ -180,6 +196,17 @@ class _Quarantine:
                 self.writer = pacsv.CSVWriter(str(self.path), QUARANTINE_SCHEMA)
             self.writer.write_table(batch)
             self.rows += count
+
+    def dropped_notes(self, row_offsets: Callable[[], list[int]] | None) -> list[str]:
+        """ "dropped totals row 1002", in row order (rows of the whole file)."""
+        rows = sorted(self.dropped)
+        if any(row >> PART_BITS for row, _ in rows) and row_offsets is not None:
+            offsets, mask = row_offsets(), (1 << PART_BITS) - 1
+            rows = sorted(((row & mask) + offsets[row >> PART_BITS], why) for row, why in rows)
+        notes = [f"{why} {row}" for row, why in rows[:20]]
+        if len(rows) > 20:
+            notes.append(f"and {len(rows) - 20} more totals or footer rows dropped")
+        return notes
 
     def close(self, row_offsets: Callable[[], list[int]] | None) -> Path | None:
         """Finish the file, sorted by row; its path, or None when no row was rejected."""
@@ -267,6 +294,7 @@ def ingest_staged(
             )
             with clock("read again for repeated keys"):
                 files = _write_files(sql, staged, schema, staging, qpath, outcome)
+        outcome.notes += outcome.dropped
         held_note = _held_note(outcome.quarantine, mode) if in_table else ""
         if held_note:
             outcome.notes.append(held_note + ": quarantined")
@@ -368,6 +396,7 @@ def _write_files(
             con.close()
             outcome.quarantine = quarantine.close(staged.row_offsets)
             outcome.rows_rejected = quarantine.rows
+            outcome.dropped = quarantine.dropped_notes(staged.row_offsets)
     if staged.finish is not None:
         staged.finish(True)  # the transcoder produced the whole input (or this raises)
     files = [

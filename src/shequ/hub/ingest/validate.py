@@ -27,7 +27,22 @@ MAX_CELL_CHARS = 65_536
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "对")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "错")
 DATE_FORMATS = ("%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d")
-DATETIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S")
+DATETIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y%m%d%H%M%S",
+    "%Y年%m月%d日 %H时%M分%S秒",
+    "%Y年%m月%d日 %H时%M分",
+    "%Y年%m月%d日%H时%M分",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H时",
+    "%Y年%m月%d日",
+)
+# An Excel date serial (days since 1899-12-30) of five digits: 1927-05-18 to 2173-10-14.
+# Fewer digits would be a year ("2021") or a count, so they are not read as a date.
+EXCEL_SERIAL = "[1-9][0-9]{4}(\\.[0-9]+)?"
 
 
 def ident(name: str) -> str:
@@ -80,15 +95,70 @@ def plan_columns(
     return ColumnPlan(sources, [c for c in staged.columns if c not in used])
 
 
+# Cells that mean "nothing" in Chinese government files: read as empty.
+EMPTY_MARKS = ("无", "-", "--", "/", "—", "——", "－", "／")
+_SPACES = " \u3000"  # and the ideographic (full-width) space
+
+
 def _trimmed(col: str) -> str:
-    """The value without leading and trailing spaces, NULL if that leaves nothing.
+    """The value without leading and trailing spaces, NULL if that leaves nothing or
+    one of ``EMPTY_MARKS`` (无, -, /, —).
 
     trim() is costly (it walks every value by code point): call it only on values that
-    start or end with a space, which the two prefix/suffix tests find cheaply.
+    start or end with a space, which the prefix/suffix tests find cheaply; the marks
+    are compared only for values of at most 6 bytes.
     """
-    return (
-        f"NULLIF(CASE WHEN {col} LIKE ' %' OR {col} LIKE '% ' THEN trim({col}) ELSE {col} END, '')"
-    )
+    ends = " OR ".join(f"{col} LIKE '{a}%' OR {col} LIKE '%{a}'" for a in _SPACES)
+    t = f"CASE WHEN {ends} THEN trim({col}, {literal(_SPACES)}) ELSE {col} END"
+    marks = ", ".join(literal(m) for m in ("", *EMPTY_MARKS))
+    return f"CASE WHEN strlen({t}) <= 6 AND {t} IN ({marks}) THEN NULL ELSE {t} END"
+
+
+# Full-width ASCII (U+FF01..U+FF5E), as Chinese input methods type it: "１２３４", "浙Ａ８８３０２".
+_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+_HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F))
+
+
+def half_width(value: str) -> str:
+    """SQL: *value* with full-width letters, digits and signs as ASCII."""
+    return f"translate({value}, {literal(_FULL_WIDTH)}, {literal(_HALF_WIDTH)})"
+
+
+_PHONE_SEPARATORS = "[\\s\\-‐‑‒–—−().]+"
+_PLATE_SEPARATORS = "[\\s·•・･‧∙⋅\\-‐‑‒–—−._]+"
+
+
+def _normalised_text(f: Field, raw: str) -> str | None:
+    """SQL: the canonical form of an identifier's text (as ``core.pii`` makes it).
+
+    Phones without separators and +86/0086/86; plates in upper case without separators
+    (浙A·88302 → 浙A88302); ID numbers with an upper-case X; all half-width. None for
+    other text, which is stored as it came.
+    """
+    if f.pii == "phone":
+        x = f"regexp_replace({half_width(raw)}, {literal(_PHONE_SEPARATORS)}, '', 'g')"
+        return (
+            f"CASE WHEN starts_with({x}, '+86') THEN substr({x}, 4) "
+            f"WHEN starts_with({x}, '0086') THEN substr({x}, 5) "
+            f"WHEN strlen({x}) = 13 AND starts_with({x}, '861') THEN substr({x}, 3) "
+            f"ELSE {x} END"
+        )
+    if f.pii == "plate":
+        return f"upper(regexp_replace({half_width(raw)}, {literal(_PLATE_SEPARATORS)}, '', 'g'))"
+    if f.pii == "id_card":
+        return f"upper(regexp_replace({half_width(raw)}, '\\s+', '', 'g'))"
+    return None
+
+
+def _canonical_text(f: Field, raw: str) -> str | None:
+    """SQL: a cheap test that *raw* is already in its canonical form (see above)."""
+    if f.pii == "phone":
+        return f"strlen({raw}) = 11 AND starts_with({raw}, '1') AND TRY_CAST({raw} AS BIGINT) > 0"
+    if f.pii == "plate":  # 3 bytes of province and 6 or 7 ASCII letters and digits
+        return f"strlen({raw}) IN (9, 10) AND NOT regexp_matches({raw}, '[a-z]')"
+    if f.pii == "id_card":
+        return f"strlen({raw}) IN (15, 18) AND NOT ends_with({raw}, 'x')"
+    return None
 
 
 # Local times are converted with the zone's fixed offset from this long after its last change.
@@ -153,7 +223,21 @@ def typed_sql(f: Field, raw: str, year_start: int | None = None) -> str:
     source's declaration); without one a two-digit year is not a valid date.
     """
     if f.type == "string":
+        clean = _normalised_text(f, raw)
+        if "pattern" in f.constraints:
+            # The text as it came if it matches, else its cleaned form if that does
+            # (full-width digits in a region code); NULL: the pattern check refuses it.
+            pattern = literal(f.constraints["pattern"])
+            clean = clean or half_width(raw)
+            return (
+                f"CASE WHEN regexp_full_match({raw}, {pattern}) THEN {raw} "
+                f"WHEN regexp_full_match({clean}, {pattern}) THEN {clean} END"
+            )
+        if clean is not None:
+            return f"CASE WHEN {_canonical_text(f, raw)} THEN {raw} ELSE {clean} END"
         return raw
+    if f.type in ("integer", "number", "date", "datetime"):
+        raw = half_width(raw)
     if f.type == "boolean":
         return (
             f"CASE WHEN lower({raw}) IN ({', '.join(map(literal, TRUE_WORDS))}) THEN TRUE "
@@ -187,6 +271,10 @@ def typed_sql(f: Field, raw: str, year_start: int | None = None) -> str:
         alts = [f"TRY_CAST({value} AS DATE)"] + [
             f"CAST(TRY_STRPTIME({value}, {literal(fmt)}) AS DATE)" for fmt in DATE_FORMATS
         ]
+        alts.append(
+            f"CASE WHEN regexp_full_match({value}, '[1-9][0-9]{{4}}') "
+            f"THEN DATE '1899-12-30' + CAST({value} AS INTEGER) END"
+        )
         # A year before 1000 is a two-digit year read as written ("85-07-12"): refused.
         found = f"COALESCE({', '.join(alts)})"
         return f"CASE WHEN {found} >= DATE '1000-01-01' THEN {found} END"
@@ -197,11 +285,46 @@ def typed_sql(f: Field, raw: str, year_start: int | None = None) -> str:
             f"CAST(TRY_STRPTIME({value}, {literal(fmt)}) AS TIMESTAMPTZ)"
             for fmt in DATETIME_FORMATS
         ]
+        serial = (
+            f"TIMESTAMP '1899-12-30' + to_seconds(CAST(round(CAST({value} AS DOUBLE) * 86400) "
+            "AS BIGINT))"
+        )
+        alts.append(
+            f"CASE WHEN regexp_full_match({value}, {literal(EXCEL_SERIAL)}) "
+            f"THEN CAST({serial} AS TIMESTAMPTZ) END"
+        )
+        alts.append(f"CAST({_half_day(value)} AS TIMESTAMPTZ)")
         found = f"COALESCE({', '.join(alts)})"
         return f"CASE WHEN {found} >= TIMESTAMPTZ '1000-01-02 00:00:00+00' THEN {found} END"
     if f.type == "time":  # checked as a time, stored as text (see tableschema.ARROW_TYPES)
         return f"CAST(TRY_CAST({raw} AS TIME) AS VARCHAR)"
     return f"TRY_CAST({raw} AS {DUCKDB_TYPES[f.type]})"
+
+
+def _half_day(value: str) -> str:
+    """SQL: a local time written with 上午 (morning) or 下午 (afternoon), else NULL.
+
+    "2024-03-05 下午3:30" is 15:30, "上午12:10" is 00:10; 下午 with an hour after 12,
+    or 上午 with one after 12, is no time.
+    """
+    bare = f"trim(regexp_replace({value}, '\\s*(上午|下午)\\s*', ' ', 'g'))"
+    naive = (
+        "COALESCE("
+        + ", ".join(
+            [f"TRY_CAST({bare} AS TIMESTAMP)"]
+            + [f"TRY_STRPTIME({bare}, {literal(fmt)})" for fmt in DATETIME_FORMATS]
+        )
+        + ")"
+    )
+    pm, am = f"contains({value}, '下午')", f"contains({value}, '上午')"
+    return (
+        f"CASE WHEN NOT regexp_matches({value}, '上午|下午') THEN NULL "
+        f"WHEN {pm} AND {am} THEN NULL "
+        f"WHEN {pm} AND hour({naive}) < 12 THEN {naive} + INTERVAL 12 HOUR "
+        f"WHEN {pm} AND hour({naive}) = 12 THEN {naive} "
+        f"WHEN {am} AND hour({naive}) = 12 THEN {naive} - INTERVAL 12 HOUR "
+        f"WHEN {am} AND hour({naive}) < 12 THEN {naive} END"
+    )
 
 
 def _quick_sql(
@@ -235,7 +358,9 @@ def _quick_sql(
             f"CASE WHEN {{h}} >= TIMESTAMP {literal(since.isoformat(sep=' '))} "
             f"THEN to_timestamp(epoch({{h}}) - {offset}) END"
         )
-    if f.type in ("date", "boolean", "time"):  # spaces make these NULL or are skipped
+    if f.type == "date":  # DuckDB's own reading (it skips spaces); the year has 4 digits
+        return f"TRY_CAST({value} AS DATE)", "CASE WHEN {h} >= DATE '1000-01-01' THEN {h} END"
+    if f.type in ("boolean", "time"):  # spaces make these NULL or are skipped
         return None, typed_sql(f, value, year_start)
     return None
 
@@ -351,7 +476,7 @@ def _checks(
     if f.type != "string":
         checks.append((failed, f"'not a valid {f.type}: ' || {shown}"))
     if f.type == "string" and f.pii == "id_card":
-        checks += _id_number_checks(raw, shown)
+        checks += _id_number_checks(typed, shown)
     if "enum" in c:
         values = ", ".join(literal(v) for v in c["enum"])
         checks.append(
@@ -360,7 +485,11 @@ def _checks(
                 f"'not one of the allowed values: ' || {shown}",
             )
         )
-    if "pattern" in c:
+    if "pattern" in c and f.type == "string":  # typed: NULL unless the text matches
+        checks.append(
+            (f"{typed} IS NULL AND {raw} IS NOT NULL", f"'does not match the pattern: ' || {shown}")
+        )
+    elif "pattern" in c:
         checks.append(
             (
                 f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, {literal(c['pattern'])})",
@@ -475,6 +604,34 @@ def _table_joins(
     return ctes, joins, checks
 
 
+# A row's reason starting with this is no rejection: the row is left out with a note.
+DROPPED = "dropped "
+TOTALS_WORDS = ("合计", "总计", "小计", "共计", "总合计", "合计数")
+FOOTER_LABELS = (
+    "制表人|制表|制表日期|填报单位|填报人|填报日期|填表人|填表日期|审核人|审核|"
+    "负责人|单位负责人|统计人|联系人电话"
+)
+
+
+def _summary_rows(first: str) -> list[tuple[str, str]]:
+    """(condition, reason) for a totals row (合计, 总计, 小计) or a footer (制表人：…).
+
+    *first*: the row's first non-empty cell of its first two. Cheap tests first: short,
+    and holding 计 or a colon; the regular expressions run only on those rows.
+    """
+    maybe = (
+        f"strlen({first}) <= 60 AND (contains({first}, '计') OR contains({first}, '：') "
+        f"OR contains({first}, ':'))"
+    )
+    words = ", ".join(literal(w) for w in TOTALS_WORDS)
+    totals = f"regexp_replace({first}, '[\\s:：()（）]+', '', 'g') IN ({words})"
+    footer = f"regexp_matches({first}, '^\\s*({FOOTER_LABELS})\\s*[：:]')"
+    return [
+        (f"{maybe} AND {totals}", literal(DROPPED + "totals row")),
+        (f"{maybe} AND {footer}", literal(DROPPED + "footer row")),
+    ]
+
+
 def validation_sql(
     staged: StagedInput,
     schema: TableSchema,
@@ -527,6 +684,12 @@ def validation_sql(
     failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
     out_cols = ", ".join(ident(n) for n in schema.names)
     raw_cols = ", ".join([f"r_{i}" for i in range(len(schema.fields))] + ignored)
+    if staged.format == "csv" and staged.columns:
+        # A totals row or a footer, as spreadsheets exported to CSV end: dropped, noted.
+        firsts = [ident(c) for c in staged.columns[:2]]
+        raws.append(f"coalesce({', '.join(firsts)}) AS z_0")
+        raw_cols += ", z_0"
+        failures[:0] = _summary_rows("z_0")
     first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
     head = (
         f"WITH src AS ({staged.select_sql}), "
