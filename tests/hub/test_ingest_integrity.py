@@ -446,3 +446,28 @@ def test_what_cleaning_cannot_make_right_is_still_quarantined(
     ]
     assert "does not match the pattern" in quarantine(run)[0]["reason"]
     assert "5678" not in quarantine(run)[0]["reason"] and "567" not in quarantine(run)[0]["reason"]
+
+
+# --- repeats ---------------------------------------------------------------------------------
+
+
+def test_exact_repeats_of_a_keyed_row_are_skipped_and_counted_not_quarantined(
+    people: Dataset, write_csv: WriteCsv
+) -> None:
+    # A gate export delivered again in part: 40 re-deliveries of rows already sent.
+    first = people_rows(60)
+    run = ingest_file(people, write_csv("a.csv", first))
+    assert run.status == SUCCEEDED, run.error
+    again = [*people_rows(20, start=61), *first[:40], person(61)]  # P0061 twice in the file
+
+    run = ingest_file(people, write_csv("b.csv", again), mode="append")
+
+    assert run.status == SUCCEEDED, run.error
+    assert (run.rows_written, run.rows_rejected, run.quarantine) == (20, 0, "")
+    notes = run.log.splitlines()
+    assert "skipped 1 exact repeat(s) of earlier rows (same key, same values): rows 61" in notes
+    assert (
+        "skipped 40 row(s) the table already holds with the same values: "
+        "rows 21, 22, 23, 24, 25, 26, 27, 28, 29, 30 and 30 more" in notes
+    )
+    assert len(table_rows("people")) == 80

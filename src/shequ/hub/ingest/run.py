@@ -111,6 +111,11 @@ def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _listed(rows: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(n) for n in rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
 def _sort_by_row(path: Path, row_offsets: Callable[[], list[int]] | None) -> None:
     """Rejected rows arrive in the order DuckDB's threads produce them; people read by row.
 
@@ -203,9 +208,22 @@ class _Quarantine:
         if any(row >> PART_BITS for row, _ in rows) and row_offsets is not None:
             offsets, mask = row_offsets(), (1 << PART_BITS) - 1
             rows = sorted(((row & mask) + offsets[row >> PART_BITS], why) for row, why in rows)
-        notes = [f"{why} {row}" for row, why in rows[:20]]
-        if len(rows) > 20:
-            notes.append(f"and {len(rows) - 20} more totals or footer rows dropped")
+        repeats = [row for row, why in rows if why.startswith(DROPPED + "exact repeat of row")]
+        held = [row for row, why in rows if why == DROPPED + "exact repeat of a row in the table"]
+        rest = [(row, why) for row, why in rows if row not in set(repeats) | set(held)]
+        notes = [f"{why} {row}" for row, why in rest[:20]]
+        if len(rest) > 20:
+            notes.append(f"and {len(rest) - 20} more totals or footer rows dropped")
+        if repeats:
+            notes.append(
+                f"skipped {len(repeats)} exact repeat(s) of earlier rows (same key, same "
+                f"values): rows {_listed(repeats)}"
+            )
+        if held:
+            notes.append(
+                f"skipped {len(held)} row(s) the table already holds with the same values: "
+                f"rows {_listed(held)}"
+            )
         return notes
 
     def close(self, row_offsets: Callable[[], list[int]] | None) -> Path | None:
@@ -435,7 +453,8 @@ def _table_keys(key: str, schema: TableSchema, mode: str) -> TableKeys | None:
     if not groups:
         return None
     names = ", ".join(literal(f.removeprefix("file://")) for f in files)
-    return TableKeys(f"read_parquet([{names}], union_by_name = true)", groups)
+    columns = {f.name for f in table.schema().fields}
+    return TableKeys(f"read_parquet([{names}], union_by_name = true)", groups, columns)
 
 
 def _keys_in_table(files: list[DataFile], held: TableKeys) -> bool:
@@ -476,6 +495,8 @@ def _held_note(quarantine: Path | None, mode: str) -> str:
                 [str(quarantine)],
             ).fetchone()
             count = int(found[0]) if found else 0
+    if not count:
+        return ""
     hint = " (an upsert replaces rows by primary key)" if mode == "append" else ""
     return f"{count} rows repeat a key the table already holds{hint}"
 

@@ -524,28 +524,45 @@ def unique_groups(schema: TableSchema) -> list[list[str]]:
     return groups
 
 
+def _row_hash(schema: TableSchema, alias: str, have: set[str] | None = None) -> str:
+    """SQL: a hash of a row's stored values (columns missing from *have* as NULL)."""
+    values = [
+        f"CAST({alias}.{ident(f.name)} AS {DUCKDB_TYPES[f.type]})"
+        if have is None or f.name in have
+        else f"CAST(NULL AS {DUCKDB_TYPES[f.type]})"
+        for f in schema.fields
+    ]
+    return f"hash({', '.join(values)})"
+
+
 def _duplicates(groups: list[list[str]]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """CTEs, joins and checks that reject repeated keys: the first good row wins.
 
     A hash aggregate finds keys seen more than once among good rows and a hash join
     marks the later ones; unlike a window over the whole input this needs no sort.
-    Empty values are not duplicates of each other (as in SQL).
+    Empty values are not duplicates of each other (as in SQL). A later row equal to
+    the first in every column (a re-delivery) is skipped and counted, not rejected.
     """
     ctes, joins, checks = [], [], []
     for n, cols in enumerate(groups):
         keys = ", ".join(ident(c) for c in cols)
         present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in cols)
         ctes.append(
-            f"dup{n} AS (SELECT {keys}, min(_row) AS first FROM checked "
-            f"WHERE _reject1 IS NULL AND {present} GROUP BY {keys} HAVING count(*) > 1)"
+            f"dup{n} AS (SELECT {keys}, min(_row) AS first, arg_min(_h, _row) AS first_h "
+            f"FROM checked WHERE _reject1 IS NULL AND {present} GROUP BY {keys} "
+            "HAVING count(*) > 1)"
         )
         on = " AND ".join(f"c.{ident(c)} = dup{n}.{ident(c)}" for c in cols)
         joins.append(f"LEFT JOIN dup{n} ON {on}")
+        later = f"dup{n}.first IS NOT NULL AND c._row <> dup{n}.first"
         checks.append(
             (
-                f"dup{n}.first IS NOT NULL AND c._row <> dup{n}.first",
-                f"{literal('+'.join(cols) + ': ')} || 'duplicate of row ' || dup{n}.first",
+                f"{later} AND c._reject1 IS NULL AND c._h = dup{n}.first_h",
+                f"{literal(DROPPED + 'exact repeat of row ')} || dup{n}.first",
             )
+        )
+        checks.append(
+            (later, f"{literal('+'.join(cols) + ': ')} || 'duplicate of row ' || dup{n}.first")
         )
     return ctes, joins, checks
 
@@ -561,6 +578,7 @@ class TableKeys:
 
     source: str
     groups: list[tuple[list[str], list[str] | None]]
+    columns: set[str] = field(default_factory=set)  # the table's columns
 
 
 def table_key_groups(
@@ -585,21 +603,33 @@ def table_key_groups(
 
 
 def _table_joins(
-    held: TableKeys,
+    held: TableKeys, schema: TableSchema
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    """CTEs, joins and checks that reject rows whose key the table already holds."""
+    """CTEs, joins and checks that reject rows whose key the table already holds.
+
+    A row equal in every column to the table's row of its key (a re-delivery) is
+    skipped and counted instead.
+    """
     ctes, joins, checks = [], [], []
+    same = f"{_row_hash(schema, 'e', held.columns)} = c._h"
     for n, (cols, pk) in enumerate(held.groups):
         on = " AND ".join(f"e.{ident(c)} = c.{ident(c)}" for c in cols)
         other = ""
         if pk:
             other = " AND NOT (" + " AND ".join(f"e.{ident(c)} = c.{ident(c)}" for c in pk) + ")"
         ctes.append(
-            f"held{n} AS (SELECT DISTINCT c._row AS r FROM checked c "
-            f"JOIN {held.source} e ON {on}{other})"
+            f"held{n} AS (SELECT c._row AS r, bool_and({same}) AS same FROM checked c "
+            f"JOIN {held.source} e ON {on}{other} GROUP BY c._row)"
         )
         joins.append(f"LEFT JOIN held{n} ON held{n}.r = c._row")
         reason = "already in the table in another row" if pk else "already in the table"
+        if not pk:
+            checks.append(
+                (
+                    f"held{n}.r IS NOT NULL AND held{n}.same AND c._reject1 IS NULL",
+                    literal(DROPPED + "exact repeat of a row in the table"),
+                )
+            )
         checks.append((f"held{n}.r IS NOT NULL", literal("+".join(cols) + ": " + reason)))
     return ctes, joins, checks
 
@@ -704,7 +734,7 @@ def validation_sql(
         return f"{head}checked AS ({checked}) {plain}"
     # Keys the table holds are checked first: a row repeating one is refused as such,
     # even when an earlier row of the input repeats it too.
-    ctes, joins, checks = _table_joins(held) if held else ([], [], [])
+    ctes, joins, checks = _table_joins(held, schema) if held else ([], [], [])
     more = _duplicates(groups)
     ctes, joins, checks = ctes + more[0], joins + more[1], checks + more[2]
     final = (
@@ -713,6 +743,7 @@ def validation_sql(
         + " END"
     )
     c_cols = ", ".join(f"c.{ident(n)}" for n in schema.names)
+    checked = f"SELECT *, {_row_hash(schema, 'k')} AS _h FROM ({checked}) k"
     # checked is read twice (keys, then rows): materialise it once instead of parsing twice.
     return (
         f"{head}checked AS MATERIALIZED ({checked}), {', '.join(ctes)} "
