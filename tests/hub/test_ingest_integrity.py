@@ -56,8 +56,8 @@ def test_an_append_of_rows_the_table_holds_fails_saying_why(
     people: Dataset, write_csv: WriteCsv
 ) -> None:
     assert ingest_file(people, write_csv("a.csv", people_rows(995))).status == SUCCEEDED
-    # 1,015 rows, 995 of them with keys already loaded (re-exported with other ages).
-    rows = people_rows(995, 年龄="40") + people_rows(20, start=996)
+    # 1,015 rows, 995 of them with keys already loaded (re-exported with other scores).
+    rows = people_rows(995, 评分="9.75") + people_rows(20, start=996)
 
     run = ingest_file(people, write_csv("again.csv", rows), mode="append")
 

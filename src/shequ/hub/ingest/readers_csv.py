@@ -88,6 +88,46 @@ def _normalize_delimiter(delimiter: str) -> str:
     return delimiter
 
 
+TAIL_BYTES = 16_384
+_FOOTER = re.compile(
+    r"^\s*(制表人|制表|制表日期|填报单位|填报人|填报日期|填表人|填表日期|审核人|审核|负责人|"
+    r"单位负责人|统计人)\s*[：:]"
+)
+
+
+def _summary_tail(path: Path, encoding: str, delim: str) -> tuple[list[str], list[str]]:
+    """The first cells of the totals and footer rows at the end of a CSV file.
+
+    Exports from spreadsheets end with 合计/总计/小计 rows and signatures (制表人：…,
+    填报单位：…). Only the last lines are looked at (as the spreadsheet reader does), so
+    the file is not read twice; the query drops the rows starting with these cells.
+    """
+    from .readers_sheet import is_totals_row
+
+    try:
+        with path.open("rb") as f:
+            start = max(0, path.stat().st_size - TAIL_BYTES)
+            f.seek(start)
+            tail = f.read().decode(encoding or UTF8, errors="replace")
+    except (OSError, LookupError):
+        return [], []
+    lines = tail.splitlines()[1:] if start else tail.splitlines()  # not a cut first line
+    rows = [r for r in csv.reader(lines[-8:], delimiter=delim) if any(c.strip() for c in r)]
+    totals: list[str] = []
+    footers: list[str] = []
+    for row in reversed(rows[1:]):  # never the header
+        first = next((c for c in row[:2] if c != ""), "")
+        if not first:
+            break
+        if is_totals_row([c or None for c in row]):
+            totals.append(first)
+        elif _FOOTER.match(first):
+            footers.append(first)
+        else:
+            break
+    return totals, footers
+
+
 def stage_csv(
     path: Path,
     workdir: Path,
@@ -183,6 +223,7 @@ def _stage_text_csv(text: TextFile, delimiter: str | None, check: bool) -> Stage
                 return bad
         return _csv_error(exc, text, delim, header_index, len(names))
 
+    totals, footers = _summary_tail(text.source, text.encoding, delim)
     if check:  # parse once now; the engine passes check=False and uses explain() instead
         try:
             with duckdb.connect() as con:
@@ -203,6 +244,8 @@ def _stage_text_csv(text: TextFile, delimiter: str | None, check: bool) -> Stage
         finish=text.finish if text.parts else None,
         stop=text.stop if text.parts else None,
         row_offsets=row_offsets if text.parts else None,
+        totals_cells=totals,
+        footer_cells=footers,
     )
 
 

@@ -47,6 +47,10 @@ class StagedInput:
     # part << PART_BITS | row within the part, and row_offsets() gives the data rows
     # before each part, to turn it into the row number.
     row_offsets: Callable[[], list[int]] | None = None
+    # The first non-empty cell (of the first two) of the totals rows (合计) and footer
+    # rows (制表人：…) a CSV ends with: rows starting so are dropped with a note.
+    totals_cells: list[str] = field(default_factory=list)
+    footer_cells: list[str] = field(default_factory=list)
 
     def file_hash(self) -> str:
         """``sha256``, waiting for it if it is still being computed."""

@@ -105,13 +105,17 @@ def _trimmed(col: str) -> str:
     one of ``EMPTY_MARKS`` (无, -, /, —).
 
     trim() is costly (it walks every value by code point): call it only on values that
-    start or end with a space, which the prefix/suffix tests find cheaply; the marks
-    are compared only for values of at most 6 bytes.
+    start or end with a space, which the two prefix/suffix tests find cheaply (a value
+    trimmed this way loses ideographic spaces at its ends as well); the marks are
+    compared only with values of at most 6 bytes.
     """
-    ends = " OR ".join(f"{col} LIKE '{a}%' OR {col} LIKE '%{a}'" for a in _SPACES)
-    t = f"CASE WHEN {ends} THEN trim({col}, {literal(_SPACES)}) ELSE {col} END"
     marks = ", ".join(literal(m) for m in ("", *EMPTY_MARKS))
-    return f"CASE WHEN strlen({t}) <= 6 AND {t} IN ({marks}) THEN NULL ELSE {t} END"
+    trimmed = f"trim({col}, {literal(_SPACES)})"
+    return (
+        f"CASE WHEN {col} LIKE ' %' OR {col} LIKE '% ' THEN "
+        f"CASE WHEN {trimmed} IN ({marks}) THEN NULL ELSE {trimmed} END "
+        f"WHEN strlen({col}) <= 6 AND {col} IN ({marks}) THEN NULL ELSE {col} END"
+    )
 
 
 # Full-width ASCII (U+FF01..U+FF5E), as Chinese input methods type it: "１２３４", "浙Ａ８８３０２".
@@ -155,7 +159,7 @@ def _canonical_text(f: Field, raw: str) -> str | None:
     if f.pii == "phone":
         return f"strlen({raw}) = 11 AND starts_with({raw}, '1') AND TRY_CAST({raw} AS BIGINT) > 0"
     if f.pii == "plate":  # 3 bytes of province and 6 or 7 ASCII letters and digits
-        return f"strlen({raw}) IN (9, 10) AND NOT regexp_matches({raw}, '[a-z]')"
+        return f"strlen({raw}) IN (9, 10) AND upper({raw}) = {raw}"
     if f.pii == "id_card":
         return f"strlen({raw}) IN (15, 18) AND NOT ends_with({raw}, 'x')"
     return None
@@ -237,7 +241,7 @@ def typed_sql(f: Field, raw: str, year_start: int | None = None) -> str:
             return f"CASE WHEN {_canonical_text(f, raw)} THEN {raw} ELSE {clean} END"
         return raw
     if f.type in ("integer", "number", "date", "datetime"):
-        raw = half_width(raw)
+        raw = f"trim({half_width(raw)})"  # an ideographic space is a space
     if f.type == "boolean":
         return (
             f"CASE WHEN lower({raw}) IN ({', '.join(map(literal, TRUE_WORDS))}) THEN TRUE "
@@ -457,9 +461,12 @@ def _checks(
             )
         )
     if f.type in ("integer", "string") and (f.type == "integer" or f.pii in IDENTIFIER_KINDS):
+        # An integer that reads is no such number; "e" is tested first, cheaply.
+        read = f"{typed} IS NULL AND " if f.type == "integer" else ""
         checks.append(
             (
-                f"{raw} IS NOT NULL AND regexp_full_match({raw}, {literal(SCIENTIFIC)})",
+                f"{read}{raw} IS NOT NULL AND (contains({raw}, 'e') OR contains({raw}, 'E')) "
+                f"AND regexp_full_match({raw}, {literal(SCIENTIFIC)})",
                 "'a spreadsheet number in scientific notation, not an exact value: its last "
                 "digits are lost (keep the column as text in the spreadsheet): ' || "
                 f"{shown}",
@@ -636,30 +643,6 @@ def _table_joins(
 
 # A row's reason starting with this is no rejection: the row is left out with a note.
 DROPPED = "dropped "
-TOTALS_WORDS = ("合计", "总计", "小计", "共计", "总合计", "合计数")
-FOOTER_LABELS = (
-    "制表人|制表|制表日期|填报单位|填报人|填报日期|填表人|填表日期|审核人|审核|"
-    "负责人|单位负责人|统计人|联系人电话"
-)
-
-
-def _summary_rows(first: str) -> list[tuple[str, str]]:
-    """(condition, reason) for a totals row (合计, 总计, 小计) or a footer (制表人：…).
-
-    *first*: the row's first non-empty cell of its first two. Cheap tests first: short,
-    and holding 计 or a colon; the regular expressions run only on those rows.
-    """
-    maybe = (
-        f"strlen({first}) <= 60 AND (contains({first}, '计') OR contains({first}, '：') "
-        f"OR contains({first}, ':'))"
-    )
-    words = ", ".join(literal(w) for w in TOTALS_WORDS)
-    totals = f"regexp_replace({first}, '[\\s:：()（）]+', '', 'g') IN ({words})"
-    footer = f"regexp_matches({first}, '^\\s*({FOOTER_LABELS})\\s*[：:]')"
-    return [
-        (f"{maybe} AND {totals}", literal(DROPPED + "totals row")),
-        (f"{maybe} AND {footer}", literal(DROPPED + "footer row")),
-    ]
 
 
 def validation_sql(
@@ -714,12 +697,15 @@ def validation_sql(
     failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
     out_cols = ", ".join(ident(n) for n in schema.names)
     raw_cols = ", ".join([f"r_{i}" for i in range(len(schema.fields))] + ignored)
-    if staged.format == "csv" and staged.columns:
-        # A totals row or a footer, as spreadsheets exported to CSV end: dropped, noted.
+    if staged.totals_cells or staged.footer_cells:
+        # The totals and footer rows the CSV ends with: dropped, noted (see readers_csv).
         firsts = [ident(c) for c in staged.columns[:2]]
         raws.append(f"coalesce({', '.join(firsts)}) AS z_0")
         raw_cols += ", z_0"
-        failures[:0] = _summary_rows("z_0")
+        for cells, what in ((staged.totals_cells, "totals"), (staged.footer_cells, "footer")):
+            if cells:
+                listed = ", ".join(literal(c) for c in cells)
+                failures.insert(0, (f"z_0 IN ({listed})", literal(f"{DROPPED}{what} row")))
     first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
     head = (
         f"WITH src AS ({staged.select_sql}), "
