@@ -471,3 +471,19 @@ def test_exact_repeats_of_a_keyed_row_are_skipped_and_counted_not_quarantined(
         "rows 21, 22, 23, 24, 25, 26, 27, 28, 29, 30 and 30 more" in notes
     )
     assert len(table_rows("people")) == 80
+
+
+def test_a_dash_or_wu_in_a_numeric_column_is_an_empty_cell_not_a_reason_for_text(
+    tmp_path: Path,
+) -> None:
+    from shequ.hub.inference import infer_schema
+    from shequ.hub.ingest.readers import open_input
+
+    path = _write_lines(
+        tmp_path / "counts.csv",
+        [["社区", "人数", "金额"], ["A", "12", "3.5"], ["B", "-", "无"], ["C", "7", "—"]],
+    )
+
+    schema = infer_schema(open_input(path, workdir=tmp_path / "work"))
+
+    assert [f.type for f in schema.fields] == ["string", "integer", "number"]

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from shequ.core import pii
 from shequ.hub.ingest.staging import StagedInput
-from shequ.hub.ingest.validate import ident, typed_sql
+from shequ.hub.ingest.validate import ident, trimmed_sql, typed_sql
 from shequ.hub.tableschema import Field, TableSchema
 
 SAMPLE_ROWS = 2000
@@ -79,7 +79,7 @@ def _type_of(con: duckdb.DuckDBPyConnection, rel: str, col: str) -> str:
     Codes with leading zeros (户号 "000123", postcodes) stay strings; so do numbers
     too long to be a count or an amount (account numbers), which would lose digits.
     """
-    c = f"NULLIF(trim({ident(col)}), '')"
+    c = trimmed_sql(ident(col))  # 无, - and / are empty cells, as the ingest reads them
     code_like = f"(regexp_matches({c}, '^[+-]?0[0-9]') OR length({c}) > 15)"
 
     def hits(ftype: str) -> str:

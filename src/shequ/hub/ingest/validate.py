@@ -118,6 +118,9 @@ def _trimmed(col: str) -> str:
     )
 
 
+trimmed_sql = _trimmed
+
+
 # Full-width ASCII (U+FF01..U+FF5E), as Chinese input methods type it: "１２３４", "浙Ａ８８３０２".
 _FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
 _HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F))
