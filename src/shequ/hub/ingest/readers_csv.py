@@ -108,7 +108,7 @@ def _summary_tail(path: Path, encoding: str, delim: str) -> tuple[list[str], lis
         with path.open("rb") as f:
             start = max(0, path.stat().st_size - TAIL_BYTES)
             f.seek(start)
-            tail = f.read().decode(encoding or UTF8, errors="replace")
+            tail = f.read().decode(encoding or "utf-8", errors="replace")
     except (OSError, LookupError):
         return [], []
     lines = tail.splitlines()[1:] if start else tail.splitlines()  # not a cut first line

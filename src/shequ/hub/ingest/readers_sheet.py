@@ -13,6 +13,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree
 
 import pyarrow as pa
@@ -129,7 +130,7 @@ def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def _mentions(stream: zipfile.ZipExtFile, needles: tuple[bytes, ...]) -> bool:
+def _mentions(stream: IO[bytes], needles: tuple[bytes, ...]) -> bool:
     """Whether the stream holds any of *needles* (read in blocks, no XML parsing)."""
     tail = b""
     while block := stream.read(1 << 22):
