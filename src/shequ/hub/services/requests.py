@@ -146,11 +146,16 @@ def _to_notify(dataset: Dataset, exclude: Any) -> list[Any]:
 
 
 def approvable(user: Any) -> Q:
-    """A filter on DataRequest (or on Grant) for the datasets whose requests user decides."""
+    """A filter on DataRequest (or on Grant) for the datasets whose requests user decides.
+
+    "Every dataset" is a condition that matches every row, never an empty ``Q()``: OR-ed with
+    another condition an empty ``Q()`` is dropped, and the platform administrator lost sight of
+    the requests the awaiting list showed them.
+    """
     if not _active(user):
         return Q(pk__in=[])
     if has_global(user, Perm.MANAGE_HUB):
-        return Q()
+        return Q(pk__isnull=False)
     condition = Q(pk__in=[])
     for prefix in prefixes_for(user, Perm.MANAGE_HUB):
         condition |= Q(dataset__region__code__startswith=prefix)
