@@ -162,3 +162,39 @@ def test_logins_and_failures_are_audited(client: Client, staff: Any) -> None:
     success = AuditEvent.objects.get(action="login.success")
     assert success.actor == staff
     assert success.ip == "127.0.0.1"
+
+
+@pytest.mark.parametrize("variant", [" staff", "staff ", "\tstaff\n", "ｓｔａｆｆ", " STAFF "])
+def test_padded_and_width_variants_of_a_name_share_its_lock(
+    client: Client, staff: Any, variant: str
+) -> None:
+    # Django strips and NFKC-normalises the name before checking the password, so each
+    # variant guesses the same account: it must count against the same lock.
+    statuses = [log_in(client, "wrong", username=variant).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert log_in(client, PASSWORD).status_code == 429
+    assert log_in(client, PASSWORD, username=variant).status_code == 429
+
+
+def test_one_address_guessing_many_names_is_locked_out(
+    settings: Any, client: Client, staff: Any
+) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 4
+    statuses = [log_in(client, "wrong", username=f"name{i}").status_code for i in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    # The right password of another name from the same address waits too...
+    assert log_in(client, PASSWORD).status_code == 429
+    # ...while another address is not affected.
+    elsewhere = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="192.0.2.7")
+    assert log_in(elsewhere, PASSWORD).status_code == 302
+
+
+def test_a_success_does_not_reset_the_address_count(
+    settings: Any, client: Client, staff: Any
+) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 4
+    for i in range(3):
+        log_in(client, "wrong", username=f"name{i}")
+    assert log_in(client, PASSWORD).status_code == 302
+    client.logout()
+    assert log_in(client, "wrong", username="name9").status_code == 429

@@ -34,7 +34,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
-        until = login.locked_until(username)
+        until = login.locked_until(username, audit.client_ip(request))
         if until is not None:
             audit.record("login.locked", request=request, username=username[:150])
             return self._locked(until)
@@ -59,7 +59,7 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form: Any) -> HttpResponse:
         username = self.request.POST.get("username", "")
         if username:
-            until = login.register_failure(username)
+            until = login.register_failure(username, audit.client_ip(self.request))
             audit.record("login.failure", request=self.request, username=username[:150])
             if until is not None:
                 return self._locked(until)
