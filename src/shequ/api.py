@@ -11,7 +11,8 @@ from functools import wraps
 from inspect import iscoroutinefunction
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path
@@ -178,6 +179,23 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # ninja says only "Cannot parse request body"; say where the JSON breaks.
         message = f"The request body is not valid JSON: {exc.__cause__}."
     return error_response(request, exc.status_code, code, message)
+
+
+def body_too_large(request: HttpRequest) -> HttpResponse:
+    """413 naming the limit: the body is not read (nor parsed) past it."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        request,
+        413,
+        "too_large",
+        f"The request body is larger than the limit of {limit} bytes.",
+        {"body": [f"At most {limit} bytes."]},
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return body_too_large(request)
 
 
 @api.exception_handler(PermissionDenied)

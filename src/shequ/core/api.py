@@ -16,10 +16,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 import shequ
 from shequ.core import schemas as s
+from shequ.core.inputs import Id
 from shequ.core.models import (
     ApiToken,
     Channel,
@@ -29,6 +30,7 @@ from shequ.core.models import (
     Region,
 )
 from shequ.core.models.regions import prefix_of_code
+from shequ.core.pagination import Pages
 from shequ.core.permissions import Perm, perms_of, require, scope, visible_regions
 from shequ.core.services import people, regions, tokens
 from shequ.core.services.notify import deliver
@@ -121,7 +123,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/regions", response=list[s.RegionOut], tags=["regions"])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_regions(request: HttpRequest, level: str | None = None) -> PageOf:
     qs = visible_regions(request.user).select_related("parent")
     if level:
@@ -141,7 +143,7 @@ def get_region(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @router.get("/departments", response=list[s.DepartmentOut], tags=["regions"])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_departments(request: HttpRequest) -> PageOf:
     qs = Department.objects.filter(region__in=visible_regions(request.user))
     return PageOf(qs.select_related("region"), _department_out)
@@ -168,7 +170,7 @@ class PeopleFilter(Schema):
 
 
 @router.get("/people", response=list[s.PersonOut], tags=["people"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> PageOf:
     qs = scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE)
     if filters.region_code:
@@ -185,7 +187,7 @@ def create_person(request: HttpRequest, payload: s.PersonIn) -> tuple[int, dict[
 
 
 @router.post("/people/{person_id}/reveal", response=s.PersonOut, tags=["people"])
-def reveal_person(request: HttpRequest, person_id: int, payload: s.RevealIn) -> dict[str, Any]:
+def reveal_person(request: HttpRequest, person_id: Id, payload: s.RevealIn) -> dict[str, Any]:
     """Clear values for an authorised user; the access is audited with its reason."""
     person = get_object_or_404(
         scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE),
@@ -214,7 +216,7 @@ def create_token(request: HttpRequest, payload: s.TokenIn) -> tuple[int, dict[st
 
 
 @router.delete("/tokens/{token_id}", response=s.TokenOut, tags=["tokens"])
-def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
+def revoke_token(request: HttpRequest, token_id: Id) -> ApiToken:
     return tokens.revoke(request.user, token_id)
 
 
@@ -226,7 +228,7 @@ class AuditFilter(Schema):
 
 
 @router.get("/audit", response=list[s.AuditOut], tags=["audit"])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> PageOf:
     from shequ.core.services.audit import search
 
@@ -251,14 +253,14 @@ def _audit_out(e: Any) -> dict[str, Any]:
 
 
 @router.get("/inbox", response=list[s.InboxOut], tags=["inbox"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_inbox(request: HttpRequest, unread: bool = False) -> Any:
     qs = InboxMessage.objects.filter(user=request.user)  # type: ignore[misc]
     return qs.filter(read_at__isnull=True) if unread else qs
 
 
 @router.post("/inbox/{message_id}/read", response=s.InboxOut, tags=["inbox"])
-def mark_read(request: HttpRequest, message_id: int) -> InboxMessage:
+def mark_read(request: HttpRequest, message_id: Id) -> InboxMessage:
     message = get_object_or_404(InboxMessage, pk=message_id, user=request.user)
     if message.read_at is None:
         message.read_at = timezone.now()
@@ -291,7 +293,7 @@ def create_channel(request: HttpRequest, payload: s.ChannelIn) -> tuple[int, dic
 
 
 @router.post("/channels/{channel_id}/test", response=s.DeliveryOut, tags=["notifications"])
-def test_channel(request: HttpRequest, channel_id: int) -> Any:
+def test_channel(request: HttpRequest, channel_id: Id) -> Any:
     channel = get_object_or_404(
         scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS),
         pk=channel_id,

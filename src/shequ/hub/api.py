@@ -9,9 +9,11 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core.api import PageOf
+from shequ.core.inputs import Id, NonNegativeInt, PositiveInt
+from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
 from shequ.hub import schemas as s
 from shequ.hub.api_common import detail, require_hub, summary, visible_dataset
@@ -64,7 +66,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/datasets", response=list[s.DatasetSummary])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_datasets(request: HttpRequest, category: str | None = None, q: str | None = None) -> Any:
     require_hub(request)
     qs = catalog.visible_datasets(request.user).select_related("category", "region")
@@ -91,7 +93,7 @@ def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[
 
 
 @router.get("/datasets/{key}/versions", response=list[s.VersionOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_versions(request: HttpRequest, key: str) -> Any:
     dataset = visible_dataset(request, key)
 
@@ -113,7 +115,7 @@ def list_versions(request: HttpRequest, key: str) -> Any:
 
 @router.get("/datasets/{key}/sample", response=s.SampleOut)
 def sample(
-    request: HttpRequest, key: str, limit: int = 20, version: int | None = None
+    request: HttpRequest, key: str, limit: PositiveInt = 20, version: NonNegativeInt | None = None
 ) -> dict[str, Any]:
     dataset = visible_dataset(request, key)
     columns, rows = sample_rows(
@@ -147,7 +149,7 @@ def upload(
 
 
 @router.get("/sources", response=list[s.SourceOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_sources(request: HttpRequest, dataset: str | None = None) -> Any:
     require_hub(request)
     qs = Source.objects.filter(dataset__in=catalog.visible_datasets(request.user))
@@ -180,7 +182,7 @@ def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, dict[
 
 
 @router.post("/sources/{source_id}/run", response={202: s.RunOut})
-def trigger(request: HttpRequest, source_id: int) -> tuple[int, dict[str, Any]]:
+def trigger(request: HttpRequest, source_id: Id) -> tuple[int, dict[str, Any]]:
     """Queue a run for the worker; poll GET /hub/runs/{id} for its outcome."""
     require_hub(request)
     source = get_object_or_404(
@@ -198,7 +200,7 @@ def _runs(request: HttpRequest) -> Any:
 
 
 @router.get("/runs", response=list[s.RunOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_runs(request: HttpRequest, dataset: str | None = None) -> Any:
     qs = _runs(request)
     if dataset:
@@ -207,12 +209,12 @@ def list_runs(request: HttpRequest, dataset: str | None = None) -> Any:
 
 
 @router.get("/runs/{run_id}", response=s.RunOut)
-def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+def get_run(request: HttpRequest, run_id: Id) -> dict[str, Any]:
     return run_out(get_object_or_404(_runs(request), pk=run_id))
 
 
 @router.get("/runs/{run_id}/quarantine")
-def quarantine(request: HttpRequest, run_id: int) -> FileResponse:
+def quarantine(request: HttpRequest, run_id: Id) -> FileResponse:
     """The rejected rows of a run as CSV: row, column, reason."""
     run = get_object_or_404(_runs(request), pk=run_id)
     if not run.quarantine or not Path(run.quarantine).is_file():

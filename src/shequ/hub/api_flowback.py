@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core.api import PageOf
+from shequ.core.inputs import Id, NonNegativeInt, PositiveInt
 from shequ.core.models import Channel, Department
+from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
 from shequ.hub import schemas as s
 from shequ.hub.api_common import detail, require_hub, visible_dataset
@@ -31,8 +33,8 @@ class PublishIn(s.DatasetIn):
 
 
 class SubscribeIn(Schema):
-    department_id: int | None = None
-    channel_id: int | None = None
+    department_id: Id | None = None
+    channel_id: Id | None = None
 
 
 class SubscriptionOut(Schema):
@@ -100,10 +102,10 @@ def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, dict[str, An
 def dataset_changes(
     request: HttpRequest,
     key: str,
-    since: int,
-    until: int | None = None,
-    limit: int = 1000,
-    offset: int = 0,
+    since: NonNegativeInt,
+    until: NonNegativeInt | None = None,
+    limit: PositiveInt = 1000,
+    offset: NonNegativeInt = 0,
     op: Literal["insert", "update", "delete"] | None = None,
 ) -> dict[str, Any]:
     dataset = visible_dataset(request, key)
@@ -146,7 +148,7 @@ def unsubscribe(request: HttpRequest, key: str) -> dict[str, Any]:
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def my_subscriptions(request: HttpRequest) -> Any:
     require_hub(request)
     return PageOf(flowback.subscriptions_of(request.user), _sub_out)

@@ -12,7 +12,6 @@ Errors use the API's one shape with the status that fits: 400 refused or failed 
 grant (or no hub permission), 404 unknown dataset or version, 408 cancelled at the time limit.
 """
 
-from datetime import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
@@ -21,6 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from shequ.core.inputs import INT_MAX, LocalDatetime, NonNegativeInt
 from shequ.core.permissions import Perm, perms_of
 from shequ.hub.query import ALLOWED_FUNCTIONS, QueryError, QueryResult, run_query
 from shequ.hub.query.engine import DEFAULT_LIMIT, refuse
@@ -33,20 +33,22 @@ MAX_PAGE_SIZE = 10_000
 
 class QueryIn(Schema):
     sql: str = Field(..., description="One SELECT (or WITH … SELECT) in DuckDB's dialect.")
-    version: int | dict[str, int] | None = Field(
+    version: NonNegativeInt | dict[str, NonNegativeInt] | None = Field(
         None, description="Delta version to read: one for every dataset, or per dataset key."
     )
-    as_of: datetime | None = Field(
+    as_of: LocalDatetime | None = Field(
         None, description="Read each dataset as it was at this time (its newest version then)."
     )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, description="Most rows the query may return.")
+    limit: int = Field(
+        DEFAULT_LIMIT, ge=1, le=INT_MAX, description="Most rows the query may return."
+    )
     timeout: float | None = Field(
         None, gt=0, le=600, description="Seconds before the query is cancelled (default 30)."
     )
 
 
 class QueryPageIn(QueryIn):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=INT_MAX)
     page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -12,10 +12,12 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core.api import PageOf
+from shequ.core.inputs import Day, Id
 from shequ.core.models import Department
+from shequ.core.pagination import Pages
 from shequ.core.permissions import Perm, perms_of
 from shequ.hub.models import DataRequest, Grant
 from shequ.hub.services import requests as svc
@@ -32,9 +34,9 @@ class RequestIn(Schema):
     )
     purpose: str
     legal_basis: str
-    period_from: date
-    period_until: date = Field(..., description="last day of the period (inclusive)")
-    department: int | None = Field(None, description="request for one of your departments")
+    period_from: Day
+    period_until: Day = Field(..., description="last day of the period (inclusive)")
+    department: Id | None = Field(None, description="request for one of your departments")
 
 
 class RequestOut(Schema):
@@ -66,7 +68,7 @@ class ApproveIn(Schema):
     clear_columns: list[str] | None = Field(
         None, description="narrow the columns in clear (default: as requested)"
     )
-    valid_until: date | None = Field(None, description="last day (default: end of the period)")
+    valid_until: Day | None = Field(None, description="last day (default: end of the period)")
     row_scope: list[str] = Field(
         default_factory=list, description="12-digit region codes whose rows are added"
     )
@@ -159,7 +161,7 @@ def grant_out(g: Grant) -> dict[str, Any]:
     }
 
 
-def _request(request: HttpRequest, request_id: int) -> DataRequest:
+def _request(request: HttpRequest, request_id: Id) -> DataRequest:
     user = _hub_user(request)
     return get_object_or_404(svc.visible_requests(user), pk=request_id)
 
@@ -187,7 +189,7 @@ def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any
 
 
 @router.get("/requests", response=list[RequestOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_requests(
     request: HttpRequest, mine: bool = False, awaiting: bool = False, status: str | None = None
 ) -> Any:
@@ -205,12 +207,12 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", response=RequestOut)
-def get_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
+def get_request(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     return request_out(_request(request, request_id), request.user)
 
 
 @router.post("/requests/{request_id}/approve", response=RequestOut)
-def approve(request: HttpRequest, request_id: int, payload: ApproveIn) -> dict[str, Any]:
+def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> dict[str, Any]:
     req = _request(request, request_id)
     svc.approve(
         request.user,
@@ -223,19 +225,19 @@ def approve(request: HttpRequest, request_id: int, payload: ApproveIn) -> dict[s
 
 
 @router.post("/requests/{request_id}/refuse", response=RequestOut)
-def refuse(request: HttpRequest, request_id: int, payload: ReasonIn) -> dict[str, Any]:
+def refuse(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[str, Any]:
     req = _request(request, request_id)
     return request_out(svc.refuse(request.user, req, payload.reason), request.user)
 
 
 @router.post("/requests/{request_id}/withdraw", response=RequestOut)
-def withdraw(request: HttpRequest, request_id: int) -> dict[str, Any]:
+def withdraw(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     req = _request(request, request_id)
     return request_out(svc.withdraw(request.user, req), request.user)
 
 
 @router.get("/datasets/{key}/grants", response=list[GrantOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_grants(request: HttpRequest, key: str) -> Any:
     """Approvers see every grant of the dataset; others their own (or their departments')."""
     user = _hub_user(request)
@@ -244,7 +246,7 @@ def list_grants(request: HttpRequest, key: str) -> Any:
 
 
 @router.post("/grants/{grant_id}/revoke", response={201: GrantOut})
-def revoke(request: HttpRequest, grant_id: int, payload: ReasonIn) -> tuple[int, dict[str, Any]]:
+def revoke(request: HttpRequest, grant_id: Id, payload: ReasonIn) -> tuple[int, dict[str, Any]]:
     """Revoke a grant: the answer is the new revocation record (``kind=revoke``)."""
     user = _hub_user(request)
     visible = Grant.objects.filter(dataset__in=visible_datasets(user), kind=Grant.Kind.ISSUE)

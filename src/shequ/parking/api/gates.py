@@ -1,6 +1,5 @@
 """``POST /gate-events`` from a garage's ANPR gate, and provider payment callbacks."""
 
-from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -10,6 +9,7 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from shequ.core.inputs import LocalDatetime
 from shequ.parking.api.common import router
 from shequ.parking.models import GateDevice
 from shequ.parking.services import garages, gates, payments
@@ -31,7 +31,7 @@ class GateEventIn(Schema):
     gate: str = Field("", max_length=40)
     direction: Literal["in", "out"]
     plate: str = Field("", max_length=20, description="as read; empty when nothing was read")
-    time: datetime = Field(..., description="ISO 8601; without an offset, local time")
+    time: LocalDatetime = Field(..., description="ISO 8601; without an offset, local time")
     confidence: float | None = Field(None, ge=0, le=1)
     image: str = Field("", max_length=300, description="optional reference to the image")
 

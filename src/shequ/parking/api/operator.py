@@ -4,13 +4,13 @@ Staff of the garage's region may use them too. Plates are masked; a clear plate 
 only through ``/passes/{id}/reveal`` with a reason, and audited.
 """
 
-from datetime import date, datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 
+from shequ.core.inputs import Day, Id, LocalDatetime, NonNegativeInt, PositiveInt
 from shequ.core.services.regions import get_region
 from shequ.parking.api.common import (
     PASS_RELATED,
@@ -36,7 +36,7 @@ from shequ.parking.services.access import (
 )
 
 
-def _garage(request: HttpRequest, garage_id: int) -> Garage:
+def _garage(request: HttpRequest, garage_id: Id) -> Garage:
     return managed_garage(request.user, garage_id)
 
 
@@ -47,7 +47,7 @@ class GarageIn(Schema):
     address: str = ""
     lat: float
     lon: float
-    total_spaces: int
+    total_spaces: NonNegativeInt
     entrances: list[str] = Field(default_factory=list)
     normal_rule: str = "visitor"
     refund_rule: str = "pro_rata_days"
@@ -58,14 +58,14 @@ class GaragePatch(Schema):
     address: str | None = None
     lat: float | None = None
     lon: float | None = None
-    total_spaces: int | None = None
+    total_spaces: NonNegativeInt | None = None
     entrances: list[str] | None = None
     normal_rule: str | None = None
     refund_rule: str | None = None
-    grace_minutes: int | None = Field(None, ge=0)
-    escalate_minutes: int | None = Field(None, ge=0)
-    suspend_after: int | None = Field(None, ge=1)
-    suspend_window_days: int | None = Field(None, ge=1)
+    grace_minutes: NonNegativeInt | None = None
+    escalate_minutes: NonNegativeInt | None = None
+    suspend_after: PositiveInt | None = None
+    suspend_window_days: PositiveInt | None = None
 
 
 @router.get("/garages", summary="Garages I operate or oversee")
@@ -82,12 +82,12 @@ def garage_create(request: HttpRequest, payload: GarageIn) -> tuple[int, dict[st
 
 
 @router.get("/garages/{garage_id}", summary="One garage")
-def garage_detail(request: HttpRequest, garage_id: int) -> dict[str, Any]:
+def garage_detail(request: HttpRequest, garage_id: Id) -> dict[str, Any]:
     return garage_out(_garage(request, garage_id))
 
 
 @router.patch("/garages/{garage_id}", summary="Change a garage's details and policies")
-def garage_update(request: HttpRequest, garage_id: int, payload: GaragePatch) -> dict[str, Any]:
+def garage_update(request: HttpRequest, garage_id: Id, payload: GaragePatch) -> dict[str, Any]:
     garage = _garage(request, garage_id)
     fields = payload.dict(exclude_unset=True, exclude_none=True)
     return garage_out(garages.update_garage(request.user, garage, **fields))
@@ -96,22 +96,22 @@ def garage_update(request: HttpRequest, garage_id: int, payload: GaragePatch) ->
 class PlanIn(Schema):
     code: str = Field(..., pattern=r"^[-a-zA-Z0-9_]{1,32}$")
     name: str = Field(..., min_length=1, max_length=100)
-    capacity: int
+    capacity: NonNegativeInt
     hours: str = Field(
         ..., description="OSM opening_hours, e.g. Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
     )
-    valid_from: date | None = Field(None, description="default: the earliest allowed day")
+    valid_from: Day | None = Field(None, description="default: the earliest allowed day")
 
 
 @router.get("/garages/{garage_id}/plans", summary="Sharing plans and their versions")
-def plan_list(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
+def plan_list(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
     return [plan_out(p) for p in SharingPlan.objects.filter(garage=garage)]
 
 
 @router.post("/garages/{garage_id}/plans", response={201: dict}, summary="Declare or change a plan")
 def plan_declare(
-    request: HttpRequest, garage_id: int, payload: PlanIn
+    request: HttpRequest, garage_id: Id, payload: PlanIn
 ) -> tuple[int, dict[str, Any]]:
     garage = _garage(request, garage_id)
     plan = garages.declare_plan(request.user, garage, **payload.dict())
@@ -121,7 +121,7 @@ def plan_declare(
 class ProductIn(Schema):
     plan_code: str
     kind: str = Field(..., description="monthly, quarterly or yearly")
-    price_fen: int = Field(..., description="price in fen (1 yuan = 100 fen)")
+    price_fen: NonNegativeInt = Field(..., description="price in fen (1 yuan = 100 fen)")
     active: bool = True
 
 
@@ -136,14 +136,14 @@ def _product_out(p: Product) -> dict[str, Any]:
 
 
 @router.get("/garages/{garage_id}/products", summary="Products and prices")
-def product_list(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
+def product_list(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
     return [_product_out(p) for p in Product.objects.filter(garage=garage)]
 
 
 @router.post("/garages/{garage_id}/products", response={201: dict}, summary="Set a price")
 def product_set(
-    request: HttpRequest, garage_id: int, payload: ProductIn
+    request: HttpRequest, garage_id: Id, payload: ProductIn
 ) -> tuple[int, dict[str, Any]]:
     garage = _garage(request, garage_id)
     return 201, _product_out(garages.set_product(request.user, garage, **payload.dict()))
@@ -155,7 +155,7 @@ class DeviceIn(Schema):
 
 @router.post("/garages/{garage_id}/devices", response={201: dict}, summary="A gate device token")
 def device_issue(
-    request: HttpRequest, garage_id: int, payload: DeviceIn
+    request: HttpRequest, garage_id: Id, payload: DeviceIn
 ) -> tuple[int, dict[str, Any]]:
     garage = _garage(request, garage_id)
     device, raw = garages.issue_device(request.user, garage, payload.gate)
@@ -163,7 +163,7 @@ def device_issue(
 
 
 @router.delete("/devices/{device_id}", response={204: None}, summary="Revoke a gate device")
-def device_revoke(request: HttpRequest, device_id: int) -> tuple[int, None]:
+def device_revoke(request: HttpRequest, device_id: Id) -> tuple[int, None]:
     device = get_object_or_404(GateDevice.objects.select_related("garage__region"), pk=device_id)
     garages.revoke_device(request.user, device)
     return 204, None
@@ -174,27 +174,25 @@ class PlateIn(Schema):
 
 
 @router.post("/garages/{garage_id}/tenants", response={201: dict}, summary="A tenant's plate")
-def tenant_add(
-    request: HttpRequest, garage_id: int, payload: PlateIn
-) -> tuple[int, dict[str, Any]]:
+def tenant_add(request: HttpRequest, garage_id: Id, payload: PlateIn) -> tuple[int, dict[str, Any]]:
     tenant = garages.add_tenant_plate(request.user, _garage(request, garage_id), payload.plate)
     return 201, {"id": tenant.pk, "plate": tenant.plate_masked}
 
 
 @router.get("/garages/{garage_id}/occupancy", summary="Live occupancy and shared cars inside")
-def occupancy_now(request: HttpRequest, garage_id: int) -> dict[str, Any]:
+def occupancy_now(request: HttpRequest, garage_id: Id) -> dict[str, Any]:
     return occupancy.snapshot(_garage(request, garage_id))
 
 
 class CountIn(Schema):
-    occupied: int = Field(..., ge=0)
-    counted_at: datetime | None = None
+    occupied: NonNegativeInt
+    counted_at: LocalDatetime | None = None
     note: str = ""
 
 
 @router.post("/garages/{garage_id}/counts", response={201: dict}, summary="Record a head count")
 def count_record(
-    request: HttpRequest, garage_id: int, payload: CountIn
+    request: HttpRequest, garage_id: Id, payload: CountIn
 ) -> tuple[int, dict[str, Any]]:
     garage = _garage(request, garage_id)
     entry = occupancy.record_count(request.user, garage, **payload.dict())
@@ -208,7 +206,7 @@ def count_record(
 
 
 @router.get("/garages/{garage_id}/inside", summary="Shared-pass cars inside now (masked)")
-def shared_inside(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
+def shared_inside(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
     rows = garage.inside.filter(pass_obj__isnull=False).order_by("entered_at")
     return [
@@ -218,12 +216,12 @@ def shared_inside(request: HttpRequest, garage_id: int) -> list[dict[str, Any]]:
 
 
 class Period(Schema):
-    first: date | None = None
-    last: date | None = None
+    first: Day | None = None
+    last: Day | None = None
 
 
 @router.get("/garages/{garage_id}/income", summary="Income in fen over a period")
-def income(request: HttpRequest, garage_id: int, period: Query[Period]) -> dict[str, Any]:
+def income(request: HttpRequest, garage_id: Id, period: Query[Period]) -> dict[str, Any]:
     garage = _garage(request, garage_id)
     today = periods.today()
     first = period.first or today.replace(day=1)
@@ -233,7 +231,7 @@ def income(request: HttpRequest, garage_id: int, period: Query[Period]) -> dict[
 
 @router.get("/garages/{garage_id}/violations", summary="Overstays")
 def violation_list(
-    request: HttpRequest, garage_id: int, status: str | None = None
+    request: HttpRequest, garage_id: Id, status: str | None = None
 ) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
     qs = Violation.objects.filter(garage=garage)
@@ -247,7 +245,7 @@ class NoteIn(Schema):
 
 
 @router.post("/violations/{violation_id}/resolve", summary="Close a violation")
-def violation_resolve(request: HttpRequest, violation_id: int, payload: NoteIn) -> dict[str, Any]:
+def violation_resolve(request: HttpRequest, violation_id: Id, payload: NoteIn) -> dict[str, Any]:
     violation = get_object_or_404(
         Violation.objects.select_related("garage__region"), pk=violation_id
     )
@@ -255,9 +253,7 @@ def violation_resolve(request: HttpRequest, violation_id: int, payload: NoteIn) 
 
 
 @router.get("/garages/{garage_id}/events", summary="Recent gate events (masked)")
-def event_list(
-    request: HttpRequest, garage_id: int, probable: bool = False
-) -> list[dict[str, Any]]:
+def event_list(request: HttpRequest, garage_id: Id, probable: bool = False) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
     qs = GateEvent.objects.filter(garage=garage)
     if probable:
@@ -282,7 +278,7 @@ def event_list(
 
 @router.get("/garages/{garage_id}/passes", summary="Passes of a garage (masked)")
 def garage_passes(
-    request: HttpRequest, garage_id: int, status: str | None = None
+    request: HttpRequest, garage_id: Id, status: str | None = None
 ) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
     qs = Pass.objects.filter(garage=garage).select_related(*PASS_RELATED).prefetch_related("plates")
@@ -296,7 +292,7 @@ class RevealIn(Schema):
 
 
 @router.post("/passes/{pass_id}/reveal", summary="The clear plates of a pass (audited)")
-def reveal_plates(request: HttpRequest, pass_id: int, payload: RevealIn) -> dict[str, Any]:
+def reveal_plates(request: HttpRequest, pass_id: Id, payload: RevealIn) -> dict[str, Any]:
     found = reveal.target("pass", pass_id)
     if found is None:
         raise Http404("No such pass.")

@@ -1,6 +1,5 @@
 """Resident endpoints: phone login, the estate's offer, applications, passes, waiting list."""
 
-from datetime import date
 from typing import Any
 
 from django.contrib.auth import login
@@ -10,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Schema
 from ninja.errors import HttpError
 
+from shequ.core.inputs import Day, Id
 from shequ.core.services import tokens
 from shequ.core.services.audit import client_ip
 from shequ.parking.api.common import PASS_RELATED, application_out, pass_out, plan_out, router
@@ -63,7 +63,7 @@ def login_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     }
 
 
-def _products(garage_id: int) -> list[dict[str, Any]]:
+def _products(garage_id: Id) -> list[dict[str, Any]]:
     today = periods.today()
     rows = []
     for p in Product.objects.filter(garage_id=garage_id, active=True):
@@ -107,7 +107,7 @@ class ApplicationIn(Schema):
     plates: list[str] = Field(..., description="one or two licence plates")
     name: str = ""
     id_number: str = Field("", description="optional: helps the data check")
-    preferences: list[int] = Field(default_factory=list, description="garage ids, best first")
+    preferences: list[Id] = Field(default_factory=list, description="garage ids, best first")
     priority_group: str = "no_space"
 
 
@@ -131,7 +131,7 @@ def apply(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict[str, 
     return 201, application_out(app)
 
 
-def _my_application(request: HttpRequest, app_id: int) -> Application:
+def _my_application(request: HttpRequest, app_id: Id) -> Application:
     return get_object_or_404(
         Application.objects.select_related("estate"), pk=app_id, resident=_me(request)
     )
@@ -144,7 +144,7 @@ def my_applications(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/applications/{app_id}/proof", summary="Send proof when data found no match")
-def proof(request: HttpRequest, app_id: int, payload: ProofIn) -> dict[str, Any]:
+def proof(request: HttpRequest, app_id: Id, payload: ProofIn) -> dict[str, Any]:
     app = _my_application(request, app_id)
     return application_out(
         applications.submit_proof(request.user, app, note=payload.note, reference=payload.reference)
@@ -152,15 +152,15 @@ def proof(request: HttpRequest, app_id: int, payload: ProofIn) -> dict[str, Any]
 
 
 @router.post("/applications/{app_id}/withdraw", summary="Withdraw my application")
-def withdraw(request: HttpRequest, app_id: int) -> dict[str, Any]:
+def withdraw(request: HttpRequest, app_id: Id) -> dict[str, Any]:
     return application_out(applications.withdraw(request.user, _my_application(request, app_id)))
 
 
 class BuyIn(Schema):
-    application: int
-    product: int
+    application: Id
+    product: Id
     plates: list[str] | None = Field(None, description="default: the application's plates")
-    starts_on: date | None = None
+    starts_on: Day | None = None
     provider: str = "offline"
 
 
@@ -190,7 +190,7 @@ def buy(request: HttpRequest, payload: BuyIn) -> tuple[int, dict[str, Any]]:
     return 201, _order_out(order)
 
 
-def _my_pass(request: HttpRequest, pass_id: int) -> Pass:
+def _my_pass(request: HttpRequest, pass_id: Id) -> Pass:
     return get_object_or_404(
         Pass.objects.select_related(*PASS_RELATED), pk=pass_id, resident=_me(request)
     )
@@ -211,7 +211,7 @@ class RenewIn(Schema):
 
 
 @router.post("/passes/{pass_id}/renew", response={201: dict}, summary="Renew from its end on")
-def renew(request: HttpRequest, pass_id: int, payload: RenewIn) -> tuple[int, dict[str, Any]]:
+def renew(request: HttpRequest, pass_id: Id, payload: RenewIn) -> tuple[int, dict[str, Any]]:
     order = passes.renew(request.user, _my_pass(request, pass_id), provider=payload.provider)
     return 201, _order_out(order)
 
@@ -221,7 +221,7 @@ class CancelIn(Schema):
 
 
 @router.post("/passes/{pass_id}/cancel", summary="Cancel; a refund follows the garage's rule")
-def cancel(request: HttpRequest, pass_id: int, payload: CancelIn) -> dict[str, Any]:
+def cancel(request: HttpRequest, pass_id: Id, payload: CancelIn) -> dict[str, Any]:
     cancelled = passes.cancel(request.user, _my_pass(request, pass_id), reason=payload.reason)
     order = Order.objects.get(pass_obj=cancelled)
     return {
@@ -263,8 +263,8 @@ def pay_online(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 class WaitIn(Schema):
-    application: int
-    garage: int
+    application: Id
+    garage: Id
     plan_code: str
 
 

@@ -1,12 +1,12 @@
 """Community staff endpoints: estates, reviews, waiting lists, passes, payments, holidays."""
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Schema
 
+from shequ.core.inputs import Day, Id, Int, NonNegativeInt
 from shequ.core.models.regions import covering_codes
 from shequ.core.services.regions import get_region
 from shequ.parking.api.common import PASS_RELATED, application_out, pass_out, router
@@ -32,7 +32,7 @@ class EstateIn(Schema):
     slug: str = ""
     lat: float
     lon: float
-    shortfall: int = Field(0, ge=0)
+    shortfall: NonNegativeInt = 0
 
 
 def _estate_out(e: Estate) -> dict[str, Any]:
@@ -75,7 +75,7 @@ class DecideIn(Schema):
 
 
 @router.post("/applications/{app_id}/decide", summary="Approve or reject after review")
-def application_decide(request: HttpRequest, app_id: int, payload: DecideIn) -> dict[str, Any]:
+def application_decide(request: HttpRequest, app_id: Id, payload: DecideIn) -> dict[str, Any]:
     app = get_object_or_404(Application.objects.select_related("estate__region"), pk=app_id)
     return application_out(
         applications.decide(request.user, app, approve=payload.approve, note=payload.note)
@@ -83,7 +83,7 @@ def application_decide(request: HttpRequest, app_id: int, payload: DecideIn) -> 
 
 
 @router.get("/waiting-list", summary="A garage plan's waiting list")
-def waiting_list(request: HttpRequest, garage: int, plan_code: str) -> list[dict[str, Any]]:
+def waiting_list(request: HttpRequest, garage: Id, plan_code: str) -> list[dict[str, Any]]:
     qs = staff_scope(
         WaitingListEntry.objects.select_related("application"), request.user, "garage__region"
     ).filter(garage_id=garage, plan_code=plan_code, status__in=waiting_svc.ACTIVE)
@@ -91,28 +91,28 @@ def waiting_list(request: HttpRequest, garage: int, plan_code: str) -> list[dict
 
 
 class RankIn(Schema):
-    rank: int
+    rank: Int
 
 
-def _entry(entry_id: int) -> WaitingListEntry:
+def _entry(entry_id: Id) -> WaitingListEntry:
     return get_object_or_404(
         WaitingListEntry.objects.select_related("garage__region", "application"), pk=entry_id
     )
 
 
 @router.post("/waiting-list/{entry_id}/move", summary="Put an entry at another rank")
-def waiting_move(request: HttpRequest, entry_id: int, payload: RankIn) -> dict[str, Any]:
+def waiting_move(request: HttpRequest, entry_id: Id, payload: RankIn) -> dict[str, Any]:
     return waiting_out(waiting_svc.move(request.user, _entry(entry_id), payload.rank))
 
 
 @router.post("/waiting-list/{entry_id}/remove", summary="Take an entry off the list")
-def waiting_remove(request: HttpRequest, entry_id: int) -> dict[str, Any]:
+def waiting_remove(request: HttpRequest, entry_id: Id) -> dict[str, Any]:
     return waiting_out(waiting_svc.remove(request.user, _entry(entry_id)))
 
 
 @router.get("/passes", summary="Passes in my regions")
 def pass_list(
-    request: HttpRequest, garage: int | None = None, status: str | None = None
+    request: HttpRequest, garage: Id | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
     qs = staff_scope(
         Pass.objects.select_related(*PASS_RELATED).prefetch_related("plates"),
@@ -130,30 +130,30 @@ class ReasonIn(Schema):
     reason: str = ""
 
 
-def _pass(pass_id: int) -> Pass:
+def _pass(pass_id: Id) -> Pass:
     return get_object_or_404(
         Pass.objects.select_related(*PASS_RELATED, "garage__region"), pk=pass_id
     )
 
 
 @router.post("/passes/{pass_id}/suspend", summary="Suspend a pass")
-def pass_suspend(request: HttpRequest, pass_id: int, payload: ReasonIn) -> dict[str, Any]:
+def pass_suspend(request: HttpRequest, pass_id: Id, payload: ReasonIn) -> dict[str, Any]:
     return pass_out(passes.set_suspended(request.user, _pass(pass_id), True, payload.reason))
 
 
 @router.post("/passes/{pass_id}/reinstate", summary="Reinstate a suspended pass")
-def pass_reinstate(request: HttpRequest, pass_id: int) -> dict[str, Any]:
+def pass_reinstate(request: HttpRequest, pass_id: Id) -> dict[str, Any]:
     return pass_out(passes.set_suspended(request.user, _pass(pass_id), False))
 
 
 @router.post("/passes/{pass_id}/staff-cancel", summary="Cancel a pass for a resident")
-def pass_cancel(request: HttpRequest, pass_id: int, payload: ReasonIn) -> dict[str, Any]:
+def pass_cancel(request: HttpRequest, pass_id: Id, payload: ReasonIn) -> dict[str, Any]:
     return pass_out(passes.cancel(request.user, _pass(pass_id), reason=payload.reason))
 
 
 class ConfirmIn(Schema):
     reference: str = Field(..., description="receipt number or bank transfer reference")
-    amount_fen: int
+    amount_fen: NonNegativeInt
 
 
 @router.post("/orders/{number}/confirm", summary="Confirm a cash or bank-transfer payment")
@@ -199,7 +199,7 @@ class RefundDoneIn(Schema):
 
 
 @router.post("/refunds/{refund_id}/complete", summary="The money went back")
-def refund_complete(request: HttpRequest, refund_id: int, payload: RefundDoneIn) -> dict[str, Any]:
+def refund_complete(request: HttpRequest, refund_id: Id, payload: RefundDoneIn) -> dict[str, Any]:
     refund = get_object_or_404(
         Refund.objects.select_related("order__pass_obj__garage__region"), pk=refund_id
     )
@@ -207,7 +207,7 @@ def refund_complete(request: HttpRequest, refund_id: int, payload: RefundDoneIn)
 
 
 class HolidayIn(Schema):
-    day: date
+    day: Day
     name: str = ""
     region: str | None = Field(None, description="12-digit code; none: nationwide")
 
@@ -239,7 +239,7 @@ def holiday_add(request: HttpRequest, payload: HolidayIn) -> tuple[int, dict[str
 
 
 @router.delete("/holidays/{holiday_id}", response={204: None}, summary="Remove a public holiday")
-def holiday_remove(request: HttpRequest, holiday_id: int) -> tuple[int, None]:
+def holiday_remove(request: HttpRequest, holiday_id: Id) -> tuple[int, None]:
     holiday = get_object_or_404(PublicHoliday.objects.select_related("region"), pk=holiday_id)
     estates.remove_holiday(request.user, holiday)
     return 204, None
