@@ -182,6 +182,13 @@ HUB_IMPORT_DIRS = envlist("HUB_IMPORT_DIRS") or [str(DATA_DIR / "inbox")]
 HUB_APPROVAL_DAYS = envint("HUB_APPROVAL_DAYS", 5)
 HUB_QUERY_TIMEOUT = float(env("HUB_QUERY_TIMEOUT", "30"))  # seconds per query
 HUB_QUERY_MAX_ROWS = envint("HUB_QUERY_MAX_ROWS", 1_000_000)  # most rows a query may return
+# Most bytes a query's result may take (413 past it), and the queries running at once (in all,
+# and for one user) across every process of the machine; a query waits HUB_QUERY_WAIT seconds
+# at most for a free slot, then gets 429 (see hub/query/limits.py).
+HUB_QUERY_MAX_BYTES = envint("HUB_QUERY_MAX_BYTES", 100 * 1024 * 1024)
+HUB_QUERY_SLOTS = envint("HUB_QUERY_SLOTS", 2)
+HUB_QUERY_SLOTS_PER_USER = envint("HUB_QUERY_SLOTS_PER_USER", 1)
+HUB_QUERY_WAIT = float(env("HUB_QUERY_WAIT", "1"))
 HUB_QUERY_DATABASES = envint("HUB_QUERY_DATABASES", 8)  # sandboxes kept open for reuse
 
 # Shared parking: where login codes go (a channel id, e.g. an SMS gateway webhook), or the

@@ -43,7 +43,11 @@ class QueryIn(Schema):
         DEFAULT_LIMIT, ge=1, le=INT_MAX, description="Most rows the query may return."
     )
     timeout: float | None = Field(
-        None, gt=0, le=600, description="Seconds before the query is cancelled (default 30)."
+        None,
+        gt=0,
+        le=600,
+        description="Seconds before the query is cancelled: at most, and by default, the hub's "
+        "limit (SHEQU_HUB_QUERY_TIMEOUT, 30 s unless configured); a longer time is cut to it.",
     )
 
 

@@ -41,7 +41,7 @@ from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
 from shequ.hub.access import Access, access_for
 from shequ.hub.models import Dataset
-from shequ.hub.query import diagnose, names, policy
+from shequ.hub.query import diagnose, limits, names, policy
 from shequ.hub.query.errors import QueryError, Suggestion
 from shequ.hub.query.masking import masked_select
 from shequ.hub.storage import hub_dir, open_table, table_path
@@ -59,7 +59,7 @@ def max_limit() -> int:
 
 
 def default_timeout() -> float:
-    return float(getattr(settings, "HUB_QUERY_TIMEOUT", 30.0))
+    return limits.max_timeout()
 
 
 @dataclass
@@ -199,9 +199,7 @@ def _run(
             raise QueryError.of("sql_not_text")
         if not 1 <= int(limit) <= max_limit():
             raise QueryError.of("bad_limit", max=f"{max_limit():,}")
-        seconds = default_timeout() if timeout is None else float(timeout)
-        if not seconds > 0:
-            raise QueryError.of("bad_timeout")
+        seconds = limits.timeout_for(timeout)
         checked = policy.check(sql)
         datasets = _resolve(run, checked)
         final = _bind_views(run, checked, datasets, version, _as_datetime(as_of))
@@ -575,20 +573,21 @@ def _execute(run: _Run, sql: str, limit: int, seconds: float) -> tuple[pa.Table,
         timed_out.set()
         con.interrupt()
 
-    timer = threading.Timer(seconds, cancel)
-    timer.daemon = True
-    timer.start()
     try:
-        table = con.sql(sql).limit(limit + 1).to_arrow_table()
+        with limits.slot(run.user, wait=seconds if run.user is None else None):
+            timer = threading.Timer(seconds, cancel)
+            timer.daemon = True
+            timer.start()
+            try:
+                return limits.fetch(con.sql(sql), limit)
+            finally:
+                timer.cancel()
     except duckdb.Error as exc:
         if timed_out.is_set() or isinstance(exc, duckdb.InterruptException):
             raise QueryError.of("timeout", 408, seconds=f"{seconds:g}") from None
         raise _duckdb_error(run, exc) from None
     finally:
-        timer.cancel()
         con.close()
-    truncated = table.num_rows > limit
-    return (table.slice(0, limit) if truncated else table), truncated
 
 
 def _duckdb_error(run: _Run, exc: duckdb.Error) -> QueryError:

@@ -170,6 +170,18 @@ MESSAGES: dict[str, str] = {
     "changes_limit": gettext_noop("limit must be between 1 and %(max)s."),
     "changes_offset": gettext_noop("offset must not be negative."),
     "changes_op": gettext_noop("op must be one of %(ops)s."),
+    # --- resource limits (see ``limits``) -------------------------------------------------------
+    "busy_user": gettext_noop(
+        "You already have %(count)s queries running (the most one person may); wait for one to "
+        "finish."
+    ),
+    "busy": gettext_noop(
+        "The hub is running %(count)s queries (the most it runs at once); try again in a moment."
+    ),
+    "result_too_large": gettext_noop(
+        "The result is larger than the %(size)s a query may return; select fewer columns or "
+        "rows, or aggregate."
+    ),
 }
 WHERE = gettext_noop("Line %(line)s, column %(col)s: %(message)s")
 DID_YOU_MEAN = gettext_noop("Did you mean %(names)s?")
