@@ -171,7 +171,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         400: "bad_request",
         403: "forbidden",
         404: "not_found",
+        408: "timeout",
         409: "conflict",
+        413: "too_large",
         429: "throttled",
     }.get(exc.status_code, "error")
     message = str(exc)

@@ -125,7 +125,7 @@ def test_request_approve_query_revoke_refused(
     snap(approver, f"hub-grants-revoked-{size}")
 
     # The same query is now refused, with a way to ask again.
-    analyst.reload()
+    analyst.get_by_test_id("query-run").click()  # a POST: run again, not a reload
     expect(analyst.get_by_test_id("query-error")).to_contain_text("没有授权")
     expect(analyst.get_by_test_id("query-table")).to_have_count(0)
     expect(analyst.get_by_test_id("query-request-link")).to_be_visible()

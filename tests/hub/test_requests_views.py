@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from query_fixtures import ingest, make_dataset, rows_of
 
-from shequ.core.models import Department, InboxMessage, Role
+from shequ.core.models import AuditEvent, Department, InboxMessage, Role
 from shequ.hub.models import DataRequest, Dataset, Grant
 from shequ.hub.services import requests as svc
 
@@ -266,14 +266,14 @@ def test_revoking_on_the_grants_page(
 
 
 def test_the_console_explains_a_missing_grant(people: Dataset, clients: dict[str, Client]) -> None:
-    html = clients["analyst"].get("/hub/query/", {"sql": "SELECT * FROM people"}).content.decode()
+    html = clients["analyst"].post("/hub/query/", {"sql": "SELECT * FROM people"}).content.decode()
     assert 'data-testid="query-error"' in html
     assert "No grant" in html
     assert 'href="/hub/datasets/people/request/"' in html
 
 
 def test_the_console_shows_a_bad_query_clearly(clients: dict[str, Client]) -> None:
-    html = clients["analyst"].get("/hub/query/", {"sql": "DROP TABLE people"}).content.decode()
+    html = clients["analyst"].post("/hub/query/", {"sql": "DROP TABLE people"}).content.decode()
     assert 'data-testid="query-error"' in html and "The query cannot run" in html
 
 
@@ -285,7 +285,7 @@ def test_the_console_pages_masked_and_clear_values(
         ask(users["analyst"], people, columns=["person_id", "name", "phone", "region_code"]),
     )
     sql = "SELECT person_id, name, phone FROM people ORDER BY person_id"
-    html = clients["analyst"].get("/hub/query/", {"sql": sql}).content.decode()
+    html = clients["analyst"].post("/hub/query/", {"sql": sql}).content.decode()
     assert 'data-testid="query-table"' in html
     assert html.count('data-testid="clear-flag"') == 1  # name, not phone
     assert 'data-testid="clear-note"' in html and "people.name" in html
@@ -304,9 +304,9 @@ def test_the_console_pages_through_the_rows(
     views.PAGE_SIZE = 5
     try:
         sql = "SELECT person_id FROM people ORDER BY person_id"
-        first = clients["analyst"].get("/hub/query/", {"sql": sql}).content.decode()
+        first = clients["analyst"].post("/hub/query/", {"sql": sql}).content.decode()
         assert 'data-testid="query-next"' in first and 'data-testid="query-previous"' not in first
-        second = clients["analyst"].get("/hub/query/", {"sql": sql, "page": 2}).content.decode()
+        second = clients["analyst"].post("/hub/query/", {"sql": sql, "page": 2}).content.decode()
         ids = [r["person_id"] for r in rows_of("people")[:30] if r["region_code"] < "990103"]
         assert ids[5] in second and ids[4] not in second and ids[10] not in second
         assert 'data-testid="query-previous"' in second
@@ -319,10 +319,40 @@ def test_the_console_exports_what_the_query_returns(
 ) -> None:
     svc.approve(users["street"], ask(users["analyst"], people))
     sql = "SELECT person_id, name FROM people ORDER BY person_id"
-    response = clients["analyst"].get("/hub/query/export/", {"sql": sql, "format": "csv"})
+    response = clients["analyst"].post("/hub/query/export/", {"sql": sql, "format": "csv"})
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     assert text.splitlines()[0] == "person_id,name"
     assert len(text.splitlines()) == 21  # 20 rows of the district (of 30), and the header
-    refused = clients["community"].get("/hub/query/export/", {"sql": sql, "format": "csv"})
+    refused = clients["community"].post("/hub/query/export/", {"sql": sql, "format": "csv"})
     assert refused.status_code == 302
+
+
+def test_a_link_fills_the_console_in_but_never_runs_it(
+    people: Dataset, users: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    svc.approve(users["street"], ask(users["analyst"], people))
+    sql = "SELECT person_id FROM people"
+    html = clients["analyst"].get("/hub/query/", {"sql": sql}).content.decode()
+    assert sql in html  # filled in
+    assert 'data-testid="query-table"' not in html
+    assert not AuditEvent.objects.filter(action__startswith="hub.query").exists()
+    export = clients["analyst"].get("/hub/query/export/", {"sql": sql, "format": "csv"})
+    assert export.status_code == 405
+    assert not AuditEvent.objects.filter(action__startswith="hub.query").exists()
+
+
+def test_running_and_exporting_need_the_csrf_token(
+    people: Dataset, users: dict[str, Any]
+) -> None:
+    svc.approve(users["street"], ask(users["analyst"], people))
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    strict.force_login(users["analyst"])
+    sql = "SELECT person_id FROM people"
+    assert strict.post("/hub/query/", {"sql": sql}).status_code == 403
+    assert strict.post("/hub/query/export/", {"sql": sql, "format": "csv"}).status_code == 403
+    assert not AuditEvent.objects.filter(action__startswith="hub.query").exists()
+    page = strict.get("/hub/query/")
+    token = page.cookies["csrftoken"].value
+    ran = strict.post("/hub/query/", {"sql": sql, "csrfmiddlewaretoken": token})
+    assert ran.status_code == 200 and 'data-testid="query-table"' in ran.content.decode()

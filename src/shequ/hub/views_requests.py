@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.models import Department, Region
 from shequ.core.permissions import Perm, can, has_global
@@ -309,10 +310,18 @@ def queryable(user: Any) -> list[Dataset]:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def query_console(request: HttpRequest) -> HttpResponse:
-    """SQL over granted datasets: a paged table of masked values, what was read, errors."""
+    """SQL over granted datasets: a paged table of masked values, what was read, errors.
+
+    Only a POST (with its CSRF token) runs a query: a link from anywhere (``?sql=…``) just fills
+    the SQL in, so that no other site can make a logged-in user run a query in their name.
+    """
     user = hub_user(request)
-    form = QueryForm(request.GET if "sql" in request.GET else None)
+    if request.method == "POST":
+        form = QueryForm(request.POST)
+    else:
+        form = QueryForm(initial={"sql": request.GET.get("sql", "")})
     context: dict[str, Any] = {"form": form, "datasets": queryable(user)}
     if form.is_bound and form.is_valid():
         context.update(run_page(user, form.cleaned_data["sql"], form.cleaned_data["page"] or 1))
@@ -338,21 +347,18 @@ def run_page(user: Any, sql: str, page: int) -> dict[str, Any]:
     clear = {c.split(".", 1)[-1] for c in result.clear_pii}
     rows = result.rows_json(offset, PAGE_SIZE) if offset < result.rows else []
     more = result.truncated and limit < CONSOLE_MAX_ROWS
-    base = {"sql": sql}
     return {
+        "sql": sql,
         "result": result,
         "headers": [{"name": c, "clear": c in clear} for c in result.columns],
         "rows": rows,
         "first": offset + 1 if rows else 0,
         "last": offset + len(rows),
         "page": page,
-        "previous_url": "?" + urlencode({**base, "page": page - 1}) if page > 1 else "",
-        "next_url": "?" + urlencode({**base, "page": page + 1}) if more else "",
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if more else None,
         "capped": result.truncated and limit >= CONSOLE_MAX_ROWS,
-        "exports": [
-            (f, reverse("hub:query-export") + "?" + urlencode({**base, "format": f}))
-            for f in EXPORT_FORMATS
-        ],
+        "exports": EXPORT_FORMATS,
     }
 
 
@@ -368,14 +374,15 @@ def error_at(sql: str, where: tuple[int, int] | None) -> dict[str, Any] | None:
 
 
 @login_required
+@require_POST
 def query_export(request: HttpRequest) -> HttpResponseBase:
-    """The whole result (up to the console's row limit) as CSV, XLSX or Parquet."""
+    """The whole result (up to the console's row limit) as CSV, XLSX or Parquet (a POST)."""
     from shequ.hub.query import QueryError, run_query
     from shequ.hub.query.export import FORMATS, export_file
 
     user = hub_user(request)
-    form = QueryForm(request.GET)
-    fmt = request.GET.get("format", "csv")
+    form = QueryForm(request.POST)
+    fmt = request.POST.get("format", "csv")
     if not form.is_valid() or fmt not in FORMATS:
         messages.error(request, _("Nothing to export: run a query first."))
         return redirect("hub:query")
@@ -384,7 +391,7 @@ def query_export(request: HttpRequest) -> HttpResponseBase:
         handle = export_file(run_query(user, sql, limit=CONSOLE_MAX_ROWS), fmt)
     except QueryError as exc:
         messages.error(request, exc.text)
-        return redirect(reverse("hub:query") + "?" + urlencode({"sql": sql}))
+        return redirect(reverse("hub:query") + "?" + urlencode({"sql": sql}))  # filled in, not run
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     return FileResponse(
         handle, as_attachment=True, filename=f"query-{stamp}.{fmt}", content_type=FORMATS[fmt]
