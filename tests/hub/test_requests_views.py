@@ -342,9 +342,7 @@ def test_a_link_fills_the_console_in_but_never_runs_it(
     assert not AuditEvent.objects.filter(action__startswith="hub.query").exists()
 
 
-def test_running_and_exporting_need_the_csrf_token(
-    people: Dataset, users: dict[str, Any]
-) -> None:
+def test_running_and_exporting_need_the_csrf_token(people: Dataset, users: dict[str, Any]) -> None:
     svc.approve(users["street"], ask(users["analyst"], people))
     strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     strict.force_login(users["analyst"])

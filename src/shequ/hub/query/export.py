@@ -6,6 +6,9 @@ so an export can only ever contain what the query returned.
 - CSV is UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; times are
   ISO 8601 in local time with their offset, lists and structs JSON.
 - XLSX is written row by row (xlsxwriter's constant-memory mode); times are local Excel dates.
+- A text cell that a spreadsheet would read as a formula (it starts with =, +, -, @, a tab or a
+  carriage return) is neutralised the same way in CSV and XLSX by ``spreadsheet_text``: a
+  leading apostrophe, which spreadsheets show as "this is text". Numbers are not text cells.
 - Parquet keeps the Arrow types as they are.
 """
 
@@ -76,9 +79,19 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(settings.TIME_ZONE))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text as a spreadsheet cell that can never run as a formula (CSV/formula injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
