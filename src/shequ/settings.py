@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shequ.core.middleware.BodySizeMiddleware",
+    "shequ.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,6 +164,50 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Scripts only from our static files (no inline script or handler); see core/middleware.py.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "serial",
+        "bluetooth",
+        "hid",
+        "midi",
+        "accelerometer",
+        "gyroscope",
+        "magnetometer",
+        "display-capture",
+        "browsing-topics",
+    )
+)
+# HTTPS only, remembered by browsers for a year, in production (sent on HTTPS requests: behind
+# a TLS proxy, set SHEQU_TLS_PROXY_HEADER so that Django knows the request came in on HTTPS).
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
+if env("TLS_PROXY_HEADER"):
+    # e.g. SHEQU_TLS_PROXY_HEADER=X-Forwarded-Proto: the proxy sets it to "https".
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + env("TLS_PROXY_HEADER").upper().replace("-", "_"),
+        "https",
+    )
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
