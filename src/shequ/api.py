@@ -74,6 +74,13 @@ class ShequAPI(NinjaAPI):
     through to Django's HTML 404 page; an API client should get JSON for both.
     """
 
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_errors(schema)
+        return schema
+
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
         for pattern in urls:
@@ -96,6 +103,73 @@ def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...,
         return response
 
     return wrapper
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+ERRORS = {
+    400: "The request body is not valid JSON.",
+    401: "Not logged in, and no valid API token.",
+    403: "Not allowed (no permission, CSRF token missing, another device's garage...).",
+    404: "No such object, or not one the caller may see.",
+    408: "The query ran out of time and was cancelled.",
+    409: "The state changed: the object is no longer in a state that allows this.",
+    413: "The request body, or a query's result, is larger than the limit the message names.",
+    422: "Invalid input; `fields` names each field in error.",
+    429: "Too many at once or too often; try again later.",
+}
+# Paths whose operations run hub queries (time limit, result size, slots) or are throttled.
+QUERY_PATHS = ("/hub/query", "/sample")
+THROTTLED_PATHS = ("/parking/login/",)
+
+
+def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The 4xx statuses the shared handlers and limits can give this operation."""
+    has_body = "requestBody" in operation
+    statuses = {422} if has_body or operation.get("parameters") else set()
+    if has_body:
+        statuses |= {400, 413}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "{" in path or has_body:
+        statuses.add(404)
+    if method in {"post", "put", "patch", "delete"}:
+        statuses |= {403, 409, 422}
+    if any(p in path for p in QUERY_PATHS):
+        statuses |= {403, 404, 408, 413, 429}
+    if any(p in path for p in THROTTLED_PATHS):
+        statuses.add(429)
+    return sorted(statuses)
+
+
+def declare_errors(schema: Any) -> None:
+    """Declare, on every operation, the 4xx answers it can give, in the one error shape."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for status in _errors_of(path, method, operation):
+                if status not in responses and str(status) not in responses:
+                    content = {"application/json": {"schema": ref}}
+                    responses[status] = {"description": ERRORS[status], "content": content}
 
 
 @csrf_exempt

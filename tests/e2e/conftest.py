@@ -66,8 +66,17 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser: Any, live_server: Any) -> Iterator[Callable[[str], Any]]:
-    """``new_page("phone")``: a fresh context (no cookies) at that viewport, as a user in China."""
+    """``new_page("phone")``: a fresh context (no cookies) at that viewport, as a user in China.
+
+    Anything the Content-Security-Policy refuses (an inline script, a handler, a foreign
+    source) fails the test: Chromium reports it on the console.
+    """
     contexts: list[Any] = []
+    refused: list[str] = []
+
+    def watch(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
 
     def make(size: str) -> Any:
         width, height = VIEWPORTS[size]
@@ -82,11 +91,14 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[[str], Any]]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "refused by the Content-Security-Policy"
 
 
 @pytest.fixture

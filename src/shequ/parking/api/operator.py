@@ -287,12 +287,12 @@ def garage_passes(
     return [pass_out(p) for p in qs[:500]]
 
 
-class RevealIn(Schema):
+class PlateRevealIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
 
 @router.post("/passes/{pass_id}/reveal", summary="The clear plates of a pass (audited)")
-def reveal_plates(request: HttpRequest, pass_id: Id, payload: RevealIn) -> dict[str, Any]:
+def reveal_plates(request: HttpRequest, pass_id: Id, payload: PlateRevealIn) -> dict[str, Any]:
     found = reveal.target("pass", pass_id)
     if found is None:
         raise Http404("No such pass.")

@@ -126,7 +126,7 @@ def pass_list(
     return [pass_out(p) for p in qs[:500]]
 
 
-class ReasonIn(Schema):
+class PassReasonIn(Schema):
     reason: str = ""
 
 
@@ -137,7 +137,7 @@ def _pass(pass_id: Id) -> Pass:
 
 
 @router.post("/passes/{pass_id}/suspend", summary="Suspend a pass")
-def pass_suspend(request: HttpRequest, pass_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def pass_suspend(request: HttpRequest, pass_id: Id, payload: PassReasonIn) -> dict[str, Any]:
     return pass_out(passes.set_suspended(request.user, _pass(pass_id), True, payload.reason))
 
 
@@ -147,7 +147,7 @@ def pass_reinstate(request: HttpRequest, pass_id: Id) -> dict[str, Any]:
 
 
 @router.post("/passes/{pass_id}/staff-cancel", summary="Cancel a pass for a resident")
-def pass_cancel(request: HttpRequest, pass_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def pass_cancel(request: HttpRequest, pass_id: Id, payload: PassReasonIn) -> dict[str, Any]:
     return pass_out(passes.cancel(request.user, _pass(pass_id), reason=payload.reason))
 
 
