@@ -74,3 +74,26 @@ def test_a_count_out_of_range_is_422_naming_counted_at(
     assert response.status_code == 422, response.content
     assert "counted_at" in response.json()["error"]["fields"]
     assert not OccupancyCount.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "limit"), [("event_id", 64), ("gate", 40), ("plate", 20)])
+def test_a_gate_event_over_a_stated_length_is_422(
+    garage: Garage, operator: Any, field: str, limit: int
+) -> None:
+    from django.test import Client
+
+    from shequ.parking.services import garages
+
+    _device, raw = garages.issue_device(operator, garage, "north-in")
+    gate = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = {
+        "event_id": "e1",
+        "garage": garage.code,
+        "direction": "in",
+        "plate": "浙A12345",
+        "time": timezone.localtime().isoformat(),
+        field: "x" * (limit + 1),
+    }
+    response = _send(gate, "post", "/api/v1/parking/gate-events", body)
+    assert response.status_code == 422, response.content
+    assert field in response.json()["error"]["fields"]
