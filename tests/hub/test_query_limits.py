@@ -149,3 +149,23 @@ def test_health_answers_while_heavy_queries_run(hub: Hub, settings: Any, make_us
     assert all(status == 200 and took < 1.0 for status, took in answered), answered
     # Two ran until cancelled; the other two were turned away at once, freeing their threads.
     assert sorted(outcomes) == [408, 408, 429, 429]
+
+
+@pytest.mark.django_db
+def test_the_api_answers_an_oversized_export_with_413(hub: Hub, settings: Any) -> None:
+    import json
+
+    from shequ.core.services import tokens
+
+    settings.HUB_QUERY_MAX_BYTES = 1024 * 1024
+    _token, raw = tokens.issue(hub.staff, "test")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    sql = "SELECT lot_id, repeat('x', 200000) AS blob FROM parking_lots"
+    response = client.post(
+        "/api/v1/hub/query/export?format=csv",
+        json.dumps({"sql": sql}),
+        content_type="application/json",
+    )
+    assert response.status_code == 413, response.content
+    error = response.json()["error"]
+    assert error["code"] == "too_large" and "1 MB" in error["message"]
