@@ -339,7 +339,7 @@ def test_ambiguous_field_titles_list_the_candidates(titled: Hub) -> None:
 def console(user: Any, sql: str, language: str = "zh-hans") -> str:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
-    response = client.get("/hub/query/", {"sql": sql})
+    response = client.post("/hub/query/", {"sql": sql})  # only a POST runs the SQL
     assert response.status_code == 200
     return response.content.decode()
 
