@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from shequ.core.api import PageOf
-from shequ.core.inputs import Id, NonNegativeInt, PositiveInt
+from shequ.core.inputs import Id, Int
 from shequ.core.models import Channel, Department
 from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
@@ -102,10 +102,10 @@ def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, dict[str, An
 def dataset_changes(
     request: HttpRequest,
     key: str,
-    since: NonNegativeInt,
-    until: NonNegativeInt | None = None,
-    limit: PositiveInt = 1000,
-    offset: NonNegativeInt = 0,
+    since: Int,
+    until: Int | None = None,
+    limit: Int = 1000,
+    offset: Int = 0,
     op: Literal["insert", "update", "delete"] | None = None,
 ) -> dict[str, Any]:
     dataset = visible_dataset(request, key)
