@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -125,7 +126,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 ERRORS = {
-    400: "The request body is not valid JSON.",
+    400: "The request body cannot be read (not valid JSON, a multipart form without a boundary).",
     401: "Not logged in, and no valid API token.",
     403: "Not allowed (no permission, CSRF token missing, another device's garage...).",
     404: "No such object, or not one the caller may see.",
@@ -148,7 +149,10 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         statuses |= {400, 413}
     if operation.get("security"):
         statuses |= {401, 403}
-    if "{" in path or has_body:
+    # A path id, a body or a required query parameter (an estate or garage code) names an
+    # object that may not exist or not be the caller's.
+    required = any(p.get("required") for p in operation.get("parameters", []))
+    if "{" in path or has_body or required:
         statuses.add(404)
     if method in {"post", "put", "patch", "delete"}:
         statuses |= {403, 409, 422}
@@ -272,6 +276,12 @@ def body_too_large(request: HttpRequest) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return body_too_large(request)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # e.g. "multipart/form-data" without a boundary: the body cannot be read at all.
+    return error_response(request, 400, "bad_request", f"The form body cannot be read: {exc}.")
 
 
 @api.exception_handler(PermissionDenied)
