@@ -3,7 +3,7 @@
 Access comes from an active grant (to the user or to one of their departments), or,
 for unconditionally shared datasets (无条件共享), implicitly to hub users of the
 dataset's region tree. Columns with a PII kind are masked unless a grant names them
-in ``clear_columns``. Rows are limited to region prefixes when the schema has a
+in ``clear_columns`` (and, for a column that is ``part_of`` another, that one too). Rows are limited to region prefixes when the schema has a
 region field.
 """
 
@@ -79,10 +79,11 @@ def access_for(user: Any, dataset: Dataset) -> Access | None:
             prefixes |= set(g.row_scope)
     if not everywhere:
         prefixes |= set(prefixes_for(user, Perm.HUB))
-    pii = schema.pii_fields()
+    # A column that is part of another personal column (a birth date of an ID number) is
+    # clear only when that column is clear too: alone, it would give the other one back.
     return Access(
         columns=tuple(n for n in schema.names if n in columns),
-        clear=frozenset(c for c in clear if c in pii),
+        clear=schema.clear_allowed(clear),
         row_prefixes=None if everywhere or not schema.region_field else tuple(sorted(prefixes)),
         grant_ids=tuple(g.pk for g in grants),
     )

@@ -15,7 +15,17 @@ import pyarrow as pa
 
 TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "time")
 GRADES = ("core", "important", "general")
-PII_KINDS = ("none", "name", "id_card", "phone", "plate", "address", "face", "health")
+PII_KINDS = (
+    "none",
+    "name",
+    "id_card",
+    "phone",
+    "plate",
+    "address",
+    "birth_date",
+    "face",
+    "health",
+)
 CONSTRAINT_KEYS = ("required", "unique", "enum", "pattern", "minimum", "maximum", "maxLength")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -54,6 +64,9 @@ class Field:
     constraints: dict[str, Any] = field(default_factory=dict)
     grade: str = "general"
     pii: str = "none"
+    # Personal columns this one is part of or derivable from (a birth date is the middle of the
+    # ID number of the same person): it is readable in clear only with all of them in clear.
+    part_of: list[str] = field(default_factory=list)
 
     @property
     def required(self) -> bool:
@@ -64,7 +77,7 @@ class Field:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        return {k: v for k, v in data.items() if v not in ("", {}, None) or k == "name"}
+        return {k: v for k, v in data.items() if v not in ("", {}, [], None) or k == "name"}
 
 
 @dataclass
@@ -103,6 +116,14 @@ class TableSchema:
         for key in (*self.primary_key, *([self.region_field] if self.region_field else [])):
             if key not in names:
                 raise SchemaError(f"{key!r} is not a field of this schema")
+        pii = self.pii_fields()
+        for f in self.fields:
+            for whole in f.part_of:
+                if whole not in pii or f.name not in pii:
+                    raise SchemaError(
+                        f"field {f.name!r}: part_of names {whole!r}, which is not a personal "
+                        "field of this schema (both must have a pii kind)"
+                    )
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -126,6 +147,17 @@ class TableSchema:
 
     def pii_fields(self) -> dict[str, str]:
         return {f.name: f.pii for f in self.fields if f.pii != "none"}
+
+    def clear_allowed(self, clear: set[str] | frozenset[str]) -> frozenset[str]:
+        """The columns of ``clear`` that may be read in clear together: personal columns whose
+        ``part_of`` columns are all in clear too (a clear birth date beside a masked ID number
+        would give the number back)."""
+        pii = self.pii_fields()
+        return frozenset(
+            f.name
+            for f in self.fields
+            if f.name in clear and f.name in pii and set(f.part_of) <= set(clear)
+        )
 
 
 def _field_from_dict(index: int, data: Any) -> Field:
@@ -158,6 +190,10 @@ def _field_from_dict(index: int, data: Any) -> Field:
             raise SchemaError(f"{where}: pattern is not a regular expression: {exc}") from exc
     if "enum" in constraints and not isinstance(constraints["enum"], list):
         raise SchemaError(f"{where}: enum must be a list")
+    part_of = data.get("part_of") or []
+    part_of = [part_of] if isinstance(part_of, str) else part_of
+    if not isinstance(part_of, list) or not all(isinstance(p, str) for p in part_of):
+        raise SchemaError(f"{where}: part_of must be a field name or a list of them")
     return Field(
         name=name,
         type=ftype,
@@ -167,4 +203,5 @@ def _field_from_dict(index: int, data: Any) -> Field:
         constraints=constraints,
         grade=grade,
         pii=pii,
+        part_of=list(part_of),
     )

@@ -21,7 +21,7 @@ from shequ.core.permissions import Perm, perms_of
 from shequ.hub.access import access_for
 from shequ.hub.forms import RunFilterForm, SearchForm, SourceForm, UploadForm
 from shequ.hub.models import Dataset, IngestRun, Mode, Source
-from shequ.hub.sample import quarantine_head, sample_rows, visible_stats
+from shequ.hub.sample import NoGrant, quarantine_head, sample_rows, visible_stats
 from shequ.hub.services import catalog, flowback, sources
 from shequ.hub.tableschema import TableSchema
 
@@ -36,6 +36,7 @@ PII_KINDS = {
     "phone": pgettext_lazy("personal information", "Phone"),
     "plate": pgettext_lazy("personal information", "Plate"),
     "address": pgettext_lazy("personal information", "Address"),
+    "birth_date": pgettext_lazy("personal information", "Birth date"),
     "face": pgettext_lazy("personal information", "Face image"),
     "health": pgettext_lazy("personal information", "Health"),
 }
@@ -145,7 +146,11 @@ def dataset_page(request: HttpRequest, key: str) -> HttpResponse:
     for v in versions:
         v.visible = visible_stats(user, dataset, v.stats)  # type: ignore[attr-defined]
         v.operation_label = modes.get(v.operation, v.operation)  # type: ignore[attr-defined]
-    columns, rows = sample_rows(user, dataset, limit=10)
+    try:
+        columns, rows = sample_rows(user, dataset, limit=10)
+        sample_granted = True
+    except NoGrant:
+        columns, rows, sample_granted = [], [], False
     titles = {f["name"]: f for f in schema_rows(dataset)}
     return render(
         request,
@@ -158,6 +163,7 @@ def dataset_page(request: HttpRequest, key: str) -> HttpResponse:
                 titles.get(c, {"name": c, "title": "", "title_en": ""}) for c in columns
             ],
             "sample_rows": [[row[c] for c in columns] for row in rows],
+            "sample_granted": sample_granted,
             "sources": dataset.sources.all(),
             "runs": dataset.runs.select_related("source")[:10],
             "manager": manager,

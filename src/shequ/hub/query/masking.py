@@ -8,8 +8,8 @@ keep a head and a tail and star the middle, never keeping more than two thirds o
 
 One deliberate simplification: an 18-character value shaped like an ID number is masked from
 its normalised form even when its check digit or birth date is wrong (``pii`` would mask the
-stripped original instead). Both keep the first 6 and last 4 characters, so the two differ at
-most in the case or width of those characters.
+stripped original instead). Both keep the first 6 characters (the address code), so the two
+differ at most in the width of those characters.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ _STAGES: dict[str, tuple[Stage, ...]] = {
     "id_card": (
         lambda c, p: f"upper({_strip(_half_width(c))})",
         _valid_or_stripped("[0-9]{17}[0-9X]"),
-        _middle(6, 4),
+        _middle(6, 0),
     ),
     "phone": (
         lambda c, p: _without(_half_width(c), _PHONE_SEPARATORS),
@@ -127,6 +127,13 @@ _STAGES: dict[str, tuple[Stage, ...]] = {
         lambda c, p: f"upper({_without(_half_width(c), _PLATE_SEPARATORS)})",
         _valid_or_stripped(_PLATE_RE),
         _middle(2, 2),
+    ),
+    "birth_date": (
+        lambda c, p: _strip(_half_width(c)),
+        lambda c, p: (
+            f"CASE WHEN regexp_full_match({p}, '(?s)[0-9]{{4}}(?:[^0-9].*|[0-9]{{4}}.*)?') "
+            f"THEN left({p}, 4) || '-**-**' ELSE {_lit(FIXED_MASK)} END"
+        ),
     ),
     "face": (lambda c, p: _lit(FIXED_MASK),),
     "health": (lambda c, p: _lit(FIXED_MASK),),

@@ -326,6 +326,17 @@ def _check_columns(
             _("Columns in clear must also be requested: %(names)s.")
             % {"names": ", ".join(not_asked)}
         )
+    else:
+        partial = sorted(in_clear - schema.clear_allowed(in_clear))
+        if partial:
+            wholes = sorted({w for n in partial for w in schema.field(n).part_of} - in_clear)
+            errors.setdefault("clear_columns", []).append(
+                _(
+                    "%(names)s can be read in clear only together with %(wholes)s, of which "
+                    "they are part (alone they would give it back)."
+                )
+                % {"names": ", ".join(partial), "wholes": ", ".join(wholes)}
+            )
     ordered = [n for n in schema.names if n in wanted]
     return ordered, [n for n in ordered if n in in_clear]
 
