@@ -66,7 +66,9 @@ DATASET_KEYS = {
     "schema",
 }
 SCHEMA_KEYS = {"fields", "primaryKey", "regionField"}
-FIELD_KEYS = {"name", "type", "title", "title_en", "description", "constraints", "grade", "pii"}
+FIELD_KEYS = {
+    "name", "type", "title", "title_en", "description", "constraints", "grade", "pii", "part_of"
+}
 STRING_ONLY = {"pattern", "maxLength"}
 NUMERIC_ONLY = {"minimum", "maximum"}
 

@@ -65,6 +65,7 @@ SAMPLES: dict[str, list[str | None]] = {
     "plate": ["浙A12345", "浙a·12345", "浙A D12345", "浙AD12345F", "ab", "浙A1234I", " 浙Ｂ12345 "],
     "name": ["张三", "欧阳小明", "Alice Smith", "A", " 李 ", "Bob", "𠀀x"],
     "address": ["浙江省杭州市西湖区文三路1号", "abc", "ab", "a", " 北京 "],
+    "birth_date": ["1990-05-17", "19900517", " 1990年5月17日 ", "１９９０-05-17", "May 1990", "199"],
     "face": ["x", "abc"],
     "health": ["diabetes"],
 }

@@ -369,12 +369,15 @@ _TEXT_LINE = re.compile(r"((?:Original Line|Line content|Row)\s*:\s*)(.*)", re.I
 _FIELD_SPLIT = re.compile(r"([,\t;|，、\s]+)")
 
 
-def _mask_shapes(text: str) -> str:
+def _mask_shapes(text: str, *, dates: bool = True, digits: bool = True) -> str:
     text = _TEXT_ID.sub(lambda m: mask_id_number(m[0]), text)
     text = _TEXT_PHONE.sub(lambda m: mask_phone(m[0]), text)
     text = _TEXT_PLATE.sub(lambda m: mask_plate(m[0]), text)
-    text = _TEXT_DATE.sub(lambda m: f"{m[1]}-**-**", text)
-    return _TEXT_DIGITS.sub(lambda m: _mask_middle(m[0], 2, 2), text)
+    if dates:
+        text = _TEXT_DATE.sub(lambda m: f"{m[1]}-**-**", text)
+    if digits:
+        text = _TEXT_DIGITS.sub(lambda m: _mask_middle(m[0], 2, 2), text)
+    return text
 
 
 def _mask_fields(raw: str) -> str:
@@ -390,14 +393,18 @@ def _mask_fields(raw: str) -> str:
     return "".join(out)
 
 
-def mask_text(text: str, *, quoted: bool = True) -> str:
+def mask_text(
+    text: str, *, quoted: bool = True, dates: bool = True, digits: bool = True
+) -> str:
     """Free text with the personal values it may quote masked.
 
     ID numbers, mobile numbers, plates, dates (to their year) and runs of 7 or more digits
     are masked wherever they stand. With ``quoted`` (error messages that quote the data they
     failed on: a raw CSV line, a value that did not convert), every field inside quotes or
     after "Original Line:" keeps only its first character: a name or an address has no shape
-    to recognise, and the error's line number is what finds the row.
+    to recognise, and the error's line number is what finds the row. ``dates`` and
+    ``digits`` off leave dates and other digit runs alone (SQL, where they are mostly not
+    personal and a personal one is masked by the column it is compared with).
     """
     if not text:
         return text
@@ -409,7 +416,7 @@ def mask_text(text: str, *, quoted: bool = True) -> str:
             ),
             text,
         )
-    return _mask_shapes(text)
+    return _mask_shapes(text, dates=dates, digits=digits)
 
 
 # ---------------------------------------------------------------------------------------------

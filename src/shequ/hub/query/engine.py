@@ -37,13 +37,14 @@ from django.utils.dateparse import parse_datetime
 from sqlglot import exp
 
 from shequ import forksafety
+from shequ.core import pii
 from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
 from shequ.hub.access import Access, access_for
 from shequ.hub.models import Dataset
 from shequ.hub.query import diagnose, limits, names, policy
 from shequ.hub.query.errors import QueryError, Suggestion
-from shequ.hub.query.masking import masked_select
+from shequ.hub.query.masking import audit_sql, audit_text, masked_select
 from shequ.hub.storage import hub_dir, open_table, table_path
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
@@ -180,6 +181,7 @@ class _Run:
     purpose: str = ""
     views: dict[str, _View] = field(default_factory=dict)
     start: float = field(default_factory=time.monotonic)
+    replaced: dict[str, str] = field(default_factory=dict)  # clear -> masked literals (audit)
 
 
 def _run(
@@ -632,10 +634,30 @@ def _audit_region(run: _Run) -> str:
     return ""
 
 
+def _audit_kinds(run: _Run) -> dict[str, str]:
+    """Column name -> PII kind, over the datasets the query reads (or names, when refused
+    before they were read), for masking the literals of its SQL."""
+    schemas = [v.schema for v in run.views.values()]
+    if not schemas and run.sql:
+        try:
+            names = {t.name.lower() for t in policy.parse(run.sql).find_all(exp.Table) if t.name}
+        except Exception:  # the SQL is masked as free text anyway
+            names = set()
+        for data in Dataset.objects.filter(key__in=sorted(names)).values_list("schema", flat=True):
+            try:
+                schemas.append(TableSchema.from_dict(data))
+            except ValueError:
+                continue
+    return {name.lower(): kind for s in schemas for name, kind in s.pii_fields().items()}
+
+
 def _common(run: _Run) -> dict[str, Any]:
+    # Literal values never reach the audit log: they are masked as the column they are
+    # compared with would be in a result (``phone = '138****5678'``).
+    sql, run.replaced = audit_sql(run.sql, _audit_kinds(run))
     details: dict[str, Any] = {
-        "sql": run.sql[:AUDIT_SQL_CHARS],
-        "sql_truncated": len(run.sql) > AUDIT_SQL_CHARS,
+        "sql": sql[:AUDIT_SQL_CHARS],
+        "sql_truncated": len(sql) > AUDIT_SQL_CHARS,
         "datasets": {name: v.version for name, v in run.views.items()},
         "grants": sorted({g for v in run.views.values() for g in v.access.grant_ids}),
         "duration_ms": round((time.monotonic() - run.start) * 1000),
@@ -644,7 +666,7 @@ def _common(run: _Run) -> dict[str, Any]:
         details["system"] = True
         details["clear_requested"] = run.clear
         if run.purpose:
-            details["purpose"] = run.purpose[:500]
+            details["purpose"] = pii.mask_text(run.purpose[:500])
     return details
 
 
@@ -667,7 +689,7 @@ def _audit_refused(run: _Run, exc: QueryError) -> None:
         region_code=_audit_region(run),
         **_common(run),
         status=exc.status,
-        error=exc.message[:1000],
+        error=audit_text(exc.message, run.replaced)[:1000],
         rows=0,
         clear_pii=[],
     )

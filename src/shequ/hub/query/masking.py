@@ -14,8 +14,11 @@ differ at most in the width of those characters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from sqlglot import exp
+
+from shequ.core import pii
 from shequ.core.pii import _PROVINCES
 
 # What Python's str.strip() removes (str.isspace), for DuckDB's trim(value, characters).
@@ -183,3 +186,64 @@ def masked_select(source: str, columns: list[tuple[str, str | None]]) -> str:
             f"AS {_ident(name)}"
         )
     return f"SELECT {', '.join(outputs)} FROM {relation} AS _masked"
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL as the audit log records it
+# ---------------------------------------------------------------------------------------------
+
+
+def _context_kind(node: exp.Expression, kinds: Mapping[str, str]) -> str | None:
+    """The PII kind of the personal column a literal is compared with or combined with: the
+    first personal column in the literal's nearest enclosing expression that has one (within
+    its own SELECT)."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, exp.Query):
+        for column in parent.find_all(exp.Column):
+            kind = kinds.get(column.name.lower())
+            if kind:
+                return kind
+        parent = parent.parent
+    return None
+
+
+def audit_sql(sql: str, kinds: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """SQL with its literal values masked, for the audit log; and each clear -> masked literal.
+
+    A literal used with a personal column (``phone = '13812345678'``, ``plate IN (…)``,
+    ``starts_with(id_number, '3301')``) is masked by ``pii.mask`` as that column's kind, the
+    function that masks query results; any other literal, identifier or alias that has the
+    shape of an ID number, mobile number or plate is masked as one. ``kinds`` maps the column
+    names of the datasets read to their PII kind. Comments are dropped (they can hold anything).
+    SQL that does not parse is recorded with every quoted value reduced to first characters.
+    """
+    from shequ.hub.query import policy
+
+    try:
+        tree = policy.parse(sql, max_chars=len(sql) + 1)
+    except Exception:  # refused, or sqlglot could not read it: mask it as free text
+        return pii.mask_text(sql), {}
+    replaced: dict[str, str] = {}
+    for literal in list(tree.find_all(exp.Literal)):
+        value = str(literal.this)
+        kind = _context_kind(literal, kinds)
+        if kind:
+            masked = pii.mask(kind, value) or value
+        else:
+            masked = pii.mask_text(value, quoted=False, dates=False, digits=literal.is_string)
+        if masked != value:
+            replaced[value] = masked
+            literal.replace(exp.Literal.string(masked))
+    try:
+        text = tree.sql(dialect="duckdb", comments=False)
+    except Exception:
+        return pii.mask_text(sql), replaced
+    return pii.mask_text(text, quoted=False, dates=False, digits=False), replaced
+
+
+def audit_text(text: str, replaced: Mapping[str, str]) -> str:
+    """An error message for the audit log: the masked forms of the SQL's literals, shapes."""
+    for clear in sorted(replaced, key=len, reverse=True):
+        if len(clear) > 1:
+            text = text.replace(clear, replaced[clear])
+    return pii.mask_text(text, quoted=False, dates=False)

@@ -237,6 +237,9 @@ def _fail(run: IngestRun, message: str) -> IngestRun:
 
 
 def _finish(run: IngestRun, status: str, error: str = "") -> IngestRun:
+    # An error may quote the input it failed on (a malformed line, a value that did not
+    # convert): masked as the quarantine file is, since every hub user reads run errors.
+    error = pii.mask_text(error)
     run.status, run.error, run.finished = status, error[:5000], timezone.now()
     run.save()
     record(
