@@ -282,10 +282,10 @@ def mask_id_number(value: str) -> str:
     """``330106199001011234`` -> ``330106************``: the address code (region) only.
 
     The 12 hidden characters are the birth date (8), a sequence number (3) and a check
-    character computed from the rest. Whoever knows the birth year (a masked birth date keeps
-    it) still has 365 x 1000 = 365,000 candidates (182,500 if the sex is known: it is the
-    parity of the sequence number); keeping the last 4 as the mask once did left only the
-    365 days of the year once the year was known, and a single guess once the date was.
+    character computed from the rest. Whoever knows the birth decade (a masked birth date
+    keeps it) still has 3,652 x 1000 candidates, and with the exact age (two possible years)
+    and the sex (the parity of the sequence number) 730 x 500 = 365,000; keeping the last 4
+    as the mask once did left one guess once the birth date was known.
     """
     return _mask_middle(_normalised_or_stripped(validate_id_number, value), 6, 0)
 
@@ -294,13 +294,14 @@ _DATE_HEAD = re.compile(r"([0-9]{4})(?:[^0-9].*|[0-9]{4}.*)?", re.DOTALL)
 
 
 def mask_birth_date(value: str) -> str:
-    """``1990-05-17`` -> ``1990-**-**``: the year only (``******`` when there is no year).
+    """``1990-05-17`` -> ``199*-**-**``: the decade only (``******`` without a year).
 
     A birth date is the middle of an ID number: in clear beside a masked ID number it gives
-    the number back in about 500 guesses. Its year narrows a person to 365 x 500 candidates.
+    the number back in about 500 guesses. Its year alone would still leave only 365 dates;
+    its decade leaves 3,652, and an ID number masked to its address code 3,652 x 1000.
     """
     match = _DATE_HEAD.fullmatch(_half_width(value).strip())
-    return f"{match[1]}-**-**" if match else _MASK_FIXED
+    return f"{match[1][:3]}*-**-**" if match else _MASK_FIXED
 
 
 def mask_phone(value: str) -> str:
@@ -374,7 +375,7 @@ def _mask_shapes(text: str, *, dates: bool = True, digits: bool = True) -> str:
     text = _TEXT_PHONE.sub(lambda m: mask_phone(m[0]), text)
     text = _TEXT_PLATE.sub(lambda m: mask_plate(m[0]), text)
     if dates:
-        text = _TEXT_DATE.sub(lambda m: f"{m[1]}-**-**", text)
+        text = _TEXT_DATE.sub(lambda m: f"{m[1][:3]}*-**-**", text)
     if digits:
         text = _TEXT_DIGITS.sub(lambda m: _mask_middle(m[0], 2, 2), text)
     return text
@@ -398,7 +399,7 @@ def mask_text(
 ) -> str:
     """Free text with the personal values it may quote masked.
 
-    ID numbers, mobile numbers, plates, dates (to their year) and runs of 7 or more digits
+    ID numbers, mobile numbers, plates, dates (to their decade) and runs of 7 or more digits
     are masked wherever they stand. With ``quoted`` (error messages that quote the data they
     failed on: a raw CSV line, a value that did not convert), every field inside quotes or
     after "Original Line:" keeps only its first character: a name or an address has no shape

@@ -135,7 +135,7 @@ _STAGES: dict[str, tuple[Stage, ...]] = {
         lambda c, p: _strip(_half_width(c)),
         lambda c, p: (
             f"CASE WHEN regexp_full_match({p}, '(?s)[0-9]{{4}}(?:[^0-9].*|[0-9]{{4}}.*)?') "
-            f"THEN left({p}, 4) || '-**-**' ELSE {_lit(FIXED_MASK)} END"
+            f"THEN left({p}, 3) || '*-**-**' ELSE {_lit(FIXED_MASK)} END"
         ),
     ),
     "face": (lambda c, p: _lit(FIXED_MASK),),
