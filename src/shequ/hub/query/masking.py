@@ -194,15 +194,18 @@ def masked_select(source: str, columns: list[tuple[str, str | None]]) -> str:
 
 
 def _context_kind(node: exp.Expression, kinds: Mapping[str, str]) -> str | None:
-    """The PII kind of the personal column a literal is compared with or combined with: the
-    first personal column in the literal's nearest enclosing expression that has one (within
-    its own SELECT)."""
+    """The PII kind of the column a literal is compared or combined with: the first personal
+    column of the literal's nearest enclosing expression that has columns (within its own
+    SELECT); "" when that expression has only other columns, None when there is none."""
     parent = node.parent
     while parent is not None and not isinstance(parent, exp.Query):
-        for column in parent.find_all(exp.Column):
+        columns = list(parent.find_all(exp.Column))
+        for column in columns:
             kind = kinds.get(column.name.lower())
             if kind:
                 return kind
+        if columns:
+            return ""
         parent = parent.parent
     return None
 
@@ -212,8 +215,9 @@ def audit_sql(sql: str, kinds: Mapping[str, str]) -> tuple[str, dict[str, str]]:
 
     A literal used with a personal column (``phone = '13812345678'``, ``plate IN (…)``,
     ``starts_with(id_number, '3301')``) is masked by ``pii.mask`` as that column's kind, the
-    function that masks query results; any other literal, identifier or alias that has the
-    shape of an ID number, mobile number or plate is masked as one. ``kinds`` maps the column
+    function that masks query results; a text literal met by no column at all (guesses in a
+    CTE, a CAST of a constant) keeps its first character; any other literal, identifier or
+    alias that has the shape of an ID number, mobile number or plate is masked as one. ``kinds`` maps the column
     names of the datasets read to their PII kind. Comments are dropped (they can hold anything).
     SQL that does not parse is recorded with every quoted value reduced to first characters.
     """
@@ -229,6 +233,9 @@ def audit_sql(sql: str, kinds: Mapping[str, str]) -> tuple[str, dict[str, str]]:
         kind = _context_kind(literal, kinds)
         if kind:
             masked = pii.mask(kind, value) or value
+        elif kind is None and literal.is_string and len(value) > 1:
+            # Free text met by no column (a list of guesses, a CAST): could be anything.
+            masked = value[0] + "*" * (len(value) - 1)
         else:
             masked = pii.mask_text(value, quoted=False, dates=False, digits=literal.is_string)
         if masked != value:
