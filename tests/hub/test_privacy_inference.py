@@ -186,11 +186,12 @@ def id_candidates(masked: str, partners: dict[str, Any]) -> Iterator[str]:
     if len(masked) != 18:
         return
     regions_seen = [masked[:6]] if "*" not in masked[:6] else ["330106", "330105", "110101"]
+    seqs = [seq for seq in range(1000) if _fits(f"{seq:03d}", masked[14:17])]
     for region, day in itertools.product(regions_seen, _dates_for(partners.get("birth"))):
         body = f"{region}{day:%Y%m%d}"
         if not _fits(body, masked[:14]):
             continue
-        for seq in range(1000):
+        for seq in seqs:
             number = body + f"{seq:03d}"
             number += pii.id_number_check_digit(number)
             sex = partners.get("sex")
