@@ -19,7 +19,7 @@ from django.test import Client
 
 from shequ.core.models import Role
 from shequ.core.services import tokens
-from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Source
+from shequ.hub.models import Dataset, DatasetVersion, Grant, IngestRun, Source
 from shequ.hub.services.catalog import load_catalog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -391,7 +391,33 @@ def test_community_staff_get_no_min_or_max_drawn_from_other_communities(
     assert region["distinct"] >= 1
 
 
-def test_the_sample_is_masked(clients: dict[str, Client]) -> None:
+@pytest.fixture
+def granted(users: dict[str, Any]) -> None:
+    """Street, community and analyst hold a grant on CARS: a sample is a query."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    dataset = Dataset.objects.get(key=CARS)
+    for role in ("street", "community", "analyst"):
+        Grant.objects.create(
+            dataset=dataset,
+            grantee=users[role],
+            columns=[],
+            clear_columns=[],
+            valid_from=timezone.now() - timedelta(minutes=1),
+        )
+
+
+def test_the_sample_needs_a_grant(clients: dict[str, Client]) -> None:
+    upload(clients["street"], CARS, CARS_CSV)
+    response = clients["street"].get(f"{BASE}/datasets/{CARS}/sample")
+    assert "grant" in assert_error(response, 403)["message"]
+    assert "13812345678" not in response.content.decode()
+    assert "138****5678" not in response.content.decode()
+
+
+def test_the_sample_is_masked(clients: dict[str, Client], granted: None) -> None:
     upload(clients["street"], CARS, CARS_CSV)
     body = clients["street"].get(f"{BASE}/datasets/{CARS}/sample").json()
     assert body["columns"][0] == "plate"
@@ -404,7 +430,9 @@ def test_the_sample_is_masked(clients: dict[str, Client]) -> None:
         assert clear not in text
 
 
-def test_the_sample_keeps_to_the_users_communities(clients: dict[str, Client]) -> None:
+def test_the_sample_keeps_to_the_users_communities(
+    clients: dict[str, Client], granted: None
+) -> None:
     upload(clients["street"], CARS, CARS_CSV)
     mine = clients["community"].get(f"{BASE}/datasets/{CARS}/sample").json()["rows"]
     assert {r["region_code"] for r in mine} == {HOME}
@@ -414,7 +442,7 @@ def test_the_sample_keeps_to_the_users_communities(clients: dict[str, Client]) -
 
 
 def test_the_sample_of_a_version_that_does_not_exist_is_a_404(
-    clients: dict[str, Client],
+    clients: dict[str, Client], granted: None
 ) -> None:
     upload(clients["street"], CARS, CARS_CSV)
     response = clients["street"].get(f"{BASE}/datasets/{CARS}/sample", {"version": 7})
@@ -423,7 +451,7 @@ def test_the_sample_of_a_version_that_does_not_exist_is_a_404(
     assert len(old.json()["rows"]) == 1
 
 
-def test_an_empty_dataset_has_an_empty_sample(clients: dict[str, Client]) -> None:
+def test_an_empty_dataset_has_an_empty_sample(clients: dict[str, Client], granted: None) -> None:
     body = clients["community"].get(f"{BASE}/datasets/{CARS}/sample").json()
     assert body["rows"] == [] and "plate" in body["columns"]
 

@@ -219,7 +219,7 @@ def test_the_dataset_page_shows_schema_grades_and_pii(clients: dict[str, Client]
     assert "Licence plate" in page and "primary key" in page
     assert 'hub-grade-core">Core' in page
     assert 'hub-pii">ID number' in page
-    assert "No rows to show yet." in page
+    assert "Sample rows are shown only to users with a grant on this dataset." in page
 
 
 def test_only_managers_see_the_upload_form(clients: dict[str, Client]) -> None:
@@ -247,9 +247,25 @@ def test_an_upload_ingests_and_redirects_to_its_run(clients: dict[str, Client]) 
 
 
 def test_the_dataset_page_shows_masked_sample_rows_and_versions(
-    clients: dict[str, Client],
+    clients: dict[str, Client], users: dict[str, Any]
 ) -> None:
     upload(clients["street"])
+    ungranted = text_of(clients["community"].get(reverse("hub:dataset", args=[CARS])))
+    assert 'data-testid="sample-no-grant"' in ungranted and "浙A***45" not in ungranted
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shequ.hub.models import Grant
+
+    for role in ("community", "street"):
+        Grant.objects.create(
+            dataset=Dataset.objects.get(key=CARS),
+            grantee=users[role],
+            columns=[],
+            clear_columns=[],
+            valid_from=timezone.now() - timedelta(minutes=1),
+        )
     page = text_of(clients["community"].get(reverse("hub:dataset", args=[CARS])))
     assert "浙A***45" in page and "张*" in page
     assert "浙A12345" not in page and "13812345678" not in page
