@@ -364,7 +364,7 @@ _TEXT_PLATE = re.compile(
     "[A-HJ-NP-Za-hj-np-z0-9挂学警港澳](?![A-Za-z0-9])"
 )
 _TEXT_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[-/.年]?([01]?[0-9])[-/.月]?([0-3]?[0-9])日?(?![0-9])")
-_TEXT_DIGITS = re.compile(r"(?<![0-9])[0-9]{7,}(?![0-9])")
+_TEXT_DIGITS = re.compile(r"(?<![0-9])[0-9]{11,}(?![0-9])")
 _TEXT_QUOTED = re.compile(r"'((?:[^'\\]|\\.|'')*)'|\"((?:[^\"\\]|\\.)*)\"")
 _TEXT_LINE = re.compile(r"((?:Original Line|Line content|Row)\s*:\s*)(.*)", re.IGNORECASE)
 _FIELD_SPLIT = re.compile(r"([,\t;|，、\s]+)")
@@ -399,7 +399,7 @@ def mask_text(
 ) -> str:
     """Free text with the personal values it may quote masked.
 
-    ID numbers, mobile numbers, plates, dates (to their decade) and runs of 7 or more digits
+    ID numbers, mobile numbers, plates, dates (to their decade) and runs of 11 or more digits
     are masked wherever they stand. With ``quoted`` (error messages that quote the data they
     failed on: a raw CSV line, a value that did not convert), every field inside quotes or
     after "Original Line:" keeps only its first character: a name or an address has no shape
