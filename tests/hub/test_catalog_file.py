@@ -67,7 +67,15 @@ DATASET_KEYS = {
 }
 SCHEMA_KEYS = {"fields", "primaryKey", "regionField"}
 FIELD_KEYS = {
-    "name", "type", "title", "title_en", "description", "constraints", "grade", "pii", "part_of"
+    "name",
+    "type",
+    "title",
+    "title_en",
+    "description",
+    "constraints",
+    "grade",
+    "pii",
+    "part_of",
 }
 STRING_ONLY = {"pattern", "maxLength"}
 NUMERIC_ONLY = {"minimum", "maximum"}

@@ -64,6 +64,13 @@ def _catalog_schema(key: str) -> dict[str, Any]:
 REGISTRY_SCHEMA = _catalog_schema(REGISTRY)
 
 
+USED = {
+    "person_id", "name", "id_number", "gender", "birth_date", "ethnicity", "phone",
+    "household_id", "relation_to_head", "address", "region_code",
+}  # fmt: skip
+UNUSED = [f["name"] for f in REGISTRY_SCHEMA["fields"] if f["name"] not in USED]
+
+
 def resident(i: int) -> dict[str, Any]:
     born = date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
     number = pii.make_id_number("330106", born, 100 + i)
@@ -79,15 +86,7 @@ def resident(i: int) -> dict[str, Any]:
         "relation_to_head": "户主" if i % 3 == 0 else "配偶",
         "address": f"浙江省杭州市西湖区古墩路{i}号",
         "region_code": REGIONS[i % 3],
-        **{
-            f["name"]: None
-            for f in REGISTRY_SCHEMA["fields"]
-            if f["name"]
-            not in {
-                "person_id", "name", "id_number", "gender", "birth_date", "ethnicity", "phone",
-                "household_id", "relation_to_head", "address", "region_code",
-            }  # fmt: skip
-        },
+        **dict.fromkeys(UNUSED),
     }
 
 
@@ -119,7 +118,9 @@ def world(hub: Hub, make_user: Callable[..., Any], tmp_path_factory: Any, settin
     )
     if "dir" not in _BUILT:
         work = tmp_path_factory.mktemp("registry-csv")
-        ingest(dataset, [{k: ("" if v is None else v) for k, v in r.items()} for r in RESIDENTS], work)
+        ingest(
+            dataset, [{k: ("" if v is None else v) for k, v in r.items()} for r in RESIDENTS], work
+        )
         copy = tmp_path_factory.mktemp("registry-table")
         shutil.copytree(tables / REGISTRY, copy / REGISTRY)
         _BUILT["dir"], _BUILT["meta"] = copy, (dataset.version, dataset.row_count)
@@ -250,9 +251,8 @@ R = REGISTRY
 
 CASES: dict[str, Refused | Masked] = {
     # --- rebuilding the ID number from its parts (issue 14) --------------------------------
-    f"SELECT left(id_number, 6) || strftime(birth_date, '%Y%m%d') || right(id_number, 4) FROM {R}": (
-        Refused(400, "strftime")
-    ),
+    f"SELECT left(id_number, 6) || strftime(birth_date, '%Y%m%d') || right(id_number, 4) "
+    f"FROM {R}": Refused(400, "strftime"),
     f"SELECT left(id_number, 6) || replace(CAST(birth_date AS VARCHAR), '-', '') || "
     f"right(id_number, 4) FROM {R}": Masked(),
     f"SELECT id_number, birth_date, gender FROM {R} ORDER BY person_id": Masked(ordered=True),
@@ -267,17 +267,15 @@ CASES: dict[str, Refused | Masked] = {
     f"SELECT h.id_number, p.born FROM {R} h JOIN people p ON p.name = h.name": Masked(),
     f"SELECT v.owner_id, h.birth_date FROM vehicle_registrations v JOIN {R} h "
     "ON h.id_number = v.owner_id": Masked(),
-    f"SELECT v.owner_id, p.born FROM vehicle_registrations v JOIN people p "
+    "SELECT v.owner_id, p.born FROM vehicle_registrations v JOIN people p "
     "ON p.id_number = v.owner_id": Masked(),
     "SELECT left(owner_id, 6) || strftime(p.born, '%Y%m%d') FROM vehicle_registrations v "
     "JOIN people p ON p.phone = v.owner_phone": Masked(),
-    f"SELECT p.id_number, p.born, p.age FROM people p ORDER BY person_id": Masked(ordered=True),
+    "SELECT p.id_number, p.born, p.age FROM people p ORDER BY person_id": Masked(ordered=True),
     f"SELECT regexp_extract(id_number, '[0-9]{{4}}$') FROM {R}": Masked(),
     f"SELECT reverse(id_number), upper(birth_date), lower(phone) FROM {R}": Masked(),
     f"SELECT translate(id_number, '*', 'Z') FROM {R}": Masked(),
-    f"SELECT length(id_number), length(phone), length(name), length(address) FROM {R}": (
-        Masked()
-    ),
+    f"SELECT length(id_number), length(phone), length(name), length(address) FROM {R}": (Masked()),
     f"SELECT split_part(birth_date, '-', 2), split_part(birth_date, '-', 3) FROM {R}": Masked(),
     f"SELECT string_split(id_number, '') FROM {R}": Masked(),
     # --- LIKE-prefix and comparison probing (binary search on the clear value) -------------
@@ -321,9 +319,7 @@ CASES: dict[str, Refused | Masked] = {
     f"SELECT count(*) FROM {R} WHERE CAST(substr(id_number, 17, 1) AS INT) % 2 = 1": Refused(
         400, "The query failed"
     ),
-    f"SELECT count(*) FROM {R} WHERE TRY_CAST(substr(id_number, 17, 1) AS INT) % 2 = 1": (
-        Masked()
-    ),
+    f"SELECT count(*) FROM {R} WHERE TRY_CAST(substr(id_number, 17, 1) AS INT) % 2 = 1": (Masked()),
     f"SELECT person_id FROM {R} WHERE id_number > '330106198' ORDER BY person_id": Masked(
         ordered=True
     ),
@@ -369,9 +365,7 @@ CASES: dict[str, Refused | Masked] = {
     ),
     f"SELECT id_number, count(*) FROM {R} GROUP BY 1 ORDER BY 1": Masked(ordered=True),
     f"SELECT substr(phone, 4, 4), count(*) FROM {R} GROUP BY 1 ORDER BY 1": Masked(ordered=True),
-    f"SELECT gender, birth_date, count(*) FROM {R} GROUP BY ALL ORDER BY ALL": Masked(
-        ordered=True
-    ),
+    f"SELECT gender, birth_date, count(*) FROM {R} GROUP BY ALL ORDER BY ALL": Masked(ordered=True),
     f"SELECT DISTINCT id_number FROM {R} ORDER BY 1": Masked(ordered=True),
     f"SELECT DISTINCT birth_date, gender FROM {R} ORDER BY ALL": Masked(ordered=True),
     f"SELECT count(*) FROM (SELECT DISTINCT phone FROM {R})": Masked(),
@@ -568,7 +562,10 @@ def test_a_clear_grant_of_both_reads_both_in_clear(world: World, make_user: Any)
     world.hub.grant(user, world.hub[R], clear_columns=["birth_date", "id_number"])
     result = run_query(user, f"SELECT id_number, birth_date FROM {R} ORDER BY person_id")
     assert result.clear_pii == [f"{R}.birth_date", f"{R}.id_number"]
-    assert result.rows_json()[0] == [HOME_RESIDENTS[0]["id_number"], HOME_RESIDENTS[0]["birth_date"]]
+    assert result.rows_json()[0] == [
+        HOME_RESIDENTS[0]["id_number"],
+        HOME_RESIDENTS[0]["birth_date"],
+    ]
 
 
 def test_refused_and_masked_counts() -> None:

@@ -214,7 +214,9 @@ def candidates(kind: str, masked: str, partners: dict[str, Any]) -> Iterator[str
     if kind == "id_card":
         yield from id_candidates(masked, partners)
     elif kind == "phone":
-        yield from (c for c in fill_candidates(masked, string.digits) if pii.mask_phone(c) == masked)
+        yield from (
+            c for c in fill_candidates(masked, string.digits) if pii.mask_phone(c) == masked
+        )
     elif kind == "plate":
         yield from (c for c in fill_candidates(masked, PLATE_CHARS) if pii.mask_plate(c) == masked)
     elif kind == "name":

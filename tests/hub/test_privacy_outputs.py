@@ -19,8 +19,8 @@ from query_fixtures import (
 )
 
 from shequ.core import pii
-from shequ.core.services import tokens
 from shequ.core.models import AuditEvent, Role
+from shequ.core.services import tokens
 from shequ.hub.models import Dataset, IngestRun
 from shequ.hub.query import QueryError, run_query_system
 from shequ.hub.services.runs import ingest_file

@@ -363,7 +363,9 @@ _TEXT_PLATE = re.compile(
     f"[{_PROVINCES}][A-HJ-NP-Za-hj-np-z][\\s·.-]?[A-HJ-NP-Za-hj-np-z0-9]{{4,5}}"
     "[A-HJ-NP-Za-hj-np-z0-9挂学警港澳](?![A-Za-z0-9])"
 )
-_TEXT_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[-/.年]?([01]?[0-9])[-/.月]?([0-3]?[0-9])日?(?![0-9])")
+_TEXT_DATE = re.compile(
+    r"(?<![0-9])((?:19|20)[0-9]{2})[-/.年]?([01]?[0-9])[-/.月]?([0-3]?[0-9])日?(?![0-9])"
+)
 _TEXT_DIGITS = re.compile(r"(?<![0-9])[0-9]{11,}(?![0-9])")
 _TEXT_QUOTED = re.compile(r"'((?:[^'\\]|\\.|'')*)'|\"((?:[^\"\\]|\\.)*)\"")
 _TEXT_LINE = re.compile(r"((?:Original Line|Line content|Row)\s*:\s*)(.*)", re.IGNORECASE)
@@ -394,9 +396,7 @@ def _mask_fields(raw: str) -> str:
     return "".join(out)
 
 
-def mask_text(
-    text: str, *, quoted: bool = True, dates: bool = True, digits: bool = True
-) -> str:
+def mask_text(text: str, *, quoted: bool = True, dates: bool = True, digits: bool = True) -> str:
     """Free text with the personal values it may quote masked.
 
     ID numbers, mobile numbers, plates, dates (to their decade) and runs of 11 or more digits
@@ -412,9 +412,7 @@ def mask_text(
     if quoted:
         text = _TEXT_LINE.sub(lambda m: m[1] + _mask_fields(m[2]), text)
         text = _TEXT_QUOTED.sub(
-            lambda m: (
-                f"'{_mask_fields(m[1])}'" if m[1] is not None else f'"{_mask_fields(m[2])}"'
-            ),
+            lambda m: f"'{_mask_fields(m[1])}'" if m[1] is not None else f'"{_mask_fields(m[2])}"',
             text,
         )
     return _mask_shapes(text, dates=dates, digits=digits)

@@ -3,8 +3,8 @@
 Access comes from an active grant (to the user or to one of their departments), or,
 for unconditionally shared datasets (无条件共享), implicitly to hub users of the
 dataset's region tree. Columns with a PII kind are masked unless a grant names them
-in ``clear_columns`` (and, for a column that is ``part_of`` another, that one too). Rows are limited to region prefixes when the schema has a
-region field.
+in ``clear_columns`` (and, for a column that is ``part_of`` another, that one too).
+Rows are limited to region prefixes when the schema has a region field.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What a user may see of a dataset's rows: a few masked rows of a version, for a user with a
-grant, limited to the columns and rows of the grant; statistics without other regions' values; a run's first rejected rows.
+grant, limited to the columns and rows of the grant; statistics without other regions' values;
+a run's first rejected rows.
 """
 
 from __future__ import annotations

@@ -217,9 +217,9 @@ def audit_sql(sql: str, kinds: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     ``starts_with(id_number, '3301')``) is masked by ``pii.mask`` as that column's kind, the
     function that masks query results; a text literal met by no column at all (guesses in a
     CTE, a CAST of a constant) keeps its first character; any other literal, identifier or
-    alias that has the shape of an ID number, mobile number or plate is masked as one. ``kinds`` maps the column
-    names of the datasets read to their PII kind. Comments are dropped (they can hold anything).
-    SQL that does not parse is recorded with every quoted value reduced to first characters.
+    alias that has the shape of an ID number, mobile number or plate is masked as one.
+    ``kinds`` maps the column names of the datasets read to their PII kind. Comments are
+    dropped (they can hold anything). SQL that does not parse is recorded with every quoted value reduced to first characters.
     """
     from shequ.hub.query import policy
 
