@@ -219,7 +219,8 @@ def audit_sql(sql: str, kinds: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     CTE, a CAST of a constant) keeps its first character; any other literal, identifier or
     alias that has the shape of an ID number, mobile number or plate is masked as one.
     ``kinds`` maps the column names of the datasets read to their PII kind. Comments are
-    dropped (they can hold anything). SQL that does not parse is recorded with every quoted value reduced to first characters.
+    dropped (they can hold anything). SQL that does not parse is recorded with every quoted
+    value reduced to its first character.
     """
     from shequ.hub.query import policy
 
