@@ -17,6 +17,7 @@ masked column see only the masked value, so no probe (``LIKE '3301061990%'``, ``
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from typing import Any
 import duckdb
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 from query_fixtures import (
     HOME,
     REGIONS,
@@ -41,6 +43,7 @@ from query_fixtures import (
 
 from shequ.core import pii
 from shequ.core.models import Role
+from shequ.core.services import tokens
 from shequ.hub.models import Category, Dataset, DatasetVersion
 from shequ.hub.query import QueryError, QueryResult, run_query
 from shequ.hub.query.engine import json_value
@@ -576,3 +579,60 @@ def test_refused_and_masked_counts() -> None:
 
 
 _ = person  # the query fixtures' people are the second victim set
+
+
+# ---------------------------------------------------------------------------------------------
+# The same attacks through CKAN datastore_search (filters, q, sort, distinct, fields)
+# ---------------------------------------------------------------------------------------------
+
+CKAN_CASES: list[dict[str, Any]] = [
+    {"filters": {"id_number": ID}},
+    {"filters": {"id_number": [ID, RESIDENTS[3]["id_number"]]}},
+    {"filters": {"phone": PHONE}},
+    {"filters": {"birth_date": BORN}},
+    {"filters": {"name": NAME}},
+    {"filters": {"id_number": pii.mask_id_number(ID)}},
+    {"filters": {"birth_date": pii.mask_birth_date(BORN)}},
+    {"q": PHONE},
+    {"q": ID[6:14]},
+    {"q": {"id_number": ID[:10]}},
+    {"q": {"phone": PHONE[:7]}},
+    {"sort": "id_number asc, person_id"},
+    {"sort": "birth_date desc, person_id"},
+    {"fields": ["id_number", "birth_date", "gender"], "distinct": True, "sort": "id_number"},
+    {"fields": ["birth_date"], "distinct": True},
+    {"records_format": "csv", "fields": ["id_number", "birth_date", "phone"]},
+    {"records_format": "lists", "filters": {"gender": "男"}},
+]
+
+
+@pytest.mark.parametrize("body", CKAN_CASES, ids=[_case_id(json.dumps(b)) for b in CKAN_CASES])
+def test_ckan_datastore_search_answers_masked(world: World, body: dict[str, Any]) -> None:
+    _token, raw = tokens.issue(world.staff, "ckan")
+    response = Client(HTTP_AUTHORIZATION=raw).post(
+        "/api/3/action/datastore_search",
+        json.dumps({"resource_id": R, "limit": 1000, **body}, ensure_ascii=False),
+        content_type="application/json",
+    )
+    text = response.content.decode()
+    assert response.status_code in (200, 409), text
+    if response.status_code != 200:
+        assert_no_secret(
+            json.dumps(response.json()["error"].get("message", ""), ensure_ascii=False)
+        )
+        return
+    result = response.json()["result"]
+    # CKAN echoes the caller's own filters and q (and the links built from them): only what
+    # came from the data counts.
+    assert_no_secret(json.dumps([result["records"], result["fields"]], ensure_ascii=False))
+    assert set(result.get("masked_fields", [])) >= {"id_number", "birth_date"} & set(
+        body.get("fields", ["id_number", "birth_date"])
+    )
+    filters = body.get("filters", {})
+    clear_filter = any(
+        v in (ID, PHONE, BORN, NAME) or (isinstance(v, list) and ID in v) for v in filters.values()
+    )
+    if clear_filter or isinstance(body.get("q"), (str, dict)):
+        assert result.get("total", 0) == 0, "a clear value matched a masked column"
+    if filters.get("id_number") == pii.mask_id_number(ID):
+        assert result["total"] == len(HOME_RESIDENTS)  # the mask pairs everyone
