@@ -305,7 +305,7 @@ def _bind_views(
     views = frozenset(v.lower() for v in run.views)
     again = policy.check_tree(policy.parse(final, max_chars=4 * len(final)), views=views)
     if policy.render(again.tree) != final:
-        log.warning("hub query did not survive regeneration: %r", run.sql[:500])
+        log.warning("hub query did not survive regeneration: %r", audit_sql(run.sql, {})[0][:500])
         raise QueryError.of("unsafe")
     return final
 
@@ -596,7 +596,7 @@ def _duckdb_error(run: _Run, exc: duckdb.Error) -> QueryError:
     """The database's error in the user's terms (see ``diagnose``)."""
     text = str(exc).split("\n\nLINE ", 1)[0].strip()
     if isinstance(exc, duckdb.PermissionException):
-        log.warning("hub query stopped by the DuckDB sandbox: %s", text)
+        log.warning("hub query stopped by the DuckDB sandbox: %s", pii.mask_text(text))
         return QueryError.of("sandbox")
     if isinstance(exc, duckdb.OutOfMemoryException):
         return QueryError.of("memory", limit=str(settings.HUB_MEMORY_LIMIT))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from shequ.core import pii
 from shequ.hub.query.engine import run_query_system
 from shequ.hub.query.errors import QueryError
 
@@ -58,7 +59,7 @@ def check(
         rows = run_query_system(residence_sql, clear=True, purpose=purpose, limit=1).rows_json()
         result.residence = MATCHED if rows and rows[0][0] else NO_MATCH
     except QueryError as exc:
-        log.warning("residence check unavailable: %s", exc.message)
+        log.warning("residence check unavailable: %s", pii.mask_text(exc.message))
     plate_list = ", ".join(_q(p) for p in plates)
     plate_sql = (
         f"SELECT plate FROM vehicle_registrations WHERE plate IN ({plate_list}) AND "
@@ -69,6 +70,6 @@ def check(
         owned = {r[0] for r in run_query_system(plate_sql, clear=True, purpose=purpose).rows_json()}
         result.plates = {p: MATCHED if p in owned else NO_MATCH for p in plates}
     except QueryError as exc:
-        log.warning("plate check unavailable: %s", exc.message)
+        log.warning("plate check unavailable: %s", pii.mask_text(exc.message))
         result.plates = dict.fromkeys(plates, UNAVAILABLE)
     return result
