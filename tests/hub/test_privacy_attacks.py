@@ -261,8 +261,8 @@ CASES: dict[str, Refused | Masked] = {
     f"SELECT id_number, birth_date, gender FROM {R} ORDER BY person_id": Masked(ordered=True),
     f"SELECT left(id_number, 6) || replace(birth_date, '-', '') FROM {R}": Masked(),
     f"SELECT substr(id_number, 7, 8), substr(id_number, 15) FROM {R}": Masked(),
-    f"SELECT CAST(birth_date AS DATE) FROM {R}": Refused(400, "The query failed"),
-    f"SELECT year(birth_date) FROM {R}": Refused(400, "The query failed"),
+    f"SELECT CAST(birth_date AS DATE) FROM {R}": Refused(400, ""),
+    f"SELECT year(birth_date) FROM {R}": Refused(400, ""),
     f"SELECT TRY_CAST(birth_date AS DATE) AS d FROM {R}": Masked(),
     f"SELECT date_diff('day', TRY_CAST(birth_date AS DATE), DATE '2026-01-01') FROM {R}": (
         Masked()
@@ -320,7 +320,7 @@ CASES: dict[str, Refused | Masked] = {
     f"SELECT count(*) FROM {R} WHERE id_number GLOB '{ID[:8]}*'": Masked(),
     f"SELECT count(*) FROM {R} WHERE substr(id_number, 7, 4) = '{ID[6:10]}'": Masked(),
     f"SELECT count(*) FROM {R} WHERE CAST(substr(id_number, 17, 1) AS INT) % 2 = 1": Refused(
-        400, "The query failed"
+        400, ""
     ),
     f"SELECT count(*) FROM {R} WHERE TRY_CAST(substr(id_number, 17, 1) AS INT) % 2 = 1": (Masked()),
     f"SELECT person_id FROM {R} WHERE id_number > '330106198' ORDER BY person_id": Masked(
@@ -418,7 +418,7 @@ CASES: dict[str, Refused | Masked] = {
         Masked(ordered=True)
     ),
     # --- casts, arithmetic and hashing of masked values ------------------------------------
-    f"SELECT CAST(id_number AS BIGINT) FROM {R}": Refused(400, "The query failed"),
+    f"SELECT CAST(id_number AS BIGINT) FROM {R}": Refused(400, ""),
     f"SELECT TRY_CAST(id_number AS BIGINT), TRY_CAST(phone AS BIGINT) FROM {R}": Masked(),
     f"SELECT TRY_CAST(replace(phone, '*', '') AS BIGINT) FROM {R}": Masked(),
     f"SELECT CAST(birth_date AS BLOB) FROM {R}": Masked(),
@@ -450,7 +450,7 @@ CASES: dict[str, Refused | Masked] = {
     f"SELECT if(name = '{NAME}', 1 / 0, 1) FROM {R}": Masked(),
     f"SELECT count(*) FROM {R} WHERE CASE WHEN phone = '{PHONE}' THEN TRUE END": Masked(),
     f"SELECT count(*) FROM {R} QUALIFY row_number() OVER (ORDER BY id_number) = 1": Refused(
-        400, "The query failed"
+        400, ""
     ),
     f"SELECT person_id FROM {R} QUALIFY row_number() OVER (ORDER BY id_number, person_id) = 1": (
         Masked()
@@ -460,10 +460,10 @@ CASES: dict[str, Refused | Masked] = {
     # --- errors as an oracle ------------------------------------------------------------------
     f"SELECT CAST(CASE WHEN id_number = '{ID}' THEN 'x' ELSE '1' END AS INT) FROM {R}": Masked(),
     f"SELECT CAST(CASE WHEN id_number LIKE '33%' THEN 'x' ELSE '1' END AS INT) FROM {R}": (
-        Refused(400, "The query failed")
+        Refused(400, "")
     ),
-    f"SELECT CAST(id_number AS DATE) FROM {R}": Refused(400, "The query failed"),
-    f"SELECT strptime(birth_date, '%Y-%m-%d') FROM {R}": Refused(400, "The query failed"),
+    f"SELECT CAST(id_number AS DATE) FROM {R}": Refused(400, ""),
+    f"SELECT strptime(birth_date, '%Y-%m-%d') FROM {R}": Refused(400, ""),
     f"SELECT try_strptime(birth_date, '%Y-%m-%d') FROM {R}": Masked(),
     # --- time travel, versions, other regions -----------------------------------------------
     f"SELECT id_number, birth_date FROM {R} AT (VERSION => 0)": Masked(compare=False),
