@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from typing import Any
 
@@ -64,8 +65,21 @@ def test_no_column_holds_a_clear_value(person: Person) -> None:
 def test_it_keeps_masked_columns_for_lists(person: Person) -> None:
     assert person.name_masked == "王**"
     assert person.phone_masked == "138****5678"
-    assert person.id_number_masked == ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+    # The address code only: the rest is the birth date, a sequence number and a check digit.
+    assert person.id_number_masked == ID_NUMBER[:6] + "*" * 12
     assert person.address_masked == "望湖路88号****"
+
+
+def test_masked_id_numbers_stored_by_the_old_mask_are_masked_again(person: Person) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("shequ.core.migrations.0002_remask_id_numbers")
+    Person.objects.filter(pk=person.pk).update(
+        id_number_masked=ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+    )
+    migration.remask(apps, None)
+    person.refresh_from_db()
+    assert person.id_number_masked == ID_NUMBER[:6] + "*" * 12
 
 
 def test_it_finds_a_person_by_id_number_and_phone_in_any_spelling(
