@@ -79,7 +79,7 @@ HOLIDAY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in h))
+@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in sorted(h)))
 def test_every_day_boundary_of_the_demo_hours_is_continuous(hols: set[date]) -> None:
     """Sunday (or a holiday) open till 24:00 runs on to the next weekday's 08:00."""
     schedule = parse(HOURS)
@@ -89,7 +89,7 @@ def test_every_day_boundary_of_the_demo_hours_is_continuous(hols: set[date]) -> 
         moment += timedelta(minutes=15)
 
 
-@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in h))
+@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in sorted(h)))
 def test_a_car_parked_on_any_open_evening_may_stay_until_the_next_office_morning(
     hols: set[date],
 ) -> None:
