@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_support import PASSWORD, assert_fits
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from shequ.core.models import Role
+from shequ.hub.models import Dataset, Grant
 from shequ.hub.services.catalog import load_catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -58,7 +61,15 @@ def test_street_staff_search_open_upload_and_read_the_run(
     lang: str,
 ) -> None:
     load_catalog(region=regions[STREET])
-    make_user(Role.STREET_STAFF, STREET, username="jiedao", first_name="王晓")
+    staff = make_user(Role.STREET_STAFF, STREET, username="jiedao", first_name="王晓")
+    # A sample is a query: reading one needs a grant (masked: no clear columns).
+    Grant.objects.create(
+        dataset=Dataset.objects.get(key=CARS),
+        grantee=staff,
+        columns=[],
+        clear_columns=[],
+        valid_from=timezone.now() - timedelta(minutes=1),
+    )
     page = new_page(size)
     page.goto("/login/")
     if lang == "en":

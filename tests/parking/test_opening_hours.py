@@ -70,6 +70,11 @@ def closed_by_the_demo_rule(moment: datetime, hols: set[date]) -> bool:
     )
 
 
+def holiday_names(hols: set[date]) -> str:
+    # Sorted: a set's order differs between processes, and xdist workers must agree on ids.
+    return ",".join(f"{d:%a}" for d in sorted(hols))
+
+
 HOLIDAY_CASES = [
     set(),
     *({MONDAY + timedelta(days=d)} for d in range(7)),  # a holiday on each weekday
@@ -79,7 +84,7 @@ HOLIDAY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in sorted(h)))
+@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=holiday_names)
 def test_every_day_boundary_of_the_demo_hours_is_continuous(hols: set[date]) -> None:
     """Sunday (or a holiday) open till 24:00 runs on to the next weekday's 08:00."""
     schedule = parse(HOURS)
@@ -89,7 +94,7 @@ def test_every_day_boundary_of_the_demo_hours_is_continuous(hols: set[date]) -> 
         moment += timedelta(minutes=15)
 
 
-@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=lambda h: ",".join(f"{d:%a}" for d in sorted(h)))
+@pytest.mark.parametrize("hols", HOLIDAY_CASES, ids=holiday_names)
 def test_a_car_parked_on_any_open_evening_may_stay_until_the_next_office_morning(
     hols: set[date],
 ) -> None:
