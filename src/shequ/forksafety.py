@@ -109,10 +109,6 @@ def install() -> None:
     _installed = True
 
 
-def inherited() -> list[str]:
-    return list(_inherited)
-
-
 def assert_fresh(what: str) -> None:
     """Raise at start-up if this process was forked from one that held unforkable runtimes."""
     if _inherited:

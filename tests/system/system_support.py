@@ -68,19 +68,6 @@ class Platform:
         self.procs[name] = proc
         return proc
 
-    def run(self, *argv: str, timeout: float = START_TIMEOUT) -> str:
-        """Run a `shequ` command to its end; its output, or a failure with the output."""
-        done = subprocess.run(
-            [str(SHEQU), *argv],
-            cwd=self.var_dir.parent,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert done.returncode == 0, f"shequ {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
-
     def wait_healthy(self, name: str, timeout: float = START_TIMEOUT) -> None:
         proc = self.procs[name]
         deadline = time.monotonic() + timeout
