@@ -1,23 +1,26 @@
 """The synthetic demo community (made-up codes and names, fake but well-formed).
 
 Running it again refreshes the same objects instead of duplicating them.
-Later apps add their demo data through ``DEMO_STEPS``.
+Each app adds its own demo data: ``demo_steps`` finds ``<app>.demo.build`` in every installed
+app, the way the admin finds ``admin`` modules.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
-from shequ.config import persistent_secret
+from shequ.config import env, persistent_secret
 from shequ.core import pii
 from shequ.core.models import Channel, Department, Membership, Person, Region, Role
 from shequ.core.models.notifications import ChannelKind
@@ -134,7 +137,15 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
 
 DemoStep = Callable[[], object]  # what a step returns is for its own logging
-DEMO_STEPS: list[DemoStep] = []
+
+
+def demo_steps() -> list[DemoStep]:
+    """``build`` of each installed app's ``demo`` module, in ``INSTALLED_APPS`` order."""
+    steps = []
+    for config in apps.get_app_configs():
+        if config.module is not None and module_has_submodule(config.module, "demo"):
+            steps.append(import_module(f"{config.name}.demo").build)
+    return steps
 
 
 def demo_password() -> str:
@@ -143,7 +154,7 @@ def demo_password() -> str:
     def generate() -> str:
         return f"shequ-{random.SystemRandom().randint(1000, 9999)}-demo"
 
-    return os.environ.get("SHEQU_DEMO_PASSWORD") or persistent_secret(
+    return env("DEMO_PASSWORD") or persistent_secret(
         settings.VAR_DIR, "demo_password", generate
     )
 
@@ -235,7 +246,7 @@ def build_demo(scale: int = 1, *, hub: bool = True) -> list[dict[str, str]]:
         build_channels()
     if hub:
         load_demo_hub(scale)
-    for step in DEMO_STEPS:
+    for step in demo_steps():
         step()
     return [{**login, "password": password} for login in logins]
 

@@ -377,6 +377,11 @@ def _parking_tables(vehicles: list[dict[str, Any]], scale: int) -> dict[str, lis
     }
 
 
+def demo_vehicles(scale: int = 1) -> list[dict[str, Any]]:
+    """The demo's cars, the same draws as ``demo_tables``: the hub knows each of them."""
+    return _vehicles(Faker(20213), _people(Faker(), scale))
+
+
 def demo_tables(scale: int = 1) -> dict[str, Any]:
     """Dataset key -> rows (a list or an iterator of dicts)."""
     f = Faker()

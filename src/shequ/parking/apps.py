@@ -26,14 +26,10 @@ class ParkingConfig(AppConfig):
         from shequ.core.permissions import Perm
 
         # The worker registers only the tasks of imported modules.
-        from shequ.demo.build import DEMO_STEPS
         from shequ.parking import jobs, signals  # noqa: F401
-        from shequ.parking.demo import build_parking_demo
         from shequ.web.modules import Module, register
 
         checks.register(check_payment_provider)
-        if build_parking_demo not in DEMO_STEPS:
-            DEMO_STEPS.append(build_parking_demo)
 
         register(
             Module(

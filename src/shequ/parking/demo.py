@@ -40,7 +40,7 @@ HOLIDAYS = [
 DEMO_PASSES = 12  # residents of 锦绣花园 who bought a pass already
 
 
-def build_parking_demo() -> dict[str, Any]:
+def build() -> dict[str, Any]:
     from shequ.demo.hub_data import ESTATE_SITES, ESTATES, GARAGES
     from shequ.parking.indices import compute_and_publish_indices, night_idle
 
@@ -107,12 +107,11 @@ def build_parking_demo() -> dict[str, Any]:
 
 def _sell_demo_passes(estate: Estate, staff: Any) -> int:
     """Residents the hub knows apply, buy a monthly pass and pay at the office."""
-    from shequ.demo.hub_data import Faker, _people, _vehicles
+    from shequ.demo.hub_data import demo_vehicles
 
     if Pass.objects.filter(garage__code__startswith="G").exists():
         return Pass.objects.count()
-    people = _people(Faker(), 1)  # the same draws as demo_tables: the hub knows these cars
-    cars = [v for v in _vehicles(Faker(20213), people) if v["estate_code"] == estate.code]
+    cars = [v for v in demo_vehicles() if v["estate_code"] == estate.code]  # the hub knows them
     near = [g for g, _walk in garages.garages_near(estate)]
     sold = 0
     if len(cars) > DEMO_PASSES:  # the demo login "resident": a car the hub knows, no pass yet
