@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from shequ import config
+
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
@@ -92,7 +94,7 @@ def createadmin(args: argparse.Namespace) -> int:
     _migrate()
     from shequ.core.services.accounts import create_admin
 
-    password = args.password or os.environ.get("SHEQU_ADMIN_PASSWORD", "")
+    password = args.password or config.env("ADMIN_PASSWORD")
     if not password:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Password (again): "):
@@ -124,18 +126,18 @@ def manage(argv: list[str]) -> int:
 
 
 def _serve_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default=os.environ.get("SHEQU_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("SHEQU_PORT", "8000")))
+    p.add_argument("--host", default=config.env("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=config.envint("PORT", 8000))
     p.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("SHEQU_WEB_WORKERS", min(os.cpu_count() or 1, 4))),
+        default=config.envint("WEB_WORKERS", min(os.cpu_count() or 1, 4)),
         help="web server processes (default: one per core, at most 4)",
     )
     p.add_argument(
         "--threads",
         type=int,
-        default=int(os.environ.get("SHEQU_WEB_THREADS", "2")),
+        default=config.envint("WEB_THREADS", 2),
         help="request threads per process (default 2; see docs/architecture.md)",
     )
     p.add_argument("--access-log", action="store_true")

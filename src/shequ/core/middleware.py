@@ -62,7 +62,7 @@ class SecurityHeadersMiddleware:
 def content_security_policy() -> str:
     """The policy of the settings, with the map tiles' server among the image sources."""
     policy = str(settings.CONTENT_SECURITY_POLICY)
-    tiles = tile_source(str(getattr(settings, "MAP_TILE_URL", "") or ""))
+    tiles = tile_source(str(settings.MAP_TILE_URL or ""))
     return policy.replace("img-src 'self'", f"img-src 'self' {tiles}", 1) if tiles else policy
 
 

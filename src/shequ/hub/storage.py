@@ -87,8 +87,8 @@ def version_stats(table: DeltaTable, schema: TableSchema) -> dict[str, Any]:
     summary = load_summary(table, key, schema)
     if summary is None:
         con = summary_connect(
-            max(1, int(getattr(settings, "HUB_THREADS", 2))),
-            getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
+            max(1, int(settings.HUB_THREADS)),
+            settings.HUB_MEMORY_LIMIT,
         )
         try:
             summary = scan(con, files, schema)

@@ -563,7 +563,7 @@ def _in_reach(
 
 
 def walk_radius_m() -> float:
-    return float(getattr(settings, "PARKING_WALK_RADIUS_M", WALK_RADIUS_M))
+    return float(settings.PARKING_WALK_RADIUS_M)
 
 
 # ---------------------------------------------------------------------------------------------

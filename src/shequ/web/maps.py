@@ -62,11 +62,11 @@ class Tiles:
 
 
 def tiles() -> Tiles:
-    crs = str(getattr(settings, "MAP_TILE_CRS", "wgs84")).lower()
+    crs = str(settings.MAP_TILE_CRS).lower()
     return Tiles(
-        url=str(getattr(settings, "MAP_TILE_URL", "")),
+        url=str(settings.MAP_TILE_URL),
         crs="gcj02" if crs == "gcj02" else "wgs84",
-        attribution=str(getattr(settings, "MAP_TILE_ATTRIBUTION", "")),
+        attribution=str(settings.MAP_TILE_ATTRIBUTION),
     )
 
 

@@ -378,10 +378,10 @@ def split_points(path: Path, encoding: str, size: int) -> list[int]:
     on its own, lets N threads work. A cut goes after a newline that is outside quotes
     (an even number of ``"`` before it: CSV doubles quotes inside quoted fields).
     """
-    threads = max(1, int(getattr(settings, "HUB_THREADS", 2)))
+    threads = max(1, int(settings.HUB_THREADS))
     # Each part's reader holds buffers of up to 2 x 64 MB (the longest row): keep them
     # within half of DuckDB's memory limit.
-    memory = _bytes(str(getattr(settings, "HUB_MEMORY_LIMIT", "1GB")))
+    memory = _bytes(str(settings.HUB_MEMORY_LIMIT))
     parts = min(threads, size // SPLIT_MIN_BYTES, memory // (2 * PART_BUFFER_BYTES))
     if parts < 2 or encoding not in _SPLITTABLE:
         return [0, size]

@@ -96,8 +96,8 @@ class Outcome:
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(
         config={
-            "threads": max(1, int(getattr(settings, "HUB_THREADS", 2))),
-            "memory_limit": getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
+            "threads": max(1, int(settings.HUB_THREADS)),
+            "memory_limit": settings.HUB_MEMORY_LIMIT,
             "temp_directory": str(workdir / "duckdb.tmp"),
             # Keeping the input's order would make DuckDB read a split input's parts one
             # after the other and write the Parquet files from one thread. Rows keep their
@@ -549,7 +549,7 @@ def _check_totals(outcome: Outcome, max_reject_rate: float, why: str = "") -> No
 def _read_error(staged: StagedInput, exc: duckdb.Error) -> IngestError:
     """What went wrong reading the input, in the reader's words (line and row for CSV)."""
     if isinstance(exc, duckdb.OutOfMemoryException):
-        limit = getattr(settings, "HUB_MEMORY_LIMIT", "1GB")
+        limit = settings.HUB_MEMORY_LIMIT
         return IngestError(
             f"the ingest ran out of memory (SHEQU_HUB_MEMORY_LIMIT is {limit}): "
             f"{_first_line(exc)}; raise the limit or split the file"
@@ -607,8 +607,8 @@ def _commit(
     summary = summarize_new_files(
         files,
         schema,
-        max(1, int(getattr(settings, "HUB_THREADS", 2))),
-        getattr(settings, "HUB_MEMORY_LIMIT", "1GB"),
+        max(1, int(settings.HUB_THREADS)),
+        settings.HUB_MEMORY_LIMIT,
     )
     actions = _DataFiles(path, schema).adopt(files)
     # From here on the files are never deleted: an error raised after the log entry was

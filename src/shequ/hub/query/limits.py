@@ -22,12 +22,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import duckdb
 import pyarrow as pa
 from django.conf import settings
 
+from shequ.core.types import User
 from shequ.hub.query.errors import QueryError
 from shequ.hub.storage import hub_dir
 
@@ -36,7 +37,7 @@ POLL_SECONDS = 0.05
 
 
 def max_timeout() -> float:
-    return float(getattr(settings, "HUB_QUERY_TIMEOUT", 30.0))
+    return float(settings.HUB_QUERY_TIMEOUT)
 
 
 def timeout_for(asked: float | None) -> float:
@@ -51,7 +52,7 @@ def timeout_for(asked: float | None) -> float:
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "HUB_QUERY_MAX_BYTES", 100 * 1024 * 1024))
+    return int(settings.HUB_QUERY_MAX_BYTES)
 
 
 def _slots_dir() -> Path:
@@ -81,11 +82,11 @@ def _release(handle: IO[bytes] | None) -> None:
 
 
 @contextmanager
-def slot(user: Any, wait: float | None = None) -> Iterator[None]:
+def slot(user: User | None, wait: float | None = None) -> Iterator[None]:
     """Hold a user slot and a shared slot while the block runs; 429 when none frees in time."""
-    total = max(1, int(getattr(settings, "HUB_QUERY_SLOTS", 2)))
-    per_user = max(1, int(getattr(settings, "HUB_QUERY_SLOTS_PER_USER", 1)))
-    seconds = float(getattr(settings, "HUB_QUERY_WAIT", 1.0)) if wait is None else wait
+    total = max(1, int(settings.HUB_QUERY_SLOTS))
+    per_user = max(1, int(settings.HUB_QUERY_SLOTS_PER_USER))
+    seconds = float(settings.HUB_QUERY_WAIT) if wait is None else wait
     deadline = time.monotonic() + seconds
     mine: IO[bytes] | None = None
     shared: IO[bytes] | None = None

@@ -50,11 +50,11 @@ SIGN_RADIUS_M = 1500
 
 def stale_minutes() -> int:
     """A garage that sent no gate event and no count for this long while sharing: no data."""
-    return int(getattr(settings, "PARKING_SIGN_STALE_MINUTES", 15))
+    return int(settings.PARKING_SIGN_STALE_MINUTES)
 
 
 def sign_cache_seconds() -> float:
-    return float(getattr(settings, "PARKING_SIGN_CACHE_SECONDS", 1.0))
+    return float(settings.PARKING_SIGN_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
