@@ -25,6 +25,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from shequ.core.errors import STATUS_CODES, ServiceError
 from shequ.core.services import tokens
 
 
@@ -257,6 +258,12 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     return error_response(request, 422, "invalid", f"Invalid input: {details}.", fields)
 
 
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    """Every refusal a service raises, in the one shape, with the status it names."""
+    return error_response(request, exc.status, exc.api_code, exc.text, exc.fields)
+
+
 @api.exception_handler(DjangoValidationError)
 def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
@@ -283,15 +290,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # ninja wraps what the body parser raised in "Cannot parse request body": a refused
         # value (a NUL character) is answered naming its field.
         return on_validation_error(request, exc.__cause__)
-    code = {
-        400: "bad_request",
-        403: "forbidden",
-        404: "not_found",
-        408: "timeout",
-        409: "conflict",
-        413: "too_large",
-        429: "throttled",
-    }.get(exc.status_code, "error")
+    code = STATUS_CODES.get(exc.status_code, "error")
     message = str(exc)
     if isinstance(exc.__cause__, json.JSONDecodeError):
         # ninja says only "Cannot parse request body"; say where the JSON breaks.

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from shequ.core.errors import STATUS_CODES, ServiceError
+
 # code -> English message (the msgid); parameters are filled in after translation.
 MESSAGES: dict[str, str] = {
     # --- reading the SQL ---------------------------------------------------------------------
@@ -202,7 +204,7 @@ class Suggestion:
         return f"{self.name} ({title})" if title and title != self.name else self.name
 
 
-class QueryError(Exception):
+class QueryError(ServiceError):
     """A query was refused or failed; ``status`` is the HTTP status that fits.
 
     400: the SQL is not allowed or does not run; 403: no grant for a dataset; 404: no such
@@ -225,12 +227,13 @@ class QueryError(Exception):
     ) -> None:
         self.template = message
         self.status = status
+        self.fields = {}
         self.code = code
         self.params = dict(params or {})
         self.dataset = dataset
         self.where = where
         self.suggestions = tuple(suggestions)
-        super().__init__(self.message)
+        Exception.__init__(self, self.message)  # the message is made from the code when shown
 
     @classmethod
     def of(
@@ -278,6 +281,11 @@ class QueryError(Exception):
         """The message in English."""
         with translation.override("en"):
             return self.text
+
+    @property
+    def api_code(self) -> str:
+        """``code`` names the message; the API's code is the status's."""
+        return STATUS_CODES.get(self.status, "error")
 
     def __str__(self) -> str:
         return self.message

@@ -1,25 +1,13 @@
-"""Errors of the parking services that are not invalid input (those are ValidationError)."""
+"""Parking's own refusal; the others are the services' common ones in ``shequ.core.errors``."""
 
 from __future__ import annotations
 
+from shequ.core.errors import Conflict, Throttled
 
-class Conflict(Exception):
-    """The request is valid but the state forbids it now (sold out, already paid …): HTTP 409."""
-
-    def __init__(self, message: str, code: str = "conflict") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+__all__ = ["Conflict", "SoldOut", "Throttled"]
 
 
 class SoldOut(Conflict):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "sold_out")
+    """No shared space is left for the period: HTTP 409 with code ``sold_out``."""
 
-
-class Throttled(Exception):
-    """Too many attempts: HTTP 429."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    default_code = "sold_out"
