@@ -35,6 +35,7 @@ from shequ.core.permissions import Perm, perms_of, require, scope, visible_regio
 from shequ.core.services import people, regions, tokens
 from shequ.core.services.notify import deliver
 from shequ.core.transports.base import Message
+from shequ.core.types import user_of
 
 router = Router()
 
@@ -211,13 +212,13 @@ def list_tokens(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: s.TokenCreated}, tags=["tokens"])
 def create_token(request: HttpRequest, payload: s.TokenIn) -> tuple[int, dict[str, Any]]:
-    token, raw = tokens.issue(request.user, payload.name, days=payload.days)
+    token, raw = tokens.issue(user_of(request), payload.name, days=payload.days)
     return 201, {**s.TokenOut.from_orm(token).dict(), "token": raw}
 
 
 @router.delete("/tokens/{token_id}", response=s.TokenOut, tags=["tokens"])
 def revoke_token(request: HttpRequest, token_id: Id) -> ApiToken:
-    return tokens.revoke(request.user, token_id)
+    return tokens.revoke(user_of(request), token_id)
 
 
 class AuditFilter(Schema):
@@ -232,7 +233,7 @@ class AuditFilter(Schema):
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> PageOf:
     from shequ.core.services.audit import search
 
-    return PageOf(search(request.user, **filters.dict()), _audit_out)
+    return PageOf(search(user_of(request), **filters.dict()), _audit_out)
 
 
 _AUDIT_FIELDS = (

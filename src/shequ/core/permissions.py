@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
 from shequ.core.models import Membership, Region, Role
+from shequ.core.types import Requester, User
 
 
 class Perm(StrEnum):
@@ -62,30 +63,30 @@ GLOBAL_ROLES = frozenset({Role.PLATFORM_ADMIN})
 M = TypeVar("M", bound=Model)
 
 
-def _active(user: Any) -> bool:
+def _active(user: Requester) -> bool:
     """Anonymous and deactivated users hold no rights, whatever their memberships say."""
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
-def _is_superuser(user: Any) -> bool:
+def _is_superuser(user: Requester) -> bool:
     return _active(user) and bool(getattr(user, "is_superuser", False))
 
 
-def _memberships(user: Any) -> list[Membership]:
-    if not _active(user):
+def _memberships(user: Requester) -> list[Membership]:
+    if not _active(user) or not isinstance(user, User):
         return []
     cached: list[Membership] | None = getattr(user, "_shequ_memberships", None)
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("region"))
-        user._shequ_memberships = cached
+        setattr(user, "_shequ_memberships", cached)  # noqa: B010  (a per-request cache)
     return cached
 
 
-def roles_of(user: Any) -> set[str]:
+def roles_of(user: Requester) -> set[str]:
     return {m.role for m in _memberships(user)}
 
 
-def has_global(user: Any, perm: Perm, roles: Iterable[str] | None = None) -> bool:
+def has_global(user: Requester, perm: Perm, roles: Iterable[str] | None = None) -> bool:
     """Superusers and platform admins hold a permission everywhere.
 
     With ``roles``, only memberships of those roles count (a superuser is not a role).
@@ -101,13 +102,13 @@ def has_global(user: Any, perm: Perm, roles: Iterable[str] | None = None) -> boo
     )
 
 
-def perms_of(user: Any) -> set[Perm]:
+def perms_of(user: Requester) -> set[Perm]:
     if _is_superuser(user):
         return set(Perm)
     return {p for m in _memberships(user) for p in ROLE_PERMS[m.role]}
 
 
-def prefixes_for(user: Any, perm: Perm, roles: Iterable[str] | None = None) -> list[str]:
+def prefixes_for(user: Requester, perm: Perm, roles: Iterable[str] | None = None) -> list[str]:
     """Code prefixes of the regions where the user holds perm (optionally through roles)."""
     allowed = set(roles) if roles is not None else None
     return sorted(
@@ -121,7 +122,7 @@ def prefixes_for(user: Any, perm: Perm, roles: Iterable[str] | None = None) -> l
 
 def scope(
     queryset: QuerySet[M],
-    user: Any,
+    user: Requester,
     perm: Perm,
     *,
     region_field: str = "region",
@@ -143,7 +144,7 @@ def scope(
     return queryset.filter(condition)
 
 
-def can(user: Any, perm: Perm, region: Region | str) -> bool:
+def can(user: Requester, perm: Perm, region: Region | str) -> bool:
     """True when user holds perm at region (a Region or a 12-digit code)."""
     if has_global(user, perm):
         return True
@@ -151,16 +152,16 @@ def can(user: Any, perm: Perm, region: Region | str) -> bool:
     return any(code.startswith(p) for p in prefixes_for(user, perm))
 
 
-def require(user: Any, perm: Perm, region: Region | str) -> None:
+def require(user: Requester, perm: Perm, region: Region | str) -> None:
     if not can(user, perm, region):
         raise PermissionDenied("You do not have access to this region.")
 
 
-def regions_for(user: Any, perm: Perm) -> QuerySet[Region]:
+def regions_for(user: Requester, perm: Perm) -> QuerySet[Region]:
     return scope(Region.objects.all(), user, perm, region_field="code")
 
 
-def visible_regions(user: Any) -> QuerySet[Region]:
+def visible_regions(user: Requester) -> QuerySet[Region]:
     """Regions covered by any of the user's memberships (whatever the role)."""
     if _is_superuser(user) or roles_of(user) & GLOBAL_ROLES:
         return Region.objects.all()

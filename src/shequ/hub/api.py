@@ -15,8 +15,10 @@ from shequ.core.api import PageOf
 from shequ.core.inputs import Id, NonNegativeInt, PositiveInt
 from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
+from shequ.core.types import user_of
 from shequ.hub import schemas as s
-from shequ.hub.api_common import detail, require_hub, summary, visible_dataset
+from shequ.hub.access import require_hub
+from shequ.hub.api_common import detail, summary, visible_dataset
 from shequ.hub.models import IngestRun, Source
 from shequ.hub.sample import sample_rows, visible_stats
 from shequ.hub.services import catalog, sources
@@ -61,7 +63,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
             "dataset_count": c.dataset_count,  # type: ignore[attr-defined]
             "rows": c.rows or 0,  # type: ignore[attr-defined]
         }
-        for c in catalog.category_counts(request.user)
+        for c in catalog.category_counts(user_of(request))
     ]
 
 
@@ -69,7 +71,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
 @paginate(Pages, page_size=100)
 def list_datasets(request: HttpRequest, category: str | None = None, q: str | None = None) -> Any:
     require_hub(request)
-    qs = catalog.visible_datasets(request.user).select_related("category", "region")
+    qs = catalog.visible_datasets(user_of(request)).select_related("category", "region")
     if category:
         qs = qs.filter(category__key=category)
     if q:  # ranked by relevance: a list
@@ -88,7 +90,7 @@ def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[
     data = payload.dict(by_alias=True)
     region_code = data.pop("region_code")
     region = get_region(region_code) if region_code else None
-    dataset = catalog.save_dataset(request.user, region=region, **data)
+    dataset = catalog.save_dataset(user_of(request), region=region, **data)
     return 201, detail(dataset)
 
 
@@ -107,7 +109,7 @@ def list_versions(request: HttpRequest, key: str) -> Any:
             "previous": v.previous,
             "run_id": v.run_id,
             "created": v.created,
-            "stats": visible_stats(request.user, dataset, v.stats),
+            "stats": visible_stats(user_of(request), dataset, v.stats),
         }
 
     return PageOf(dataset.versions.all(), out)
@@ -119,7 +121,7 @@ def sample(
 ) -> dict[str, Any]:
     dataset = visible_dataset(request, key)
     columns, rows = sample_rows(
-        request.user, dataset, limit=min(max(limit, 1), 100), version=version
+        user_of(request), dataset, limit=min(max(limit, 1), 100), version=version
     )
     return {"columns": columns, "rows": rows}
 
@@ -137,7 +139,7 @@ def upload(
     """Ingest an uploaded file now; the answer is the finished run (see its status)."""
     dataset = visible_dataset(request, key)
     run = sources.ingest_upload(
-        request.user,
+        user_of(request),
         dataset,
         file,
         mode=mode,
@@ -152,7 +154,7 @@ def upload(
 @paginate(Pages, page_size=100)
 def list_sources(request: HttpRequest, dataset: str | None = None) -> Any:
     require_hub(request)
-    qs = Source.objects.filter(dataset__in=catalog.visible_datasets(request.user))
+    qs = Source.objects.filter(dataset__in=catalog.visible_datasets(user_of(request)))
     if dataset:
         qs = qs.filter(dataset__key=dataset)
     return PageOf(qs.select_related("dataset"), source_out)
@@ -178,7 +180,7 @@ def source_out(x: Source) -> dict[str, Any]:
 def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, dict[str, Any]]:
     data = payload.dict()
     dataset = visible_dataset(request, data.pop("dataset"))
-    return 201, source_out(sources.save_source(request.user, dataset, **data))
+    return 201, source_out(sources.save_source(user_of(request), dataset, **data))
 
 
 @router.post("/sources/{source_id}/run", response={202: s.RunOut})
@@ -186,16 +188,16 @@ def trigger(request: HttpRequest, source_id: Id) -> tuple[int, dict[str, Any]]:
     """Queue a run for the worker; poll GET /hub/runs/{id} for its outcome."""
     require_hub(request)
     source = get_object_or_404(
-        Source.objects.filter(dataset__in=catalog.visible_datasets(request.user)), pk=source_id
+        Source.objects.filter(dataset__in=catalog.visible_datasets(user_of(request))), pk=source_id
     )
-    sources.require_manage(request.user, source.dataset)
-    return 202, run_out(sources.queue_run(source, user=request.user))
+    sources.require_manage(user_of(request), source.dataset)
+    return 202, run_out(sources.queue_run(source, user=user_of(request)))
 
 
 def _runs(request: HttpRequest) -> Any:
     require_hub(request)
     return IngestRun.objects.filter(
-        dataset__in=catalog.visible_datasets(request.user)
+        dataset__in=catalog.visible_datasets(user_of(request))
     ).select_related("dataset")
 
 

@@ -1,27 +1,21 @@
-"""Pieces the hub's API modules share: the hub check, a visible dataset, dataset bodies."""
+"""Pieces the hub's API modules share: a visible dataset, dataset bodies."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
-from shequ.core.permissions import Perm, perms_of
+from shequ.core.types import user_of
+from shequ.hub.access import require_hub
 from shequ.hub.models import Dataset
 from shequ.hub.services import catalog
 
 
-def require_hub(request: HttpRequest) -> None:
-    if Perm.HUB not in perms_of(request.user):
-        raise PermissionDenied(_("The data hub is for staff and department analysts."))
-
-
 def visible_dataset(request: HttpRequest, key: str) -> Dataset:
     require_hub(request)
-    return get_object_or_404(catalog.visible_datasets(request.user), key=key)
+    return get_object_or_404(catalog.visible_datasets(user_of(request)), key=key)
 
 
 def summary(d: Dataset) -> dict[str, Any]:

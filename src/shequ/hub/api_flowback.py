@@ -10,18 +10,19 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from shequ.core.api import PageOf
+from shequ.core.errors import Invalid
 from shequ.core.inputs import Id, Int
 from shequ.core.models import Channel, Department
 from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
+from shequ.core.types import user_of
 from shequ.hub import schemas as s
-from shequ.hub.api_common import detail, require_hub, visible_dataset
+from shequ.hub.access import require_hub
+from shequ.hub.api_common import detail, visible_dataset
 from shequ.hub.models import Subscription
-from shequ.hub.query import QueryError
 from shequ.hub.query.changes import changes
 from shequ.hub.services import flowback
 
@@ -89,7 +90,7 @@ def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, dict[str, An
     require_hub(request)
     data = payload.dict(by_alias=True)
     region = get_region(data.pop("region_code"))
-    dataset = flowback.publish_dataset(request.user, region=region, **data)
+    dataset = flowback.publish_dataset(user_of(request), region=region, **data)
     return 201, detail(dataset)
 
 
@@ -109,11 +110,8 @@ def dataset_changes(
     op: Literal["insert", "update", "delete"] | None = None,
 ) -> dict[str, Any]:
     dataset = visible_dataset(request, key)
-    try:
-        result = changes(request.user, dataset, since, until, limit=limit, offset=offset, op=op)
-    except QueryError as exc:
-        raise HttpError(exc.status, exc.text) from None
-    flowback.record_pull(request.user, dataset, result.until)
+    result = changes(user_of(request), dataset, since, until, limit=limit, offset=offset, op=op)
+    flowback.record_pull(user_of(request), dataset, result.until)
     return {**result.__dict__, "total": result.total, "next_offset": result.next_offset}
 
 
@@ -130,25 +128,25 @@ def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int
         department = Department.objects.filter(pk=payload.department_id).first()
         if department is None:
             message = _("department_id: no department %(id)s")
-            raise HttpError(422, message % {"id": payload.department_id})
+            raise Invalid(message % {"id": payload.department_id}, fields={"department_id": []})
     if payload.channel_id is not None:
         channel = Channel.objects.filter(pk=payload.channel_id).first()
         if channel is None:
             message = _("channel_id: no channel %(id)s")
-            raise HttpError(422, message % {"id": payload.channel_id})
-    sub = flowback.subscribe(request.user, dataset, department=department, channel=channel)
+            raise Invalid(message % {"id": payload.channel_id}, fields={"channel_id": []})
+    sub = flowback.subscribe(user_of(request), dataset, department=department, channel=channel)
     return 201, _sub_out(sub)
 
 
 @router.delete("/datasets/{key}/subscription", response=SubscriptionOut)
 def unsubscribe(request: HttpRequest, key: str) -> dict[str, Any]:
     dataset = visible_dataset(request, key)
-    sub = get_object_or_404(flowback.subscriptions_of(request.user), dataset=dataset)
-    return _sub_out(flowback.unsubscribe(request.user, sub))
+    sub = get_object_or_404(flowback.subscriptions_of(user_of(request)), dataset=dataset)
+    return _sub_out(flowback.unsubscribe(user_of(request), sub))
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut])
 @paginate(Pages, page_size=100)
 def my_subscriptions(request: HttpRequest) -> Any:
     require_hub(request)
-    return PageOf(flowback.subscriptions_of(request.user), _sub_out)
+    return PageOf(flowback.subscriptions_of(user_of(request)), _sub_out)

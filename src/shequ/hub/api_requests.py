@@ -7,10 +7,8 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -18,7 +16,8 @@ from shequ.core.api import PageOf
 from shequ.core.inputs import Day, Id
 from shequ.core.models import Department
 from shequ.core.pagination import Pages
-from shequ.core.permissions import Perm, perms_of
+from shequ.core.types import User, user_of
+from shequ.hub.access import require_hub
 from shequ.hub.models import DataRequest, Grant
 from shequ.hub.services import requests as svc
 from shequ.hub.services.catalog import visible_datasets
@@ -99,17 +98,11 @@ class GrantOut(Schema):
     revoked_by: int | None
 
 
-def _hub_user(request: HttpRequest) -> Any:
-    if Perm.HUB not in perms_of(request.user):
-        raise PermissionDenied(_("The data hub is for staff and department analysts."))
-    return request.user
-
-
-def _name(user: Any) -> str | None:
+def _name(user: User | None) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def request_out(req: DataRequest, user: Any) -> dict[str, Any]:
+def request_out(req: DataRequest, user: User) -> dict[str, Any]:
     grant = req.grants.filter(kind=Grant.Kind.ISSUE).order_by("-id").first()
     return {
         "id": req.pk,
@@ -162,14 +155,14 @@ def grant_out(g: Grant) -> dict[str, Any]:
 
 
 def _request(request: HttpRequest, request_id: Id) -> DataRequest:
-    user = _hub_user(request)
+    user = require_hub(request)
     return get_object_or_404(svc.visible_requests(user), pk=request_id)
 
 
 @router.post("/requests", response={201: RequestOut})
 def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any]]:
     """Request a dataset. Unconditionally shared data may be granted at once (status approved)."""
-    user = _hub_user(request)
+    user = require_hub(request)
     dataset = get_object_or_404(visible_datasets(user), key=payload.dataset)
     department = None
     if payload.department is not None:
@@ -194,7 +187,7 @@ def list_requests(
     request: HttpRequest, mine: bool = False, awaiting: bool = False, status: str | None = None
 ) -> Any:
     """``?mine=1``: your requests; ``?awaiting=1``: pending ones you decide; neither: both."""
-    user = _hub_user(request)
+    user = require_hub(request)
     if mine and not awaiting:
         qs = svc.my_requests(user)
     elif awaiting and not mine:
@@ -208,39 +201,39 @@ def list_requests(
 
 @router.get("/requests/{request_id}", response=RequestOut)
 def get_request(request: HttpRequest, request_id: Id) -> dict[str, Any]:
-    return request_out(_request(request, request_id), request.user)
+    return request_out(_request(request, request_id), user_of(request))
 
 
 @router.post("/requests/{request_id}/approve", response=RequestOut)
 def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> dict[str, Any]:
     req = _request(request, request_id)
     svc.approve(
-        request.user,
+        user_of(request),
         req,
         clear_columns=payload.clear_columns,
         valid_until=payload.valid_until,
         row_scope=payload.row_scope,
     )
-    return request_out(req, request.user)
+    return request_out(req, user_of(request))
 
 
 @router.post("/requests/{request_id}/refuse", response=RequestOut)
 def refuse(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[str, Any]:
     req = _request(request, request_id)
-    return request_out(svc.refuse(request.user, req, payload.reason), request.user)
+    return request_out(svc.refuse(user_of(request), req, payload.reason), user_of(request))
 
 
 @router.post("/requests/{request_id}/withdraw", response=RequestOut)
 def withdraw(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     req = _request(request, request_id)
-    return request_out(svc.withdraw(request.user, req), request.user)
+    return request_out(svc.withdraw(user_of(request), req), user_of(request))
 
 
 @router.get("/datasets/{key}/grants", response=list[GrantOut])
 @paginate(Pages, page_size=100)
 def list_grants(request: HttpRequest, key: str) -> Any:
     """Approvers see every grant of the dataset; others their own (or their departments')."""
-    user = _hub_user(request)
+    user = require_hub(request)
     dataset = get_object_or_404(visible_datasets(user), key=key)
     return PageOf(svc.grants_of(user, dataset), grant_out)
 
@@ -248,7 +241,7 @@ def list_grants(request: HttpRequest, key: str) -> Any:
 @router.post("/grants/{grant_id}/revoke", response={201: GrantOut})
 def revoke(request: HttpRequest, grant_id: Id, payload: ReasonIn) -> tuple[int, dict[str, Any]]:
     """Revoke a grant: the answer is the new revocation record (``kind=revoke``)."""
-    user = _hub_user(request)
+    user = require_hub(request)
     visible = Grant.objects.filter(dataset__in=visible_datasets(user), kind=Grant.Kind.ISSUE)
     grant = get_object_or_404(visible.select_related("dataset", "dataset__region"), pk=grant_id)
     if not svc.is_approver(user, grant.dataset) and not svc.is_grantee(user, grant):

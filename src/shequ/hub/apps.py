@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from shequ.core.types import User
 
 
 class HubConfig(AppConfig):
@@ -26,7 +33,7 @@ class HubConfig(AppConfig):
         )
 
 
-def _describe_catalog(user: object) -> str:
+def _describe_catalog(user: User) -> str:
     """The hub's home tile: the same counts as the catalog page (``catalog.summary``)."""
     from django.utils.translation import gettext
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from shequ.hub.connectors.folder import FolderConnector
 from shequ.hub.models import IngestRun, Source
+from shequ.hub.services.runs import clear_config, mark_interrupted_runs, run_source
+from shequ.hub.services.sources import due_sources, next_run_after, queue_run
+from shequ.hub.signals import run_queued
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +23,6 @@ log = logging.getLogger(__name__)
 @db_task()
 def execute_run(run_id: int) -> str:
     """Claim a queued run (so a repeated task does nothing) and carry it out."""
-    from shequ.hub.services.runs import run_source
-
     claimed = IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.QUEUED).update(
         status=IngestRun.Status.RUNNING, started=timezone.now()
     )
@@ -35,10 +39,6 @@ def execute_run(run_id: int) -> str:
 @db_periodic_task(crontab(minute="*"))
 def schedule_sources() -> int:
     """Queue a run for every source whose cron schedule is due; a drop folder when it has files."""
-    from shequ.hub.connectors.folder import FolderConnector
-    from shequ.hub.services.runs import clear_config
-    from shequ.hub.services.sources import due_sources, next_run_after, queue_run
-
     now = timezone.now()
     queued = 0
     for source in due_sources(now):
@@ -61,6 +61,9 @@ def schedule_sources() -> int:
 
 @db_periodic_task(crontab(minute="*/15"))
 def sweep_interrupted_runs() -> int:
-    from shequ.hub.services.runs import mark_interrupted_runs
-
     return mark_interrupted_runs()
+
+
+@receiver(run_queued, dispatch_uid="hub.execute_run")
+def _execute_queued_run(sender: Any, run_id: int, **kwargs: Any) -> None:
+    execute_run(run_id)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.permissions import Perm, has_global, prefixes_for
+from shequ.core.types import User
 from shequ.hub.access import access_for
 from shequ.hub.ingest.validate import ident, literal
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun
@@ -24,7 +25,7 @@ from shequ.hub.storage import open_table
 from shequ.hub.tableschema import TableSchema
 
 
-def row_filter(user: Any, schema: TableSchema) -> str:
+def row_filter(user: User, schema: TableSchema) -> str:
     """SQL condition keeping rows of the user's regions (TRUE when unrestricted)."""
     if not schema.region_field or has_global(user, Perm.HUB):
         return "TRUE"
@@ -35,7 +36,7 @@ def row_filter(user: Any, schema: TableSchema) -> str:
     return "(" + " OR ".join(f"starts_with({col}, {literal(p)})" for p in prefixes) + ")"
 
 
-def sees_all_rows(user: Any, dataset: Dataset) -> bool:
+def sees_all_rows(user: User, dataset: Dataset) -> bool:
     """True when ``row_filter`` keeps every row of the dataset for this user."""
     schema = TableSchema.from_dict(dataset.schema)
     if not schema.region_field or has_global(user, Perm.HUB):
@@ -45,7 +46,7 @@ def sees_all_rows(user: Any, dataset: Dataset) -> bool:
     return any(dataset.region.code.startswith(p) for p in prefixes_for(user, Perm.HUB))
 
 
-def visible_stats(user: Any, dataset: Dataset, stats: dict[str, Any]) -> dict[str, Any]:
+def visible_stats(user: User, dataset: Dataset, stats: dict[str, Any]) -> dict[str, Any]:
     """A version's statistics; without per-column min and max (values of rows the user may
     not see) unless the user sees every row."""
     if sees_all_rows(user, dataset):
@@ -70,7 +71,7 @@ class NoGrant(PermissionDenied):
 
 
 def sample_rows(
-    user: Any, dataset: Dataset, *, limit: int = 20, version: int | None = None
+    user: User, dataset: Dataset, *, limit: int = 20, version: int | None = None
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Up to ``limit`` rows, every PII column masked. Never returns clear personal data.
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from shequ.core.permissions import Perm, perms_of
-from shequ.hub.access import access_for
+from shequ.core.types import User, user_of
+from shequ.hub.access import access_for, require_hub
 from shequ.hub.forms import RunFilterForm, SearchForm, SourceForm, UploadForm
 from shequ.hub.models import Dataset, IngestRun, Mode, Source
 from shequ.hub.sample import NoGrant, quarantine_head, sample_rows, visible_stats
@@ -61,18 +61,11 @@ FREQUENCIES = {
 QUARANTINE_SHOWN = 50
 
 
-def hub_user(request: HttpRequest) -> Any:
-    """The signed-in user, if the hub is open to them (staff and analysts)."""
-    if Perm.HUB not in perms_of(request.user):
-        raise PermissionDenied(_("The data hub is for staff and department analysts."))
-    return request.user
-
-
 def visible_dataset(request: HttpRequest, key: str) -> Dataset:
-    return get_object_or_404(catalog.visible_datasets(hub_user(request)), key=key)
+    return get_object_or_404(catalog.visible_datasets(require_hub(request)), key=key)
 
 
-def visible_runs(user: Any) -> QuerySet[IngestRun]:
+def visible_runs(user: User) -> QuerySet[IngestRun]:
     return IngestRun.objects.filter(dataset__in=catalog.visible_datasets(user)).select_related(
         "dataset", "source", "triggered_by"
     )
@@ -90,7 +83,7 @@ def labelled(datasets: list[Dataset]) -> list[Dataset]:
 
 @login_required
 def catalog_page(request: HttpRequest) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     form = SearchForm(request.GET or None)
     query = category = ""
     if form.is_valid():
@@ -132,7 +125,7 @@ def schema_rows(dataset: Dataset) -> list[dict[str, Any]]:
 @login_required
 def dataset_page(request: HttpRequest, key: str) -> HttpResponse:
     dataset = visible_dataset(request, key)
-    user = request.user
+    user = user_of(request)
     manager = sources.can_manage(user, dataset)
     if request.method == "POST" and not manager:
         raise PermissionDenied(_("You do not manage this dataset."))
@@ -180,7 +173,7 @@ def upload(request: HttpRequest, dataset: Dataset, form: UploadForm) -> IngestRu
     data = form.cleaned_data
     try:
         run = sources.ingest_upload(
-            request.user,
+            user_of(request),
             dataset,
             data["file"],
             mode=data["mode"],
@@ -203,7 +196,7 @@ def upload(request: HttpRequest, dataset: Dataset, form: UploadForm) -> IngestRu
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     datasets = catalog.visible_datasets(user)
     form = RunFilterForm(request.GET or None, datasets=dataset_choices(datasets))
     qs = visible_runs(user)
@@ -219,7 +212,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(visible_runs(hub_user(request)), pk=run_id)
+    run = get_object_or_404(visible_runs(require_hub(request)), pk=run_id)
     rejected = quarantine_head(run, QUARANTINE_SHOWN)
     return render(
         request,
@@ -237,7 +230,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def quarantine(request: HttpRequest, run_id: int) -> FileResponse:
     """The run's rejected rows as CSV (row, column, reason), for those who see the dataset."""
-    run = get_object_or_404(visible_runs(hub_user(request)), pk=run_id)
+    run = get_object_or_404(visible_runs(require_hub(request)), pk=run_id)
     if not run.quarantine or not Path(run.quarantine).is_file():
         raise Http404(_("This run rejected no rows."))
     return FileResponse(
@@ -250,7 +243,7 @@ def quarantine(request: HttpRequest, run_id: int) -> FileResponse:
 
 @login_required
 def source_list(request: HttpRequest) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     visible = list(catalog.visible_datasets(user))
     managed = [d for d in visible if sources.can_manage(user, d)]
     if request.method == "POST" and not managed:
@@ -287,7 +280,7 @@ def save_source(request: HttpRequest, form: SourceForm, managed: dict[str, Datas
     data = dict(form.cleaned_data)
     dataset = managed[data.pop("dataset")]
     try:
-        return sources.save_source(request.user, dataset, **data)
+        return sources.save_source(user_of(request), dataset, **data)
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             if field.startswith("config."):
@@ -302,7 +295,7 @@ def save_source(request: HttpRequest, form: SourceForm, managed: dict[str, Datas
 @login_required
 @require_POST
 def source_run(request: HttpRequest, source_id: int) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     source = get_object_or_404(
         Source.objects.filter(dataset__in=catalog.visible_datasets(user)).select_related("dataset"),
         pk=source_id,

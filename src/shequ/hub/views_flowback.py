@@ -14,15 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.permissions import Perm, regions_for
+from shequ.hub.access import require_hub
 from shequ.hub.connectors.base import safe_file_name
 from shequ.hub.forms_flowback import PublishForm
 from shequ.hub.services import flowback
-from shequ.hub.views import hub_user, visible_dataset
+from shequ.hub.views import visible_dataset
 
 
 @login_required
 def subscriptions_page(request: HttpRequest) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     subs = list(flowback.subscriptions_of(user))
     return render(
         request,
@@ -37,7 +38,7 @@ def subscriptions_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def subscription_toggle(request: HttpRequest, key: str) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     dataset = visible_dataset(request, key)
     current = flowback.subscriptions_of(user).filter(dataset=dataset).first()
     if current is not None:
@@ -55,7 +56,7 @@ def subscription_toggle(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 def publish_page(request: HttpRequest) -> HttpResponse:
-    user = hub_user(request)
+    user = require_hub(request)
     regions = list(regions_for(user, Perm.PUBLISH_HUB).order_by("code"))
     if not regions:
         raise PermissionDenied(_("You cannot publish datasets."))

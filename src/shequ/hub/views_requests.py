@@ -10,8 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,27 +18,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.core.models import Department, Region
-from shequ.core.permissions import Perm, can, has_global
-from shequ.hub.access import _in_tree, active_grants
+from shequ.core.permissions import Perm, can
+from shequ.core.types import User, user_of
+from shequ.hub.access import queryable, require_hub
 from shequ.hub.forms_requests import ApproveForm, QueryForm, ReasonForm, RequestForm
-from shequ.hub.models import DataRequest, Dataset, Grant, Sharing
+from shequ.hub.models import DataRequest, Dataset, Grant
 from shequ.hub.services import requests as svc
-from shequ.hub.services.catalog import visible_datasets
 from shequ.hub.tableschema import TableSchema
-from shequ.hub.views import PII_KINDS, hub_user, visible_dataset
+from shequ.hub.views import PII_KINDS, visible_dataset
+from shequ.web.errors import put_errors
 
 PAGE_SIZE = 50
 CONSOLE_MAX_ROWS = 10_000
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
-
-
-def put_errors(form: Form, exc: ValidationError) -> None:
-    """A service's errors next to the form's fields (the rest above the form)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def column_rows(dataset: Dataset, columns: list[str] | None = None) -> list[dict[str, Any]]:
@@ -69,7 +59,7 @@ def column_rows(dataset: Dataset, columns: list[str] | None = None) -> list[dict
 def request_new(request: HttpRequest, key: str) -> HttpResponse:
     """The "request access" form of a dataset."""
     dataset = visible_dataset(request, key)
-    user: Any = request.user
+    user: User = user_of(request)
     schema = TableSchema.from_dict(dataset.schema)
     pii = [n for n in schema.names if n in schema.pii_fields()]
     departments = list(
@@ -107,7 +97,7 @@ def submit(request: HttpRequest, dataset: Dataset, form: RequestForm) -> DataReq
         department = Department.objects.filter(pk=data["department"]).first()
     try:
         req = svc.submit_request(
-            request.user,
+            user_of(request),
             dataset,
             columns=data["columns"],
             clear_columns=data["clear_columns"],
@@ -157,7 +147,7 @@ def _flag(requests: Any) -> list[DataRequest]:
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
     """My requests, and the requests awaiting my decision (most urgent first)."""
-    user = hub_user(request)
+    user = require_hub(request)
     mine = Paginator(svc.my_requests(user), 30).get_page(request.GET.get("page"))
     awaiting = _flag(svc.awaiting(user)[:200])
     return render(
@@ -172,7 +162,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _row_regions(user: Any, dataset: Dataset) -> list[tuple[str, str]]:
+def _row_regions(user: User, dataset: Dataset) -> list[tuple[str, str]]:
     """Regions whose rows an approver may add to a grant: inside the dataset's and their own."""
     if dataset.region is None:
         return []
@@ -183,7 +173,7 @@ def _row_regions(user: Any, dataset: Dataset) -> list[tuple[str, str]]:
 @login_required
 def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
     """One request; approve (clear columns, until, rows), refuse with a reason, or withdraw."""
-    user = hub_user(request)
+    user = require_hub(request)
     req = get_object_or_404(svc.visible_requests(user), pk=request_id)
     deciding = svc.can_decide(user, req)
     titles = {c["name"]: c["title"] for c in column_rows(req.dataset)}
@@ -230,7 +220,7 @@ def decide(
         if action == "approve" and approve_form.is_valid():
             data = approve_form.cleaned_data
             svc.approve(
-                request.user,
+                user_of(request),
                 req,
                 clear_columns=data["clear_columns"],
                 valid_until=data["valid_until"],
@@ -239,11 +229,11 @@ def decide(
             messages.success(request, _("Approved: the grant was issued."))
             return True
         if action == "refuse" and refuse_form.is_valid():
-            svc.refuse(request.user, req, refuse_form.cleaned_data["reason"])
+            svc.refuse(user_of(request), req, refuse_form.cleaned_data["reason"])
             messages.success(request, _("The request was refused; the requester was told why."))
             return True
         if action == "withdraw":
-            svc.withdraw(request.user, req)
+            svc.withdraw(user_of(request), req)
             messages.success(request, _("Your request was withdrawn."))
             return True
     except ValidationError as exc:
@@ -258,7 +248,7 @@ def decide(
 def grant_list(request: HttpRequest, key: str) -> HttpResponse:
     """The grants of a dataset (all for approvers, else one's own), with their revocations."""
     dataset = visible_dataset(request, key)
-    user = request.user
+    user = user_of(request)
     form = ReasonForm(request.POST or None)
     failed: int | None = None
     if request.method == "POST":
@@ -298,17 +288,6 @@ def grant_list(request: HttpRequest, key: str) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-def queryable(user: Any) -> list[Dataset]:
-    """Datasets the user may query: granted now, or unconditionally shared in their tree."""
-    granted = set(active_grants(user).values_list("dataset_id", flat=True))
-    everywhere = has_global(user, Perm.HUB)
-    found = []
-    for d in visible_datasets(user).filter(Q(pk__in=granted) | Q(sharing=Sharing.UNCONDITIONAL)):
-        if d.pk in granted or everywhere or _in_tree(user, d):
-            found.append(d)
-    return found
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def query_console(request: HttpRequest) -> HttpResponse:
@@ -317,7 +296,7 @@ def query_console(request: HttpRequest) -> HttpResponse:
     Only a POST (with its CSRF token) runs a query: a link from anywhere (``?sql=…``) just fills
     the SQL in, so that no other site can make a logged-in user run a query in their name.
     """
-    user = hub_user(request)
+    user = require_hub(request)
     if request.method == "POST":
         form = QueryForm(request.POST)
     else:
@@ -328,7 +307,7 @@ def query_console(request: HttpRequest) -> HttpResponse:
     return render(request, "hub/console.html", context)
 
 
-def run_page(user: Any, sql: str, page: int) -> dict[str, Any]:
+def run_page(user: User, sql: str, page: int) -> dict[str, Any]:
     """Run the SQL for one page of the console; the page's rows or the error."""
     from shequ.hub.query import QueryError, run_query
 
@@ -380,7 +359,7 @@ def query_export(request: HttpRequest) -> HttpResponseBase:
     from shequ.hub.query import QueryError, run_query
     from shequ.hub.query.export import FORMATS, export_file
 
-    user = hub_user(request)
+    user = require_hub(request)
     form = QueryForm(request.POST)
     fmt = request.POST.get("format", "csv")
     if not form.is_valid() or fmt not in FORMATS:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.permissions import Perm, perms_of
+from shequ.core.types import Requester, User
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Module:
     url_name: str
     perm: Perm | None  # None: every signed-in user
     # The description for one user, when it carries figures (computed by the app's service).
-    describe: Callable[[Any], str] | None = None
+    describe: Callable[[User], str] | None = None
 
     def url(self) -> str | None:
         try:
@@ -56,7 +56,9 @@ def register(module: Module) -> None:
         MODULES.insert(0, module)
 
 
-def modules_for(user: Any) -> list[Module]:
+def modules_for(user: Requester) -> list[Module]:
     perms = perms_of(user)
     shown = [m for m in MODULES if (m.perm is None or m.perm in perms) and m.url()]
+    if not isinstance(user, User):
+        return shown
     return [replace(m, description=m.describe(user)) if m.describe else m for m in shown]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shequ.core.models import ApiToken, InboxMessage, Person
 from shequ.core.permissions import Perm, perms_of, regions_for, scope
 from shequ.core.services import audit, login, people, tokens
+from shequ.core.types import user_of
 from shequ.web.forms import AuditSearchForm, PersonForm, RevealForm, TokenForm
 from shequ.web.modules import modules_for
 
@@ -138,7 +139,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = AuditSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = audit.search(request.user, **{k: v for k, v in filters.items() if v})
+    events = audit.search(user_of(request), **{k: v for k, v in filters.items() if v})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"form": form, "page": page})
 
@@ -165,7 +166,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         _token, created = tokens.issue(
-            request.user, form.cleaned_data["name"], days=form.cleaned_data["days"]
+            user_of(request), form.cleaned_data["name"], days=form.cleaned_data["days"]
         )
         form = TokenForm()
     items = ApiToken.objects.filter(user=signed_in(request))
@@ -176,6 +177,6 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     get_object_or_404(ApiToken, pk=token_id, user=signed_in(request))
-    tokens.revoke(request.user, token_id)
+    tokens.revoke(user_of(request), token_id)
     messages.success(request, _("The token was revoked."))
     return redirect("tokens")

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from shequ.core.models import AuditEvent, Region
 from shequ.core.models.regions import prefix_of_code
+from shequ.core.types import Requester, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -20,7 +21,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def record(
     action: str,
     *,
-    actor: Any = None,
+    actor: Requester | None = None,
     obj: Model | None = None,
     region_code: str = "",
     request: HttpRequest | None = None,
@@ -29,7 +30,7 @@ def record(
     """Append one audit event. ``details`` must be JSON-serialisable and free of clear PII."""
     if actor is None and request is not None:
         actor = request.user
-    if actor is not None and not getattr(actor, "is_authenticated", False):
+    if not isinstance(actor, User):  # anonymous
         actor = None
     if not region_code and obj is not None:
         region = obj if isinstance(obj, Region) else getattr(obj, "region", None)
@@ -48,7 +49,7 @@ def record(
 
 
 def search(
-    user: Any,
+    user: User,
     *,
     action: str | None = None,
     actor: str | None = None,

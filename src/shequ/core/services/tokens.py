@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shequ.core.models import ApiToken
 from shequ.core.services.audit import record
+from shequ.core.types import User
 
 TOKEN_PREFIX = "shq_"
 
@@ -20,7 +21,7 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue(user: Any, name: str, *, days: int | None = None) -> tuple[ApiToken, str]:
+def issue(user: User, name: str, *, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token; return it with the clear value, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = timezone.now() + timedelta(days=days) if days else None
@@ -54,7 +55,7 @@ def authenticate(raw: str) -> Any | None:
     return token.user
 
 
-def revoke(user: Any, token_id: int) -> ApiToken:
+def revoke(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (repeating it is harmless)."""
     token = ApiToken.objects.get(pk=token_id, user=user)
     if token.revoked_at is None:

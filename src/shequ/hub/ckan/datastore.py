@@ -414,6 +414,7 @@ def _page(
 
 def _run(call: Call, query: exp.Select, limit: int) -> engine.QueryResult:
     try:
+        assert call.user is not None  # resolving the resource refused anonymous callers
         return engine.run_query(call.user, query.sql(dialect="duckdb"), limit=limit)
     except QueryError as exc:
         if exc.status == 404:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from shequ.core.types import User
 from shequ.hub.ckan.errors import NotFound, SearchQueryError, invalid
 from shequ.hub.ckan.params import Call
 from shequ.hub.models import Category, Dataset, DatasetVersion, Sharing
@@ -37,7 +38,7 @@ OPEN_LICENCES = frozenset({"公共数据开放"})  # the catalogue's licence for
 # ---------------------------------------------------------------------------------------------
 
 
-def catalog(user: Any, *, private: bool = True) -> QuerySet[Dataset]:
+def catalog(user: User | None, *, private: bool = True) -> QuerySet[Dataset]:
     """The datasets whose metadata the caller may read (None: anonymous), newest version noted.
 
     Shared datasets are public; with ``private``, not-shared ones the user may browse too.
@@ -55,7 +56,7 @@ def catalog(user: Any, *, private: bool = True) -> QuerySet[Dataset]:
     )
 
 
-def find(user: Any, key: str) -> Dataset:
+def find(user: User | None, key: str) -> Dataset:
     dataset = catalog(user).filter(key=key).first()
     if dataset is None:
         raise NotFound(_('Dataset "%(id)s" was not found.') % {"id": key})

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from shequ.core.types import User
 from shequ.hub.ckan.errors import invalid
 
 TRUE = frozenset({"true", "1", "yes", "on"})
@@ -23,7 +24,7 @@ FALSE = frozenset({"false", "0", "no", "off", ""})
 class Call:
     """An action call: the user (None: anonymous), its parameters, and where it was made."""
 
-    user: Any
+    user: User | None
     params: dict[str, Any]
     site: str = ""  # scheme and host, no trailing slash: "https://hub.example.cn"
     path: str = "/api/3/action/"  # the action's path, for CKAN's _links

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.hub.access import Access, access_for
 from shequ.hub.models import Dataset
 from shequ.hub.query import engine
@@ -53,7 +54,7 @@ class ChangeSet:
 
 
 def changes(
-    user: Any,
+    user: User,
     dataset: Dataset,
     since: int,
     until: int | None = None,
@@ -138,7 +139,7 @@ def changes(
     return result
 
 
-def _access(user: Any, dataset: Dataset, schema: TableSchema) -> Access:
+def _access(user: User, dataset: Dataset, schema: TableSchema) -> Access:
     if user is None:
         return Access(columns=tuple(schema.names), clear=frozenset(), row_prefixes=None)
     access = access_for(user, dataset)

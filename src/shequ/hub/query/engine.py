@@ -40,7 +40,8 @@ from shequ import forksafety
 from shequ.core import pii
 from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
-from shequ.hub.access import Access, access_for
+from shequ.core.types import User
+from shequ.hub.access import NOT_FOR_YOU, Access, access_for, may_use_hub
 from shequ.hub.models import Dataset
 from shequ.hub.query import diagnose, limits, names, policy
 from shequ.hub.query.errors import QueryError, Suggestion
@@ -56,7 +57,7 @@ Versions = int | Mapping[str, int] | None
 
 
 def max_limit() -> int:
-    return int(getattr(settings, "HUB_QUERY_MAX_ROWS", 1_000_000))
+    return int(settings.HUB_QUERY_MAX_ROWS)
 
 
 def default_timeout() -> float:
@@ -117,7 +118,7 @@ def json_value(value: Any) -> Any:
 
 
 def run_query(
-    user: Any,
+    user: User,
     sql: str,
     *,
     version: Versions = None,
@@ -175,7 +176,7 @@ class _View:
 
 @dataclass
 class _Run:
-    user: Any
+    user: User | None
     sql: str
     clear: bool = False
     purpose: str = ""
@@ -187,7 +188,7 @@ class _Run:
 def _run(
     sql: str,
     *,
-    user: Any,
+    user: User | None,
     version: Versions,
     as_of: datetime | str | None,
     limit: int,
@@ -197,6 +198,8 @@ def _run(
 ) -> QueryResult:
     run = _Run(user=user, sql=sql if isinstance(sql, str) else "", clear=clear, purpose=purpose)
     try:
+        if user is not None and not may_use_hub(user):
+            raise QueryError(NOT_FOR_YOU, 403)
         if not isinstance(sql, str):
             raise QueryError.of("sql_not_text")
         if not 1 <= int(limit) <= max_limit():
@@ -508,7 +511,7 @@ class _Sandboxes:
             self.open[key] = root
             # Dropped, not closed: closing a connection closes its cursors, and a query may be
             # running on one; the database goes when its last cursor does.
-            while len(self.open) > max(1, int(getattr(settings, "HUB_QUERY_DATABASES", 8))):
+            while len(self.open) > max(1, int(settings.HUB_QUERY_DATABASES)):
                 self.open.popitem(last=False)
             return root.cursor()
 
@@ -695,7 +698,7 @@ def _audit_refused(run: _Run, exc: QueryError) -> None:
     )
 
 
-def refuse(user: Any, sql: str, message: str, status: int = 403) -> QueryError:
+def refuse(user: User, sql: str, message: str, status: int = 403) -> QueryError:
     """Audit a query refused before it reached the engine (e.g. no hub permission); the error."""
     error = QueryError(message, status)
     _audit_refused(_Run(user=user, sql=sql if isinstance(sql, str) else ""), error)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from sqlglot import exp
 
 from shequ.core import pii
-from shequ.core.pii import _PROVINCES
+from shequ.core.pii import PLATE_PROVINCES
 
 # What Python's str.strip() removes (str.isspace), for DuckDB's trim(value, characters).
 _WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
@@ -31,7 +31,7 @@ _PHONE_SEPARATORS = "-‐‑‒–—−()."
 _PLATE_SEPARATORS = "·•・･‧∙⋅-‐‑‒–—−._"
 _CJK_CLASS = r"[\x{3400}-\x{9fff}\x{f900}-\x{faff}\x{20000}-\x{3134f}]"
 _PLATE_RE = (
-    f"[{_PROVINCES}][A-HJ-NP-Z]"
+    f"[{PLATE_PROVINCES}][A-HJ-NP-Z]"
     "(?:[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]|[A-HJK][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])"
 )
 FIXED_MASK = "******"

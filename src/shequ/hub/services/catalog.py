@@ -15,6 +15,7 @@ from shequ.core.models import Department, Region
 from shequ.core.models.regions import covering_codes
 from shequ.core.permissions import Perm, has_global, prefixes_for, require
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.hub.models import Category, Dataset, Sharing, Tier
 from shequ.hub.tableschema import SchemaError, TableSchema
 
@@ -75,7 +76,7 @@ def _department(region: Region | None, kind: str | None) -> Department | None:
     return Department.objects.filter(region__code__in=codes, kind=kind).first()
 
 
-def visible_datasets(user: Any) -> QuerySet[Dataset]:
+def visible_datasets(user: User) -> QuerySet[Dataset]:
     """Datasets whose metadata the user may browse.
 
     The shared catalog (no region), datasets of the user's regions and their descendants, and
@@ -95,7 +96,7 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
     return qs.filter(condition)
 
 
-def browse(user: Any, query: str = "", category: str = "") -> list[tuple[Category, list[Dataset]]]:
+def browse(user: User, query: str = "", category: str = "") -> list[tuple[Category, list[Dataset]]]:
     """Categories with the datasets the user may see, optionally one category or a search.
 
     With a search or a category, categories without a matching dataset are left out.
@@ -120,7 +121,7 @@ class Summary:
     datasets: int
 
 
-def summary(user: Any) -> Summary:
+def summary(user: User) -> Summary:
     visible = visible_datasets(user)
     return Summary(
         categories=visible.order_by().values("category_id").distinct().count(),
@@ -128,7 +129,7 @@ def summary(user: Any) -> Summary:
     )
 
 
-def category_counts(user: Any) -> QuerySet[Category]:
+def category_counts(user: User) -> QuerySet[Category]:
     visible = visible_datasets(user).values("pk")
     # Meta.ordering does not apply to an aggregating query: order explicitly.
     return Category.objects.annotate(
@@ -170,7 +171,7 @@ def parse_schema(data: dict[str, Any]) -> TableSchema:
 
 
 def save_dataset(
-    actor: Any,
+    actor: User,
     *,
     key: str,
     category: str,
@@ -188,7 +189,7 @@ def save_dataset(
 
 
 def write_dataset(
-    actor: Any,
+    actor: User | None,
     *,
     key: str,
     category: str,

@@ -31,6 +31,7 @@ from shequ.core.permissions import Perm, can, visible_regions
 from shequ.core.services import notify
 from shequ.core.services.audit import record
 from shequ.core.transports.base import Message
+from shequ.core.types import User
 from shequ.hub.access import access_for
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Origin, Subscription, Tier
 from shequ.hub.models import VersionNotice as Notice
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------
 
 
-def can_publish(user: Any, dataset: Dataset) -> bool:
+def can_publish(user: User, dataset: Dataset) -> bool:
     """Staff who publish in the dataset's region, for datasets that flowed back (not upstream)."""
     if dataset.origin == Origin.UPSTREAM or dataset.region is None:
         return False
@@ -52,7 +53,7 @@ def can_publish(user: Any, dataset: Dataset) -> bool:
 
 
 def publish_dataset(
-    actor: Any,
+    actor: User | None,
     *,
     region: Region,
     key: str,
@@ -83,7 +84,9 @@ def publish_dataset(
 COMMUNITY_LEVELS = (RegionLevel.COMMUNITY, RegionLevel.VILLAGE)
 
 
-def publish_file(actor: Any, dataset: Dataset, path: Path, *, mode: str = "replace") -> IngestRun:
+def publish_file(
+    actor: User | None, dataset: Dataset, path: Path, *, mode: str = "replace"
+) -> IngestRun:
     """Load a file as the dataset's next version, through validation and quarantine."""
     if actor is not None and not can_publish(actor, dataset):
         raise PermissionDenied(_("You cannot publish to this dataset."))
@@ -93,7 +96,7 @@ def publish_file(actor: Any, dataset: Dataset, path: Path, *, mode: str = "repla
 
 
 def publish_from_file(
-    actor: Any, *, region: Region, key: str, path: Path, **meta: Any
+    actor: User, *, region: Region, key: str, path: Path, **meta: Any
 ) -> tuple[Dataset, IngestRun]:
     """Publish a new dataset whose schema is inferred from the file, and load the file.
 
@@ -118,7 +121,7 @@ def publish_from_file(
 
 
 def subscribe(
-    user: Any,
+    user: User,
     dataset: Dataset,
     *,
     department: Department | None = None,
@@ -162,7 +165,7 @@ def subscribe(
     return sub
 
 
-def unsubscribe(user: Any, subscription: Subscription) -> Subscription:
+def unsubscribe(user: User, subscription: Subscription) -> Subscription:
     if subscription.subscriber_id != user.pk:
         raise PermissionDenied(_("This is not your subscription."))
     if subscription.active:
@@ -175,13 +178,13 @@ def unsubscribe(user: Any, subscription: Subscription) -> Subscription:
     return subscription
 
 
-def subscriptions_of(user: Any) -> QuerySet[Subscription]:
+def subscriptions_of(user: User) -> QuerySet[Subscription]:
     return Subscription.objects.filter(subscriber=user, active=True).select_related(
         "dataset", "department", "channel"
     )
 
 
-def record_pull(user: Any, dataset: Dataset, until: int) -> None:
+def record_pull(user: User, dataset: Dataset, until: int) -> None:
     """Count a subscriber's pull of changes (a delivery by pull)."""
     subs = Subscription.objects.filter(dataset=dataset, subscriber=user, active=True)
     subs.update(pulls=F("pulls") + 1)
@@ -311,10 +314,3 @@ def _message(dataset: Dataset, version: int) -> Message:
         region_code=dataset.region.code if dataset.region else "",
         event_id=f"hub:{dataset.key}:v{version}",
     )
-
-
-def announce_later(dataset_id: int, version: int) -> None:
-    """Queue the announcement for the worker once the version's transaction has committed."""
-    from shequ.hub.jobs_flowback import announce_version
-
-    transaction.on_commit(lambda: announce_version(dataset_id, version))

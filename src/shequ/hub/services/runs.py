@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shequ.core import pii
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.hub.connectors import get_connector
 from shequ.hub.connectors.base import Fetched, NothingToFetch
 from shequ.hub.ingest.readers import open_input
@@ -46,7 +47,7 @@ def start_run(
     *,
     mode: str,
     source: Source | None = None,
-    user: Any = None,
+    user: User | None = None,
     input_name: str = "",
 ) -> IngestRun:
     if mode not in Mode.values:
@@ -67,7 +68,7 @@ def ingest_file(
     path: Path,
     *,
     mode: str = Mode.APPEND,
-    user: Any = None,
+    user: User | None = None,
     source: Source | None = None,
     spec: InputSpec | None = None,
 ) -> IngestRun:
@@ -168,7 +169,7 @@ def _year_start(source: Source | None) -> int | None:
 
 
 def _default_reject_rate() -> float:
-    return float(getattr(settings, "HUB_MAX_REJECT_RATE", 0.05))
+    return float(settings.HUB_MAX_REJECT_RATE)
 
 
 def _same_file(run: IngestRun, staged: StagedInput) -> IngestRun | None:
@@ -268,7 +269,9 @@ def clear_config(source: Source) -> dict[str, Any]:
     }
 
 
-def run_source(source: Source, *, user: Any = None, run: IngestRun | None = None) -> IngestRun:
+def run_source(
+    source: Source, *, user: User | None = None, run: IngestRun | None = None
+) -> IngestRun:
     """Fetch a source's input through its connector and ingest it (under ``run`` if given)."""
     if run is None:
         run = start_run(

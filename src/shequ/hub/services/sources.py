@@ -17,13 +17,15 @@ from django.utils import timezone
 from shequ.core import pii
 from shequ.core.permissions import Perm, can, has_global, prefixes_for
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.hub.connectors import get_connector
 from shequ.hub.connectors.base import safe_file_name
 from shequ.hub.models import Dataset, IngestRun, Mode, Source, Tier
 from shequ.hub.services import runs
+from shequ.hub.signals import run_queued
 
 
-def can_manage(user: Any, dataset: Dataset) -> bool:
+def can_manage(user: User, dataset: Dataset) -> bool:
     """Hub managers of the dataset's region; any hub manager for the shared catalog.
 
     A dataset that flowed back from a community is also managed by that community's publishers.
@@ -37,7 +39,7 @@ def can_manage(user: Any, dataset: Dataset) -> bool:
     return can(user, Perm.MANAGE_HUB, dataset.region)
 
 
-def require_manage(user: Any, dataset: Dataset) -> None:
+def require_manage(user: User, dataset: Dataset) -> None:
     from django.core.exceptions import PermissionDenied
 
     if not can_manage(user, dataset):
@@ -52,7 +54,7 @@ def next_run_after(schedule: str, after: datetime) -> datetime | None:
 
 
 def save_source(
-    actor: Any,
+    actor: User,
     dataset: Dataset,
     *,
     name: str,
@@ -108,10 +110,8 @@ def save_source(
     return source
 
 
-def queue_run(source: Source, *, user: Any = None) -> IngestRun:
+def queue_run(source: Source, *, user: User | None = None) -> IngestRun:
     """A queued run for the worker; the task is sent once the transaction commits."""
-    from shequ.hub.jobs import execute_run
-
     run = IngestRun.objects.create(
         dataset=source.dataset,
         source=source,
@@ -120,7 +120,7 @@ def queue_run(source: Source, *, user: Any = None) -> IngestRun:
         input_name=source.name,
         triggered_by=user if getattr(user, "pk", None) else None,
     )
-    transaction.on_commit(lambda: execute_run(run.pk))
+    transaction.on_commit(lambda: run_queued.send(sender=IngestRun, run_id=run.pk))
     return run
 
 
@@ -149,7 +149,7 @@ def check_mode(dataset: Dataset, mode: str) -> None:
 
 
 def ingest_upload(
-    user: Any,
+    user: User,
     dataset: Dataset,
     upload: Upload,
     *,

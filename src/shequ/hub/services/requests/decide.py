@@ -17,8 +17,14 @@ from shequ.core.services.audit import record
 from shequ.core.types import User
 from shequ.hub.models import DataRequest, Dataset, Grant, Sharing
 from shequ.hub.services.requests.notices import tell_grantee, tell_requester
-from shequ.hub.services.requests.rules import can_revoke, end_of, is_approver, is_grantee
-from shequ.hub.services.requests.submit import audit_region, issue
+from shequ.hub.services.requests.rules import (
+    audit_region,
+    can_revoke,
+    end_of,
+    is_approver,
+    is_grantee,
+)
+from shequ.hub.services.requests.submit import issue
 
 # --------------------------------------------------------------------------------------------
 # Deciding

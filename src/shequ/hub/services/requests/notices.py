@@ -17,8 +17,7 @@ from shequ.core.models import InboxMessage
 from shequ.core.services.audit import record
 from shequ.core.types import User
 from shequ.hub.models import DataRequest, Grant
-from shequ.hub.services.requests.rules import start_of, to_notify
-from shequ.hub.services.requests.submit import audit_region
+from shequ.hub.services.requests.rules import audit_region, start_of, to_notify
 
 # --------------------------------------------------------------------------------------------
 # Messages and reminders

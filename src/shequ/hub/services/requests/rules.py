@@ -152,3 +152,12 @@ def can_revoke(user: User, grant: Grant) -> bool:
     return grant.kind == Grant.Kind.ISSUE and (
         is_approver(user, grant.dataset) or is_grantee(user, grant)
     )
+
+
+def audit_region(dataset: Dataset, user: User | None = None) -> str:
+    if dataset.region is not None:
+        return dataset.region.code
+    membership = (
+        Membership.objects.filter(user=user).select_related("region").first() if user else None
+    )
+    return membership.region.code if membership else ""

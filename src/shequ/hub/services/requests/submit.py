@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.models import Department, Membership
+from shequ.core.models import Department
 from shequ.core.permissions import Perm, has_global, perms_of
 from shequ.core.services.audit import record
 from shequ.core.types import User
@@ -23,6 +23,7 @@ from shequ.hub.services.requests.notices import tell_approvers
 from shequ.hub.services.requests.rules import (
     add_working_days,
     approval_days,
+    audit_region,
     department_ids,
     end_of,
     start_of,
@@ -130,15 +131,6 @@ def _granted_at_once(
         return True
     code, own = department.region.code, dataset.region.prefix
     return code.startswith(own) or dataset.region.code.startswith(department.region.prefix)
-
-
-def audit_region(dataset: Dataset, user: User | None = None) -> str:
-    if dataset.region is not None:
-        return dataset.region.code
-    membership = (
-        Membership.objects.filter(user=user).select_related("region").first() if user else None
-    )
-    return membership.region.code if membership else ""
 
 
 def submit_request(
