@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.dispatch import receiver
 from huey.contrib.djhuey import db_task
 
 from shequ.core.models import Region
+from shequ.core.services.notify import notify_region
+from shequ.core.signals import region_message_queued
 from shequ.core.transports.base import Message
 
 
 @db_task(retries=2, retry_delay=30)
 def notify_region_task(region_id: int, message: Message) -> int:
     """Deliver a message through a region's channels; return how many were sent."""
-    from shequ.core.services.notify import notify_region
-
     region = Region.objects.get(pk=region_id)
     return sum(d.status == "sent" for d in notify_region(region, message))
+
+
+@receiver(region_message_queued, dispatch_uid="core.notify_region_later")
+def _queue_region_message(sender: Any, region_id: int, message: Message, **kwargs: Any) -> None:
+    notify_region_task(region_id, message)

@@ -181,7 +181,7 @@ def validate_phone(value: str) -> str:
 # Licence plates (GA 36-2018)
 # ---------------------------------------------------------------------------------------------
 
-_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE_SEPARATORS = re.compile(r"[\s·•・･‧∙⋅\-‐‑‒–—−._]+")
 _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are never used: they look like 1 and 0
 _ORDINARY_SERIAL = re.compile(r"[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]")
@@ -201,7 +201,7 @@ def normalize_plate(value: str) -> str:
     plate = _PLATE_SEPARATORS.sub("", _half_width(value)).upper()
     if not plate:
         raise _plate_error(_("The licence plate is empty."))
-    if plate[0] not in _PROVINCES:
+    if plate[0] not in PLATE_PROVINCES:
         raise _plate_error(
             _(
                 "A licence plate starts with a province abbreviation such as 京 or 浙, "
@@ -360,7 +360,7 @@ def mask(kind: str, value: str | None) -> str | None:
 _TEXT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _TEXT_PHONE = re.compile(r"(?<![0-9])(?:\+?86[\s-]?)?1[3-9][0-9]{9}(?![0-9])")
 _TEXT_PLATE = re.compile(
-    f"[{_PROVINCES}][A-HJ-NP-Za-hj-np-z][\\s·.-]?[A-HJ-NP-Za-hj-np-z0-9]{{4,5}}"
+    f"[{PLATE_PROVINCES}][A-HJ-NP-Za-hj-np-z][\\s·.-]?[A-HJ-NP-Za-hj-np-z0-9]{{4,5}}"
     "[A-HJ-NP-Za-hj-np-z0-9挂学警港澳](?![A-Za-z0-9])"
 )
 _TEXT_DATE = re.compile(

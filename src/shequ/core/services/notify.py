@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shequ.core import pii
 from shequ.core.models import Channel, Delivery, InboxMessage, Region, Role
 from shequ.core.models.regions import covering_codes
+from shequ.core.signals import region_message_queued
 from shequ.core.transports import TRANSPORTS, get_transport, send_with_retries
 from shequ.core.transports.base import Message, Transport, TransportError
 
@@ -166,6 +167,5 @@ def notify_region(region: Region, message: Message) -> list[Delivery]:
 
 def notify_region_later(region: Region, message: Message) -> None:
     """Queue delivery for the worker, once the current transaction has committed."""
-    from shequ.core.jobs import notify_region_task
-
-    transaction.on_commit(lambda: notify_region_task(region.pk, message))
+    send = region_message_queued.send
+    transaction.on_commit(lambda: send(sender=Region, region_id=region.pk, message=message))
