@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -21,7 +22,38 @@ STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
 SCREENSHOT_ENV = "SHEQU_SCREENSHOT_DIR"
 
 
+class NetworkBlocked(OSError):
+    """A test tried to reach a host other than this machine's own services."""
+
+
+def _loopback(address: Any) -> bool:
+    if not isinstance(address, tuple):  # a Unix socket path (PostgreSQL's socket)
+        return True
+    host = str(address[0])
+    return host in {"localhost", "::1", "0.0.0.0", ""} or host.startswith("127.")
+
+
+def _block_network() -> None:
+    """Only loopback: the database, the broker and the tests' own servers; nothing else.
+
+    A test that reached a real host would pass or fail with the network, and could leak data.
+    """
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guarded(method: Any) -> Any:
+        def call(self: socket.socket, address: Any) -> Any:
+            if not _loopback(address):
+                raise NetworkBlocked(f"tests may not reach {address!r}: use a fake server")
+            return method(self, address)
+
+        return call
+
+    socket.socket.connect = guarded(connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = guarded(connect_ex)  # type: ignore[method-assign]
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _block_network()
     # The controller picks the run's screenshot folder before xdist workers start; they inherit it.
     if not hasattr(config, "workerinput") and not os.environ.get(SCREENSHOT_ENV):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -108,6 +140,12 @@ def token_client(user: Any) -> Client:
 
     _token, raw = issue(user, "test")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], Client]:
+    """``client_for(user)``: a test client authenticating with a fresh API token of user."""
+    return token_client
 
 
 @pytest.fixture
