@@ -154,9 +154,7 @@ def demo_password() -> str:
     def generate() -> str:
         return f"shequ-{random.SystemRandom().randint(1000, 9999)}-demo"
 
-    return env("DEMO_PASSWORD") or persistent_secret(
-        settings.VAR_DIR, "demo_password", generate
-    )
+    return env("DEMO_PASSWORD") or persistent_secret(settings.VAR_DIR, "demo_password", generate)
 
 
 def build_regions() -> None:
