@@ -341,9 +341,9 @@ def register_routers() -> None:
     from shequ.core.api import router as core_router
 
     api.add_router("/", core_router)
-    from shequ.hub.api import router as hub_router
+    from shequ.hub.api import mount as mount_hub
 
-    api.add_router("/hub", hub_router)
+    mount_hub(api)
     from shequ.parking.api import router as parking_router
 
     api.add_router("/parking", parking_router)

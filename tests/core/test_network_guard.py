@@ -8,9 +8,11 @@ import pytest
 
 
 def test_a_test_cannot_reach_another_host() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        with pytest.raises(OSError, match="tests may not reach"):
-            sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
+        pytest.raises(OSError, match="tests may not reach"),
+    ):
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
 
 
 def test_loopback_is_allowed() -> None:

@@ -25,7 +25,7 @@ from query_fixtures import (
 from shequ.api import ShequAPI, api
 from shequ.core.models import AuditEvent, Role
 from shequ.core.services import tokens
-from shequ.hub.api_query import router
+from shequ.hub.api.query import router
 
 _test_api = ShequAPI(title="hub query test", urls_namespace="hub-query-test", auth=api.auth)
 for _exc, _handler in api._exception_handlers.items():

@@ -25,7 +25,7 @@ from request_fixtures import (  # noqa: F401  (the fixtures dataset, police, use
 
 from shequ.core.models import AuditEvent, Department, InboxMessage, Membership, Role
 from shequ.hub.access import access_for
-from shequ.hub.jobs_requests import remind_overdue_requests
+from shequ.hub.jobs import remind_overdue_requests
 from shequ.hub.models import DataRequest, Dataset, Grant
 from shequ.hub.services import requests as svc
 

@@ -295,23 +295,17 @@ def test_the_console_pages_masked_and_clear_values(
 
 
 def test_the_console_pages_through_the_rows(
-    people: Dataset, users: dict[str, Any], clients: dict[str, Client], settings: Any
+    people: Dataset, users: dict[str, Any], clients: dict[str, Client], monkeypatch: Any
 ) -> None:
-    import shequ.hub.views_requests as views
-
     svc.approve(users["street"], ask(users["analyst"], people, clear_columns=[]))
-    old = views.PAGE_SIZE
-    views.PAGE_SIZE = 5
-    try:
-        sql = "SELECT person_id FROM people ORDER BY person_id"
-        first = clients["analyst"].post("/hub/query/", {"sql": sql}).content.decode()
-        assert 'data-testid="query-next"' in first and 'data-testid="query-previous"' not in first
-        second = clients["analyst"].post("/hub/query/", {"sql": sql, "page": 2}).content.decode()
-        ids = [r["person_id"] for r in rows_of("people")[:30] if r["region_code"] < "990103"]
-        assert ids[5] in second and ids[4] not in second and ids[10] not in second
-        assert 'data-testid="query-previous"' in second
-    finally:
-        views.PAGE_SIZE = old
+    monkeypatch.setattr("shequ.hub.views.query.PAGE_SIZE", 5)
+    sql = "SELECT person_id FROM people ORDER BY person_id"
+    first = clients["analyst"].post("/hub/query/", {"sql": sql}).content.decode()
+    assert 'data-testid="query-next"' in first and 'data-testid="query-previous"' not in first
+    second = clients["analyst"].post("/hub/query/", {"sql": sql, "page": 2}).content.decode()
+    ids = [r["person_id"] for r in rows_of("people")[:30] if r["region_code"] < "990103"]
+    assert ids[5] in second and ids[4] not in second and ids[10] not in second
+    assert 'data-testid="query-previous"' in second
 
 
 def test_the_console_exports_what_the_query_returns(

@@ -18,7 +18,7 @@ class HubConfig(AppConfig):
         from shequ.core.permissions import Perm
 
         # The worker registers only the tasks of imported modules (run_huey imports tasks.py).
-        from shequ.hub import jobs, jobs_flowback, jobs_requests  # noqa: F401
+        from shequ.hub import jobs  # noqa: F401
         from shequ.web.modules import Module, register
 
         register(

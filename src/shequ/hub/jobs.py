@@ -1,4 +1,5 @@
-"""Worker jobs of the hub: queued runs, cron-scheduled sources, drop folders."""
+"""Worker jobs of the hub: queued runs, cron-scheduled sources, drop folders; announcing new
+versions to subscribers; reminding approvers of overdue data requests."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from shequ.hub.connectors.folder import FolderConnector
-from shequ.hub.models import IngestRun, Source
+from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Source, Subscription
+from shequ.hub.services.flowback import announce, sweep
+from shequ.hub.services.requests import send_overdue_reminders
 from shequ.hub.services.runs import clear_config, mark_interrupted_runs, run_source
 from shequ.hub.services.sources import due_sources, next_run_after, queue_run
 from shequ.hub.signals import run_queued
@@ -67,3 +71,37 @@ def sweep_interrupted_runs() -> int:
 @receiver(run_queued, dispatch_uid="hub.execute_run")
 def _execute_queued_run(sender: Any, run_id: int, **kwargs: Any) -> None:
     execute_run(run_id)
+
+
+# Flowback: announce each committed version to the dataset's subscribers.
+
+
+@db_task()
+def announce_version(dataset_id: int, version: int) -> int:
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
+    return announce(dataset, version) if dataset is not None else 0
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sweep_announcements() -> int:
+    """Whatever the per-version task missed (worker down, channel failing) goes out here."""
+    return sweep()
+
+
+@receiver(post_save, sender=DatasetVersion, dispatch_uid="hub.flowback.announce")
+def _version_committed(sender: Any, instance: DatasetVersion, created: bool, **kwargs: Any) -> None:
+    if not created:
+        return
+    if Subscription.objects.filter(dataset_id=instance.dataset_id, active=True).exists():
+        # Once the version's transaction has committed, so the worker reads it.
+        dataset_id, version = instance.dataset_id, instance.version
+        transaction.on_commit(lambda: announce_version(dataset_id, version))
+
+
+# Data requests
+
+
+@db_periodic_task(crontab(minute="7"))
+def remind_overdue_requests() -> int:
+    """Hourly; ``send_overdue_reminders`` itself keeps it to one reminder a request a day."""
+    return send_overdue_reminders()

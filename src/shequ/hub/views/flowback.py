@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from shequ.core.permissions import Perm, regions_for
 from shequ.hub.access import require_hub
 from shequ.hub.connectors.base import safe_file_name
-from shequ.hub.forms_flowback import PublishForm
+from shequ.hub.forms.flowback import PublishForm
 from shequ.hub.services import flowback
-from shequ.hub.views import visible_dataset
+from shequ.hub.views.catalog import visible_dataset
 
 
 @login_required

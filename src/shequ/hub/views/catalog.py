@@ -1,27 +1,26 @@
-"""Hub pages: catalog, dataset, runs, sources. Each view parses input, calls a service, renders."""
+"""Hub pages of the catalog and of a dataset (schema, sample, versions, upload).
+
+Each view parses input, calls a service, renders.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_POST
 
-from shequ.core.types import User, user_of
+from shequ.core.types import user_of
 from shequ.hub.access import access_for, require_hub
-from shequ.hub.forms import RunFilterForm, SearchForm, SourceForm, UploadForm
-from shequ.hub.models import Dataset, IngestRun, Mode, Source
-from shequ.hub.sample import NoGrant, quarantine_head, sample_rows, visible_stats
+from shequ.hub.forms.catalog import SearchForm, UploadForm
+from shequ.hub.models import Dataset, IngestRun, Mode
+from shequ.hub.sample import NoGrant, sample_rows, visible_stats
 from shequ.hub.services import catalog, flowback, sources
 from shequ.hub.tableschema import TableSchema
 
@@ -30,6 +29,8 @@ GRADES = {
     "important": pgettext_lazy("data grade", "Important"),
     "general": pgettext_lazy("data grade", "General"),
 }
+
+
 PII_KINDS = {
     "name": pgettext_lazy("personal information", "Name"),
     "id_card": pgettext_lazy("personal information", "ID number"),
@@ -40,6 +41,8 @@ PII_KINDS = {
     "face": pgettext_lazy("personal information", "Face image"),
     "health": pgettext_lazy("personal information", "Health"),
 }
+
+
 TYPES = {
     "string": gettext_lazy("Text"),
     "integer": gettext_lazy("Integer"),
@@ -49,6 +52,8 @@ TYPES = {
     "datetime": gettext_lazy("Date and time"),
     "time": gettext_lazy("Time"),
 }
+
+
 FREQUENCIES = {
     "realtime": gettext_lazy("Real time"),
     "hourly": gettext_lazy("Hourly"),
@@ -58,17 +63,10 @@ FREQUENCIES = {
     "quarterly": gettext_lazy("Quarterly"),
     "yearly": gettext_lazy("Yearly"),
 }
-QUARANTINE_SHOWN = 50
 
 
 def visible_dataset(request: HttpRequest, key: str) -> Dataset:
     return get_object_or_404(catalog.visible_datasets(require_hub(request)), key=key)
-
-
-def visible_runs(user: User) -> QuerySet[IngestRun]:
-    return IngestRun.objects.filter(dataset__in=catalog.visible_datasets(user)).select_related(
-        "dataset", "source", "triggered_by"
-    )
 
 
 def dataset_choices(datasets: Any) -> list[tuple[str, str]]:
@@ -192,115 +190,3 @@ def upload(request: HttpRequest, dataset: Dataset, form: UploadForm) -> IngestRu
     else:
         messages.error(request, _("The file was not ingested; nothing was committed."))
     return run
-
-
-@login_required
-def run_list(request: HttpRequest) -> HttpResponse:
-    user = require_hub(request)
-    datasets = catalog.visible_datasets(user)
-    form = RunFilterForm(request.GET or None, datasets=dataset_choices(datasets))
-    qs = visible_runs(user)
-    if form.is_valid() and form.cleaned_data["dataset"]:
-        qs = qs.filter(dataset__key=form.cleaned_data["dataset"])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    return render(
-        request, "hub/runs.html", {"form": form, "page": page, "filters": filters.urlencode()}
-    )
-
-
-@login_required
-def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(visible_runs(require_hub(request)), pk=run_id)
-    rejected = quarantine_head(run, QUARANTINE_SHOWN)
-    return render(
-        request,
-        "hub/run.html",
-        {
-            "run": run,
-            "rejected": rejected,
-            "more_rejected": max(run.rows_rejected - len(rejected), 0),
-            "has_quarantine": bool(run.quarantine) and Path(run.quarantine).is_file(),
-            "active": run.status in (IngestRun.Status.QUEUED, IngestRun.Status.RUNNING),
-        },
-    )
-
-
-@login_required
-def quarantine(request: HttpRequest, run_id: int) -> FileResponse:
-    """The run's rejected rows as CSV (row, column, reason), for those who see the dataset."""
-    run = get_object_or_404(visible_runs(require_hub(request)), pk=run_id)
-    if not run.quarantine or not Path(run.quarantine).is_file():
-        raise Http404(_("This run rejected no rows."))
-    return FileResponse(
-        open(run.quarantine, "rb"),  # FileResponse closes it
-        as_attachment=True,
-        filename=f"{run.dataset.key}-run-{run.pk}-quarantine.csv",
-        content_type="text/csv; charset=utf-8",
-    )
-
-
-@login_required
-def source_list(request: HttpRequest) -> HttpResponse:
-    user = require_hub(request)
-    visible = list(catalog.visible_datasets(user))
-    managed = [d for d in visible if sources.can_manage(user, d)]
-    if request.method == "POST" and not managed:
-        raise PermissionDenied(_("You do not manage any dataset."))
-    form = SourceForm(
-        request.POST or None,
-        datasets=dataset_choices(managed),
-        initial={"dataset": request.GET.get("dataset", "")},
-    )
-    if request.method == "POST" and form.is_valid():
-        source = save_source(request, form, {d.key: d for d in managed})
-        if source is not None:
-            messages.success(request, _("The source was saved."))
-            return redirect("hub:sources")
-    newest = IngestRun.objects.filter(source=OuterRef("pk")).order_by("-created", "-id")
-    items = list(
-        Source.objects.filter(dataset__in=visible)
-        .select_related("dataset")
-        .annotate(last_run_id=Subquery(newest.values("id")[:1]))
-    )
-    last_ids = {s.pk: getattr(s, "last_run_id", None) for s in items}
-    last_runs = IngestRun.objects.in_bulk([i for i in last_ids.values() if i])
-    managed_keys = {d.key for d in managed}
-    for s in items:
-        s.manageable = s.dataset.key in managed_keys  # type: ignore[attr-defined]
-        s.last_run = last_runs.get(last_ids[s.pk])  # type: ignore[attr-defined]
-    return render(
-        request, "hub/sources.html", {"sources": items, "form": form, "can_add": bool(managed)}
-    )
-
-
-def save_source(request: HttpRequest, form: SourceForm, managed: dict[str, Dataset]) -> Any:
-    """Save the form's source; None with the errors put next to their fields."""
-    data = dict(form.cleaned_data)
-    dataset = managed[data.pop("dataset")]
-    try:
-        return sources.save_source(user_of(request), dataset, **data)
-    except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            if field.startswith("config."):
-                key = field.removeprefix("config.")
-                shown = errors if key == NON_FIELD_ERRORS else [f"{key}: {e}" for e in errors]
-                form.add_error("config", shown)
-            else:
-                form.add_error(field if field in form.fields else None, errors)
-        return None
-
-
-@login_required
-@require_POST
-def source_run(request: HttpRequest, source_id: int) -> HttpResponse:
-    user = require_hub(request)
-    source = get_object_or_404(
-        Source.objects.filter(dataset__in=catalog.visible_datasets(user)).select_related("dataset"),
-        pk=source_id,
-    )
-    sources.require_manage(user, source.dataset)
-    run = sources.queue_run(source, user=user)
-    messages.success(request, _("A run was queued; the worker carries it out shortly."))
-    return redirect("hub:run", run_id=run.pk)

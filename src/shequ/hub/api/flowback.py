@@ -19,9 +19,9 @@ from shequ.core.models import Channel, Department
 from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
-from shequ.hub import schemas as s
 from shequ.hub.access import require_hub
-from shequ.hub.api_common import detail, visible_dataset
+from shequ.hub.api import schemas as s
+from shequ.hub.api.common import detail, visible_dataset
 from shequ.hub.models import Subscription
 from shequ.hub.query.changes import changes
 from shequ.hub.services import flowback

@@ -1,4 +1,4 @@
-"""Forms of the hub pages: catalog search, file upload, source, run filter."""
+"""Adding a source."""
 
 from __future__ import annotations
 
@@ -9,64 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shequ.hub.forms.catalog import MODE_HELP
 from shequ.hub.models import Connector, Mode
-
-DELIMITERS = [
-    ("", _("Detect")),
-    (",", _("Comma ,")),
-    (";", _("Semicolon ;")),
-    ("\t", _("Tab")),
-    ("|", _("Vertical bar |")),
-]
-ENCODINGS = [
-    ("", _("Detect")),
-    ("utf-8", "UTF-8"),
-    ("gb18030", "GB18030 / GBK"),
-    ("big5", "Big5"),
-    ("utf-16", "UTF-16"),
-]
-# Upload and source forms share the modes; the catalog's help says what each does.
-MODE_HELP = _(
-    "Append adds the rows; replace swaps the whole table; upsert updates rows with the same "
-    "primary key and adds the others."
-)
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": _("e.g. 车辆, parking, plate"),
-                "enterkeyhint": "search",
-            }
-        ),
-    )
-    category = forms.CharField(required=False, widget=forms.HiddenInput)
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("CSV, Excel (.xlsx, .xls), JSON, JSON Lines or Parquet."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.json,.jsonl,.ndjson,.parquet"}
-        ),
-    )
-    mode = forms.ChoiceField(
-        label=_("Mode"), choices=Mode.choices, initial=Mode.APPEND, help_text=MODE_HELP
-    )
-    sheet = forms.CharField(
-        label=_("Sheet"),
-        required=False,
-        max_length=100,
-        help_text=_("Spreadsheets only: a sheet name, or * for all sheets. Default: the first."),
-    )
-    delimiter = forms.ChoiceField(label=_("Delimiter"), choices=DELIMITERS, required=False)
-    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)
 
 
 class SourceForm(forms.Form):
@@ -119,11 +63,3 @@ class SourceForm(forms.Form):
         if not isinstance(value, dict):
             raise forms.ValidationError(_("The configuration must be a JSON object: {…}."))
         return value
-
-
-class RunFilterForm(forms.Form):
-    dataset = forms.ChoiceField(label=_("Dataset"), required=False)
-
-    def __init__(self, *args: Any, datasets: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [("", _("All datasets")), *datasets]  # type: ignore[attr-defined]

@@ -1,0 +1,113 @@
+"""Hub ingest endpoints: upload a file as a run, the runs, their quarantined rows.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, UploadedFile
+from ninja.pagination import paginate
+
+from shequ.core.api import PageOf
+from shequ.core.inputs import Id
+from shequ.core.pagination import Pages
+from shequ.core.types import user_of
+from shequ.hub.access import require_hub
+from shequ.hub.api import schemas as s
+from shequ.hub.api.common import visible_dataset
+from shequ.hub.models import IngestRun
+from shequ.hub.services import catalog, sources
+
+router = Router(tags=["hub"])
+
+
+def run_out(r: IngestRun) -> dict[str, Any]:
+    fields = (
+        "id",
+        "mode",
+        "status",
+        "input_name",
+        "started",
+        "finished",
+        "rows_read",
+        "rows_written",
+        "rows_rejected",
+        "bytes_read",
+        "file_hash",
+        "encoding",
+        "version",
+        "error",
+        "log",
+    )
+    return {
+        **{f: getattr(r, f) for f in fields},
+        "dataset": r.dataset.key,
+        "source_id": r.source_id,
+        "has_quarantine": bool(r.quarantine),
+    }
+
+
+@router.post("/datasets/{key}/upload", response={201: s.RunOut})
+def upload(
+    request: HttpRequest,
+    key: str,
+    file: File[UploadedFile],
+    mode: Form[str] = "append",
+    sheet: Form[str] = "",
+    delimiter: Form[str] = "",
+    encoding: Form[str] = "",
+) -> tuple[int, dict[str, Any]]:
+    """Ingest an uploaded file now; the answer is the finished run (see its status)."""
+    dataset = visible_dataset(request, key)
+    run = sources.ingest_upload(
+        user_of(request),
+        dataset,
+        file,
+        mode=mode,
+        sheet=sheet,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    return 201, run_out(run)
+
+
+def _runs(request: HttpRequest) -> Any:
+    require_hub(request)
+    return IngestRun.objects.filter(
+        dataset__in=catalog.visible_datasets(user_of(request))
+    ).select_related("dataset")
+
+
+@router.get("/runs", response=list[s.RunOut])
+@paginate(Pages, page_size=50)
+def list_runs(request: HttpRequest, dataset: str | None = None) -> Any:
+    qs = _runs(request)
+    if dataset:
+        qs = qs.filter(dataset__key=dataset)
+    return PageOf(qs, run_out)
+
+
+@router.get("/runs/{run_id}", response=s.RunOut)
+def get_run(request: HttpRequest, run_id: Id) -> dict[str, Any]:
+    return run_out(get_object_or_404(_runs(request), pk=run_id))
+
+
+@router.get("/runs/{run_id}/quarantine")
+def quarantine(request: HttpRequest, run_id: Id) -> FileResponse:
+    """The rejected rows of a run as CSV: row, column, reason."""
+    run = get_object_or_404(_runs(request), pk=run_id)
+    if not run.quarantine or not Path(run.quarantine).is_file():
+        from django.http import Http404
+
+        raise Http404("This run rejected no rows.")
+    return FileResponse(
+        open(run.quarantine, "rb"),
+        as_attachment=True,
+        filename=f"{run.dataset.key}-run-{run.pk}-quarantine.csv",
+        content_type="text/csv; charset=utf-8",
+    )

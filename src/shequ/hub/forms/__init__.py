@@ -1,0 +1,1 @@
+"""Hub forms, one module per feature."""

@@ -1,0 +1,1 @@
+"""Hub pages, one module per feature."""
