@@ -81,8 +81,8 @@ def test_a_fork_while_the_query_engine_holds_duckdb_databases_refuses_to_start(
     prepare = """
     import django
     django.setup()
-    from shequ.hub.query.engine import _locked_database
-    con = _locked_database([], 1, "100MB")
+    from shequ.hub.query.sandbox import locked_database
+    con = locked_database([], 1, "100MB")
     """
     out = run_forked(tmp_path, prepare)
     assert out["ok"] is False
@@ -117,8 +117,8 @@ def test_closed_query_databases_are_forgotten(tmp_path: Path, closed: bool) -> N
     prepare = f"""
     import django
     django.setup()
-    from shequ.hub.query.engine import SANDBOXES, _locked_database
-    _locked_database([], 1, "100MB").close()
+    from shequ.hub.query.sandbox import SANDBOXES, locked_database
+    locked_database([], 1, "100MB").close()
     if {closed}:
         SANDBOXES.clear()
     """

@@ -46,7 +46,7 @@ from shequ.core.models import Role
 from shequ.core.services import tokens
 from shequ.hub.models import Category, Dataset, DatasetVersion
 from shequ.hub.query import QueryError, QueryResult, run_query
-from shequ.hub.query.engine import json_value
+from shequ.hub.query.result import json_value
 from shequ.hub.services.catalog import read_catalog
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 

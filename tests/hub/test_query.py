@@ -34,9 +34,9 @@ from shequ.core.models import AuditEvent, Department, Membership, Role
 from shequ.hub.cli_query import add_query_parser
 from shequ.hub.models import Grant
 from shequ.hub.query import QueryError, run_query, run_query_system
-from shequ.hub.query.engine import SANDBOXES, row_scope_sql
 from shequ.hub.query.export import FORMATS, export_file
 from shequ.hub.query.masking import KINDS, masked_select
+from shequ.hub.query.sandbox import SANDBOXES, row_scope_sql
 
 # ---------------------------------------------------------------------------------------------
 # Masking in SQL is pii.mask

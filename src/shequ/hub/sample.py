@@ -20,7 +20,7 @@ from shequ.core.types import User
 from shequ.hub.access import access_for
 from shequ.hub.ingest.validate import ident, literal
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun
-from shequ.hub.query.engine import row_scope_sql
+from shequ.hub.query.sandbox import row_scope_sql
 from shequ.hub.storage import open_table
 from shequ.hub.tableschema import TableSchema
 

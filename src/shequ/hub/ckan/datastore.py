@@ -35,7 +35,9 @@ from shequ.hub.ckan.packages import catalog, english
 from shequ.hub.ckan.params import Call
 from shequ.hub.models import Dataset, Sharing
 from shequ.hub.query import engine
+from shequ.hub.query.audit import refuse
 from shequ.hub.query.errors import QueryError
+from shequ.hub.query.result import QueryResult
 from shequ.hub.tableschema import TableSchema
 
 # sqlglot's base of every node (conditions and functions are not all ``exp.Expression``).
@@ -169,7 +171,7 @@ def open_resource(call: Call) -> Resource:
         if not catalog(user).filter(pk=dataset.pk).exists():
             raise not_found
         message = _("you have no grant for dataset %(key)s; request it in the hub.") % {"key": key}
-        engine.refuse(user, f"datastore_search resource_id={key}", message, 403)
+        refuse(user, f"datastore_search resource_id={key}", message, 403)
         raise NotAuthorized(message)
     if dataset.version is None:
         raise NotFound(_('Resource "%(id)s" has no data yet.') % {"id": key})
@@ -412,7 +414,7 @@ def _page(
     return [], int(_run(call, count, 1).rows_json()[0][0])
 
 
-def _run(call: Call, query: exp.Select, limit: int) -> engine.QueryResult:
+def _run(call: Call, query: exp.Select, limit: int) -> QueryResult:
     try:
         assert call.user is not None  # resolving the resource refused anonymous callers
         return engine.run_query(call.user, query.sql(dialect="duckdb"), limit=limit)

@@ -11,8 +11,9 @@ See ``policy`` (what SQL may run), ``engine`` (the sandbox, masking and row scop
 ``export`` (CSV, XLSX, Parquet).
 """
 
-from shequ.hub.query.engine import QueryResult, run_query, run_query_system
+from shequ.hub.query.engine import run_query, run_query_system
 from shequ.hub.query.errors import QueryError
 from shequ.hub.query.policy import ALLOWED_FUNCTIONS
+from shequ.hub.query.result import QueryResult
 
 __all__ = ["ALLOWED_FUNCTIONS", "QueryError", "QueryResult", "run_query", "run_query_system"]

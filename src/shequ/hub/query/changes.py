@@ -22,8 +22,12 @@ from shequ.core.types import User
 from shequ.hub.access import Access, access_for
 from shequ.hub.models import Dataset
 from shequ.hub.query import engine
+from shequ.hub.query.audit import audit_refused, audit_region
+from shequ.hub.query.binding import Run, load
 from shequ.hub.query.errors import QueryError
 from shequ.hub.query.masking import masked_select
+from shequ.hub.query.result import json_value
+from shequ.hub.query.sandbox import execute, ident, literal, row_scope_sql
 from shequ.hub.tableschema import TableSchema
 
 OPS = ("insert", "update", "delete")
@@ -75,26 +79,26 @@ def changes(
     if CHANGE in schema.names:
         raise QueryError.of("changes_column", 409, name=repr(dataset.key), column=CHANGE)
 
-    run = engine._Run(user=user, sql=f"changes {dataset.key} {since}..{until}")
+    run = Run(user=user, sql=f"changes {dataset.key} {since}..{until}")
     everything = Access(
         columns=tuple(schema.names),
         clear=frozenset(schema.pii_fields()),
         row_prefixes=None,
     )
     run.views = {
-        "_old": engine._load("_old", dataset, everything, since),
-        "_new": engine._load("_new", dataset, everything, until),
+        "_old": load("_old", dataset, everything, since),
+        "_new": load("_new", dataset, everything, until),
     }
     changed = _changed_sql(schema)
     scoped = f"(SELECT * FROM ({changed}) AS _c WHERE {_scope(schema, access)})"
     if op:
-        scoped = f"(SELECT * FROM {scoped} AS _o WHERE {CHANGE} = {engine._literal(op)})"
+        scoped = f"(SELECT * FROM {scoped} AS _o WHERE {CHANGE} = {literal(op)})"
     pii = schema.pii_fields()
     columns = [(CHANGE, None)] + [
         (name, pii[name] if name in pii and name not in access.clear else None)
         for name in access.columns
     ]
-    order = ", ".join(engine._ident(k) for k in schema.primary_key or access.columns)
+    order = ", ".join(ident(k) for k in schema.primary_key or access.columns)
     rows_sql = (
         f"SELECT * FROM ({masked_select(scoped, columns)}) AS _r "
         f"ORDER BY {CHANGE}, {order} LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -102,10 +106,10 @@ def changes(
     counts_sql = f"SELECT {CHANGE}, count(*) AS n FROM {scoped} AS _s GROUP BY ALL"
     seconds = engine.default_timeout()
     try:
-        counted, _ = engine._execute(run, counts_sql, len(OPS), seconds)
-        table, _ = engine._execute(run, rows_sql, int(limit), seconds)
+        counted, _ = execute(run, counts_sql, len(OPS), seconds)
+        table, _ = execute(run, rows_sql, int(limit), seconds)
     except QueryError as exc:
-        engine._audit_refused(run, exc)
+        audit_refused(run, exc)
         raise
     counts = dict.fromkeys(OPS, 0)
     for name, n in zip(
@@ -120,7 +124,7 @@ def changes(
         primary_key=list(schema.primary_key),
         columns=list(access.columns),
         counts=counts,
-        rows=[{k: engine.json_value(v) for k, v in row.items()} for row in table.to_pylist()],
+        rows=[{k: json_value(v) for k, v in row.items()} for row in table.to_pylist()],
         offset=offset,
         clear_pii=clear if table.num_rows else [],
     )
@@ -128,7 +132,7 @@ def changes(
         "hub.changes",
         actor=user,
         obj=dataset,
-        region_code=engine._audit_region(run),
+        region_code=audit_region(run),
         since=since,
         until=until,
         op=op or "",
@@ -169,7 +173,7 @@ def _check_range(
 
 def _changed_sql(schema: TableSchema) -> str:
     """One relation: ``_change`` and every column, in clear, of each changed row."""
-    q = engine._ident
+    q = ident
     if not schema.primary_key:
         return (
             f"SELECT 'insert' AS {CHANGE}, * FROM (SELECT * FROM _new EXCEPT ALL "
@@ -191,4 +195,4 @@ def _changed_sql(schema: TableSchema) -> str:
 def _scope(schema: TableSchema, access: Access) -> str:
     if not schema.region_field:
         return "TRUE"
-    return engine.row_scope_sql(schema.region_field, access.row_prefixes)
+    return row_scope_sql(schema.region_field, access.row_prefixes)

@@ -28,8 +28,8 @@ import pyarrow.parquet as pq
 import xlsxwriter
 from django.conf import settings
 
-from shequ.hub.query.engine import QueryResult, json_value
 from shequ.hub.query.errors import QueryError
+from shequ.hub.query.result import QueryResult, json_value
 
 FORMATS: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
