@@ -80,7 +80,11 @@ def _type_of(con: duckdb.DuckDBPyConnection, rel: str, col: str) -> str:
     too long to be a count or an amount (account numbers), which would lose digits.
     """
     c = trimmed_sql(ident(col))  # 无, - and / are empty cells, as the ingest reads them
-    code_like = f"(regexp_matches({c}, '^[+-]?0[0-9]') OR length({c}) > 15)"
+    # Twelve digits or more: a region code (330102001001) or an account, never a count.
+    code_like = (
+        f"(regexp_matches({c}, '^[+-]?0[0-9]') OR regexp_matches({c}, '^[0-9]{{12,}}$') "
+        f"OR length({c}) > 15)"
+    )
 
     def hits(ftype: str) -> str:
         return f"count({typed_sql(Field('x', ftype), c)})"
@@ -153,7 +157,8 @@ def infer_schema(staged: StagedInput) -> TableSchema:
                 ftype = "string"  # identifiers and codes are text, whatever their digits
             fields.append(
                 Field(
-                    name=field_name(header, i, taken),
+                    # "车辆信息/号牌号码" is named by its leaf, titled by both levels.
+                    name=field_name(staged.leaves.get(header, header), i, taken),
                     type=ftype,
                     title=header.strip(),
                     pii=kind,

@@ -122,7 +122,8 @@ def open_input(
 
     *format* (csv, xlsx, xls, json, jsonl, parquet; also tsv, txt, ndjson) overrides
     detection. *sheet* picks a spreadsheet sheet by name, or ``"*"`` for all sheets with
-    the same header (default: the first non-empty visible sheet). *delimiter* and
+    the same header (default: the first visible sheet holding a table, not notes; see
+    ``readers_sheet.stage_sheet``). *delimiter* and
     *encoding* override sniffing for text formats. *skip_hidden_rows*: leave out rows
     a spreadsheet hides (they are named in the notes either way).
 

@@ -20,7 +20,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import python_calamine as calamine
 
-from .readers_util import ROW, find_header, hash_file, sql_ident, sql_string, unique_names
+from .readers_util import (
+    ROW,
+    SHEET,
+    find_header,
+    hash_file,
+    sql_ident,
+    sql_string,
+    unique_names,
+)
+from .sheet_layout import LABEL, Table, choose_tables, header_names, is_group_row, notes_reason
 from .staging import IngestError, StagedInput
 
 Cell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
@@ -38,7 +47,6 @@ TOTALS = {
     "grandtotal",
     "sum",
 }
-_LABEL = re.compile(r"^\s*\D{1,12}[：:]")  # 制表人： 审核人： 填报日期：
 _TOTALS_STRIP = re.compile(r"[\s:：()（）]+")
 
 
@@ -180,15 +188,6 @@ def _spans(numbers: list[int], limit: int = 10) -> str:
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
-@dataclass
-class Table:
-    sheet: str
-    names: list[str]
-    rows: list[list[str | None]]
-    row_numbers: list[int]  # spreadsheet row numbers (1-based) of rows
-    notes: list[str] = field(default_factory=list)
-
-
 def _header_rows(rows: list[list[Cell]], h: int, top: int, left: int, merges: list[Merge]) -> int:
     """1 or 2: whether the header row *h* has a second row below it (merged cells)."""
     if h + 1 >= len(rows):
@@ -205,22 +204,6 @@ def _header_rows(rows: list[list[Cell]], h: int, top: int, left: int, merges: li
         if c2 > c1 and any(cell_text(v) is not None for v in span):
             return 2
     return 1
-
-
-def _header_names(
-    rows: list[list[Cell]], h: int, depth: int, top: int, left: int, merges: list[Merge]
-) -> list[str]:
-    upper = [cell_text(v) or "" for v in rows[h]]
-    if depth == 1:
-        return upper
-    for (r1, c1), (r2, c2) in merges:  # spread a merged group name over its columns
-        if r1 <= top + h <= r2 and c2 > c1:
-            for c in range(max(c1 - left + 1, 0), min(c2 - left + 1, len(upper))):
-                upper[c] = upper[c] or upper[c1 - left]
-    lower = [cell_text(v) or "" for v in rows[h + 1]]
-    return [
-        f"{a}_{b}" if a and b and a != b else (a or b) for a, b in zip(upper, lower, strict=True)
-    ]
 
 
 def _fill_merged_down(
@@ -244,7 +227,7 @@ def _fill_merged_down(
 def _is_footer(row: list[str | None], width: int) -> bool:
     """A row below the totals: signatures ("制表人：王五") or a sparse remark."""
     values = [v for v in row if v is not None]
-    return 2 * len(values) <= max(width, 2) or all(_LABEL.match(v) for v in values)
+    return 2 * len(values) <= max(width, 2) or all(LABEL.match(v) for v in values)
 
 
 def _drop_totals(
@@ -287,8 +270,17 @@ def read_table(
     h = find_header(widths, all_text)
     if h is None:
         return None
-    depth = _header_rows(rows, h, top, left, merges)
-    raw = _header_names(rows, h, depth, top, left, merges)
+    above = [cell_text(v) for v in rows[h - 1]] if h > 0 else []
+    leaf_row = [cell_text(v) for v in rows[h]]
+    if above and is_group_row(above, leaf_row, all_text[h - 1], top + h - 1, left, merges):
+        # The leaf row was taken for the header: its group row above is narrower than
+        # the table (groups merged across), but belongs to it.
+        h, depth = h - 1, 2
+    else:
+        depth = _header_rows(rows, h, top, left, merges)
+    upper = [cell_text(v) for v in rows[h]]
+    lower = [cell_text(v) for v in rows[h + 1]] if depth == 2 else None
+    raw, leaf_at = header_names(upper, lower, top + h, left, merges)
     titles = sum(1 for w in widths[:h] if w)
     notes = [
         f"{label}header in row {top + h + 1}"
@@ -327,10 +319,13 @@ def read_table(
         )
     notes += _drop_totals(data, numbers, sum(1 for name in raw if name), label)
     keep = [j for j, name in enumerate(raw) if name or any(row[j] is not None for row in data)]
-    names, renames = unique_names([raw[j] for j in keep], [left + j + 1 for j in keep])
+    names, renames = unique_names(
+        [raw[j] for j in keep], [left + j + 1 for j in keep], reserved=(SHEET,)
+    )
     notes += [label + note for note in renames]
     table_rows = [[row[j] for j in keep] for row in data]
-    return Table(sheet.name, names, table_rows, numbers, notes)
+    leaves = {names[i]: leaf_at[j] for i, j in enumerate(keep) if j in leaf_at}
+    return Table(sheet.name, names, table_rows, numbers, notes, leaves)
 
 
 def _open_workbook(path: Path, fmt: str, workdir: Path) -> calamine.CalamineWorkbook:
@@ -347,6 +342,12 @@ def _open_workbook(path: Path, fmt: str, workdir: Path) -> calamine.CalamineWork
         raise IngestError(f"the {fmt.upper()} file is password-protected") from None
     except (calamine.CalamineError, OSError, ValueError) as exc:
         raise IngestError(f"the {fmt.upper()} file is damaged or truncated: {exc}") from None
+
+
+def _named(sheet: str) -> str:
+    """A sheet name in an error: in “ ”, since a run's error is masked as personal text
+    and loses everything within straight quotes but its first character."""
+    return f"“{sheet}”"
 
 
 def _tables(
@@ -366,26 +367,27 @@ def _tables(
             if m.visible == calamine.SheetVisibleEnum.Visible
             and m.typ == calamine.SheetTypeEnum.WorkSheet
         ]
-        notes: list[str] = []
         if sheet is not None and sheet != "*":
             if sheet not in names:
-                listed = ", ".join(repr(n) for n in names)
-                raise IngestError(f"there is no sheet {sheet!r}; the sheets are: {listed}")
+                listed = ", ".join(_named(n) for n in names)
+                raise IngestError(f"there is no sheet {_named(sheet)}; the sheets are: {listed}")
             table = read(sheet)
-            return ([table] if table else []), notes
+            return ([table] if table else []), [f"read sheet {sheet!r} (chosen by name)"]
+        notes: list[str] = []
         tables: list[Table] = []
         for name in visible:
             table = read(name, f"sheet {name!r}: " if sheet else "")
             if table is None:
                 notes.append(f"sheet {name!r} is empty")
-            elif sheet is None:
-                return [table], [f"read sheet {name!r}"]
-            else:
-                tables.append(table)
+                continue
+            tables.append(table)
+            if sheet is None and not notes_reason(table.sheet, table.names, table.rows):
+                break  # the first sheet holding a table: the others need not be read
         if not tables:
-            listed = ", ".join(repr(n) for n in names)
+            listed = ", ".join(_named(n) for n in names)
             raise IngestError(f"the workbook has no data on any visible sheet (sheets: {listed})")
-        return tables, notes
+        chosen, more = choose_tables(tables, every=sheet == "*")
+        return chosen, notes + more
     except calamine.CalamineError as exc:
         raise IngestError(f"the {fmt.upper()} file is damaged or truncated: {exc}") from None
     finally:
@@ -395,13 +397,16 @@ def _tables(
 def stage_sheet(
     path: Path, workdir: Path, *, fmt: str, sheet: str | None, skip_hidden: bool = False
 ) -> StagedInput:
-    """Stage one sheet (``sheet=None``: the first visible non-empty one; a name: that
-    sheet) or all visible sheets with the same header (``sheet="*"``).
+    """Stage one sheet (``sheet=None``: the first visible sheet holding a table; a name:
+    that sheet) or all visible sheets with the same header (``sheet="*"``).
 
+    * Sheets of notes (填表说明, 封面, paragraphs of text; see ``choose_tables``) are
+      passed over, each with a note; the notes say which sheet(s) were read.
     * The header row is found automatically (see ``find_header``); title rows above it
-      are skipped. A header row with merged cells over a second row (e.g. "联系方式"
-      over "电话" and "地址") gives "联系方式_电话", "联系方式_地址"; a cell merged
-      down over both rows keeps its name.
+      are skipped. A header of two rows, group cells merged across over leaf cells (e.g.
+      "车辆信息" over "号牌号码" and "号牌种类"), gives "车辆信息/号牌号码",
+      "车辆信息/号牌种类" (``StagedInput.leaves`` maps them to their leaf text, by which
+      catalog titles match them); a cell merged down over both rows keeps its name.
     * Empty rows are skipped; trailing totals rows (first non-empty cell 合计, 总计,
       小计, Total, Sum…) are dropped with a note "dropped totals row N", together with
       signature/remark rows below them ("制表人：…", noted as footer rows); a 小计 row
@@ -410,8 +415,9 @@ def stage_sheet(
       number, A = 1). A data cell merged down over several rows (a 社区 name over all
       its residents) is repeated in each of those rows.
     * ``_row`` is the spreadsheet row number (as Excel shows it) of each row; with
-      ``sheet="*"`` it is the row number within the row's own sheet (see the notes for
-      the order of the sheets).
+      ``sheet="*"`` it is the row number within the row's own sheet, whose name is in
+      the column ``_sheet`` (``StagedInput.sheet_column``: not one of ``columns``, so
+      it is stored only by a field that asks for it; see ``validate.plan_columns``).
     * Sheets are read into memory whole (Excel limits them to 1,048,576 rows).
     * Hidden rows and formula cells without a saved value (XLSX) are named in the
       notes; ``skip_hidden`` leaves hidden data rows out.
@@ -419,22 +425,17 @@ def stage_sheet(
     size, sha = hash_file(path)
     tables, notes = _tables(path, workdir, fmt, sheet, skip_hidden)
     if not tables:
-        raise IngestError(f"sheet {sheet!r} is empty")
+        raise IngestError(f"sheet {_named(sheet or '')} is empty")
     first = tables[0]
-    for table in tables[1:]:
-        if table.names != first.names:
-            raise IngestError(
-                f"sheet {table.sheet!r} has a different header than sheet {first.sheet!r}: "
-                f"{table.names} instead of {first.names}"
-            )
-    schema = pa.schema(
-        [pa.field(n, pa.string()) for n in first.names] + [pa.field(ROW, pa.int64())]
-    )
+    every = sheet == "*"
+    # _row stays last, as in every StagedInput; the sheet's name is just before it.
+    names = [*first.names, *([SHEET] if every else [])]
+    schema = pa.schema([pa.field(n, pa.string()) for n in names] + [pa.field(ROW, pa.int64())])
     target = workdir / "sheet.parquet"
     with pq.ParquetWriter(target, schema) as writer:
         for table in tables:
             notes += table.notes
-            if len(tables) > 1:
+            if every:
                 span = (
                     f"rows {table.row_numbers[0]}–{table.row_numbers[-1]}"
                     if table.rows
@@ -444,14 +445,18 @@ def stage_sheet(
             columns = [pa.array(list(col), pa.string()) for col in zip(*table.rows, strict=True)]
             if not table.rows:
                 columns = [pa.array([], pa.string()) for _ in first.names]
+            if every:
+                columns.append(pa.array([table.sheet] * len(table.rows), pa.string()))
             columns.append(pa.array(table.row_numbers, pa.int64()))
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-    select = ", ".join(sql_ident(n) for n in first.names)
+    select = ", ".join(sql_ident(n) for n in [*names, ROW])
     return StagedInput(
-        select_sql=f"SELECT {select}, {ROW} FROM read_parquet({sql_string(str(target))})",
+        select_sql=f"SELECT {select} FROM read_parquet({sql_string(str(target))})",
         columns=first.names,
         format=fmt,
         bytes_read=size,
         sha256=sha,
         notes=notes,
+        leaves=first.leaves,
+        sheet_column=SHEET if every else "",
     )

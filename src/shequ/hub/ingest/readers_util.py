@@ -9,6 +9,7 @@ from pathlib import Path
 
 CHUNK_SIZE = 4 * 1024 * 1024  # bytes per read when streaming a file
 ROW = "_row"  # the row-number column every StagedInput adds
+SHEET = "_sheet"  # the sheet-name column of several sheets read as one (sheet="*")
 HEADER_SCAN_ROWS = 30  # the header must be within this many rows of the first non-empty one
 WIDTH_SCAN_ROWS = 200  # rows below a header candidate that tell how wide the table is
 
@@ -54,17 +55,21 @@ def clean_header(value: str) -> str:
 
 
 def unique_names(
-    raw: Sequence[str], numbers: Sequence[int] | None = None, *, clean: bool = True
+    raw: Sequence[str],
+    numbers: Sequence[int] | None = None,
+    *,
+    clean: bool = True,
+    reserved: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
     """Column names from header cells, and notes about every rename.
 
     An empty name becomes ``column_<n>`` (``n`` from *numbers*, else the 1-based
     position). A name already used (compared case-insensitively, as DuckDB does) gets
-    ``_2``, ``_3``…; so does a column called ``_row``, which is reserved.
+    ``_2``, ``_3``…; so does a column called ``_row`` or one of *reserved*.
     """
     names: list[str] = []
     notes: list[str] = []
-    seen = {ROW}
+    seen = {ROW, *(r.casefold() for r in reserved)}
     for i, value in enumerate(raw):
         number = numbers[i] if numbers is not None else i + 1
         base = clean_header(value) if clean else value

@@ -51,6 +51,12 @@ class StagedInput:
     # rows (制表人：…) a CSV ends with: rows starting so are dropped with a note.
     totals_cells: list[str] = field(default_factory=list)
     footer_cells: list[str] = field(default_factory=list)
+    # Columns under a group of a two-level header ("车辆信息/号牌号码") -> their leaf
+    # text ("号牌号码"), by which a field's title also matches them.
+    leaves: dict[str, str] = field(default_factory=dict)
+    # Several spreadsheet sheets read as one: the column of select_sql (not in columns)
+    # holding each row's sheet name, stored only by a field that asks for it.
+    sheet_column: str = ""
 
     def file_hash(self) -> str:
         """``sha256``, waiting for it if it is still being computed."""

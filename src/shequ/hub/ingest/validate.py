@@ -64,8 +64,16 @@ class ColumnPlan:
 def plan_columns(
     staged: StagedInput, schema: TableSchema, column_map: dict[str, str]
 ) -> ColumnPlan:
-    """Match input columns to fields: saved mapping, then name, then Chinese/English title."""
+    """Match input columns to fields: saved mapping, then name, then Chinese/English title.
+
+    A column under a group of a two-level spreadsheet header ("车辆信息/号牌号码") is
+    also matched by its leaf ("号牌号码") when no other column has that leaf. The sheet
+    name of several sheets read as one (``StagedInput.sheet_column``) goes only to a
+    field mapped from ``_sheet``, named ``sheet`` or titled 工作表 / sheet.
+    """
     available = {c.strip().lower(): c for c in staged.columns}
+    for key, column in _extra_names(staged).items():
+        available.setdefault(key, column)
     sources: dict[str, str | None] = {}
     mapped = {target: upstream for upstream, target in column_map.items()}
     for f in schema.fields:
@@ -92,7 +100,24 @@ def plan_columns(
             "Check the delimiter and header row, or map the upstream names on the source."
         )
     used = {c for c in sources.values() if c}
-    return ColumnPlan(sources, [c for c in staged.columns if c not in used])
+    extra = [staged.sheet_column] if staged.sheet_column else []
+    return ColumnPlan(sources, [c for c in [*staged.columns, *extra] if c not in used])
+
+
+SHEET_TITLES = ("sheet", "工作表")
+
+
+def _extra_names(staged: StagedInput) -> dict[str, str]:
+    """More names (lower-cased) by which columns match fields, name -> column: unique
+    leaves of grouped headers, and the sheet column's names."""
+    leaves: dict[str, list[str]] = {}
+    for column, leaf in staged.leaves.items():
+        leaves.setdefault(leaf.strip().lower(), []).append(column)
+    names = {key: found[0] for key, found in leaves.items() if len(found) == 1}
+    if staged.sheet_column:
+        for key in (staged.sheet_column, *SHEET_TITLES):
+            names.setdefault(key, staged.sheet_column)
+    return names
 
 
 # Cells that mean "nothing" in Chinese government files: read as empty.
