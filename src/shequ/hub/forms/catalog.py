@@ -63,7 +63,10 @@ class UploadForm(forms.Form):
         label=_("Sheet"),
         required=False,
         max_length=100,
-        help_text=_("Spreadsheets only: a sheet name, or * for all sheets. Default: the first."),
+        help_text=_(
+            "Spreadsheets only: a sheet name, or * for all sheets with the same header. "
+            "Default: the first sheet holding a table (notes sheets are passed over)."
+        ),
     )
     delimiter = forms.ChoiceField(label=_("Delimiter"), choices=DELIMITERS, required=False)
     encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)

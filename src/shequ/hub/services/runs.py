@@ -81,7 +81,7 @@ def ingest_file(
             path,
             workdir=workdir,
             format=spec.format,
-            sheet=spec.sheet,
+            sheet=spec.sheet or _sheet(source),
             delimiter=spec.delimiter,
             encoding=spec.encoding,
             check=False,  # the engine parses the file once and explains errors itself
@@ -139,6 +139,18 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
     run.log = "\n".join(outcome.notes)
     _record_version(run)
     return _finish(run, Status.SUCCEEDED)
+
+
+# Source options for reading the input, kept in Source.config beside the connector's
+# settings: they never reach the connector (see ``clear_config``).
+READ_OPTIONS = ("sheet", "skip_hidden_rows", "two_digit_year_start")
+
+
+def _sheet(source: Source | None) -> str | None:
+    """``Source.config["sheet"]``: a sheet name, or "*" for all sheets with one header."""
+    if source is None:
+        return None
+    return (source.config or {}).get("sheet") or None
 
 
 def _skip_hidden(source: Source | None) -> bool:
@@ -262,10 +274,12 @@ def fetch_source(source: Source, workdir: Path) -> Fetched:
 
 
 def clear_config(source: Source) -> dict[str, Any]:
-    """The source's configuration with its secret values decrypted."""
+    """The connector's configuration with its secret values decrypted (without the
+    options for reading the input, ``READ_OPTIONS``)."""
     return {
         k: json.loads(pii.decrypt(v["enc"])) if isinstance(v, dict) and set(v) == {"enc"} else v
         for k, v in source.config.items()
+        if k not in READ_OPTIONS
     }
 
 
@@ -286,6 +300,7 @@ def run_source(
             fetched.path,
             workdir=workdir / "stage",
             format=fetched.format,
+            sheet=_sheet(source),
             check=False,
             skip_hidden_rows=_skip_hidden(source),
         )

@@ -74,10 +74,16 @@ def save_source(
         connector_cls = get_connector(connector)
     except (KeyError, ValueError):
         raise ValidationError({"connector": [f"unknown connector {connector!r}"]}) from None
+    # Options for reading the input (a sheet …) are the engine's, not the connector's.
+    reading: dict[str, Any] = {}
+    if isinstance(config, dict):
+        reading = {k: config[k] for k in runs.READ_OPTIONS if k in config}
+        config = {k: v for k, v in config.items() if k not in runs.READ_OPTIONS}
     try:
-        cleaned = connector_cls.validate_config(dict(config))
+        cleaned = connector_cls.validate_config(config)
     except ValidationError as exc:
         raise ValidationError({f"config.{k}": v for k, v in exc.message_dict.items()}) from exc
+    errors.update(read_option_errors(reading))
     if schedule and not croniter.is_valid(schedule):
         errors["schedule"] = ["not a valid cron expression, e.g. '30 2 * * *'"]
     try:
@@ -93,6 +99,7 @@ def save_source(
             # Any JSON value (a URL, a dict of headers) is encrypted whole.
             cleaned[key] = {"enc": pii.encrypt(json.dumps(cleaned[key], ensure_ascii=False))}
     source = source or Source(dataset=dataset)
+    cleaned.update(reading)
     source.name, source.connector, source.config, source.mode = name, connector, cleaned, mode
     source.schedule, source.tier, source.provider = schedule, tier, provider
     source.column_map, source.max_reject_rate = column_map or {}, max_reject_rate
@@ -108,6 +115,24 @@ def save_source(
             connector=connector,
         )
     return source
+
+
+def read_option_errors(options: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with a source's options for reading its input (``runs.READ_OPTIONS``),
+    by ``config.<key>``."""
+    errors: dict[str, list[str]] = {}
+    sheet = options.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        errors["config.sheet"] = ["a sheet name, or * for all sheets with the same header"]
+    hidden = options.get("skip_hidden_rows")
+    if hidden is not None and not isinstance(hidden, bool):
+        errors["config.skip_hidden_rows"] = ["true or false"]
+    year = options.get("two_digit_year_start")
+    if year is not None and (
+        isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9899
+    ):
+        errors["config.two_digit_year_start"] = ["a year such as 1950"]
+    return errors
 
 
 def queue_run(source: Source, *, user: User | None = None) -> IngestRun:
