@@ -383,9 +383,23 @@ def test_a_source_option_chooses_the_sheet(
     assert "read sheet '二社区' (chosen by name)" in run.log
 
 
-def test_saving_a_source_keeps_and_checks_its_reading_options() -> None:
-    from shequ.hub.services.sources import read_option_errors
+def test_saving_a_source_keeps_and_checks_its_reading_options(
+    vehicles: Dataset, tmp_path: Path, make_user: Callable[..., Any]
+) -> None:
+    from django.core.exceptions import ValidationError
 
+    from shequ.hub.services.sources import read_option_errors, save_source
+
+    manager = make_user(Role.STREET_STAFF, "990102001000")
+    path = communities(tmp_path)
+    config = {"path": str(path), "sheet": "*", "skip_hidden_rows": True}
+
+    source = save_source(manager, vehicles, name="各社区", connector="file", config=config)
+
+    assert (source.config["sheet"], source.config["skip_hidden_rows"]) == ("*", True)
+    assert run_source(source).rows_written == 6
+    with pytest.raises(ValidationError, match=r"config\.sheet"):
+        save_source(manager, vehicles, name="x", connector="file", config={**config, "sheet": 1})
     assert read_option_errors({"sheet": "*", "skip_hidden_rows": True}) == {}
     assert set(read_option_errors({"sheet": 3, "two_digit_year_start": "1950"})) == {
         "config.sheet",
