@@ -450,3 +450,31 @@ def test_the_upload_form_takes_a_sheet_or_all_of_them(
     run = post("")
     assert (run.status, run.rows_written) == (SUCCEEDED, 2), run.error
     assert "read sheet '1社区'" in run.log.splitlines()
+
+
+def test_publishing_a_community_dataset_takes_the_sheet_option(
+    make_user: Callable[..., Any], category: Category, tmp_path: Path
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(Role.COMMUNITY_STAFF, "990102001001"))
+    path = communities(tmp_path)
+    form = {
+        "region": "990102001001",
+        "key": "cars_by_community",
+        "title": "各社区车辆",
+        "title_en": "Cars by community",
+        "description": "",
+        "category": category.key,
+        "sharing": "conditional",
+        "frequency": "monthly",
+        "file": SimpleUploadedFile("各社区.xlsx", path.read_bytes()),
+        "sheet": "*",
+    }
+
+    response = client.post("/hub/publish/", form)
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    dataset = Dataset.objects.get(key="cars_by_community")
+    assert dataset.row_count == 6
+    titles = [f["title"] for f in dataset.schema["fields"]]
+    assert titles == COLUMNS  # no field invented for the sheet's name

@@ -31,6 +31,17 @@ MODE_HELP = _(
     "primary key and adds the others."
 )
 
+# The upload and publish forms read spreadsheets the same way (readers_sheet.stage_sheet).
+SHEET_FIELD = forms.CharField(
+    label=_("Sheet"),
+    required=False,
+    max_length=100,
+    help_text=_(
+        "Spreadsheets only: a sheet name, or * for all sheets with the same header. "
+        "Default: the first sheet holding a table (notes sheets are passed over)."
+    ),
+)
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(
@@ -59,14 +70,6 @@ class UploadForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("Mode"), choices=Mode.choices, initial=Mode.APPEND, help_text=MODE_HELP
     )
-    sheet = forms.CharField(
-        label=_("Sheet"),
-        required=False,
-        max_length=100,
-        help_text=_(
-            "Spreadsheets only: a sheet name, or * for all sheets with the same header. "
-            "Default: the first sheet holding a table (notes sheets are passed over)."
-        ),
-    )
+    sheet = SHEET_FIELD
     delimiter = forms.ChoiceField(label=_("Delimiter"), choices=DELIMITERS, required=False)
     encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.hub.forms.catalog import SHEET_FIELD
 from shequ.hub.models import Category, Sharing
 
 
@@ -37,6 +38,7 @@ class PublishForm(forms.Form):
             attrs={"accept": ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.json,.jsonl,.ndjson,.parquet"}
         ),
     )
+    sheet = SHEET_FIELD
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

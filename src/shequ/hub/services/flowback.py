@@ -85,18 +85,21 @@ COMMUNITY_LEVELS = (RegionLevel.COMMUNITY, RegionLevel.VILLAGE)
 
 
 def publish_file(
-    actor: User | None, dataset: Dataset, path: Path, *, mode: str = "replace"
+    actor: User | None, dataset: Dataset, path: Path, *, mode: str = "replace", sheet: str = ""
 ) -> IngestRun:
-    """Load a file as the dataset's next version, through validation and quarantine."""
+    """Load a file as the dataset's next version, through validation and quarantine.
+
+    *sheet*: a spreadsheet's sheet, or "*" for all sheets with the same header."""
     if actor is not None and not can_publish(actor, dataset):
         raise PermissionDenied(_("You cannot publish to this dataset."))
     if actor is None and dataset.origin == Origin.UPSTREAM:
         raise PermissionDenied(_("Platform apps publish only their own datasets."))
-    return runs.ingest_file(dataset, path, mode=mode, user=actor)
+    spec = runs.InputSpec(sheet=sheet or None)
+    return runs.ingest_file(dataset, path, mode=mode, user=actor, spec=spec)
 
 
 def publish_from_file(
-    actor: User, *, region: Region, key: str, path: Path, **meta: Any
+    actor: User, *, region: Region, key: str, path: Path, sheet: str = "", **meta: Any
 ) -> tuple[Dataset, IngestRun]:
     """Publish a new dataset whose schema is inferred from the file, and load the file.
 
@@ -104,9 +107,9 @@ def publish_from_file(
     """
     if Dataset.objects.filter(key=key).exists():
         raise ValidationError({"key": [_("A dataset with this key exists already.")]})
-    schema = catalog.infer_file_schema(path)
+    schema = catalog.infer_file_schema(path, runs.InputSpec(sheet=sheet or None))
     dataset = publish_dataset(actor, region=region, key=key, schema=schema.to_dict(), **meta)
-    run = publish_file(actor, dataset, path)
+    run = publish_file(actor, dataset, path, sheet=sheet)
     if run.status != IngestRun.Status.SUCCEEDED:
         dataset.runs.all().delete()
         dataset.delete()

@@ -80,6 +80,7 @@ def publish_page(request: HttpRequest) -> HttpResponse:
                     region=by_code[data["region"]],
                     key=data["key"],
                     path=path,
+                    sheet=data["sheet"],
                     category=data["category"],
                     title=data["title"],
                     title_en=data["title_en"] or data["title"],
