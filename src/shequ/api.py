@@ -344,10 +344,9 @@ def register_routers() -> None:
     from shequ.hub.api import mount as mount_hub
 
     mount_hub(api)
-    from shequ.parking.api import router as parking_router
+    from shequ.parking.api import mount as mount_parking
 
-    api.add_router("/parking", parking_router)
-    api.add_router("/parking", "shequ.parking.api_indices.router")  # /parking/indices/...
+    mount_parking(api)
 
 
 register_routers()

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from parking_people import add_application, add_resident_account
 from shequ.core.models import Role
 from shequ.parking import indices
-from shequ.parking.indices_store import published_nights
+from shequ.parking.indices import published_nights
 from shequ.parking.models import (
     Estate,
     Garage,
@@ -31,6 +31,7 @@ from shequ.parking.models import (
     WaitingListEntry,
 )
 from shequ.parking.services.garages import walking_metres
+from shequ.parking.services.indices import compute_and_publish_indices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "parking"))
 from indices_fixtures import Load, hub, load
@@ -82,7 +83,7 @@ def demo(load: Load, regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
     tables = demo_tables()
     for key in PARKING_TABLES:
         load(key, tables[key])
-    indices.compute_and_publish_indices()
+    compute_and_publish_indices()
     staff = make_user(Role.COMMUNITY_STAFF, HOME, username="jinxiu", first_name="陈静")
     estate = Estate.objects.create(
         region=regions[HOME], code="E001", name="锦绣花园", slug="jinxiu", lat=30.2720, lon=120.1480

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from parking_people import add_application, add_resident_account
 from shequ.core.models import Role
 from shequ.parking import indices
-from shequ.parking.indices_store import published_nights
+from shequ.parking.indices import published_nights
 from shequ.parking.models import Garage, Product
 from shequ.parking.services import garages as garage_svc
 from shequ.parking.services import passes, payments

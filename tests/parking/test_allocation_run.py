@@ -29,7 +29,7 @@ from shequ.parking.models import (
     SharingPlan,
     WaitingListEntry,
 )
-from shequ.parking.services import allocation_run as run
+from shequ.parking.services import allocation as run
 from shequ.parking.services.errors import Conflict
 
 HOME = "990102001001"

@@ -18,10 +18,10 @@ from ninja.testing import TestClient
 from shequ.core.models import Role
 from shequ.hub.models import Dataset, Origin
 from shequ.parking import indices
-from shequ.parking.api_indices import router
+from shequ.parking.api.indices import router
 from shequ.parking.geo import DETOUR_FACTOR, LatLon, haversine_m, walking_m
-from shequ.parking.indices import BerthHour, GarageNight, Window
-from shequ.parking.indices_store import published_nights, published_window
+from shequ.parking.indices import BerthHour, GarageNight, Window, published_nights, published_window
+from shequ.parking.services.indices import compute_and_publish_indices
 
 __all__ = ["hub", "load"]  # fixtures
 
@@ -327,7 +327,7 @@ def small_hub(load: Load) -> None:
 
 def test_the_job_publishes_three_datasets_and_skips_unchanged_results(load: Load) -> None:
     small_hub(load)
-    report = indices.compute_and_publish_indices(weeks=1)
+    report = compute_and_publish_indices(weeks=1)
     assert report.window == WEEK  # the hour after the newest read, back one week
     assert report.published == {
         "berth_index_hourly": 0,
@@ -350,12 +350,12 @@ def test_the_job_publishes_three_datasets_and_skips_unchanged_results(load: Load
     assert published_window() == WEEK
     (x1,) = [e for e in report.estates if e.estate_code == "X1"]
     assert x1.idle_night_spaces == 7
-    again = indices.compute_and_publish_indices(weeks=1)
+    again = compute_and_publish_indices(weeks=1)
     assert again.published == report.published
 
 
 def test_the_job_does_nothing_without_gate_records(hub: None) -> None:
-    report = indices.compute_and_publish_indices()
+    report = compute_and_publish_indices()
     assert report.window is None and report.published == {}
 
 
@@ -411,7 +411,7 @@ def test_staff_see_the_idle_night_spaces_of_their_estate(
     before = client.get("/indices/idle-night-spaces?estate=X1", user=staff)
     assert before.status_code == 404
     assert client.get("/indices/parking?estate=X1", user=staff).json()["idle_night_spaces"] is None
-    indices.compute_and_publish_indices(weeks=1)
+    compute_and_publish_indices(weeks=1)
     body = client.get("/indices/idle-night-spaces?estate=X1", user=staff).json()
     assert body["total"] == 7 and body["radius_m"] == 800
     assert [(g["garage_code"], g["idle_spaces"], g["walk_m"]) for g in body["garages"]] == [
@@ -447,7 +447,7 @@ def test_only_staff_of_the_region_see_an_estates_and_a_garages_indices(
     load: Load, make_user: Any, client: TestClient
 ) -> None:
     small_hub(load)
-    indices.compute_and_publish_indices(weeks=1)
+    compute_and_publish_indices(weeks=1)
     got, expected = {}, {}
     for role, region, status in ROLES:
         user = make_user(role, region)
@@ -459,7 +459,7 @@ def test_only_staff_of_the_region_see_an_estates_and_a_garages_indices(
 
 def test_lists_show_only_the_users_regions(load: Load, make_user: Any, client: TestClient) -> None:
     small_hub(load)
-    indices.compute_and_publish_indices(weeks=1)
+    compute_and_publish_indices(weeks=1)
     home = make_user(Role.COMMUNITY_STAFF, HOME)
     sibling = make_user(Role.COMMUNITY_STAFF, SIBLING)
     street = make_user(Role.STREET_STAFF, STREET)
@@ -477,7 +477,7 @@ def test_lists_show_only_the_users_regions(load: Load, make_user: Any, client: T
 
 def test_berth_heatmap_and_occupancy_series(load: Load, make_user: Any, client: TestClient) -> None:
     small_hub(load)
-    indices.compute_and_publish_indices(weeks=1)
+    compute_and_publish_indices(weeks=1)
     staff = make_user(Role.COMMUNITY_STAFF, HOME)
     berth = client.get("/indices/berth?garage=GN", user=staff).json()
     assert berth["capacity"] == 10 and len(berth["cells"]) == 168

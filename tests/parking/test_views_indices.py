@@ -20,6 +20,7 @@ from views_support import logged_in
 from shequ.core.models import Role
 from shequ.parking import indices
 from shequ.parking.models import Garage
+from shequ.parking.services.indices import compute_and_publish_indices
 
 __all__ = ["hub", "load"]  # fixtures
 
@@ -88,7 +89,7 @@ def write_hub(load: Load) -> None:
 @pytest.fixture
 def published(load: Load) -> None:
     write_hub(load)
-    indices.compute_and_publish_indices(weeks=1)
+    compute_and_publish_indices(weeks=1)
 
 
 @pytest.fixture
@@ -235,7 +236,7 @@ def test_the_shortfall_and_the_shared_spaces_are_the_same_on_every_page(
     page said 夜间共享 0 while the garages shared 595. One function per figure, on every page."""
     from datetime import date
 
-    from shequ.parking.indices_store import published_nights
+    from shequ.parking.indices import published_nights
     from shequ.parking.models import Estate, SharingPlan
     from shequ.parking.services import estates, garages
 

@@ -42,7 +42,8 @@ DEMO_PASSES = 12  # residents of 锦绣花园 who bought a pass already
 
 def build() -> dict[str, Any]:
     from shequ.demo.hub_data import ESTATE_SITES, ESTATES, GARAGES
-    from shequ.parking.indices import compute_and_publish_indices, night_idle
+    from shequ.parking.indices import night_idle
+    from shequ.parking.services.indices import compute_and_publish_indices
 
     operator = get_user_model().objects.get(username="garage")
     staff = get_user_model().objects.get(username="community")

@@ -34,7 +34,7 @@ def remind_renewals() -> int:
 @db_periodic_task(crontab(hour="3", minute="20"))
 def publish_parking_indices() -> dict[str, int | None]:
     """Nightly: berth and parking indices and idle night spaces, published back to the hub."""
-    from shequ.parking.indices import compute_and_publish_indices
+    from shequ.parking.services.indices import compute_and_publish_indices
 
     return compute_and_publish_indices().published
 

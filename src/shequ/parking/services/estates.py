@@ -127,7 +127,7 @@ def with_shortfall(estates: Iterable[Estate]) -> list[EstateRow]:
     the community's count only where the hub knows nothing of the estate: the list and the
     indices pages show the same figure."""
     from shequ.parking import indices
-    from shequ.parking.indices_store import published_nights
+    from shequ.parking.indices import published_nights
 
     computed: dict[str, int] = {}
     if indices.has_data("estate_parking_spaces"):

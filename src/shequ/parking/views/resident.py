@@ -7,28 +7,20 @@ or pass is a 404, never a page. Views parse a form, call a service, render or re
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.forms import Form
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core import pii
-from shequ.core.services.audit import client_ip
 from shequ.parking.forms import (
     ApplyForm,
     BuyForm,
-    CodeForm,
-    PhoneForm,
     ProofForm,
     ReasonForm,
     WaitForm,
@@ -46,44 +38,10 @@ from shequ.parking.services import applications, passes, payments, periods, resi
 from shequ.parking.services import maps as parking_maps
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
-from shequ.parking.services.errors import Conflict, Throttled
+from shequ.parking.services.errors import Conflict
+from shequ.parking.views.common import error_text, login_url, put_errors, resident_required
 
 View = Callable[..., HttpResponse]
-
-
-def put_errors(form: Form, exc: ValidationError) -> None:
-    """A service's errors next to the form's fields (the rest above the form)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def error_text(exc: Exception) -> str:
-    """What a service's refusal says, for a message above the page."""
-    if isinstance(exc, Conflict | Throttled):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
-
-
-def login_url(next_url: str, estate: str = "") -> str:
-    query = {"next": next_url} | ({"estate": estate} if estate else {})
-    return reverse("parking:login") + "?" + urlencode(query)
-
-
-def resident_required(view: View) -> View:
-    """Residents log in with their phone; anyone else is sent to the phone login."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if residents.account_of(request.user) is None:
-            return redirect(login_url(request.get_full_path()))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _me(request: HttpRequest) -> Any:
@@ -129,81 +87,6 @@ def garage_landing(request: HttpRequest, code: str) -> HttpResponse:
             "login_url": login_url(reverse("parking:me")),
         },
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Phone login
-# --------------------------------------------------------------------------------------------
-
-
-def next_url(request: HttpRequest, default: str) -> str:
-    """The ``next`` page asked for, if it is on this site; else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
-
-
-def _next(request: HttpRequest) -> str:
-    return next_url(request, reverse("parking:me"))
-
-
-def phone_login(request: HttpRequest) -> HttpResponse:
-    """Step 1: the phone number gets a code. Step 2: the code logs the resident in."""
-    slug = request.POST.get("estate") or request.GET.get("estate") or ""
-    estate = Estate.objects.filter(slug=slug).first() if slug else None
-    phone_form = PhoneForm(request.POST if request.POST.get("step") == "phone" else None)
-    code_form: CodeForm | None = None
-    if request.method == "POST" and request.POST.get("step") == "phone" and phone_form.is_valid():
-        code_form = _send(request, phone_form, estate)
-    elif request.method == "POST" and request.POST.get("step") == "code":
-        code_form = CodeForm(request.POST)
-        if code_form.is_valid():
-            done = _verify(request, code_form)
-            if done:
-                return redirect(_next(request))
-    return render(
-        request,
-        "parking/resident/login.html",
-        {
-            "phone_form": phone_form,
-            "code_form": code_form,
-            "estate": estate,
-            "next": _next(request),
-            "masked": pii.mask_phone(code_form["phone"].value() or "") if code_form else "",
-        },
-    )
-
-
-def _send(request: HttpRequest, form: PhoneForm, estate: Estate | None) -> CodeForm | None:
-    phone = form.cleaned_data["phone"]
-    try:
-        residents.send_code(phone, estate=estate, ip=client_ip(request))
-    except ValidationError as exc:
-        put_errors(form, exc)
-        return None
-    except Throttled as exc:
-        form.add_error(None, exc.message)
-        return None
-    except ImproperlyConfigured:
-        form.add_error(None, _("Login codes cannot be sent now. Please try again later."))
-        return None
-    return CodeForm(initial={"phone": pii.validate_phone(phone)})
-
-
-def _verify(request: HttpRequest, form: CodeForm) -> bool:
-    try:
-        user = residents.verify_code(
-            form.cleaned_data["phone"], form.cleaned_data["code"], signed_in=request.user
-        )
-    except ValidationError as exc:
-        put_errors(form, exc)
-        return False
-    except Throttled as exc:
-        form.add_error(None, exc.message)
-        return False
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return True
 
 
 # --------------------------------------------------------------------------------------------

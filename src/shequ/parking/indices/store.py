@@ -17,17 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shequ.parking.indices import (
-    BerthHour,
-    EstateIndex,
-    GarageNight,
-    Window,
-    has_data,
-    location_of,
-    query,
-    sql_literal,
-    sql_timestamp,
-)
+from shequ.parking.indices.figures import BerthHour, EstateIndex, GarageNight, Window
+from shequ.parking.indices.sql import has_data, location_of, query, sql_literal, sql_timestamp
 
 
 def _f(name: str, type_: str, title: str, title_en: str, **extra: Any) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from shequ.parking.services import garages as garage_svc
 from shequ.parking.services import occupancy, overstay, periods
 from shequ.parking.services import web_support as web
 from shequ.parking.services.access import garages_for, managed_garage
-from shequ.parking.views_resident import put_errors
+from shequ.parking.views.common import put_errors
 
 
 def _garage(request: HttpRequest, garage_id: int) -> Garage:

@@ -3,7 +3,7 @@
 Staff choose an estate, a plan (window) and a period; the page shows the min-cost proposal next
 to the first-come baseline (both walking totals), per garage and per applicant (masked plates),
 and applies the reviewed proposal, which travels back as a signed hidden field
-(``allocation_run.sign``): nothing is stored until Apply.
+(``services.allocation.sign``): nothing is stored until Apply.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,19 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.parking.allocation import Allocation, Assignment
 from shequ.parking.models import Estate, PriorityGroup
-from shequ.parking.services import allocation_run as run
-from shequ.parking.services.access import STAFF_ROLES, staff_scope
+from shequ.parking.services import allocation as run
+from shequ.parking.services.access import staff_scope
 from shequ.parking.services.errors import Conflict
+from shequ.parking.views.common import require_staff_somewhere
 
 GROUP_LABELS = {0: PriorityGroup.NO_SPACE, 1: PriorityGroup.SECOND_CAR, 2: PriorityGroup.OTHER}
-
-
-def _require_staff_somewhere(user: Any) -> None:
-    if not (has_global(user, Perm.PARKING) or prefixes_for(user, Perm.PARKING, STAFF_ROLES)):
-        raise PermissionDenied(_("Only community staff may do this."))
 
 
 def _km(metres: int) -> str:
@@ -112,7 +106,7 @@ def _review(proposal: run.Proposal) -> dict[str, Any]:
 
 @login_required
 def allocation_review(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     estates = list(staff_scope(Estate.objects.select_related("region"), request.user, "region"))
     periods = run.periods_from()
     context: dict[str, Any] = {"estates": estates, "periods": periods}
@@ -134,7 +128,7 @@ def allocation_review(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def allocation_apply(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     back = reverse("parking:staff-allocation")
     try:
         payload = run.unsign(request.POST.get("proposal", ""))

@@ -1,138 +1,24 @@
-"""Allocating shared garage spaces (错峰车位分配) when applicants outnumber them.
-
-Applicants are residents asking for an off-peak pass in a window (say ``night``: weeknights
-19:00-07:30); garages offer a number of spaces per window. A pass is one space, whatever the
-number of plates on it (one car parks at a time), in a garage that offers the applicant's
-window within the maximum walking distance of their home. The objective, in this order:
-
-1. **priority groups strictly first**: as many applicants of group 0 (no parking space of
-   their own) as can be served, then as many of group 1 as possible without serving fewer of
-   group 0, and so on;
-2. then the **lowest total cost**: an assignment costs its walking distance in metres plus
-   ``preference_penalty_m`` for each step down the applicant's ranked garages (a garage they
-   did not rank counts as one step below their last choice);
-3. then, where costs tie, earlier applicants of a group before later ones.
-
-How (``allocate``). The sets of applicants that can be served together form a transversal
-matroid, so the most of group g that can be served once groups before it are served as much as
-possible is rank(groups <= g) - rank(groups < g): one max flow per group. A single min-cost
-flow (OR-Tools ``SimpleMinCostFlow``) then finds the cheapest assignment that serves exactly
-those numbers: every applicant sends one unit of flow either to a garage window (cost: walk +
-penalty) or to their group's "not served" node, whose arc to the sink admits only as many as
-the group must leave out. The alternative, lexicographic cost offsets in one flow, needs
-offsets growing like n^groups and overflows the solver's 64-bit costs at 10,000 applicants.
-
-Applicants left over form the waiting list, ranked by group, then application time.
-``greedy`` is the first-come baseline (by group, then application time, each applicant takes
-their cheapest garage with room); ``exact`` solves small instances independently with SciPy's
-``linear_sum_assignment`` over one column per space, for tests and the benchmark.
-"""
+"""The solver: one max flow per priority group, then one min-cost flow; the baselines."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
-from shequ.parking.geo import DETOUR_FACTOR, LatLon, walking_m
+from shequ.parking.allocation.types import (
+    Allocation,
+    Applicant,
+    Assignment,
+    Garage,
+    Rules,
+    Waiting,
+)
+from shequ.parking.geo import LatLon, walking_m
 
-MAX_WALK_M = 800.0
-PREFERENCE_PENALTY_M = 150
 _INT64_SAFE = 2**62
-
-
-@dataclass(frozen=True)
-class Garage:
-    """A garage offering shared spaces: window -> number of spaces."""
-
-    code: str
-    capacity: Mapping[str, int]
-    location: LatLon | None = None
-
-
-@dataclass(frozen=True)
-class Applicant:
-    """An application for a pass in one window.
-
-    ``walk_m`` gives the walking distance to each garage; without it, it is estimated from
-    ``location`` (the applicant's estate) and the garages' locations.
-    """
-
-    id: str
-    applied_at: datetime
-    window: str = "night"
-    group: int = 0  # priority group: 0 first (no space of their own), then 1, 2, ...
-    preferences: tuple[str, ...] = ()  # garage codes, most wanted first
-    walk_m: Mapping[str, float] | None = None
-    location: LatLon | None = None
-    plates: int = 1  # plates registered on the pass; one space whatever the number
-
-
-@dataclass(frozen=True)
-class Rules:
-    max_walk_m: float = MAX_WALK_M
-    preference_penalty_m: int = PREFERENCE_PENALTY_M
-    detour: float = DETOUR_FACTOR
-
-
-@dataclass(frozen=True)
-class Assignment:
-    applicant: str
-    group: int
-    garage: str
-    window: str
-    walk_m: int
-    rank: int | None  # position in the applicant's preferences (0: first choice), None: unranked
-    cost: int  # walk_m + preference penalty
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A place on the waiting list (1 is next in line)."""
-
-    position: int
-    applicant: str
-    group: int
-    applied_at: datetime
-    reachable: bool  # False: no garage within the walking limit offers their window at all
-
-
-@dataclass
-class Allocation:
-    """A proposed allocation, for staff to review before it is applied."""
-
-    method: str
-    assignments: list[Assignment]
-    waiting: list[Waiting]
-    applicants_by_group: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def total_cost(self) -> int:
-        return sum(a.cost for a in self.assignments)
-
-    @property
-    def total_walk_m(self) -> int:
-        return sum(a.walk_m for a in self.assignments)
-
-    def served_by_group(self) -> dict[int, int]:
-        served = dict.fromkeys(self.applicants_by_group, 0)
-        for a in self.assignments:
-            served[a.group] += 1
-        return served
-
-    def priority_vector(self) -> tuple[int, ...]:
-        """Served per group, highest priority first: compare two allocations' fairness."""
-        served = self.served_by_group()
-        return tuple(served[g] for g in sorted(served))
-
-    def load(self) -> dict[tuple[str, str], int]:
-        """Spaces taken per (garage, window)."""
-        taken: dict[tuple[str, str], int] = {}
-        for a in self.assignments:
-            taken[(a.garage, a.window)] = taken.get((a.garage, a.window), 0) + 1
-        return taken
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,11 +6,9 @@ through a service that checks the object's region again. Plates and phones are m
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.parking.forms import (
     ConfirmForm,
     DecideForm,
@@ -32,22 +29,17 @@ from shequ.parking.models import Application, Order, Pass, Refund, Violation, Wa
 from shequ.parking.services import applications, overstay, passes, payments
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
-from shequ.parking.services.access import STAFF_ROLES, require_staff, staff_scope
+from shequ.parking.services.access import require_staff, staff_scope
 from shequ.parking.services.errors import Conflict
-from shequ.parking.views_resident import error_text, put_errors
+from shequ.parking.views.common import error_text, put_errors, require_staff_somewhere
 
 REVIEW = (Application.Status.IN_REVIEW, Application.Status.NEEDS_PROOF)
 LIMIT = 200
 
 
-def _require_staff_somewhere(user: Any) -> None:
-    if not (has_global(user, Perm.PARKING) or prefixes_for(user, Perm.PARKING, STAFF_ROLES)):
-        raise PermissionDenied(_("Only community staff may do this."))
-
-
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     user = request.user
     counts = {
         "review": staff_scope(Application.objects.all(), user, "estate__region")
@@ -77,7 +69,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     qs = (
         staff_scope(Application.objects.all(), request.user, "estate__region")
         .filter(status__in=REVIEW)
@@ -89,7 +81,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def application_review(request: HttpRequest, app_id: int) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     app = get_object_or_404(
         staff_scope(Application.objects.all(), request.user, "estate__region").select_related(
             "estate__region", "resident__parking_account"
@@ -130,7 +122,7 @@ def application_review(request: HttpRequest, app_id: int) -> HttpResponse:
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     query = request.GET.get("q", "").strip()
     qs = staff_scope(
         Order.objects.select_related("pass_obj__garage", "resident__parking_account"),
@@ -220,7 +212,7 @@ def _refund_message(refund: Refund) -> str:
 
 @login_required
 def pass_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     status = request.GET.get("status", "")
     qs = staff_scope(
         Pass.objects.select_related("garage", "product", "order").prefetch_related("plates"),
@@ -268,7 +260,7 @@ def pass_action(request: HttpRequest, pass_id: int, action: str) -> HttpResponse
 
 @login_required
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     qs = (
         staff_scope(WaitingListEntry.objects.all(), request.user, "garage__region")
         .filter(status__in=waiting_svc.ACTIVE)
@@ -308,7 +300,7 @@ def waiting_action(request: HttpRequest, entry_id: int, action: str) -> HttpResp
 
 @login_required
 def refund_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     qs = (
         staff_scope(Refund.objects.all(), request.user, "order__pass_obj__garage__region")
         .filter(status=Refund.Status.REQUESTED)
@@ -353,7 +345,7 @@ def refund_via_provider(request: HttpRequest, refund_id: int) -> HttpResponse:
 
 @login_required
 def violation_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     qs = (
         staff_scope(Violation.objects.all(), request.user, "garage__region")
         .filter(status=Violation.Status.OPEN)

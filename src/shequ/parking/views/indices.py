@@ -1,6 +1,6 @@
 """Parking indices pages (停车指数、泊位指数、夜间空余泊位) for staff, and garages' for operators.
 
-The figures are what the worker last published to the hub (``indices_store``), read through the
+The figures are what the worker last published to the hub (``indices.store``), read through the
 same functions as the API; charts draw in the browser with ECharts from JSON that the page embeds
 (``json_script``), so no figure is fetched twice. Community and street staff see the estates and
 garages of their regions; a garage operator sees the berth index of the garages they operate.
@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from shequ.core.permissions import Perm, has_global, prefixes_for, scope
 from shequ.parking import indices
 from shequ.parking.geo import DETOUR_FACTOR
-from shequ.parking.indices_store import published_berth, published_nights, published_window
+from shequ.parking.indices import published_berth, published_nights, published_window
 from shequ.parking.models import Garage
 from shequ.parking.services import maps as parking_maps
 from shequ.parking.services.access import OPERATOR_ROLES, STAFF_ROLES, is_staff_for

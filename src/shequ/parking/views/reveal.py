@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from shequ.parking.forms import RevealForm
 from shequ.parking.services import reveal as reveal_svc
-from shequ.parking.views_resident import next_url, put_errors
+from shequ.parking.views.common import next_url, put_errors
 
 
 @login_required

@@ -23,8 +23,7 @@ from shequ.parking.models import Estate
 from shequ.parking.services import estates as estate_svc
 from shequ.parking.services import periods
 from shequ.parking.services.access import staff_scope
-from shequ.parking.views_resident import put_errors
-from shequ.parking.views_staff import _require_staff_somewhere
+from shequ.parking.views.common import put_errors, require_staff_somewhere
 
 NATIONWIDE = "nationwide"
 
@@ -34,7 +33,7 @@ NATIONWIDE = "nationwide"
 
 @login_required
 def estate_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     rows = staff_scope(Estate.objects.select_related("region"), request.user, "region")
     listed = estate_svc.with_shortfall(rows.order_by("code"))
     return render(request, "parking/staff/estates.html", {"rows": listed})
@@ -42,7 +41,7 @@ def estate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def estate_new(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     form = EstateForm(
         request.POST or None, regions=region_choices(estate_svc.staff_regions(request.user))
     )
@@ -61,7 +60,7 @@ def estate_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def estate_edit(request: HttpRequest, estate_id: int) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     estate = get_object_or_404(
         staff_scope(Estate.objects.select_related("region"), request.user, "region"), pk=estate_id
     )
@@ -94,7 +93,7 @@ def _holiday_choices(user: Any) -> list[tuple[str, str]]:
 
 @login_required
 def holiday_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     user = request.user
     form = HolidayForm(request.POST or None, regions=_holiday_choices(user))
     if request.method == "POST" and form.is_valid():
@@ -123,7 +122,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def holiday_remove(request: HttpRequest, holiday_id: int) -> HttpResponse:
-    _require_staff_somewhere(request.user)
+    require_staff_somewhere(request.user)
     holiday = get_object_or_404(estate_svc.visible_holidays(request.user), pk=holiday_id)
     estate_svc.remove_holiday(request.user, holiday)
     messages.info(request, _("Holiday %(day)s removed.") % {"day": holiday.day.isoformat()})

@@ -23,7 +23,7 @@ from shequ.parking.services import demo_cashier, payments
 from shequ.parking.services import web_support as web
 from shequ.parking.services.errors import Conflict
 from shequ.parking.services.posters import qr_svg
-from shequ.parking.views_resident import resident_required
+from shequ.parking.views.common import resident_required
 
 logger = logging.getLogger(__name__)
 

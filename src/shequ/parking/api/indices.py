@@ -28,7 +28,7 @@ from ninja.errors import HttpError
 from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.parking import indices
 from shequ.parking.geo import DETOUR_FACTOR
-from shequ.parking.indices_store import published_berth, published_nights, published_window
+from shequ.parking.indices import published_berth, published_nights, published_window
 from shequ.parking.services.access import STAFF_ROLES, is_staff_for
 
 router = Router(tags=["parking indices"])

@@ -1,0 +1,1 @@
+"""The parking pages, one module per feature (``urls`` maps them)."""
