@@ -22,7 +22,15 @@ from shequ.parking.models import (
     SharingPlan,
     WaitingListEntry,
 )
-from shequ.parking.services import applications, garages, passes, payments, periods, residents
+from shequ.parking.services import (
+    applications,
+    capacity,
+    garages,
+    passes,
+    payments,
+    periods,
+    residents,
+)
 from shequ.parking.services import waiting as waiting_svc
 
 
@@ -87,7 +95,7 @@ def estate_offer(request: HttpRequest, slug: str) -> dict[str, Any]:
     for garage, metres in garages.garages_near(estate):
         products = _products(garage.pk)
         for product in products:
-            product["free"] = passes.free_spaces(
+            product["free"] = capacity.free_spaces(
                 garage, product["plan"]["code"], today, periods.pass_end(today, 1)
             )
         offer.append(

@@ -5,7 +5,7 @@ When an estate's approved applicants outnumber the shared spaces of a plan (wind
 
 - the applications of the estate that are eligible (verified by data or approved by staff) and
   hold no pass and no open offer for that period and plan,
-- the free spaces of each garage within walking distance (``passes.free_spaces``: capacity
+- the free spaces of each garage within walking distance (``capacity.free_spaces``: capacity
   minus passes and open offers over the whole period),
 
 and runs both the min-cost allocation (``allocation.allocate``: priority groups first, then
@@ -42,7 +42,7 @@ from shequ.parking.models import (
     SharingPlan,
     WaitingListEntry,
 )
-from shequ.parking.services import passes, periods
+from shequ.parking.services import capacity, periods
 from shequ.parking.services.access import require_staff
 from shequ.parking.services.errors import Conflict
 from shequ.parking.services.garages import walking_metres
@@ -172,7 +172,7 @@ def offered(estate: Estate, plan_code: str, period: Period) -> list[Offered]:
         )
         if plan is None:
             continue
-        free = passes.free_spaces(garage, plan_code, period.first, period.last)
+        free = capacity.free_spaces(garage, plan_code, period.first, period.last)
         out.append(Offered(garage, walk, plan.capacity, free))
     return out
 
@@ -357,7 +357,7 @@ def _offer(
         result.unchanged += 1
         return
     app = Application.objects.select_related("resident").get(pk=app_id)
-    if passes.free_spaces(garage, plan_code, period.first, period.last, app) < 1:
+    if capacity.free_spaces(garage, plan_code, period.first, period.last, app) < 1:
         result.taken_meanwhile += 1
         _wait(result, eligible, app_id, garage, plan_code)
         return

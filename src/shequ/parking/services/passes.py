@@ -32,67 +32,20 @@ from shequ.parking.models import (
     SharingPlan,
     WaitingListEntry,
 )
-from shequ.parking.services import periods, plates
+from shequ.parking.services import capacity, periods, plates
+from shequ.parking.services.access import is_staff_for, require_staff
 from shequ.parking.services.errors import Conflict, SoldOut
+from shequ.parking.services.payments import (
+    get_provider,
+    mark_free_order_paid,
+    paid_amount,
+    request_refund,
+)
+from shequ.parking.services.waiting import offer_next
 
 HOLD_MINUTES = 30
 MAX_ADVANCE_DAYS = 62
 RENEW_FROM_DAYS = 30
-
-
-def holding(garage: Garage, plan_code: str, first: date, last: date) -> QuerySet[Pass]:
-    """Passes that hold a space of the plan on some day from first to last."""
-    now = timezone.now()
-    return Pass.objects.filter(
-        garage=garage, plan_code=plan_code, starts_on__lte=last, ends_on__gte=first
-    ).filter(
-        Q(status__in=[Pass.Status.ACTIVE, Pass.Status.SUSPENDED])
-        | Q(status=Pass.Status.PENDING, hold_until__gt=now)
-    )
-
-
-def open_offers(garage: Garage, plan_code: str, exclude: Application | None = None) -> int:
-    offers = WaitingListEntry.objects.filter(
-        garage=garage,
-        plan_code=plan_code,
-        status=WaitingListEntry.Status.OFFERED,
-        offered_until__gt=timezone.now(),
-    )
-    if exclude is not None:
-        offers = offers.exclude(application=exclude)
-    return offers.count()
-
-
-def free_spaces(
-    garage: Garage,
-    plan_code: str,
-    first: date,
-    last: date,
-    for_application: Application | None = None,
-) -> int:
-    """The fewest unsold spaces of the plan on any day from first to last."""
-    versions = list(
-        SharingPlan.objects.filter(garage=garage, code=plan_code, valid_from__lte=last).order_by(
-            "valid_from"
-        )
-    )
-    if not versions or versions[0].valid_from > first:
-        return 0
-    spans = list(holding(garage, plan_code, first, last).values_list("starts_on", "ends_on"))
-    # The number of passes only rises on a start day, and capacity only changes on valid_from.
-    days = (
-        {first}
-        | {s for s, _e in spans if s > first}
-        | {v.valid_from for v in versions if v.valid_from > first}
-    )
-    offers = open_offers(garage, plan_code, for_application)
-    fewest = None
-    for day in sorted(days):
-        capacity = [v for v in versions if v.valid_from <= day][-1].capacity
-        used = sum(1 for s, e in spans if s <= day <= e)
-        free = capacity - used - offers
-        fewest = free if fewest is None else min(fewest, free)
-    return max(fewest or 0, 0)
 
 
 def _order_number() -> str:
@@ -170,7 +123,6 @@ def buy(
     renews: Pass | None = None,
 ) -> Order:
     """Reserve a space and open an order; the pass becomes active when the order is paid."""
-    from shequ.parking.services.payments import get_provider, mark_free_order_paid
 
     if application.resident_id != resident.pk:
         raise PermissionDenied(_("This is not your application."))
@@ -203,7 +155,7 @@ def buy(
         )
         if plan is None:
             raise Conflict(_("This plan does not run on that date."), "no_plan")
-        if free_spaces(garage, product.plan_code, start, end, application) < 1:
+        if capacity.free_spaces(garage, product.plan_code, start, end, application) < 1:
             raise SoldOut(_("No shared space is left for this period; join the waiting list."))
         pass_obj = Pass.objects.create(
             resident=resident,
@@ -301,9 +253,6 @@ def refund_due(pass_obj: Pass, paid_fen: int, on: date) -> int:
 
 def cancel(actor: Any, pass_obj: Pass, *, reason: str = "") -> Pass:
     """Cancel a pass: a pending order is dropped; a paid one gets a refund entry by the rule."""
-    from shequ.parking.services.access import is_staff_for
-    from shequ.parking.services.payments import paid_amount, request_refund
-    from shequ.parking.services.waiting import offer_next
 
     if actor.pk != pass_obj.resident_id and not is_staff_for(actor, pass_obj.garage.region.code):
         raise PermissionDenied(_("This is not your pass."))
@@ -331,7 +280,6 @@ def cancel(actor: Any, pass_obj: Pass, *, reason: str = "") -> Pass:
 
 
 def set_suspended(actor: Any, pass_obj: Pass, suspended: bool, reason: str = "") -> Pass:
-    from shequ.parking.services.access import require_staff
 
     require_staff(actor, pass_obj.garage.region.code)
     return _set_suspended(pass_obj, suspended, reason, actor)

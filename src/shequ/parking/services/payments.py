@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
-from shequ.parking.models import Order, Pass, Payment, PaymentIntent, Refund
+from shequ.parking.models import Garage, Order, Pass, Payment, PaymentIntent, Refund
 from shequ.parking.providers import (
     PROVIDERS,
     CallbackData,
@@ -39,6 +39,7 @@ from shequ.parking.providers import (
     signature,
 )
 from shequ.parking.services.access import require_staff
+from shequ.parking.services.capacity import free_spaces
 from shequ.parking.services.errors import Conflict
 
 __all__ = [
@@ -122,8 +123,6 @@ def complete_refund(actor: Any, refund: Refund, reference: str) -> Refund:
 
 def _activate(order: Order) -> None:
     """The order is paid: activate its pass, or refund if the pass can no longer be had."""
-    from shequ.parking.services.passes import free_spaces
-
     pass_obj = Pass.objects.select_for_update().get(pk=order.pass_obj_id)
     if pass_obj.status != Pass.Status.PENDING:
         if pass_obj.status == Pass.Status.CANCELLED:
@@ -132,8 +131,6 @@ def _activate(order: Order) -> None:
     hold_ok = pass_obj.hold_until is not None and pass_obj.hold_until > timezone.now()
     if not hold_ok:
         # The hold ran out: the space is this order's only if it is still free.
-        from shequ.parking.models import Garage
-
         garage = Garage.objects.select_for_update().get(pk=pass_obj.garage_id)
         free = free_spaces(garage, pass_obj.plan_code, pass_obj.starts_on, pass_obj.ends_on)
         if free < 1:

@@ -15,6 +15,7 @@ from shequ.core.services.audit import record
 from shequ.parking.models import Application, Garage, SharingPlan, WaitingListEntry
 from shequ.parking.services import periods
 from shequ.parking.services.access import require_staff
+from shequ.parking.services.capacity import free_spaces
 from shequ.parking.services.errors import Conflict
 from shequ.parking.services.notices import tell_user
 
@@ -52,8 +53,6 @@ def join(
 
 def offer_next(garage: Garage, plan_code: str) -> WaitingListEntry | None:
     """Offer a freed space to the first one waiting (call inside the freeing transaction)."""
-    from shequ.parking.services.passes import free_spaces
-
     today = periods.today()
     if free_spaces(garage, plan_code, today, periods.pass_end(today, 1)) < 1:
         return None

@@ -30,8 +30,8 @@ from shequ.parking.models import (
     SharingPlan,
     WaitingListEntry,
 )
+from shequ.parking.services import capacity, occupancy, passes, periods
 from shequ.parking.services import garages as garage_svc
-from shequ.parking.services import occupancy, passes, periods
 from shequ.parking.services.applications import OPEN
 
 # Compass points clockwise from north: (key, arrow, label).
@@ -141,7 +141,7 @@ def garage_products(
         if plan is None:
             continue
         last = periods.pass_end(today, product.months)
-        free = passes.free_spaces(garage, product.plan_code, today, last, for_application)
+        free = capacity.free_spaces(garage, product.plan_code, today, last, for_application)
         offers.append(ProductOffer(product, plan, free, today, last, held_until=held_until))
     return offers
 
