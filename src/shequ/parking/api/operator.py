@@ -29,7 +29,7 @@ from shequ.parking.models import (
     SharingPlan,
     Violation,
 )
-from shequ.parking.services import garages, occupancy, overstay, periods, reveal
+from shequ.parking.services import garages, occupancy, overstay, reveal
 from shequ.parking.services.access import (
     garages_for,
     managed_garage,
@@ -208,7 +208,7 @@ def count_record(
 @router.get("/garages/{garage_id}/inside", summary="Shared-pass cars inside now (masked)")
 def shared_inside(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
     garage = _garage(request, garage_id)
-    rows = garage.inside.filter(pass_obj__isnull=False).order_by("entered_at")
+    rows = occupancy.shared_inside(garage)
     return [
         {"plate": p.plate_masked, "pass_id": p.pass_obj_id, "entered_at": p.entered_at}
         for p in rows
@@ -222,11 +222,7 @@ class Period(Schema):
 
 @router.get("/garages/{garage_id}/income", summary="Income in fen over a period")
 def income(request: HttpRequest, garage_id: Id, period: Query[Period]) -> dict[str, Any]:
-    garage = _garage(request, garage_id)
-    today = periods.today()
-    first = period.first or today.replace(day=1)
-    last = period.last or today
-    return {"first": first, "last": last, **occupancy.income(garage, first, last)}
+    return occupancy.income(_garage(request, garage_id), period.first, period.last)
 
 
 @router.get("/garages/{garage_id}/violations", summary="Overstays")

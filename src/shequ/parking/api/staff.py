@@ -21,8 +21,11 @@ from shequ.parking.models import (
     WaitingListEntry,
 )
 from shequ.parking.services import applications, estates, passes, payments
+from shequ.parking.services import staff as staff_queues
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services.access import staff_scope
+
+LIMIT = 500  # rows a list returns at most
 
 
 class EstateIn(Schema):
@@ -63,10 +66,8 @@ def estate_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/applications", summary="Applications in my regions (default: those to review)")
 def application_list(request: HttpRequest, status: str = "in_review") -> list[dict[str, Any]]:
-    qs = staff_scope(
-        Application.objects.select_related("estate"), request.user, "estate__region"
-    ).filter(status=status)
-    return [application_out(a) for a in qs[:500]]
+    found = staff_queues.applications(request.user, [status], limit=LIMIT)
+    return [application_out(a) for a in found]
 
 
 class DecideIn(Schema):
@@ -84,10 +85,8 @@ def application_decide(request: HttpRequest, app_id: Id, payload: DecideIn) -> d
 
 @router.get("/waiting-list", summary="A garage plan's waiting list")
 def waiting_list(request: HttpRequest, garage: Id, plan_code: str) -> list[dict[str, Any]]:
-    qs = staff_scope(
-        WaitingListEntry.objects.select_related("application"), request.user, "garage__region"
-    ).filter(garage_id=garage, plan_code=plan_code, status__in=waiting_svc.ACTIVE)
-    return [waiting_out(e) for e in qs.order_by("rank")]
+    entries = staff_queues.waiting(request.user, garage=garage, plan_code=plan_code, limit=None)
+    return [waiting_out(e) for e in entries]
 
 
 class RankIn(Schema):
@@ -114,16 +113,9 @@ def waiting_remove(request: HttpRequest, entry_id: Id) -> dict[str, Any]:
 def pass_list(
     request: HttpRequest, garage: Id | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
-    qs = staff_scope(
-        Pass.objects.select_related(*PASS_RELATED).prefetch_related("plates"),
-        request.user,
-        "garage__region",
-    )
-    if garage:
-        qs = qs.filter(garage_id=garage)
-    if status:
-        qs = qs.filter(status=status)
-    return [pass_out(p) for p in qs[:500]]
+    statuses = [status] if status else None
+    found = staff_queues.passes(request.user, statuses, garage=garage, limit=LIMIT)
+    return [pass_out(p) for p in found]
 
 
 class PassReasonIn(Schema):
@@ -188,10 +180,7 @@ def _refund_out(r: Refund) -> dict[str, Any]:
 
 @router.get("/refunds", summary="Refunds in my regions")
 def refund_list(request: HttpRequest, status: str = "requested") -> list[dict[str, Any]]:
-    qs = staff_scope(
-        Refund.objects.select_related("order"), request.user, "order__pass_obj__garage__region"
-    ).filter(status=status)
-    return [_refund_out(r) for r in qs[:500]]
+    return [_refund_out(r) for r in staff_queues.refunds(request.user, status, limit=LIMIT)]
 
 
 class RefundDoneIn(Schema):

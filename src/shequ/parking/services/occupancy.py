@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
-from shequ.parking.models import Garage, GateEvent, OccupancyCount, Order, SharingPlan
+from shequ.parking.models import (
+    Garage,
+    GateEvent,
+    OccupancyCount,
+    Order,
+    Payment,
+    Presence,
+    Refund,
+    SharingPlan,
+)
 from shequ.parking.services import holidays, opening_hours, periods
 from shequ.parking.services.access import require_garage
 
@@ -20,11 +30,15 @@ from shequ.parking.services.access import require_garage
 def shared_capacity_now(garage: Garage, at: datetime | None = None) -> int:
     """Shared spaces of the plans whose window is open now (plan versions in force today)."""
     moment = periods.local_naive(at or timezone.now())
+    plans = SharingPlan.objects.filter(garage=garage, valid_from__lte=moment.date())
+    return _open_capacity(garage, plans, moment)
+
+
+def _open_capacity(garage: Garage, plans: Iterable[SharingPlan], moment: datetime) -> int:
+    """Of these plan versions, those in force (the latest per code) whose window is open."""
     hols = holidays.holidays_for(garage.region.code)
     latest: dict[str, SharingPlan] = {}
-    for plan in SharingPlan.objects.filter(garage=garage, valid_from__lte=moment.date()).order_by(
-        "valid_from"
-    ):
+    for plan in sorted(plans, key=lambda p: p.valid_from):
         latest[plan.code] = plan
     return sum(
         p.capacity for p in latest.values() if opening_hours.cached(p.hours).is_open(moment, hols)
@@ -34,7 +48,24 @@ def shared_capacity_now(garage: Garage, at: datetime | None = None) -> int:
 def snapshot(garage: Garage) -> dict[str, Any]:
     """What the operator's page and the guidance sign show (one row plus the plans)."""
     garage.refresh_from_db(fields=["occupied", "shared_inside", "counted_at"])
-    shared = shared_capacity_now(garage)
+    return _snapshot(garage, shared_capacity_now(garage))
+
+
+def snapshots(garages: Iterable[Garage]) -> list[tuple[Garage, dict[str, Any]]]:
+    """The snapshots of many garages, freshly read, with all their plans in one query.
+
+    The operator's garage list: a fixed number of queries however many garages it shows
+    (and one per region for its holidays, cached).
+    """
+    rows = list(garages)
+    moment = periods.local_naive(timezone.now())
+    plans: dict[int, list[SharingPlan]] = {g.pk: [] for g in rows}
+    for plan in SharingPlan.objects.filter(garage__in=rows, valid_from__lte=moment.date()):
+        plans[plan.garage_id].append(plan)
+    return [(g, _snapshot(g, _open_capacity(g, plans[g.pk], moment))) for g in rows]
+
+
+def _snapshot(garage: Garage, shared: int) -> dict[str, Any]:
     return {
         "garage": garage.pk,
         "total_spaces": garage.total_spaces,
@@ -81,10 +112,19 @@ def record_count(
     return entry
 
 
-def income(garage: Garage, first: Any, last: Any) -> dict[str, int]:
-    """Money of paid orders and refunds in a period of local dates (both included), in fen."""
-    from shequ.parking.models import Payment, Refund
+def shared_inside(garage: Garage) -> QuerySet[Presence]:
+    """The shared-pass cars inside now, the longest there first (plates masked on the rows)."""
+    return garage.inside.filter(pass_obj__isnull=False).order_by("entered_at")
 
+
+def income(garage: Garage, first: date | None = None, last: date | None = None) -> dict[str, Any]:
+    """Money of paid orders and refunds over local dates (both included), in fen.
+
+    Without dates: the month to date. The answer names the period it covers.
+    """
+    today = periods.today()
+    first = first or today.replace(day=1)
+    last = last or today
     paid = (
         Payment.objects.filter(
             order__pass_obj__garage=garage, at__date__gte=first, at__date__lte=last
@@ -101,6 +141,8 @@ def income(garage: Garage, first: Any, last: Any) -> dict[str, int]:
         pass_obj__garage=garage, paid_at__date__gte=first, paid_at__date__lte=last
     ).count()
     return {
+        "first": first,
+        "last": last,
         "paid_fen": int(paid),
         "refunded_fen": int(refunded),
         "net_fen": int(paid - refunded),

@@ -49,7 +49,7 @@ def _garage(request: HttpRequest, garage_id: int) -> Garage:
 
 @login_required
 def garage_list(request: HttpRequest) -> HttpResponse:
-    rows = [(g, occupancy.snapshot(g)) for g in garages_for(request.user)]
+    rows = occupancy.snapshots(garages_for(request.user))
     can_register = garage_svc.registrable_regions(request.user).exists()
     return render(
         request, "parking/operator/garages.html", {"rows": rows, "can_register": can_register}
@@ -77,8 +77,7 @@ def garage_detail(request: HttpRequest, garage_id: int) -> HttpResponse:
                 % {"n": entry.occupied, "d": entry.drift},
             )
             return redirect("parking:operator-garage", garage_id=garage.pk)
-    today = periods.today()
-    income = occupancy.income(garage, today.replace(day=1), today)
+    income = occupancy.income(garage)  # the month to date
     return render(
         request,
         "parking/operator/garage.html",
@@ -88,7 +87,7 @@ def garage_detail(request: HttpRequest, garage_id: int) -> HttpResponse:
             "last_signal": web.last_signal(garage),
             "income": income,
             "yuan": {k: web.yuan(v) for k, v in income.items() if k.endswith("_fen")},
-            "inside": garage.inside.filter(pass_obj__isnull=False).order_by("entered_at"),
+            "inside": occupancy.shared_inside(garage),
             "violations": Violation.objects.filter(garage=garage, status="open")[:50],
             "probable": GateEvent.objects.filter(garage=garage, probable_pass__isnull=False)[:50],
             "events": GateEvent.objects.filter(garage=garage)[:20],

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,40 +26,18 @@ from shequ.parking.forms import (
 )
 from shequ.parking.models import Application, Order, Pass, Refund, Violation, WaitingListEntry
 from shequ.parking.services import applications, overstay, passes, payments
+from shequ.parking.services import staff as staff_queues
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
 from shequ.parking.services.access import require_staff, staff_scope
 from shequ.parking.services.errors import Conflict
 from shequ.parking.views.common import error_text, put_errors, require_staff_somewhere
 
-REVIEW = (Application.Status.IN_REVIEW, Application.Status.NEEDS_PROOF)
-LIMIT = 200
-
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    user = request.user
-    counts = {
-        "review": staff_scope(Application.objects.all(), user, "estate__region")
-        .filter(status__in=REVIEW)
-        .count(),
-        "orders": staff_scope(Order.objects.all(), user, "pass_obj__garage__region")
-        .filter(status=Order.Status.PENDING)
-        .count(),
-        "refunds": staff_scope(Refund.objects.all(), user, "order__pass_obj__garage__region")
-        .filter(status=Refund.Status.REQUESTED)
-        .count(),
-        "violations": staff_scope(Violation.objects.all(), user, "garage__region")
-        .filter(status=Violation.Status.OPEN)
-        .count(),
-        "waiting": staff_scope(WaitingListEntry.objects.all(), user, "garage__region")
-        .filter(status__in=waiting_svc.ACTIVE)
-        .count(),
-        "passes": staff_scope(Pass.objects.all(), user, "garage__region")
-        .filter(status__in=(Pass.Status.ACTIVE, Pass.Status.SUSPENDED))
-        .count(),
-    }
+    counts = staff_queues.counts(request.user)
     return render(request, "parking/staff/home.html", {"counts": counts})
 
 
@@ -70,13 +47,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    qs = (
-        staff_scope(Application.objects.all(), request.user, "estate__region")
-        .filter(status__in=REVIEW)
-        .select_related("estate", "resident__parking_account")
-        .order_by("status", "created")
-    )
-    return render(request, "parking/staff/applications.html", {"apps": qs[:LIMIT]})
+    apps = staff_queues.applications(request.user)
+    return render(request, "parking/staff/applications.html", {"apps": apps})
 
 
 @login_required
@@ -112,7 +84,7 @@ def application_review(request: HttpRequest, app_id: int) -> HttpResponse:
             "phone": account.phone_masked if account else "",
             "verification": app.verification or {},
             "form": form,
-            "open": app.status in REVIEW,
+            "open": app.status in staff_queues.REVIEW,
         },
     )
 
@@ -124,15 +96,6 @@ def application_review(request: HttpRequest, app_id: int) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
     query = request.GET.get("q", "").strip()
-    qs = staff_scope(
-        Order.objects.select_related("pass_obj__garage", "resident__parking_account"),
-        request.user,
-        "pass_obj__garage__region",
-    )
-    # Pending orders may be paid at the office whatever was started online; a search finds
-    # paid ones too, to refund them.
-    qs = qs.filter(number__icontains=query) if query else qs.filter(status=Order.Status.PENDING)
-    qs = qs.annotate(refunded=Sum("refunds__amount_fen"))
     rows = [
         {
             "order": o,
@@ -142,7 +105,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "form": _confirm_form(o),
             "refund_form": StaffRefundForm(prefix=f"r{o.number}"),
         }
-        for o in qs.order_by("created")[:LIMIT]
+        for o in staff_queues.orders(request.user, query)
     ]
     return render(request, "parking/staff/orders.html", {"rows": rows, "q": query})
 
@@ -214,20 +177,12 @@ def _refund_message(refund: Refund) -> str:
 def pass_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
     status = request.GET.get("status", "")
-    qs = staff_scope(
-        Pass.objects.select_related("garage", "product", "order").prefetch_related("plates"),
-        request.user,
-        "garage__region",
-    )
-    qs = (
-        qs.filter(status=status)
-        if status in Pass.Status.values
-        else qs.filter(status__in=Pass.HOLDING)
-    )
+    statuses = [status] if status in Pass.Status.values else Pass.HOLDING
+    found = staff_queues.passes(request.user, statuses)
     return render(
         request,
         "parking/staff/passes.html",
-        {"passes": qs[:LIMIT], "status": status, "statuses": Pass.Status.choices},
+        {"passes": found, "status": status, "statuses": Pass.Status.choices},
     )
 
 
@@ -261,14 +216,8 @@ def pass_action(request: HttpRequest, pass_id: int, action: str) -> HttpResponse
 @login_required
 def waiting_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    qs = (
-        staff_scope(WaitingListEntry.objects.all(), request.user, "garage__region")
-        .filter(status__in=waiting_svc.ACTIVE)
-        .select_related("garage", "application")
-        .order_by("garage__code", "plan_code", "rank")
-    )
     groups: dict[tuple[str, str], list[WaitingListEntry]] = {}
-    for entry in qs[:LIMIT]:
+    for entry in staff_queues.waiting(request.user):
         groups.setdefault((entry.garage.name, entry.plan_code), []).append(entry)
     return render(request, "parking/staff/waiting.html", {"groups": groups})
 
@@ -301,12 +250,9 @@ def waiting_action(request: HttpRequest, entry_id: int, action: str) -> HttpResp
 @login_required
 def refund_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    qs = (
-        staff_scope(Refund.objects.all(), request.user, "order__pass_obj__garage__region")
-        .filter(status=Refund.Status.REQUESTED)
-        .select_related("order__pass_obj__garage")
-    )
-    rows = [{"refund": r, "amount": web.yuan(r.amount_fen)} for r in qs[:LIMIT]]
+    rows = [
+        {"refund": r, "amount": web.yuan(r.amount_fen)} for r in staff_queues.refunds(request.user)
+    ]
     return render(request, "parking/staff/refunds.html", {"rows": rows, "form": RefundDoneForm()})
 
 
@@ -346,13 +292,9 @@ def refund_via_provider(request: HttpRequest, refund_id: int) -> HttpResponse:
 @login_required
 def violation_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    qs = (
-        staff_scope(Violation.objects.all(), request.user, "garage__region")
-        .filter(status=Violation.Status.OPEN)
-        .select_related("garage")
-    )
+    found = staff_queues.violations(request.user)
     return render(
-        request, "parking/staff/violations.html", {"violations": qs[:LIMIT], "form": NoteForm()}
+        request, "parking/staff/violations.html", {"violations": found, "form": NoteForm()}
     )
 
 
