@@ -244,3 +244,22 @@ def test_the_gate_path_is_a_handful_of_queries(sell: Callable[..., Pass], gate: 
     with CaptureQueriesContext(connection) as queries:
         assert gate.send("浙A12345", "out", moment(5, "13:00")).json()["decision"] == "exit"
     assert len(queries) <= 10, [q["sql"] for q in queries]
+
+
+def test_the_service_takes_a_time_without_offset_as_local_and_refuses_another_garage(
+    sell: Callable[..., Pass], device: tuple[Any, Client], garage: Garage
+) -> None:
+    """What any transport (HTTP, MQTT) relies on: the checks live in the service."""
+    from django.core.exceptions import PermissionDenied
+
+    from shequ.parking.services import gates
+
+    sell(["浙A12345"])
+    local = timezone.make_naive(moment(*SATURDAY_NOON))  # as a gate controller sends it
+    event = gates.EventIn(event_id="M1", gate="", direction="in", plate="浙A12345", at=local)
+    with pytest.raises(PermissionDenied):
+        gates.receive(device[0], "G02", event)
+    assert not GateEvent.objects.exists()
+    answer = gates.receive(device[0], garage.code, event)
+    assert answer.event.decision == "shared"  # noon on Saturday, local: inside the window
+    assert answer.event.at == moment(*SATURDAY_NOON)

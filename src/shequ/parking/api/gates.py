@@ -4,7 +4,6 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -54,21 +53,16 @@ class GateDecisionOut(Schema):
 )
 def gate_event(request: HttpRequest, payload: GateEventIn) -> dict[str, Any]:
     device: GateDevice = request.auth  # type: ignore[attr-defined]
-    if payload.garage != device.garage.code:
-        raise HttpError(403, "This device belongs to another garage.")
-    at = payload.time
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
     event = gates.EventIn(
         event_id=payload.event_id,
         gate=payload.gate,
         direction=payload.direction,
         plate=payload.plate,
-        at=at,
+        at=payload.time,
         confidence=payload.confidence,
         image_ref=payload.image,
     )
-    return gates.handle(device, event).as_dict()
+    return gates.receive(device, payload.garage, event).as_dict()
 
 
 class CallbackOut(Schema):

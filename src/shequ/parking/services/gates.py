@@ -14,11 +14,13 @@ as a shared car.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
@@ -215,6 +217,20 @@ def _decide_in(
     if any(p.pass_id == found.id and p.plate_hash != read.hash for p in inside):
         return (*_normal(garage, read, _("The pass's other car is inside")), None, None)
     return Decision.SHARED, True, _("Shared parking: welcome"), found, None
+
+
+def receive(device: GateDevice, garage_code: str, event: EventIn) -> Answer:
+    """A gate device's event, whatever carried it (the HTTP API; an MQTT ingester the same way).
+
+    A device speaks for its own garage only: an event naming another garage is refused before
+    anything is read or written. A time without an offset is local time (SHEQU_TIME_ZONE), as
+    gate controllers usually send it.
+    """
+    if garage_code != device.garage.code:
+        raise PermissionDenied("This device belongs to another garage.")
+    if timezone.is_naive(event.at):
+        event = replace(event, at=timezone.make_aware(event.at))
+    return handle(device, event)
 
 
 def handle(device: GateDevice, event: EventIn) -> Answer:
