@@ -10,6 +10,7 @@ from ninja.security import HttpBearer
 
 from shequ.core.inputs import LocalDatetime
 from shequ.parking.api.common import router
+from shequ.parking.api.schemas import PUBLIC_WRITE, WRITE, errors
 from shequ.parking.models import GateDevice
 from shequ.parking.services import garages, gates, payments
 
@@ -48,7 +49,7 @@ class GateDecisionOut(Schema):
 @router.post(
     "/gate-events",
     auth=GateDeviceAuth(),
-    response=GateDecisionOut,
+    response={200: GateDecisionOut, **errors(WRITE)},
     summary="A gate's plate read: open or not, and what the gate screen shows",
 )
 def gate_event(request: HttpRequest, payload: GateEventIn) -> dict[str, Any]:
@@ -80,7 +81,7 @@ class CallbackOut(Schema):
 @router.post(
     "/payments/callback/{provider}",
     auth=None,
-    response=CallbackOut,
+    response={200: CallbackOut, **errors(PUBLIC_WRITE, 403)},
     exclude_none=True,
     summary="A payment provider's signed notification (a repeat gets the first answer)",
     description=(

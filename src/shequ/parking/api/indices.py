@@ -27,6 +27,7 @@ from ninja.errors import HttpError
 
 from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.parking import indices
+from shequ.parking.api.schemas import READ, errors
 from shequ.parking.geo import DETOUR_FACTOR
 from shequ.parking.indices import published_berth, published_nights, published_window
 from shequ.parking.services.access import STAFF_ROLES, is_staff_for
@@ -188,7 +189,9 @@ def _parking_out(e: indices.EstateIndex, computed: bool) -> dict[str, Any]:
 
 
 @router.get(
-    "/indices/idle-night-spaces", response=IdleOut, summary="Idle night spaces near an estate"
+    "/indices/idle-night-spaces",
+    response={200: IdleOut, **errors(READ)},
+    summary="Idle night spaces near an estate",
 )
 def idle_night_spaces(
     request: HttpRequest, estate: str = Query(..., pattern=CODE)
@@ -210,13 +213,21 @@ def idle_night_spaces(
     }
 
 
-@router.get("/indices/parking", response=ParkingIndexOut, summary="Parking index of an estate")
+@router.get(
+    "/indices/parking",
+    response={200: ParkingIndexOut, **errors(READ)},
+    summary="Parking index of an estate",
+)
 def parking_index(request: HttpRequest, estate: str = Query(..., pattern=CODE)) -> dict[str, Any]:
     e = _estate(request, estate)
     return _parking_out(e, indices.has_data("idle_night_spaces"))
 
 
-@router.get("/indices/estates", response=list[ParkingIndexOut], summary="Parking index per estate")
+@router.get(
+    "/indices/estates",
+    response={200: list[ParkingIndexOut], **errors(READ)},
+    summary="Parking index per estate",
+)
 def estates(request: HttpRequest) -> list[dict[str, Any]]:
     prefixes = _staff_prefixes(request)
     if not indices.has_data("estate_parking_spaces"):
@@ -226,7 +237,11 @@ def estates(request: HttpRequest) -> list[dict[str, Any]]:
     return [_parking_out(e, computed) for e in found if _in(e.region_code, prefixes)]
 
 
-@router.get("/indices/garages", response=GaragesOut, summary="Idle night spaces per garage")
+@router.get(
+    "/indices/garages",
+    response={200: GaragesOut, **errors(READ)},
+    summary="Idle night spaces per garage",
+)
 def garages(request: HttpRequest) -> dict[str, Any]:
     nights = published_nights(_staff_prefixes(request))
     rows = [
@@ -257,7 +272,11 @@ def _garage_hours(request: HttpRequest, garage: str) -> list[indices.BerthHour]:
     return hours
 
 
-@router.get("/indices/berth", response=BerthOut, summary="Berth index by hour of the week")
+@router.get(
+    "/indices/berth",
+    response={200: BerthOut, **errors(READ)},
+    summary="Berth index by hour of the week",
+)
 def berth(request: HttpRequest, garage: str = Query(..., pattern=CODE)) -> dict[str, Any]:
     hours = _garage_hours(request, garage)
     cells = indices.hour_of_week(hours).get(garage, [])
@@ -270,7 +289,11 @@ def berth(request: HttpRequest, garage: str = Query(..., pattern=CODE)) -> dict[
     }
 
 
-@router.get("/indices/occupancy", response=OccupancyOut, summary="Cars inside, hour by hour")
+@router.get(
+    "/indices/occupancy",
+    response={200: OccupancyOut, **errors(READ)},
+    summary="Cars inside, hour by hour",
+)
 def occupancy(
     request: HttpRequest,
     garage: str = Query(..., pattern=CODE),

@@ -6,34 +6,48 @@ only through ``/passes/{id}/reveal`` with a reason, and audited.
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 
 from shequ.core.inputs import Day, Id, LocalDatetime, NonNegativeInt, PositiveInt
 from shequ.core.services.regions import get_region
-from shequ.parking.api.common import (
-    PASS_RELATED,
-    garage_out,
-    pass_out,
-    plan_out,
-    router,
-    violation_out,
+from shequ.parking.api.common import router
+from shequ.parking.api.schemas import (
+    READ,
+    WRITE,
+    CountOut,
+    DeviceIssuedOut,
+    EventOut,
+    GarageOut,
+    IncomeOut,
+    InsideOut,
+    OccupancyNowOut,
+    PassOut,
+    PlanOut,
+    ProductOut,
+    RevealOut,
+    TenantOut,
+    ViolationOut,
+    errors,
 )
 from shequ.parking.models import (
     Garage,
     GateDevice,
     GateEvent,
     Pass,
+    Presence,
     Product,
     SharingPlan,
+    TenantPlate,
     Violation,
 )
 from shequ.parking.services import garages, occupancy, overstay, reveal
-from shequ.parking.services.access import (
-    garages_for,
-    managed_garage,
-)
+from shequ.parking.services.access import garages_for, managed_garage
+from shequ.parking.services.passes import PASS_RELATED
+
+LIMIT = 500  # rows a list returns at most
 
 
 def _garage(request: HttpRequest, garage_id: Id) -> Garage:
@@ -68,29 +82,36 @@ class GaragePatch(Schema):
     suspend_window_days: PositiveInt | None = None
 
 
-@router.get("/garages", summary="Garages I operate or oversee")
-def garage_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [garage_out(g) for g in garages_for(request.user)]
+@router.get(
+    "/garages",
+    response={200: list[GarageOut], **errors(READ)},
+    summary="Garages I operate or oversee",
+)
+def garage_list(request: HttpRequest) -> QuerySet[Garage]:
+    return garages_for(request.user)
 
 
-@router.post("/garages", response={201: dict}, summary="Register a garage")
-def garage_create(request: HttpRequest, payload: GarageIn) -> tuple[int, dict[str, Any]]:
+@router.post("/garages", response={201: GarageOut, **errors(WRITE)}, summary="Register a garage")
+def garage_create(request: HttpRequest, payload: GarageIn) -> tuple[int, Garage]:
     region = get_region(payload.region, "region")
     fields = payload.dict(exclude={"region", "code"})
-    garage = garages.create_garage(request.user, region, code=payload.code, **fields)
-    return 201, garage_out(garage)
+    return 201, garages.create_garage(request.user, region, code=payload.code, **fields)
 
 
-@router.get("/garages/{garage_id}", summary="One garage")
-def garage_detail(request: HttpRequest, garage_id: Id) -> dict[str, Any]:
-    return garage_out(_garage(request, garage_id))
+@router.get("/garages/{garage_id}", response={200: GarageOut, **errors(READ)}, summary="One garage")
+def garage_detail(request: HttpRequest, garage_id: Id) -> Garage:
+    return _garage(request, garage_id)
 
 
-@router.patch("/garages/{garage_id}", summary="Change a garage's details and policies")
-def garage_update(request: HttpRequest, garage_id: Id, payload: GaragePatch) -> dict[str, Any]:
+@router.patch(
+    "/garages/{garage_id}",
+    response={200: GarageOut, **errors(WRITE)},
+    summary="Change a garage's details and policies",
+)
+def garage_update(request: HttpRequest, garage_id: Id, payload: GaragePatch) -> Garage:
     garage = _garage(request, garage_id)
     fields = payload.dict(exclude_unset=True, exclude_none=True)
-    return garage_out(garages.update_garage(request.user, garage, **fields))
+    return garages.update_garage(request.user, garage, **fields)
 
 
 class PlanIn(Schema):
@@ -103,19 +124,23 @@ class PlanIn(Schema):
     valid_from: Day | None = Field(None, description="default: the earliest allowed day")
 
 
-@router.get("/garages/{garage_id}/plans", summary="Sharing plans and their versions")
-def plan_list(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
-    garage = _garage(request, garage_id)
-    return [plan_out(p) for p in SharingPlan.objects.filter(garage=garage)]
+@router.get(
+    "/garages/{garage_id}/plans",
+    response={200: list[PlanOut], **errors(READ)},
+    summary="Sharing plans and their versions",
+)
+def plan_list(request: HttpRequest, garage_id: Id) -> QuerySet[SharingPlan]:
+    return SharingPlan.objects.filter(garage=_garage(request, garage_id))
 
 
-@router.post("/garages/{garage_id}/plans", response={201: dict}, summary="Declare or change a plan")
-def plan_declare(
-    request: HttpRequest, garage_id: Id, payload: PlanIn
-) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/garages/{garage_id}/plans",
+    response={201: PlanOut, **errors(WRITE)},
+    summary="Declare or change a plan",
+)
+def plan_declare(request: HttpRequest, garage_id: Id, payload: PlanIn) -> tuple[int, SharingPlan]:
     garage = _garage(request, garage_id)
-    plan = garages.declare_plan(request.user, garage, **payload.dict())
-    return 201, plan_out(plan)
+    return 201, garages.declare_plan(request.user, garage, **payload.dict())
 
 
 class ProductIn(Schema):
@@ -125,35 +150,34 @@ class ProductIn(Schema):
     active: bool = True
 
 
-def _product_out(p: Product) -> dict[str, Any]:
-    return {
-        "id": p.pk,
-        "plan_code": p.plan_code,
-        "kind": p.kind,
-        "price_fen": p.price_fen,
-        "active": p.active,
-    }
+@router.get(
+    "/garages/{garage_id}/products",
+    response={200: list[ProductOut], **errors(READ)},
+    summary="Products and prices",
+)
+def product_list(request: HttpRequest, garage_id: Id) -> QuerySet[Product]:
+    return Product.objects.filter(garage=_garage(request, garage_id))
 
 
-@router.get("/garages/{garage_id}/products", summary="Products and prices")
-def product_list(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
+@router.post(
+    "/garages/{garage_id}/products",
+    response={201: ProductOut, **errors(WRITE)},
+    summary="Set a price",
+)
+def product_set(request: HttpRequest, garage_id: Id, payload: ProductIn) -> tuple[int, Product]:
     garage = _garage(request, garage_id)
-    return [_product_out(p) for p in Product.objects.filter(garage=garage)]
-
-
-@router.post("/garages/{garage_id}/products", response={201: dict}, summary="Set a price")
-def product_set(
-    request: HttpRequest, garage_id: Id, payload: ProductIn
-) -> tuple[int, dict[str, Any]]:
-    garage = _garage(request, garage_id)
-    return 201, _product_out(garages.set_product(request.user, garage, **payload.dict()))
+    return 201, garages.set_product(request.user, garage, **payload.dict())
 
 
 class DeviceIn(Schema):
     gate: str = Field(..., min_length=1, max_length=40)
 
 
-@router.post("/garages/{garage_id}/devices", response={201: dict}, summary="A gate device token")
+@router.post(
+    "/garages/{garage_id}/devices",
+    response={201: DeviceIssuedOut, **errors(WRITE)},
+    summary="A gate device token",
+)
 def device_issue(
     request: HttpRequest, garage_id: Id, payload: DeviceIn
 ) -> tuple[int, dict[str, Any]]:
@@ -162,7 +186,9 @@ def device_issue(
     return 201, {"id": device.pk, "gate": device.gate, "token": raw}
 
 
-@router.delete("/devices/{device_id}", response={204: None}, summary="Revoke a gate device")
+@router.delete(
+    "/devices/{device_id}", response={204: None, **errors(WRITE)}, summary="Revoke a gate device"
+)
 def device_revoke(request: HttpRequest, device_id: Id) -> tuple[int, None]:
     device = get_object_or_404(GateDevice.objects.select_related("garage__region"), pk=device_id)
     garages.revoke_device(request.user, device)
@@ -173,13 +199,20 @@ class PlateIn(Schema):
     plate: str
 
 
-@router.post("/garages/{garage_id}/tenants", response={201: dict}, summary="A tenant's plate")
-def tenant_add(request: HttpRequest, garage_id: Id, payload: PlateIn) -> tuple[int, dict[str, Any]]:
-    tenant = garages.add_tenant_plate(request.user, _garage(request, garage_id), payload.plate)
-    return 201, {"id": tenant.pk, "plate": tenant.plate_masked}
+@router.post(
+    "/garages/{garage_id}/tenants",
+    response={201: TenantOut, **errors(WRITE)},
+    summary="A tenant's plate",
+)
+def tenant_add(request: HttpRequest, garage_id: Id, payload: PlateIn) -> tuple[int, TenantPlate]:
+    return 201, garages.add_tenant_plate(request.user, _garage(request, garage_id), payload.plate)
 
 
-@router.get("/garages/{garage_id}/occupancy", summary="Live occupancy and shared cars inside")
+@router.get(
+    "/garages/{garage_id}/occupancy",
+    response={200: OccupancyNowOut, **errors(READ)},
+    summary="Live occupancy and shared cars inside",
+)
 def occupancy_now(request: HttpRequest, garage_id: Id) -> dict[str, Any]:
     return occupancy.snapshot(_garage(request, garage_id))
 
@@ -190,7 +223,11 @@ class CountIn(Schema):
     note: str = ""
 
 
-@router.post("/garages/{garage_id}/counts", response={201: dict}, summary="Record a head count")
+@router.post(
+    "/garages/{garage_id}/counts",
+    response={201: CountOut, **errors(WRITE)},
+    summary="Record a head count",
+)
 def count_record(
     request: HttpRequest, garage_id: Id, payload: CountIn
 ) -> tuple[int, dict[str, Any]]:
@@ -205,14 +242,13 @@ def count_record(
     }
 
 
-@router.get("/garages/{garage_id}/inside", summary="Shared-pass cars inside now (masked)")
-def shared_inside(request: HttpRequest, garage_id: Id) -> list[dict[str, Any]]:
-    garage = _garage(request, garage_id)
-    rows = occupancy.shared_inside(garage)
-    return [
-        {"plate": p.plate_masked, "pass_id": p.pass_obj_id, "entered_at": p.entered_at}
-        for p in rows
-    ]
+@router.get(
+    "/garages/{garage_id}/inside",
+    response={200: list[InsideOut], **errors(READ)},
+    summary="Shared-pass cars inside now (masked)",
+)
+def shared_inside(request: HttpRequest, garage_id: Id) -> QuerySet[Presence]:
+    return occupancy.shared_inside(_garage(request, garage_id))
 
 
 class Period(Schema):
@@ -220,74 +256,79 @@ class Period(Schema):
     last: Day | None = None
 
 
-@router.get("/garages/{garage_id}/income", summary="Income in fen over a period")
+@router.get(
+    "/garages/{garage_id}/income",
+    response={200: IncomeOut, **errors(READ)},
+    summary="Income in fen over a period (default: the month to date)",
+)
 def income(request: HttpRequest, garage_id: Id, period: Query[Period]) -> dict[str, Any]:
     return occupancy.income(_garage(request, garage_id), period.first, period.last)
 
 
-@router.get("/garages/{garage_id}/violations", summary="Overstays")
+@router.get(
+    "/garages/{garage_id}/violations",
+    response={200: list[ViolationOut], **errors(READ)},
+    summary="Overstays",
+)
 def violation_list(
     request: HttpRequest, garage_id: Id, status: str | None = None
-) -> list[dict[str, Any]]:
-    garage = _garage(request, garage_id)
-    qs = Violation.objects.filter(garage=garage)
+) -> QuerySet[Violation]:
+    qs = Violation.objects.filter(garage=_garage(request, garage_id))
     if status:
         qs = qs.filter(status=status)
-    return [violation_out(v) for v in qs[:500]]
+    return qs[:LIMIT]
 
 
 class NoteIn(Schema):
     note: str = ""
 
 
-@router.post("/violations/{violation_id}/resolve", summary="Close a violation")
-def violation_resolve(request: HttpRequest, violation_id: Id, payload: NoteIn) -> dict[str, Any]:
+@router.post(
+    "/violations/{violation_id}/resolve",
+    response={200: ViolationOut, **errors(WRITE)},
+    summary="Close a violation",
+)
+def violation_resolve(request: HttpRequest, violation_id: Id, payload: NoteIn) -> Violation:
     violation = get_object_or_404(
         Violation.objects.select_related("garage__region"), pk=violation_id
     )
-    return violation_out(overstay.resolve(request.user, violation, payload.note))
+    return overstay.resolve(request.user, violation, payload.note)
 
 
-@router.get("/garages/{garage_id}/events", summary="Recent gate events (masked)")
-def event_list(request: HttpRequest, garage_id: Id, probable: bool = False) -> list[dict[str, Any]]:
-    garage = _garage(request, garage_id)
-    qs = GateEvent.objects.filter(garage=garage)
+@router.get(
+    "/garages/{garage_id}/events",
+    response={200: list[EventOut], **errors(READ)},
+    summary="Recent gate events (masked)",
+)
+def event_list(request: HttpRequest, garage_id: Id, probable: bool = False) -> QuerySet[GateEvent]:
+    qs = GateEvent.objects.filter(garage=_garage(request, garage_id))
     if probable:
         qs = qs.filter(probable_pass__isnull=False)
-    return [
-        {
-            "event_id": e.event_id,
-            "gate": e.gate,
-            "direction": e.direction,
-            "plate": e.plate_masked,
-            "at": e.at,
-            "confidence": e.confidence,
-            "decision": e.decision,
-            "open": e.open,
-            "display": e.display,
-            "pass_id": e.pass_obj_id,
-            "probable_pass_id": e.probable_pass_id,
-        }
-        for e in qs.order_by("-at")[:200]
-    ]
+    return qs.order_by("-at")[:200]
 
 
-@router.get("/garages/{garage_id}/passes", summary="Passes of a garage (masked)")
-def garage_passes(
-    request: HttpRequest, garage_id: Id, status: str | None = None
-) -> list[dict[str, Any]]:
+@router.get(
+    "/garages/{garage_id}/passes",
+    response={200: list[PassOut], **errors(READ)},
+    summary="Passes of a garage (masked)",
+)
+def garage_passes(request: HttpRequest, garage_id: Id, status: str | None = None) -> QuerySet[Pass]:
     garage = _garage(request, garage_id)
     qs = Pass.objects.filter(garage=garage).select_related(*PASS_RELATED).prefetch_related("plates")
     if status:
         qs = qs.filter(status=status)
-    return [pass_out(p) for p in qs[:500]]
+    return qs[:LIMIT]
 
 
 class PlateRevealIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
 
-@router.post("/passes/{pass_id}/reveal", summary="The clear plates of a pass (audited)")
+@router.post(
+    "/passes/{pass_id}/reveal",
+    response={200: RevealOut, **errors(WRITE)},
+    summary="The clear plates of a pass (audited)",
+)
 def reveal_plates(request: HttpRequest, pass_id: Id, payload: PlateRevealIn) -> dict[str, Any]:
     found = reveal.target("pass", pass_id)
     if found is None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth import login
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Schema
@@ -12,10 +13,27 @@ from ninja.errors import HttpError
 from shequ.core.inputs import Day, Id
 from shequ.core.services import tokens
 from shequ.core.services.audit import client_ip
-from shequ.parking.api.common import PASS_RELATED, application_out, pass_out, plan_out, router
+from shequ.parking.api.common import router
+from shequ.parking.api.schemas import (
+    PUBLIC_READ,
+    PUBLIC_WRITE,
+    READ,
+    WRITE,
+    ApplicationOut,
+    CancelledOut,
+    CodeSentOut,
+    EstateOfferOut,
+    LoginOut,
+    OrderOut,
+    PassOut,
+    PayOnlineOut,
+    WaitingOut,
+    errors,
+)
 from shequ.parking.models import (
     Application,
     Estate,
+    Garage,
     Order,
     Pass,
     Product,
@@ -32,6 +50,7 @@ from shequ.parking.services import (
     residents,
 )
 from shequ.parking.services import waiting as waiting_svc
+from shequ.parking.services.passes import PASS_RELATED
 
 
 def _me(request: HttpRequest) -> Any:
@@ -48,7 +67,12 @@ class VerifyIn(Schema):
     code: str = Field(..., max_length=12)
 
 
-@router.post("/login/code", auth=None, response={202: dict}, summary="Send a one-time login code")
+@router.post(
+    "/login/code",
+    auth=None,
+    response={202: CodeSentOut, **errors(PUBLIC_WRITE, 429, 503)},
+    summary="Send a one-time login code",
+)
 def login_code(request: HttpRequest, payload: CodeIn) -> tuple[int, dict[str, Any]]:
     estate = get_object_or_404(Estate, slug=payload.estate) if payload.estate else None
     try:
@@ -58,7 +82,12 @@ def login_code(request: HttpRequest, payload: CodeIn) -> tuple[int, dict[str, An
     return 202, {"sent": True, "expires_in": residents.CODE_MINUTES * 60}
 
 
-@router.post("/login/verify", auth=None, summary="Log in with the code; returns an API token")
+@router.post(
+    "/login/verify",
+    auth=None,
+    response={200: LoginOut, **errors(PUBLIC_WRITE, 429)},
+    summary="Log in with the code; returns an API token",
+)
 def login_verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     user = residents.verify_code(payload.phone, payload.code)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -81,13 +110,16 @@ def _products(garage_id: Id) -> list[dict[str, Any]]:
             .first()
         )
         if plan is not None:
-            rows.append(
-                {"id": p.pk, "kind": p.kind, "price_fen": p.price_fen, "plan": plan_out(plan)}
-            )
+            rows.append({"id": p.pk, "kind": p.kind, "price_fen": p.price_fen, "plan": plan})
     return rows
 
 
-@router.get("/estates/{slug}", auth=None, summary="An estate's garages, walking distance, prices")
+@router.get(
+    "/estates/{slug}",
+    auth=None,
+    response={200: EstateOfferOut, **errors(PUBLIC_READ)},
+    summary="An estate's garages, walking distance, prices",
+)
 def estate_offer(request: HttpRequest, slug: str) -> dict[str, Any]:
     estate = get_object_or_404(Estate.objects.select_related("region"), slug=slug)
     today = periods.today()
@@ -96,7 +128,7 @@ def estate_offer(request: HttpRequest, slug: str) -> dict[str, Any]:
         products = _products(garage.pk)
         for product in products:
             product["free"] = capacity.free_spaces(
-                garage, product["plan"]["code"], today, periods.pass_end(today, 1)
+                garage, product["plan"].code, today, periods.pass_end(today, 1)
             )
         offer.append(
             {
@@ -124,8 +156,12 @@ class ProofIn(Schema):
     reference: str = ""
 
 
-@router.post("/applications", response={201: dict}, summary="Apply; hub data verifies at once")
-def apply(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, **errors(WRITE)},
+    summary="Apply; hub data verifies at once",
+)
+def apply(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Application]:
     estate = get_object_or_404(Estate.objects.select_related("region"), slug=payload.estate)
     app = applications.apply(
         request.user,
@@ -136,7 +172,7 @@ def apply(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict[str, 
         preferences=payload.preferences,
         priority_group=payload.priority_group,
     )
-    return 201, application_out(app)
+    return 201, app
 
 
 def _my_application(request: HttpRequest, app_id: Id) -> Application:
@@ -145,23 +181,34 @@ def _my_application(request: HttpRequest, app_id: Id) -> Application:
     )
 
 
-@router.get("/me/applications", summary="My applications")
-def my_applications(request: HttpRequest) -> list[dict[str, Any]]:
-    qs = Application.objects.filter(resident=_me(request)).select_related("estate")
-    return [application_out(a) for a in qs]
+@router.get(
+    "/me/applications",
+    response={200: list[ApplicationOut], **errors(READ)},
+    summary="My applications",
+)
+def my_applications(request: HttpRequest) -> QuerySet[Application]:
+    return Application.objects.filter(resident=_me(request)).select_related("estate")
 
 
-@router.post("/applications/{app_id}/proof", summary="Send proof when data found no match")
-def proof(request: HttpRequest, app_id: Id, payload: ProofIn) -> dict[str, Any]:
+@router.post(
+    "/applications/{app_id}/proof",
+    response={200: ApplicationOut, **errors(WRITE)},
+    summary="Send proof when data found no match",
+)
+def proof(request: HttpRequest, app_id: Id, payload: ProofIn) -> Application:
     app = _my_application(request, app_id)
-    return application_out(
-        applications.submit_proof(request.user, app, note=payload.note, reference=payload.reference)
+    return applications.submit_proof(
+        request.user, app, note=payload.note, reference=payload.reference
     )
 
 
-@router.post("/applications/{app_id}/withdraw", summary="Withdraw my application")
-def withdraw(request: HttpRequest, app_id: Id) -> dict[str, Any]:
-    return application_out(applications.withdraw(request.user, _my_application(request, app_id)))
+@router.post(
+    "/applications/{app_id}/withdraw",
+    response={200: ApplicationOut, **errors(WRITE)},
+    summary="Withdraw my application",
+)
+def withdraw(request: HttpRequest, app_id: Id) -> Application:
+    return applications.withdraw(request.user, _my_application(request, app_id))
 
 
 class BuyIn(Schema):
@@ -172,18 +219,23 @@ class BuyIn(Schema):
     provider: str = "offline"
 
 
-def _order_out(order: Order) -> dict[str, Any]:
+def _order_answer(order: Order) -> dict[str, Any]:
     pass_obj = Pass.objects.select_related(*PASS_RELATED).get(pk=order.pass_obj_id)
     return {
         "order": order.number,
         "amount_fen": order.amount_fen,
         "status": order.status,
         "payment": payments.get_provider(order.provider).start(order),
-        "pass": pass_out(pass_obj),
+        "pass": pass_obj,
     }
 
 
-@router.post("/passes", response={201: dict}, summary="Reserve a pass and open its order")
+@router.post(
+    "/passes",
+    response={201: OrderOut, **errors(WRITE)},
+    by_alias=True,
+    summary="Reserve a pass and open its order",
+)
 def buy(request: HttpRequest, payload: BuyIn) -> tuple[int, dict[str, Any]]:
     app = _my_application(request, payload.application)
     product = get_object_or_404(Product.objects.select_related("garage"), pk=payload.product)
@@ -195,7 +247,7 @@ def buy(request: HttpRequest, payload: BuyIn) -> tuple[int, dict[str, Any]]:
         starts_on=payload.starts_on,
         provider=payload.provider,
     )
-    return 201, _order_out(order)
+    return 201, _order_answer(order)
 
 
 def _my_pass(request: HttpRequest, pass_id: Id) -> Pass:
@@ -204,50 +256,65 @@ def _my_pass(request: HttpRequest, pass_id: Id) -> Pass:
     )
 
 
-@router.get("/me/passes", summary="My passes")
-def my_passes(request: HttpRequest) -> list[dict[str, Any]]:
-    qs = (
+@router.get("/me/passes", response={200: list[PassOut], **errors(READ)}, summary="My passes")
+def my_passes(request: HttpRequest) -> QuerySet[Pass]:
+    return (
         Pass.objects.filter(resident=_me(request))
         .select_related(*PASS_RELATED)
         .prefetch_related("plates")
     )
-    return [pass_out(p) for p in qs]
 
 
 class RenewIn(Schema):
     provider: str = "offline"
 
 
-@router.post("/passes/{pass_id}/renew", response={201: dict}, summary="Renew from its end on")
+@router.post(
+    "/passes/{pass_id}/renew",
+    response={201: OrderOut, **errors(WRITE)},
+    by_alias=True,
+    summary="Renew from its end on",
+)
 def renew(request: HttpRequest, pass_id: Id, payload: RenewIn) -> tuple[int, dict[str, Any]]:
     order = passes.renew(request.user, _my_pass(request, pass_id), provider=payload.provider)
-    return 201, _order_out(order)
+    return 201, _order_answer(order)
 
 
 class CancelIn(Schema):
     reason: str = ""
 
 
-@router.post("/passes/{pass_id}/cancel", summary="Cancel; a refund follows the garage's rule")
+@router.post(
+    "/passes/{pass_id}/cancel",
+    response={200: CancelledOut, **errors(WRITE)},
+    by_alias=True,
+    summary="Cancel; a refund follows the garage's rule",
+)
 def cancel(request: HttpRequest, pass_id: Id, payload: CancelIn) -> dict[str, Any]:
     cancelled = passes.cancel(request.user, _my_pass(request, pass_id), reason=payload.reason)
     order = Order.objects.get(pass_obj=cancelled)
     return {
-        "pass": pass_out(Pass.objects.select_related(*PASS_RELATED).get(pk=cancelled.pk)),
-        "refunds": [
-            {"id": r.pk, "amount_fen": r.amount_fen, "status": r.status}
-            for r in order.refunds.all()
-        ],
+        "pass": Pass.objects.select_related(*PASS_RELATED).get(pk=cancelled.pk),
+        "refunds": order.refunds.all(),
     }
 
 
-@router.get("/orders/{number}", summary="One of my orders")
+@router.get(
+    "/orders/{number}",
+    response={200: OrderOut, **errors(READ)},
+    by_alias=True,
+    summary="One of my orders",
+)
 def my_order(request: HttpRequest, number: str) -> dict[str, Any]:
     order = get_object_or_404(Order, number=number, resident=_me(request))
-    return _order_out(order)
+    return _order_answer(order)
 
 
-@router.post("/orders/{number}/pay-online", summary="Pay an order online: where to go or scan")
+@router.post(
+    "/orders/{number}/pay-online",
+    response={200: PayOnlineOut, **errors(WRITE)},
+    summary="Pay an order online: where to go or scan",
+)
 def pay_online(request: HttpRequest, number: str) -> dict[str, Any]:
     """Opens (or returns the open) online payment of the order with the configured provider.
 
@@ -276,33 +343,24 @@ class WaitIn(Schema):
     plan_code: str
 
 
-def waiting_out(e: WaitingListEntry) -> dict[str, Any]:
-    return {
-        "id": e.pk,
-        "application": e.application_id,
-        "garage": e.garage_id,
-        "plan_code": e.plan_code,
-        "rank": e.rank,
-        "status": e.status,
-        "offered_until": e.offered_until,
-        "priority_group": e.application.priority_group,
-        "plates": e.application.plates_masked,
-    }
-
-
-@router.post("/waiting-list", response={201: dict}, summary="Join a plan's waiting list")
-def join_waiting(request: HttpRequest, payload: WaitIn) -> tuple[int, dict[str, Any]]:
-    from shequ.parking.models import Garage
-
+@router.post(
+    "/waiting-list",
+    response={201: WaitingOut, **errors(WRITE)},
+    summary="Join a plan's waiting list",
+)
+def join_waiting(request: HttpRequest, payload: WaitIn) -> tuple[int, WaitingListEntry]:
     app = _my_application(request, payload.application)
     garage = get_object_or_404(Garage, pk=payload.garage)
     entry = waiting_svc.join(request.user, app, garage, payload.plan_code)
-    return 201, waiting_out(entry)
+    return 201, entry
 
 
-@router.get("/me/waiting-list", summary="My places on waiting lists")
-def my_waiting(request: HttpRequest) -> list[dict[str, Any]]:
-    qs = WaitingListEntry.objects.filter(application__resident=_me(request)).select_related(
+@router.get(
+    "/me/waiting-list",
+    response={200: list[WaitingOut], **errors(READ)},
+    summary="My places on waiting lists",
+)
+def my_waiting(request: HttpRequest) -> QuerySet[WaitingListEntry]:
+    return WaitingListEntry.objects.filter(application__resident=_me(request)).select_related(
         "application"
     )
-    return [waiting_out(e) for e in qs]

@@ -44,6 +44,8 @@ from shequ.parking.services.payments import (
 from shequ.parking.services.waiting import offer_next
 
 HOLD_MINUTES = 30
+# What a pass's rows show with it (its order is a reverse one-to-one: None when missing).
+PASS_RELATED = ("garage", "plan", "product", "order")
 MAX_ADVANCE_DAYS = 62
 RENEW_FROM_DAYS = 30
 

@@ -15,11 +15,11 @@ from django.db.models import QuerySet, Sum
 
 from shequ.parking.models import Application, Order, Pass, Refund, Violation, WaitingListEntry
 from shequ.parking.services.access import staff_scope
+from shequ.parking.services.passes import PASS_RELATED
 from shequ.parking.services.waiting import ACTIVE
 
 REVIEW = (Application.Status.IN_REVIEW, Application.Status.NEEDS_PROOF)
 LIMIT = 200  # rows a queue lists at once
-PASS_RELATED = ("garage", "plan", "product", "order")
 OPEN_PASSES = (Pass.Status.ACTIVE, Pass.Status.SUSPENDED)
 
 
