@@ -9,7 +9,7 @@ the payment. Every page must fit a phone without sideways scrolling; screenshots
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,23 +20,18 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from parking.factories import HOME, add_estate, add_garage, add_gate_event, add_plan, add_product
 from parking_people import add_application, add_resident_account
 from shequ.core.models import Membership, Role
 from shequ.parking.models import (
     Application,
     Estate,
-    Garage,
-    GateEvent,
     Order,
-    Product,
-    SharingPlan,
 )
-from shequ.parking.services import passes, payments, periods, plates
+from shequ.parking.services import passes, payments, periods
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-HOME = "990102001001"
-HOURS = "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
 VIEWS = [("phone", "zh"), ("desktop", "zh"), ("phone", "en"), ("desktop", "en")]
 
 NewPage = Callable[[str], Page]
@@ -54,47 +49,13 @@ def _resident(estate: Estate, phone: str, plate: str) -> tuple[Any, Application]
 def place(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
     operator = make_user(Role.GARAGE_OPERATOR, HOME, username="wanghu", first_name="陈经理")
     staff = make_user(Role.COMMUNITY_STAFF, HOME, username="jinxiu", first_name="陈静")
-    estate = Estate.objects.create(
-        region=regions[HOME], code="E001", name="锦绣花园", slug="jinxiu", lat=30.2741, lon=120.1551
-    )
-    garage = Garage.objects.create(
-        region=regions[HOME],
-        code="G01",
-        name="望湖大厦地下车库",
-        lat=30.2760,
-        lon=120.1570,
-        total_spaces=200,
-        entrances=["north"],
-        normal_rule="tenant",
-    )
-    garage.operators.add(operator)
-    SharingPlan.objects.create(
-        garage=garage,
-        code="night",
-        name="夜间错峰",
-        capacity=5,
-        hours=HOURS,
-        valid_from=date(2020, 1, 1),
-    )
-    product = Product.objects.create(
-        garage=garage, plan_code="night", kind="monthly", price_fen=30000
-    )
+    estate = add_estate(regions[HOME])
+    garage = add_garage(regions[HOME], operator, entrances=["north"], normal_rule="tenant")
+    add_plan(garage, capacity=5)
+    product = add_product(garage)
     for n, plate in enumerate(["浙A12345", "浙B67890", "沪C24680"], start=1):
-        stored = plates.protect(plate)
-        GateEvent.objects.create(
-            garage=garage,
-            event_id=f"N1-{n:06d}",
-            gate="north",
-            direction="in",
-            plate_enc=stored.enc,
-            plate_masked=stored.masked,
-            plate_hash=stored.hash,
-            at=timezone.now() - timedelta(minutes=10 * n),
-            confidence=0.95,
-            decision="deny",
-            open=False,
-            display="",
-        )
+        at = timezone.now() - timedelta(minutes=10 * n)
+        add_gate_event(garage, plate, n, at=at, confidence=0.95, decision="deny", open=False)
     user, app = _resident(estate, "13900002222", "浙A55555")
     order = passes.buy(user, app, product)
     payments.confirm_offline(staff, order, reference="CASH-1", amount_fen=order.amount_fen)

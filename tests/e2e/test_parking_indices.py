@@ -9,10 +9,8 @@ they review a proposed allocation of the shared night spaces among 14 applicants
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +18,7 @@ from browser_support import assert_fits, log_in
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from parking.factories import HOME, PARKING_TABLES, Load, hub, load
 from parking_people import add_application, add_resident_account
 from shequ.core.models import Role
 from shequ.parking import indices
@@ -33,22 +32,11 @@ from shequ.parking.models import (
 from shequ.parking.services.garages import walking_metres
 from shequ.parking.services.indices import compute_and_publish_indices
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "parking"))
-from indices_fixtures import Load, hub, load
-
 __all__ = ["hub", "load"]  # fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-HOME = "990102001001"
 HOURS = "Mo-Fr 19:00-07:30; Sa,Su,PH 00:00-24:00"
-PARKING_TABLES = (
-    "vehicle_registrations",
-    "estate_parking_spaces",
-    "housing_estates",
-    "public_parking_lots",
-    "garage_gate_records",
-)
 # code, name, lat, lon, night spaces shared (the demo's garages)
 GARAGES = [
     ("G01", "星光大厦地下车库", 30.2745, 120.1452, 3),

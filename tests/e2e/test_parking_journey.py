@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,21 +23,17 @@ from browser_support import assert_fits, log_in
 from playwright.sync_api import Page, expect
 
 from fake_http import FakeServer
+from parking.factories import HOME, add_estate, add_garage, add_plan, add_product, write_hub_data
 from shequ.core.models import Role
 from shequ.core.services.regions import create_channel
-from shequ.parking.models import Estate, Garage, NormalRule, Product, SharingPlan
+from shequ.parking.models import Garage, NormalRule, Product, SharingPlan
 from shequ.parking.services import periods
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "parking"))
-from views_support import write_hub_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-HOME = "990102001001"
 STREET = "990102001000"
 PHONE = "13900001111"
 PLATE = "浙A12345"
-HOURS = "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
 
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
@@ -53,30 +48,11 @@ def switch_to_english(page: Page) -> None:
 def place(regions: dict[str, Any], make_user: Any, tmp_path: Path) -> dict[str, Any]:
     """An estate, an office garage sharing at night that keeps other cars out, its operator."""
     operator = make_user(Role.GARAGE_OPERATOR, HOME, username="wanghu", first_name="陈经理")
-    estate = Estate.objects.create(
-        region=regions[HOME], code="E001", name="锦绣花园", slug="jinxiu", lat=30.2741, lon=120.1551
-    )
-    garage = Garage.objects.create(
-        region=regions[HOME],
-        code="G01",
-        name="望湖大厦地下车库",
-        address="望湖路88号",
-        lat=30.2760,
-        lon=120.1570,
-        total_spaces=200,
-        normal_rule=NormalRule.DENY,
-    )
-    garage.operators.add(operator)
-    SharingPlan.objects.create(
-        garage=garage,
-        code="night",
-        name="夜间错峰",
-        capacity=20,
-        hours=HOURS,
-        valid_from=date(2020, 1, 1),
-    )
-    Product.objects.create(garage=garage, plan_code="night", kind="monthly", price_fen=30000)
-    Product.objects.create(garage=garage, plan_code="night", kind="yearly", price_fen=300000)
+    estate = add_estate(regions[HOME])
+    garage = add_garage(regions[HOME], operator, address="望湖路88号", normal_rule=NormalRule.DENY)
+    add_plan(garage, capacity=20)
+    add_product(garage)
+    add_product(garage, kind="yearly", price_fen=300000)
     write_hub_data(regions, tmp_path, PHONE, [PLATE])
     return {"estate": estate, "garage": garage, "operator": operator}
 

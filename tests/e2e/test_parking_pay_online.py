@@ -10,7 +10,6 @@ payment leaves the order payable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
@@ -20,26 +19,21 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from playwright.sync_api import Page, expect
 
+from parking.factories import HOME, add_estate, add_garage, add_plan, add_product
 from parking_people import add_application, add_resident_account
 from shequ.core.models import AuditEvent, Membership, Role
 from shequ.parking.models import (
     DemoTrade,
-    Estate,
-    Garage,
     Order,
     Pass,
     PaymentIntent,
-    Product,
     Refund,
-    SharingPlan,
 )
 from shequ.parking.providers.demo import HEADER
 from shequ.parking.services import demo_cashier, passes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-HOME = "990102001001"
-HOURS = "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
 VIEWS = [("phone", "zh"), ("desktop", "zh"), ("phone", "en"), ("desktop", "en")]
 TEXT = {
     "zh": {"paid": "已付款", "pay": "在线支付", "demo": "不会收取真实款项"},
@@ -58,28 +52,10 @@ def _demo(settings: Any) -> None:
 @pytest.fixture
 def place(regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
     staff = make_user(Role.COMMUNITY_STAFF, HOME, username="jinxiu", first_name="陈静")
-    estate = Estate.objects.create(
-        region=regions[HOME], code="E001", name="锦绣花园", slug="jinxiu", lat=30.2741, lon=120.1551
-    )
-    garage = Garage.objects.create(
-        region=regions[HOME],
-        code="G01",
-        name="望湖大厦地下车库",
-        lat=30.2760,
-        lon=120.1570,
-        total_spaces=200,
-    )
-    SharingPlan.objects.create(
-        garage=garage,
-        code="night",
-        name="夜间错峰",
-        capacity=10,
-        hours=HOURS,
-        valid_from=date(2020, 1, 1),
-    )
-    product = Product.objects.create(
-        garage=garage, plan_code="night", kind="monthly", price_fen=30000
-    )
+    estate = add_estate(regions[HOME])
+    garage = add_garage(regions[HOME])
+    add_plan(garage, capacity=10)
+    product = add_product(garage)
     return {"estate": estate, "staff": staff, "product": product}
 
 

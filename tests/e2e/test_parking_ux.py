@@ -11,15 +11,15 @@ the hours as days and times; the QR poster's code fills its box. Screenshots of 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_support import assert_fits, log_in
 from playwright.sync_api import Page, expect
+from test_parking_indices import HOME, demo
 
+from parking.factories import hub, load
 from parking_people import add_application, add_resident_account
 from shequ.core.models import Role
 from shequ.parking import indices
@@ -27,10 +27,6 @@ from shequ.parking.indices import published_nights
 from shequ.parking.models import Garage, Product
 from shequ.parking.services import garages as garage_svc
 from shequ.parking.services import passes, payments
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "parking"))
-from indices_fixtures import hub, load
-from test_parking_indices import HOME, demo
 
 __all__ = ["demo", "hub", "load"]  # fixtures
 

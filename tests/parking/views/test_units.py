@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
-from views_support import logged_in
 
+from parking.factories import logged_in
 from shequ.parking.models import Product
 from shequ.parking.services.units import distance
 

@@ -14,81 +14,29 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils.html import escape
-from indices_fixtures import HOME, SIBLING, STREET, Load, at, hub, load, lot, stay
-from views_support import logged_in
 
+from parking.factories import (
+    HOME,
+    NEAR,
+    SIBLING,
+    STREET,
+    Load,
+    logged_in,
+    small_hub,
+    vehicle,
+)
 from shequ.core.models import Role
 from shequ.parking import indices
 from shequ.parking.models import Garage
 from shequ.parking.services.indices import compute_and_publish_indices
 
-__all__ = ["hub", "load"]  # fixtures
-
-NEAR, FAR = (30.0, 120.005), (30.0, 120.007)
-
-
-def _vehicle(plate: str, estate: str) -> dict[str, Any]:
-    return {
-        "plate": plate,
-        "vehicle_type": "小型汽车",
-        "owner_name": "王伟",
-        "estate_code": estate,
-        "region_code": HOME,
-        "status": "正常",
-    }
-
-
-def _week_long(garage: str, cars: int) -> list[dict[str, Any]]:
-    reads = []
-    for k in range(cars):
-        reads += stay(garage, f"浙B{garage}{k:02d}"[:8], at(4, 20), at(11, 23, 30))
-    return reads
-
-
-def write_hub(load: Load) -> None:
-    load("public_parking_lots", [lot("GN", 10, *NEAR, shared=1), lot("GF", 10, *FAR)])
-    load(
-        "vehicle_registrations",
-        [_vehicle(f"浙A2000{i}", "X1") for i in range(3)] + [_vehicle("浙A20009", "X2")],
-    )
-    load(
-        "estate_parking_spaces",
-        [
-            {
-                "estate_code": code,
-                "estate_name": name,
-                "region_code": region,
-                "spaces_total": spaces,
-                "households": 4,
-                "updated_on": "2026-10-01",
-            }
-            for code, name, region, spaces in (
-                ("X1", "甲小区", HOME, 2),
-                ("X2", "乙小区", SIBLING, 1),
-            )
-        ],
-    )
-    load(
-        "housing_estates",
-        [
-            {
-                "estate_code": "X1",
-                "estate_name": "甲小区",
-                "longitude": 120.0,
-                "latitude": 30.0,
-                "region_code": HOME,
-            }
-        ],
-    )
-    load(
-        "garage_gate_records",
-        _week_long("GN", 3) + _week_long("GF", 1) + stay("GN", "浙A30001", at(6, 9), at(6, 18)),
-    )
+# Three cars need a space in X1, one in X2.
+CARS = [vehicle(f"浙A2000{i}", "X1") for i in range(3)] + [vehicle("浙A20009", "X2")]
 
 
 @pytest.fixture
 def published(load: Load) -> None:
-    write_hub(load)
+    small_hub(load, CARS)
     compute_and_publish_indices(weeks=1)
 
 
@@ -209,7 +157,7 @@ def test_pages_speak_chinese_by_default(published: None, people: dict[str, Any])
 
 
 def test_before_the_worker_runs_the_pages_say_so(load: Load, people: dict[str, Any]) -> None:
-    write_hub(load)
+    small_hub(load, CARS)
     client = client_of(people["staff"])
     html = client.get(PAGES["estate"]).content.decode()
     assert 'data-testid="indices-not-computed"' in html and "heatmap-GN" not in html
@@ -240,7 +188,7 @@ def test_the_shortfall_and_the_shared_spaces_are_the_same_on_every_page(
     from shequ.parking.models import Estate, SharingPlan
     from shequ.parking.services import estates, garages
 
-    load("vehicle_registrations", [_vehicle(f"浙A3000{i}", "X1") for i in range(9)])
+    load("vehicle_registrations", [vehicle(f"浙A3000{i}", "X1") for i in range(9)])
     gn = Garage.objects.get(code="GN")  # the hub's registry says GN shares 1 space
     SharingPlan.objects.create(
         garage=gn, code="night", name="夜间", capacity=4, hours="24/7", valid_from=date(2020, 1, 1)

@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
-from views_support import logged_in
 
+from parking.factories import logged_in
 from shequ.core.models import AuditEvent, Role
 from shequ.parking.models import (
     DemoTrade,

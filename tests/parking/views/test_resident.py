@@ -1,4 +1,4 @@
-"""The resident's pages: QR landing, phone login, apply, buy, waiting list, the pass."""
+"""The resident's pages: QR landing, apply, choose, buy, waiting list, the pass."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from views_support import code_from, logged_in, write_hub_data
 
+from parking.factories import logged_in, write_hub_data
 from shequ.parking.models import (
     Application,
     Estate,
@@ -56,44 +56,6 @@ def test_the_garage_qr_code_leads_to_its_prices(monthly: Product) -> None:
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get("/parking/g/G01/")
     assert page.status_code == 200
     assert "300.00" in page.content.decode()
-
-
-def test_a_resident_logs_in_with_phone_and_code(
-    estate: Estate, capsys: pytest.CaptureFixture[str]
-) -> None:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    sent = client.post(
-        "/parking/login/",
-        {"step": "phone", "phone": "139 0000 1111", "estate": "jinxiu", "next": "/parking/me/"},
-    )
-    assert sent.status_code == 200 and 'data-testid="code-form"' in sent.content.decode()
-    assert "139****1111" in sent.content.decode()
-    code = code_from(capsys.readouterr().out)
-    wrong = "000000" if code != "000000" else "111111"
-    refused = client.post("/parking/login/", {"step": "code", "phone": PHONE, "code": wrong})
-    assert "The code is wrong or has expired." in refused.content.decode()
-    assert client.get("/parking/me/").status_code == 302  # still not logged in
-    done = client.post(
-        "/parking/login/",
-        {"step": "code", "phone": PHONE, "code": code, "next": "/parking/e/jinxiu/apply/"},
-    )
-    assert done.status_code == 302 and done["Location"] == "/parking/e/jinxiu/apply/"
-    assert client.get("/parking/me/").status_code == 200
-
-
-def test_login_refuses_a_bad_phone_and_an_outside_next(estate: Estate) -> None:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    bad = client.post("/parking/login/", {"step": "phone", "phone": "12345"})
-    assert 'data-testid="login-error"' in bad.content.decode()
-    page = client.get("/parking/login/?next=https://evil.example/")
-    assert '<input type="hidden" name="next" value="/parking/me/">' in page.content.decode()
-
-
-def test_resident_pages_send_strangers_to_the_phone_login(make_user: Any) -> None:
-    for client in (Client(), logged_in(make_user(None))):
-        answer = client.get("/parking/me/")
-        assert answer.status_code == 302
-        assert answer["Location"].startswith("/parking/login/?next=%2Fparking%2Fme%2F")
 
 
 def test_data_verified_resident_applies_buys_and_gets_the_pass(
@@ -325,29 +287,6 @@ def test_an_approved_application_shows_no_open_question_in_its_data_check(
     assert checks.count("confirmed by community staff") == 2
 
 
-def test_a_resident_logged_in_with_a_password_confirms_a_phone_and_stays_the_same_user(
-    make_user: Any, estate: Estate, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from django.contrib.auth import get_user_model
-
-    from shequ.core.models import Role
-    from shequ.parking.services import residents
-
-    user = make_user(Role.RESIDENT, estate.region.code, username="pw_resident")
-    client = logged_in(user)
-    assert client.get("/parking/me/")["Location"].startswith("/parking/login/")
-    client.post("/parking/login/", {"step": "phone", "phone": PHONE, "next": "/parking/me/"})
-    code = code_from(capsys.readouterr().out)
-    users = get_user_model().objects.count()
-    done = client.post("/parking/login/", {"step": "code", "phone": PHONE, "code": code})
-    assert done.status_code == 302
-    assert get_user_model().objects.count() == users  # no second user for the same person
-    account = residents.account_of(user)
-    assert account is not None and account.phone_masked == "139****1111"
-    assert client.get("/parking/me/").status_code == 200
-    assert client.get("/parking/", follow=True).redirect_chain[-1][0] == "/parking/me/"
-
-
 def test_the_garage_choice_has_a_map_drawn_from_the_estates_own_geometry(
     owner: Any, make_application: Any, monthly: Product
 ) -> None:
@@ -364,15 +303,3 @@ def test_the_garage_choice_has_a_map_drawn_from_the_estates_own_geometry(
     assert "web/map.js" in html and "vendor/leaflet/leaflet.js" in html
     # No inline code: every script is a file or JSON data.
     assert not re.search(r"<script(?![^>]*(src=|application/json))[^>]*>", html)
-
-
-def test_staff_confirming_a_phone_do_not_turn_into_that_resident(
-    staff_jinxiu: Any, estate: Estate, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from shequ.parking.services import residents
-
-    client = logged_in(staff_jinxiu)
-    client.post("/parking/login/", {"step": "phone", "phone": PHONE, "estate": "jinxiu"})
-    code = code_from(capsys.readouterr().out)
-    client.post("/parking/login/", {"step": "code", "phone": PHONE, "code": code})
-    assert residents.account_of(staff_jinxiu) is None  # a separate resident user was made

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from views_support import logged_in
 
+from parking.factories import logged_in
 from shequ.parking.forms import PlanForm
 from shequ.parking.models import Garage, SharingPlan
 from shequ.parking.services import opening_hours

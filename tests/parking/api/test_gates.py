@@ -1,10 +1,10 @@
-"""The gate: decisions, ANPR look-alikes, idempotency, occupancy and its reconciliation."""
+"""The gate API: decisions, ANPR look-alikes, idempotency, occupancy and its reconciliation."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,29 +12,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from parking_support import next_weekday
 
+from parking.factories import SATURDAY_NOON, WEEKDAY_NOON, moment
 from shequ.parking.models import Garage, GateEvent, Pass, Presence
-from shequ.parking.services import garages, occupancy, periods
+from shequ.parking.services import garages, occupancy
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def device(garage: Garage, operator: Any) -> tuple[Any, Client]:
-    dev, raw = garages.issue_device(operator, garage, "north-in")
-    return dev, Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
-
-
-def moment(weekday: int, hhmm: str) -> datetime:
-    """A local moment in the coming week (inside a monthly pass sold today)."""
-    day = next_weekday(periods.today() + timedelta(days=1), weekday)
-    h, m = map(int, hhmm.split(":"))
-    return timezone.make_aware(datetime.combine(day, time(h, m)))
-
-
-SATURDAY_NOON = (5, "12:00")
-WEEKDAY_NOON = (2, "12:00")
 
 
 class Gate:
@@ -244,22 +227,3 @@ def test_the_gate_path_is_a_handful_of_queries(sell: Callable[..., Pass], gate: 
     with CaptureQueriesContext(connection) as queries:
         assert gate.send("浙A12345", "out", moment(5, "13:00")).json()["decision"] == "exit"
     assert len(queries) <= 10, [q["sql"] for q in queries]
-
-
-def test_the_service_takes_a_time_without_offset_as_local_and_refuses_another_garage(
-    sell: Callable[..., Pass], device: tuple[Any, Client], garage: Garage
-) -> None:
-    """What any transport (HTTP, MQTT) relies on: the checks live in the service."""
-    from django.core.exceptions import PermissionDenied
-
-    from shequ.parking.services import gates
-
-    sell(["浙A12345"])
-    local = timezone.make_naive(moment(*SATURDAY_NOON))  # as a gate controller sends it
-    event = gates.EventIn(event_id="M1", gate="", direction="in", plate="浙A12345", at=local)
-    with pytest.raises(PermissionDenied):
-        gates.receive(device[0], "G02", event)
-    assert not GateEvent.objects.exists()
-    answer = gates.receive(device[0], garage.code, event)
-    assert answer.event.decision == "shared"  # noon on Saturday, local: inside the window
-    assert answer.event.at == moment(*SATURDAY_NOON)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from views_support import logged_in
 
+from parking.factories import HOME, logged_in
 from shequ.core.models import AuditEvent, Role
 from shequ.parking.models import Garage
 
 pytestmark = pytest.mark.django_db
 
-HOME = "990102001001"
 FORM = {
     "region": HOME,
     "code": "G06",

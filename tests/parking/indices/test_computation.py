@@ -12,20 +12,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from indices_fixtures import HOME, SIBLING, STREET, Load, at, hub, load, lot, read, stay
-from ninja.testing import TestClient
 
-from shequ.core.models import Role
-from shequ.hub.models import Dataset, Origin
+from parking.factories import (
+    FAR,
+    HOME,
+    NEAR,
+    WEEK,
+    Load,
+    at,
+    estate_rows,
+    lot,
+    read,
+    stay,
+    week_long,
+)
 from shequ.parking import indices
-from shequ.parking.api.indices import router
 from shequ.parking.geo import DETOUR_FACTOR, LatLon, haversine_m, walking_m
-from shequ.parking.indices import BerthHour, GarageNight, Window, published_nights, published_window
-from shequ.parking.services.indices import compute_and_publish_indices
-
-__all__ = ["hub", "load"]  # fixtures
-
-WEEK = Window(at(5, 0), at(12, 0))
+from shequ.parking.indices import BerthHour, GarageNight, Window
 
 
 def occupied(hours: list[BerthHour], garage: str) -> dict[datetime, int]:
@@ -171,14 +174,6 @@ def test_hour_of_week_averages_the_weeks(load: Load) -> None:
 # --- idle night spaces ----------------------------------------------------------------------
 
 
-def base(garage: str, cars: int) -> list[dict[str, Any]]:
-    """Cars inside the whole week: in on the Sunday before, out late on the last Sunday."""
-    reads = []
-    for k in range(cars):
-        reads += stay(garage, f"浙B{garage}{k:02d}"[:8], at(4, 20), at(11, 23, 30))
-    return reads
-
-
 def extra(garage: str, cars: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     return [r for k in range(cars) for r in stay(garage, f"浙C{garage}{k:02d}"[:8], start, end)]
 
@@ -186,8 +181,8 @@ def extra(garage: str, cars: int, start: datetime, end: datetime) -> list[dict[s
 def test_idle_night_spaces_are_capacity_minus_the_95th_percentile_of_night_samples(
     load: Load,
 ) -> None:
-    reads = base("P1", 2) + extra("P1", 3, at(7, 21, 30), at(8, 0, 30))  # 3 night samples of 5
-    reads += base("P2", 2) + extra("P2", 3, at(7, 21, 30), at(7, 23, 30))  # 2 samples of 5
+    reads = week_long("P1", 2) + extra("P1", 3, at(7, 21, 30), at(8, 0, 30))  # 3 night samples of 5
+    reads += week_long("P2", 2) + extra("P2", 3, at(7, 21, 30), at(7, 23, 30))  # 2 samples of 5
     load("public_parking_lots", [lot("P1", 10), lot("P2", 10)])
     load("garage_gate_records", reads)
     nights = {n.garage_code: n for n in indices.night_idle(WEEK)}
@@ -213,66 +208,6 @@ def test_night_means_22_to_06_shanghai_time(load: Load) -> None:
 
 
 # --- parking index --------------------------------------------------------------------------
-
-
-def vehicle(
-    plate: str, estate: str, vtype: str = "小型汽车", status: str = "正常"
-) -> dict[str, Any]:
-    return {
-        "plate": plate,
-        "vehicle_type": vtype,
-        "owner_name": "王伟",
-        "estate_code": estate,
-        "region_code": HOME,
-        "status": status,
-    }
-
-
-def estate_rows(load: Load, lots: list[dict[str, Any]], *, located: bool = True) -> None:
-    load("public_parking_lots", lots)
-    load(
-        "vehicle_registrations",
-        [
-            vehicle("浙A20001", "X1"),
-            vehicle("浙A20002", "X1"),
-            vehicle("浙AD20003", "X1", "新能源小型汽车"),
-            vehicle("浙A20004", "X1", "普通摩托车"),  # needs no car space
-            vehicle("浙A20005", "X1", status="注销"),  # deregistered
-            vehicle("浙A20006", "X2"),
-        ],
-    )
-    load(
-        "estate_parking_spaces",
-        [
-            {
-                "estate_code": code,
-                "estate_name": name,
-                "region_code": region,
-                "spaces_total": spaces,
-                "households": 4,
-                "updated_on": "2026-10-01",
-            }
-            for code, name, region, spaces in (
-                ("X1", "甲小区", HOME, 2),
-                ("X2", "乙小区", SIBLING, 1),
-            )
-        ],
-    )
-    load(
-        "housing_estates",
-        [
-            {
-                "estate_code": "X1",
-                "estate_name": "甲小区",
-                "longitude": 120.0 if located else "",
-                "latitude": 30.0 if located else "",
-                "region_code": HOME,
-            }
-        ],
-    )
-
-
-NEAR, FAR = (30.0, 120.005), (30.0, 120.007)  # 626 m and 876 m walking from (30.0, 120.0)
 
 
 def test_the_parking_index_is_night_demand_over_night_supply(load: Load) -> None:
@@ -312,180 +247,3 @@ def test_car_parks_with_off_peak_hours_load_their_times_as_text(load: Load) -> N
     load("public_parking_lots", [lot("GT", 10, shared=3)])
     rows = indices.query("SELECT offpeak_start, offpeak_end FROM public_parking_lots")
     assert rows == [{"offpeak_start": "19:00:00", "offpeak_end": "07:30:00"}]
-
-
-# --- publishing -----------------------------------------------------------------------------
-
-
-def small_hub(load: Load) -> None:
-    estate_rows(load, [lot("GN", 10, *NEAR, shared=1), lot("GF", 10, *FAR)])
-    load(
-        "garage_gate_records",
-        base("GN", 3) + base("GF", 1) + stay("GN", "浙A30001", at(6, 9), at(6, 18)),
-    )
-
-
-def test_the_job_publishes_three_datasets_and_skips_unchanged_results(load: Load) -> None:
-    small_hub(load)
-    report = compute_and_publish_indices(weeks=1)
-    assert report.window == WEEK  # the hour after the newest read, back one week
-    assert report.published == {
-        "berth_index_hourly": 0,
-        "idle_night_spaces": 0,
-        "estate_parking_index": 0,
-    }
-    for key, rows in (("berth_index_hourly", 336), ("idle_night_spaces", 2)):
-        dataset = Dataset.objects.get(key=key)
-        assert (dataset.origin, dataset.region.code, dataset.category.key) == (
-            Origin.APP,
-            STREET,
-            "traffic",
-        )
-        assert dataset.row_count == rows
-    nights = published_nights()
-    assert {k: (n.p95_occupied, n.idle_spaces) for k, n in nights.items()} == {
-        "GF": (1, 9),
-        "GN": (3, 7),
-    }
-    assert published_window() == WEEK
-    (x1,) = [e for e in report.estates if e.estate_code == "X1"]
-    assert x1.idle_night_spaces == 7
-    again = compute_and_publish_indices(weeks=1)
-    assert again.published == report.published
-
-
-def test_the_job_does_nothing_without_gate_records(hub: None) -> None:
-    report = compute_and_publish_indices()
-    assert report.window is None and report.published == {}
-
-
-# --- the demo -------------------------------------------------------------------------------
-
-
-PARKING_TABLES = (
-    "vehicle_registrations",
-    "estate_parking_spaces",
-    "housing_estates",
-    "public_parking_lots",
-    "garage_gate_records",
-)
-
-
-def test_the_demo_finds_about_600_idle_night_spaces_against_a_200_plus_shortfall(
-    load: Load,
-) -> None:
-    from shequ.demo.hub_data import demo_tables
-
-    tables = demo_tables()
-    for key in PARKING_TABLES:
-        load(key, tables[key])
-    window = indices.default_window()
-    assert window is not None and window.hours == 8 * 7 * 24
-    nights = indices.night_idle(window)
-    assert [n.garage_code for n in nights] == ["G01", "G02", "G03", "G04", "G05"]
-    (estate,) = indices.estate_indices({n.garage_code: n for n in nights}, estate="E001")
-    assert len(estate.garages) == 5 and estate.radius_m == 800
-    assert 570 <= estate.idle_night_spaces <= 630
-    assert estate.estate_spaces == 1200 and 1350 <= estate.night_demand <= 1450
-    assert estate.shortfall > 200 and estate.parking_index is not None
-    assert estate.parking_index > 1.15
-    # Office garages: full on weekday afternoons, a quarter full at night and on Sundays.
-    cells = indices.hour_of_week(indices.berth_hours(window))["G01"]
-    rate = {(c.weekday, c.hour): c.occupancy_rate for c in cells}
-    assert rate[(3, 14)] > 0.8 and rate[(3, 3)] < 0.4 and rate[(7, 14)] < 0.4
-
-
-# --- the API --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(router)
-
-
-def test_staff_see_the_idle_night_spaces_of_their_estate(
-    load: Load, make_user: Any, client: TestClient
-) -> None:
-    small_hub(load)
-    staff = make_user(Role.COMMUNITY_STAFF, HOME)
-    before = client.get("/indices/idle-night-spaces?estate=X1", user=staff)
-    assert before.status_code == 404
-    assert client.get("/indices/parking?estate=X1", user=staff).json()["idle_night_spaces"] is None
-    compute_and_publish_indices(weeks=1)
-    body = client.get("/indices/idle-night-spaces?estate=X1", user=staff).json()
-    assert body["total"] == 7 and body["radius_m"] == 800
-    assert [(g["garage_code"], g["idle_spaces"], g["walk_m"]) for g in body["garages"]] == [
-        ("GN", 7, 626)
-    ]
-    assert body["window"]["weeks"] == 1.0 and "22:00" in body["formulas"]["idle_night_spaces"]
-    parking = client.get("/indices/parking?estate=X1", user=staff).json()
-    assert (parking["parking_index"], parking["shortfall"], parking["idle_night_spaces"]) == (
-        1.0,
-        0,
-        7,
-    )
-
-
-ROLES = [
-    (Role.COMMUNITY_STAFF, HOME, 200),
-    (Role.STREET_STAFF, STREET, 200),
-    (Role.PLATFORM_ADMIN, "990000000000", 200),
-    (Role.COMMUNITY_STAFF, SIBLING, 403),
-    (Role.RESIDENT, HOME, 403),
-    (Role.GARAGE_OPERATOR, HOME, 403),
-    (Role.DEPARTMENT_ANALYST, STREET, 403),
-]
-ESTATE_AND_GARAGE = (
-    "/indices/idle-night-spaces?estate=X1",
-    "/indices/parking?estate=X1",
-    "/indices/berth?garage=GN",
-    "/indices/occupancy?garage=GN",
-)
-
-
-def test_only_staff_of_the_region_see_an_estates_and_a_garages_indices(
-    load: Load, make_user: Any, client: TestClient
-) -> None:
-    small_hub(load)
-    compute_and_publish_indices(weeks=1)
-    got, expected = {}, {}
-    for role, region, status in ROLES:
-        user = make_user(role, region)
-        for path in ESTATE_AND_GARAGE:
-            got[(role, region, path)] = client.get(path, user=user).status_code
-            expected[(role, region, path)] = status
-    assert got == expected
-
-
-def test_lists_show_only_the_users_regions(load: Load, make_user: Any, client: TestClient) -> None:
-    small_hub(load)
-    compute_and_publish_indices(weeks=1)
-    home = make_user(Role.COMMUNITY_STAFF, HOME)
-    sibling = make_user(Role.COMMUNITY_STAFF, SIBLING)
-    street = make_user(Role.STREET_STAFF, STREET)
-    codes = {
-        who: [e["estate_code"] for e in client.get("/indices/estates", user=u).json()]
-        for who, u in (("home", home), ("sibling", sibling), ("street", street))
-    }
-    assert codes == {"home": ["X1"], "sibling": ["X2"], "street": ["X1", "X2"]}
-    garages = client.get("/indices/garages", user=home).json()
-    assert garages["total"] == 16 and len(garages["garages"]) == 2
-    assert client.get("/indices/garages", user=sibling).json()["garages"] == []
-    resident = make_user(Role.RESIDENT, HOME)
-    assert client.get("/indices/estates", user=resident).status_code == 403
-
-
-def test_berth_heatmap_and_occupancy_series(load: Load, make_user: Any, client: TestClient) -> None:
-    small_hub(load)
-    compute_and_publish_indices(weeks=1)
-    staff = make_user(Role.COMMUNITY_STAFF, HOME)
-    berth = client.get("/indices/berth?garage=GN", user=staff).json()
-    assert berth["capacity"] == 10 and len(berth["cells"]) == 168
-    cell = {(c["weekday"], c["hour"]): c for c in berth["cells"]}
-    assert cell[(2, 12)]["occupancy_rate"] == 0.4 and cell[(2, 3)]["occupancy_rate"] == 0.3
-    assert cell[(2, 9)]["turnover"] == 0.1 and cell[(2, 9)]["avg_stay_minutes"] == 540
-    series = client.get("/indices/occupancy?garage=GN&days=2", user=staff).json()
-    assert len(series["points"]) == 48 and series["points"][-1]["occupied"] == 3
-    assert client.get("/indices/berth?garage=NOPE", user=staff).status_code == 404
-    assert client.get("/indices/occupancy?garage=GN&days=0", user=staff).status_code == 422
-    assert client.get("/indices/parking?estate=NOPE", user=staff).status_code == 404

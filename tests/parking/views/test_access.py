@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from views_support import GARAGE_PAGES, STAFF_PAGES, client_of, logged_in
 
+from parking.factories import GARAGE_PAGES, STAFF_PAGES, client_of, logged_in
 from shequ.parking.models import (
     Garage,
     GateDevice,
@@ -20,9 +20,6 @@ from shequ.parking.models import (
 from shequ.parking.services import passes
 
 pytestmark = pytest.mark.django_db
-
-HOME = "990102001001"
-ELSEWHERE = "990103001001"
 
 
 @pytest.mark.parametrize("who", list(GARAGE_PAGES))

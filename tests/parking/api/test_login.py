@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from parking_support import post
 
+from parking.factories import post
 from shequ.core.models import Membership, Role
 from shequ.parking.models import Estate, PhoneCode, ResidentAccount
 

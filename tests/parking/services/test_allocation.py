@@ -1,4 +1,4 @@
-"""Allocation rounds: the proposal from the database, its review page, applying it once.
+"""Allocation rounds: the proposal from the database, and applying it once.
 
 锦绣花园 (E001) has two garages within walking distance: 望湖大厦 (G01, the conftest's, 2 night
 spaces) and 和达中心 (G02, 1 night space). Applicants' walking distances are set on their
@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
-from views_support import logged_in
 
+from parking.factories import ELSEWHERE, STREET
 from shequ.core.models import InboxMessage, Role
 from shequ.parking.models import (
     Application,
@@ -26,70 +26,14 @@ from shequ.parking.models import (
     Garage,
     Pass,
     Product,
-    SharingPlan,
     WaitingListEntry,
 )
 from shequ.parking.services import allocation as run
 from shequ.parking.services.errors import Conflict
 
-HOME = "990102001001"
-STREET = "990102001000"
-ELSEWHERE = "990103001001"
-HOURS = "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
 POSTGRES = os.environ.get("SHEQU_DATABASE_URL", "").split(":")[0] in ("postgresql", "postgres")
 
 MakeApp = Callable[..., Application]
-
-
-@pytest.fixture
-def g02(regions: dict[str, Any]) -> Garage:
-    garage = Garage.objects.create(
-        region=regions[HOME],
-        code="G02",
-        name="和达中心地下车库",
-        lat=30.2770,
-        lon=120.1600,
-        total_spaces=100,
-    )
-    SharingPlan.objects.create(
-        garage=garage,
-        code="night",
-        name="夜间",
-        capacity=1,
-        hours=HOURS,
-        valid_from=date(2020, 1, 1),
-    )
-    return garage
-
-
-@pytest.fixture
-def lots(plan: SharingPlan, g02: Garage) -> tuple[Garage, Garage]:
-    """G01 with 2 night spaces, G02 with 1."""
-    return plan.garage, g02
-
-
-@pytest.fixture
-def applicant(
-    make_resident: Any, make_application: MakeApp, lots: tuple[Garage, Garage]
-) -> Callable[..., Application]:
-    """applicant(g01_m, g02_m, group="no_space", prefs=("G02",)): one more application."""
-    counter = iter(range(100, 10_000))
-    g01, g02 = lots
-    pk = {"G01": g01.pk, "G02": g02.pk}
-
-    def make(
-        g01_m: int, g02_m: int, group: str = "no_space", prefs: tuple[str, ...] = ()
-    ) -> Application:
-        n = next(counter)
-        app = make_application(make_resident(), [f"浙A{n:05d}"])
-        app.walking_m = {str(g01.pk): g01_m, str(g02.pk): g02_m}
-        app.priority_group = group
-        app.preferences = [pk[code] for code in prefs]
-        app.created = timezone.now() - timedelta(hours=1) + timedelta(minutes=n)
-        app.save()
-        return app
-
-    return make
 
 
 def proposal(estate: Estate) -> run.Proposal:
@@ -199,86 +143,6 @@ def test_a_tampered_or_foreign_proposal_is_refused(
     with pytest.raises(PermissionDenied):
         run.apply(stranger, run.unsign(token))
     assert not WaitingListEntry.objects.exists()
-
-
-# --- the review page ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def people(make_user: Any, make_resident: Any, operator: Any, staff_jinxiu: Any) -> dict[str, Any]:
-    return {
-        "anonymous": None,
-        "resident": make_resident(),
-        "operator": operator,
-        "staff": staff_jinxiu,
-        "staff_elsewhere": make_user(Role.COMMUNITY_STAFF, ELSEWHERE, username="beishan"),
-        "street_staff": make_user(Role.STREET_STAFF, STREET, username="street"),
-        "admin": make_user(Role.PLATFORM_ADMIN, "990000000000", username="admin"),
-    }
-
-
-# who -> (the page without an estate, the page for E001, applying E001's proposal)
-MATRIX = {
-    "anonymous": (302, 302, 302),
-    "resident": (403, 403, 403),
-    "operator": (403, 403, 403),
-    "staff": (200, 200, 302),
-    "staff_elsewhere": (200, 404, 403),
-    "street_staff": (200, 200, 302),
-    "admin": (200, 200, 302),
-}
-
-
-def client_of(user: Any) -> Any:
-    from django.test import Client
-
-    return logged_in(user) if user is not None else Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-def test_who_may_review_and_apply_an_allocation(
-    estate: Estate, applicant: Callable[..., Application], people: dict[str, Any]
-) -> None:
-    applicant(300, 400)
-    token = run.sign(proposal(estate).payload())
-    got = {}
-    for who in MATRIX:
-        client = client_of(people[who])
-        got[who] = (
-            client.get("/parking/staff/allocation/").status_code,
-            client.get("/parking/staff/allocation/?estate=E001&plan=night").status_code,
-            client.post("/parking/staff/allocation/apply/", {"proposal": token}).status_code,
-        )
-        WaitingListEntry.objects.all().delete()
-    assert got == MATRIX
-
-
-def test_the_page_shows_both_walking_totals_and_applies(
-    estate: Estate, applicant: Callable[..., Application], staff_jinxiu: Any, plan: SharingPlan
-) -> None:
-    plan.capacity = 1
-    plan.save()
-    # First come sends the first applicant to G01 (300 m), the second then walks 790 m to G02;
-    # the min-cost proposal swaps them: 400 + 500 m.
-    first = applicant(300, 400)
-    second = applicant(500, 790)
-    client = logged_in(staff_jinxiu)
-    page = client.get("/parking/staff/allocation/?estate=E001&plan=night")
-    html = page.content.decode()
-    assert page.context["review"]["min_cost"]["metres"] == 900
-    assert page.context["review"]["greedy"]["metres"] == 1090
-    assert "min-cost: 0.90 km walking, greedy first-come: 1.09 km" in html
-    assert "浙A***" in html and "浙A00" not in html  # plates masked
-    rows = {r["app"].pk: r for r in page.context["review"]["rows"]}
-    assert (rows[first.pk]["garage"], rows[second.pk]["garage"]) == (
-        "和达中心地下车库",
-        "望湖大厦地下车库",
-    )
-    token = page.context["review"]["token"]
-    answer = client.post("/parking/staff/allocation/apply/", {"proposal": token}, follow=True)
-    assert "2 offers made" in answer.content.decode()
-    answer = client.post("/parking/staff/allocation/apply/", {"proposal": token}, follow=True)
-    assert "applied already" in answer.content.decode()
-    assert WaitingListEntry.objects.filter(status="offered").count() == 2
 
 
 # --- concurrency (PostgreSQL) ----------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from parking_support import client_for
 
+from parking.factories import client_for
 from shequ.parking.models import Garage, OccupancyCount
 
 pytestmark = [pytest.mark.django_db]

@@ -7,17 +7,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from parking_support import client_for, get, post
 
+from parking.factories import ELSEWHERE, HOME, SIBLING, STREET, client_for, get, post
 from shequ.core.models import AuditEvent, Role
 from shequ.parking.models import Garage, Pass
 
 pytestmark = pytest.mark.django_db
-
-HOME = "990102001001"
-SIBLING = "990102001002"
-STREET = "990102001000"
-ELSEWHERE = "990103001001"
 
 
 @pytest.fixture

@@ -2,79 +2,28 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from parking_support import client_for, get, post
 
-from shequ.core import pii
+from parking.factories import HOME, client_for, get, post, write_hub_data
 from shequ.core.models import AuditEvent, Role
-from shequ.hub.models import Dataset
 from shequ.parking.models import Application, Estate, Garage
 from shequ.parking.services import applications
 
 pytestmark = pytest.mark.django_db
 
-HOME = "990102001001"
 OWNER_PHONE = "13900001111"
-OWNER_ID = pii.make_id_number("990102", __import__("datetime").date(1980, 5, 1), 7)
 OWNED = "浙A12345"
 NEW_ENERGY = "浙AD12345"
-
-
-def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
 def hub_data(regions: dict[str, Any], tmp_path: Path) -> None:
     """The household registry and vehicle registrations, ingested through the real pipeline."""
-    from shequ.hub.services.catalog import load_catalog
-    from shequ.hub.services.runs import ingest_file
-
-    load_catalog(region=regions["990102001000"])
-    people = [
-        {
-            "person_id": "P1",
-            "name": "王芳",
-            "id_number": OWNER_ID,
-            "gender": "女",
-            "birth_date": "1980-05-01",
-            "ethnicity": "汉族",
-            "phone": OWNER_PHONE,
-            "household_id": "E001-00001",
-            "relation_to_head": "户主",
-            "address": "锦绣花园1幢101室",
-            "region_code": HOME,
-            "registered_on": "2012-01-01",
-            "status": "正常",
-        }
-    ]
-    cars = [
-        {
-            "plate": plate,
-            "vehicle_type": kind,
-            "owner_name": "王芳",
-            "owner_id_number": OWNER_ID,
-            "owner_address": "锦绣花园1幢101室",
-            "owner_phone": OWNER_PHONE,
-            "estate_code": "E001",
-            "region_code": HOME,
-            "registered_on": "2020-05-01",
-            "status": "正常",
-        }
-        for plate, kind in ((OWNED, "小型汽车"), (NEW_ENERGY, "新能源小型汽车"))
-    ]
-    for key, rows in (("household_registry", people), ("vehicle_registrations", cars)):
-        run = ingest_file(Dataset.objects.get(key=key), _write(tmp_path / f"{key}.csv", rows))
-        assert run.status == "succeeded", run.error
+    write_hub_data(regions, tmp_path, OWNER_PHONE, [OWNED], new_energy=(NEW_ENERGY,))
 
 
 @pytest.fixture

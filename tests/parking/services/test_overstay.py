@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from parking_support import next_weekday
 
+from parking.factories import next_weekday
 from shequ.parking.models import Garage, Pass, Presence, Violation
 from shequ.parking.services import garages, overstay, periods
 

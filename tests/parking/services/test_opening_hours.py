@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from parking.factories import HOURS
 from shequ.parking.services.opening_hours import WEEKDAYS, parse
 
-HOURS = "Mo-Fr 18:30-08:00; Sa,Su,PH 00:00-24:00"
 MONDAY = date(2026, 10, 5)  # a Monday
 NATIONAL_DAY = date(2026, 10, 1)  # a Thursday
 
