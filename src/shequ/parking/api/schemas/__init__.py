@@ -1,0 +1,89 @@
+"""What the parking endpoints answer: one schema per shape, read straight from the models.
+
+No ``from __future__ import annotations`` in this package: django-ninja and pydantic read the
+annotations. A ``resolve_<field>`` reads what the model names differently (plates are always the
+masked ones). ``errors`` holds the one error shape and the statuses each kind of route declares;
+``shequ.api`` adds, with their descriptions, those the shared handlers and limits can give too.
+"""
+
+from shequ.parking.api.schemas.errors import (
+    PUBLIC_READ,
+    PUBLIC_WRITE,
+    READ,
+    WRITE,
+    Error,
+    ErrorDetail,
+    errors,
+)
+from shequ.parking.api.schemas.passes import (
+    ApplicationOut,
+    CancelledOut,
+    CodeSentOut,
+    ConfirmedOut,
+    EstateBriefOut,
+    EstateOfferOut,
+    LoginOut,
+    OfferedGarageOut,
+    OfferedProductOut,
+    OrderOut,
+    PassOut,
+    PayOnlineOut,
+    RefundBriefOut,
+    RefundOut,
+    WaitingOut,
+)
+from shequ.parking.api.schemas.places import (
+    CountOut,
+    DeviceIssuedOut,
+    EstateOut,
+    EventOut,
+    GarageOut,
+    HolidayOut,
+    IncomeOut,
+    InsideOut,
+    OccupancyNowOut,
+    PlanOut,
+    ProductOut,
+    RevealOut,
+    TenantOut,
+    ViolationOut,
+)
+
+__all__ = [
+    "PUBLIC_READ",
+    "PUBLIC_WRITE",
+    "READ",
+    "WRITE",
+    "ApplicationOut",
+    "CancelledOut",
+    "CodeSentOut",
+    "ConfirmedOut",
+    "CountOut",
+    "DeviceIssuedOut",
+    "Error",
+    "ErrorDetail",
+    "EstateBriefOut",
+    "EstateOfferOut",
+    "EstateOut",
+    "EventOut",
+    "GarageOut",
+    "HolidayOut",
+    "IncomeOut",
+    "InsideOut",
+    "LoginOut",
+    "OccupancyNowOut",
+    "OfferedGarageOut",
+    "OfferedProductOut",
+    "OrderOut",
+    "PassOut",
+    "PayOnlineOut",
+    "PlanOut",
+    "ProductOut",
+    "RefundBriefOut",
+    "RefundOut",
+    "RevealOut",
+    "TenantOut",
+    "ViolationOut",
+    "WaitingOut",
+    "errors",
+]
