@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
 from parking.factories import SATURDAY_NOON, moment
+from shequ.core.errors import Forbidden
 from shequ.parking.models import Garage, GateEvent, Pass
 from shequ.parking.services import gates
 
@@ -23,7 +23,7 @@ def test_the_service_takes_a_time_without_offset_as_local_and_refuses_another_ga
     sell(["浙A12345"])
     local = timezone.make_naive(moment(*SATURDAY_NOON))  # as a gate controller sends it
     event = gates.EventIn(event_id="M1", gate="", direction="in", plate="浙A12345", at=local)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         gates.receive(device[0], "G02", event)
     assert not GateEvent.objects.exists()
     answer = gates.receive(device[0], garage.code, event)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
+from shequ.core.errors import Forbidden
 from shequ.core.services.fastsql import Prepared
 from shequ.core.services.writelock import sqlite_writer
 from shequ.parking.models import (
@@ -227,7 +227,7 @@ def receive(device: GateDevice, garage_code: str, event: EventIn) -> Answer:
     gate controllers usually send it.
     """
     if garage_code != device.garage.code:
-        raise PermissionDenied("This device belongs to another garage.")
+        raise Forbidden("This device belongs to another garage.")
     if timezone.is_naive(event.at):
         event = replace(event, at=timezone.make_aware(event.at))
     return handle(device, event)

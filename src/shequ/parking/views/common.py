@@ -1,4 +1,5 @@
-"""What the parking pages share: service errors on forms, the resident and staff gates."""
+"""What the parking pages share: the resident and staff gates, safe next pages, and (the
+project's) service errors on forms."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,27 +18,18 @@ from django.utils.translation import gettext as _
 from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.parking.services import residents
 from shequ.parking.services.access import STAFF_ROLES
-from shequ.parking.services.errors import Conflict, Throttled
+from shequ.web.errors import error_text, put_errors
+
+__all__ = [
+    "error_text",  # the project's: a service's refusal as one line above the page
+    "login_url",
+    "next_url",
+    "put_errors",  # the project's: a service's refusal next to the form's fields
+    "require_staff_somewhere",
+    "resident_required",
+]
 
 View = Callable[..., HttpResponse]
-
-
-def put_errors(form: Form, exc: ValidationError) -> None:
-    """A service's errors next to the form's fields (the rest above the form)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def error_text(exc: Exception) -> str:
-    """What a service's refusal says, for a message above the page."""
-    if isinstance(exc, Conflict | Throttled):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 def login_url(next_url: str, estate: str = "") -> str:
