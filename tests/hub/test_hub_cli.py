@@ -247,18 +247,20 @@ def test_create_infers_the_schema_from_an_xlsx_with_title_rows_and_ingests_it(
     )
     schema = TableSchema.from_dict(dataset.schema)
     assert [(f.title, f.name, f.type, f.pii) for f in schema.fields] == [
-        ("人员编号", "col_1", "string", "none"),
+        ("人员编号", "person_id", "string", "none"),
         ("姓名", "name", "string", "name"),
         ("身份证号", "id_number", "string", "id_card"),
         ("年龄", "age", "integer", "none"),
-        ("评分", "col_5", "number", "none"),
-        ("性别", "sex", "string", "none"),
-        ("出生日期", "col_7", "date", "none"),
-        ("登记时间", "col_8", "datetime", "none"),
-        ("是否在册", "col_9", "boolean", "none"),
+        ("评分", "score", "number", "none"),
+        ("性别", "gender", "string", "none"),
+        ("出生日期", "birth_date", "date", "birth_date"),
+        ("登记时间", "registered_at", "datetime", "none"),
+        ("是否在册", "is_registered", "boolean", "none"),
         ("区划代码", "region_code", "string", "none"),
     ]
     assert schema.region_field == "region_code"
+    assert schema.primary_key == ["person_id"]
+    assert "primary key proposed: person_id (人员编号), unique in every record" in result["notes"]
 
 
 def test_runs_lists_recent_runs_newest_first(

@@ -57,11 +57,11 @@ def test_the_header_is_found_below_title_rows_in_an_xlsx(tmp_path: Path) -> None
 
     assert "header in row 4; skipped 2 title row(s) above it" in staged.notes
     assert [(f.name, f.title, f.type, f.pii) for f in schema.fields] == [
-        ("col_1", "房屋编号", "string", "none"),  # 00001: a code, not a number
+        ("house_id", "房屋编号", "string", "none"),  # 00001: a code, not a number
         ("address", "地址", "string", "address"),
-        ("col_3", "面积", "number", "none"),
-        ("col_4", "登记日期", "date", "none"),
-        ("col_5", "是否出租", "boolean", "none"),
+        ("area", "面积", "number", "none"),
+        ("registered_on", "登记日期", "date", "none"),
+        ("is_rental", "是否出租", "boolean", "none"),
     ]
 
 
@@ -169,13 +169,14 @@ def test_field_names_are_ascii_unique_and_keep_the_header_as_title(tmp_path: Pat
     assert [(f.name, f.title) for f in schema.fields] == [
         ("name", "姓名"),
         ("phone_number", "Phone Number"),
-        ("col_3", "姓名_2"),  # the reader renamed the repeated header
-        ("col_4", "2nd"),
-        ("col_5", "缴费金额"),
-        ("col_6", "Amount (元)"),
+        ("name_2", "姓名_2"),  # the reader renamed the repeated header
+        ("col_2nd", "2nd"),
+        ("jiaofei_amount", "缴费金额"),  # pinyin for what the dictionary does not hold
+        ("amount", "Amount (元)"),
     ]
     taken = {"code"}
     assert field_name("编号", 0, taken) == "code_2"
+    assert field_name("", 7, taken) == "col_8"
 
 
 def test_a_region_code_column_becomes_the_region_field(tmp_path: Path) -> None:

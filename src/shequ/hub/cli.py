@@ -89,6 +89,7 @@ def ingest(args: argparse.Namespace) -> int:
         return _usage_error(
             args, f"no dataset {args.dataset!r}; use --create to make one from the file"
         )
+    notes: list[str] = []
     if dataset is None:
         try:
             validate_slug(args.dataset)  # it names the dataset's folder and its API URLs
@@ -109,7 +110,7 @@ def ingest(args: argparse.Namespace) -> int:
                 ),
             )
         try:
-            dataset = create_dataset_from_file(
+            dataset, notes = create_dataset_from_file(
                 args.path,
                 key=args.dataset,
                 category=args.category,
@@ -120,7 +121,7 @@ def ingest(args: argparse.Namespace) -> int:
             return _usage_error(args, "; ".join(exc.messages))
         except Exception as exc:  # the CLI reports any failure as one line
             return _usage_error(args, f"cannot create the dataset: {exc}")
-    run = ingest_file(dataset, args.path, mode=args.mode, spec=spec)
+    run = ingest_file(dataset, args.path, mode=args.mode, spec=spec, notes=notes)
     result = run_result(run)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

@@ -3,73 +3,35 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass, field
 
 import duckdb
-from django.core.exceptions import ValidationError
 
-from shequ.core import pii
-from shequ.hub.ingest.staging import StagedInput
+from shequ.hub.ingest.naming import field_name
+from shequ.hub.ingest.personal import GRADE_OF_PII, PATTERNS, suggest_pii
+from shequ.hub.ingest.staging import IngestError, StagedInput
 from shequ.hub.ingest.validate import ident, trimmed_sql, typed_sql
 from shequ.hub.tableschema import Field, TableSchema
 
+__all__ = ["Inference", "field_name", "infer", "infer_schema", "suggest_pii"]
+
 SAMPLE_ROWS = 2000
 
-# Header words (Chinese and English) that say what a column holds.
-PII_WORDS: list[tuple[str, tuple[str, ...]]] = [
-    ("id_card", ("身份证", "证件号", "公民身份号码", "id_number", "id_card", "idcard")),
-    ("phone", ("手机", "电话", "联系方式", "phone", "mobile", "tel")),
-    ("plate", ("车牌", "号牌", "plate")),
-    ("address", ("地址", "住址", "户籍地", "address")),
-    ("face", ("人脸", "照片", "头像", "face", "photo")),
-    ("health", ("健康码", "核酸", "病史", "health")),
-    ("name", ("姓名", "名字", "联系人", "户主", "车主", "name")),
-]
-COMMON_NAMES = {
-    "姓名": "name",
-    "身份证号": "id_number",
-    "身份证号码": "id_number",
-    "手机号": "phone",
-    "手机号码": "phone",
-    "联系电话": "phone",
-    "电话": "phone",
-    "地址": "address",
-    "住址": "address",
-    "车牌号": "plate",
-    "车牌号码": "plate",
-    "号牌号码": "plate",
-    "时间": "time",
-    "日期": "date",
-    "性别": "sex",
-    "年龄": "age",
-    "编号": "code",
-    "序号": "seq",
-    "备注": "remark",
-    "区划代码": "region_code",
-    "社区": "community",
-}
 # Header words that say a column holds codes (kept as text even when all digits).
 CODE_WORDS = ("代码", "编码", "编号", "号码", "账号", "邮编", "code")
-VALUE_CHECKS = {
-    "id_card": pii.validate_id_number,
-    "phone": pii.validate_phone,
-    "plate": pii.normalize_plate,
-}
-GRADE_OF_PII = {"id_card": "core", "health": "core", "face": "core"}
+# Kinds whose values are identifiers: text, whatever their digits, and validated.
+IDENTIFIER_KINDS = ("id_card", "phone", "plate")
+# Headers of a record's own identifier (通行记录编号, event_id), which may become the key.
+KEY_WORDS = ("编号", "流水号", "记录号", "单号", "业务号")
+NOT_KEY_WORDS = ("序号", "行号", "seq")  # a row's number in this file: repeats in the next
 
 
-def field_name(header: str, index: int, taken: set[str]) -> str:
-    """A lower-snake ASCII name for a header; Chinese headers keep their text as the title."""
-    base = COMMON_NAMES.get(header.strip())
-    if base is None:
-        base = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
-        if not base or not base[0].isalpha() or not header.isascii():
-            base = f"col_{index + 1}"
-    name, n = base[:60], 2
-    while name in taken:
-        name, n = f"{base[:56]}_{n}", n + 1
-    taken.add(name)
-    return name
+@dataclass
+class Inference:
+    """An inferred schema and what the clerk should know about it (the run's notes)."""
+
+    schema: TableSchema
+    notes: list[str] = field(default_factory=list)
 
 
 def _type_of(con: duckdb.DuckDBPyConnection, rel: str, col: str) -> str:
@@ -113,60 +75,127 @@ def _type_of(con: duckdb.DuckDBPyConnection, rel: str, col: str) -> str:
     return "string"
 
 
-def suggest_pii(header: str, samples: list[str]) -> str:
-    """A PII kind from the values (check digits, patterns) or, failing that, the header."""
-    values = [s for s in samples if s][:200]
-    for kind, check in VALUE_CHECKS.items():
-        if values and sum(_valid(check, v) for v in values) >= 0.8 * len(values):
-            return kind
-    lowered = header.lower()
-    for kind, words in PII_WORDS:
-        if any(w in lowered for w in words):
-            return kind
-    return "none"
-
-
-def _valid(check: Any, value: str) -> bool:
-    try:
-        check(value)
-    except ValidationError:
-        return False
-    return True
-
-
 def infer_schema(staged: StagedInput) -> TableSchema:
+    return infer(staged).schema
+
+
+def infer(staged: StagedInput) -> Inference:
+    """The schema a staged input suggests: names, types, PII kinds, checks and maybe a key.
+
+    Refuses an input without data rows: types guessed from nothing would all be text, and
+    every later file would be stored as text.
+    """
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute(
             f"CREATE TEMP TABLE sample AS SELECT * FROM ({staged.select_sql}) LIMIT {SAMPLE_ROWS}"
         )
+        [(rows,)] = con.execute("SELECT count(*) FROM sample").fetchall()
+        if rows == 0:
+            raise IngestError(
+                "the file has a header but no data rows: a schema cannot be inferred from no "
+                "rows (every column would be typed as text); create the dataset from a file "
+                "with data"
+            )
         taken: set[str] = set()
         fields = []
         for i, header in enumerate(staged.columns):
-            ftype = _type_of(con, "sample", header)
-            values = [
-                r[0]
-                for r in con.execute(
-                    f"SELECT trim({ident(header)}) FROM sample WHERE {ident(header)} IS NOT NULL "
-                    "LIMIT 200"
-                ).fetchall()
-            ]
-            kind = suggest_pii(header, values)
-            if kind != "none" or any(w in header.lower() for w in CODE_WORDS):
-                ftype = "string"  # identifiers and codes are text, whatever their digits
-            fields.append(
-                Field(
-                    # "车辆信息/号牌号码" is named by its leaf, titled by both levels.
-                    name=field_name(staged.leaves.get(header, header), i, taken),
-                    type=ftype,
-                    title=header.strip(),
-                    pii=kind,
-                    grade=GRADE_OF_PII.get(kind, "important" if kind != "none" else "general"),
-                )
-            )
+            # "车辆信息/号牌号码" is named by its leaf, titled by both levels.
+            name = field_name(staged.leaves.get(header, header), i, taken)
+            fields.append(_field(con, header, name))
+        _link_birth_dates(fields)
+        # A column of 12-digit division codes scopes rows by region.
+        region = next((f.name for f in fields if f.name == "region_code"), "")
+        schema = TableSchema(fields, region_field=region)
+        notes = _propose_key(con, staged, schema)
     finally:
         con.close()
-    # A column of 12-digit division codes scopes rows by region.
-    region = next((f.name for f in fields if f.name == "region_code"), "")
-    return TableSchema(fields, region_field=region)
+    return Inference(schema, notes)
+
+
+def _field(con: duckdb.DuckDBPyConnection, header: str, name: str) -> Field:
+    ftype = _type_of(con, "sample", header)
+    values = [
+        r[0]
+        for r in con.execute(
+            f"SELECT trim({ident(header)}) FROM sample WHERE {ident(header)} IS NOT NULL LIMIT 200"
+        ).fetchall()
+    ]
+    kind = suggest_pii(header, values)
+    if kind in IDENTIFIER_KINDS or any(w in header.lower() for w in CODE_WORDS):
+        ftype = "string"  # identifiers and codes are text, whatever their digits
+    # Phones and plates are checked as catalog schemas check them; ID numbers are checked
+    # by GB 11643 for every id_card column (shequ.hub.ingest.validate).
+    constraints = {"pattern": PATTERNS[kind]} if kind in PATTERNS else {}
+    return Field(
+        name=name,
+        type=ftype,
+        title=header.strip(),
+        pii=kind,
+        grade=GRADE_OF_PII.get(kind, "important" if kind != "none" else "general"),
+        constraints=constraints,
+    )
+
+
+def _link_birth_dates(fields: list[Field]) -> None:
+    """A birth date is the middle of the ID numbers beside it: clear only with them."""
+    ids = [f.name for f in fields if f.pii == "id_card"]
+    for f in fields:
+        if f.pii == "birth_date":
+            f.part_of = list(ids)
+
+
+def _propose_key(
+    con: duckdb.DuckDBPyConnection, staged: StagedInput, schema: TableSchema
+) -> list[str]:
+    """Make a record identifier the primary key when it is unique apart from exact repeats.
+
+    A gate or camera export delivered twice repeats whole records: with the identifier as
+    key, the repeats are skipped and counted instead of stored twice. Only a column named as
+    an identifier qualifies (not a row number, which the next file repeats; not a personal
+    value), never empty, with as many distinct values as there are distinct rows: in the
+    sample first, then in the whole input.
+    """
+    candidates = [
+        (f, header)
+        for f, header in zip(schema.fields, staged.columns, strict=True)
+        if _key_like(f, header)
+    ]
+    if not candidates:
+        return []
+    every = ", ".join(ident(c) for c in staged.columns)
+    for source in ("sample", f"({staged.select_sql})"):
+        checks = ", ".join(
+            f"count({trimmed_sql(ident(h))}), count(DISTINCT {ident(h)})" for _, h in candidates
+        )
+        found = con.execute(
+            f"SELECT count(*), count(DISTINCT row({every})), {checks} FROM {source}"
+        ).fetchall()[0]
+        total, distinct_rows = found[0], found[1]
+        candidates = [
+            c
+            for n, c in enumerate(candidates)
+            if found[2 + 2 * n] == total and found[3 + 2 * n] == distinct_rows
+        ]
+        if not candidates:
+            return []
+    key, header = candidates[0]
+    schema.primary_key = [key.name]
+    repeats = total - distinct_rows
+    note = f"primary key proposed: {key.name} ({header.strip()}), unique in every record"
+    if repeats:
+        note += f"; {repeats} exact repeat(s) of earlier rows are skipped, not stored twice"
+    return [note]
+
+
+def _key_like(f: Field, header: str) -> bool:
+    h = header.strip().lower()
+    words = set(re.findall(r"[a-z]+", h))
+    named = any(w in h for w in KEY_WORDS) or bool({"id", "uuid", "guid"} & words)
+    return (
+        named
+        and not any(w in h for w in NOT_KEY_WORDS)
+        and f.pii == "none"
+        and f.type in ("string", "integer")
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -18,6 +18,9 @@ from shequ.core.services.audit import record
 from shequ.core.types import User
 from shequ.hub.models import Category, Dataset, Sharing, Tier
 from shequ.hub.tableschema import SchemaError, TableSchema
+
+if TYPE_CHECKING:
+    from shequ.hub.inference import Inference
 
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "catalog" / "catalog.yaml"
 META_FIELDS = (
@@ -252,15 +255,18 @@ def create_dataset_from_file(
     title: str,
     spec: Any = None,
     region: Region | None = None,
-) -> Dataset:
-    """Make a dataset whose schema is inferred from a file (CLI and upload with --create)."""
+) -> tuple[Dataset, list[str]]:
+    """Make a dataset whose schema is inferred from a file (CLI and upload with --create).
+
+    Returns it with the inference's notes (a proposed primary key), for the run's notes.
+    """
     cat = Category.objects.filter(key=category).first()
     if cat is None:
         raise ValidationError({"category": [f"unknown category {category!r}"]})
     if Dataset.objects.filter(key=key).exists():
         raise ValidationError({"key": [f"a dataset {key!r} exists already"]})
-    schema = infer_file_schema(path, spec)
-    return Dataset.objects.create(
+    inferred = infer_file(path, spec)
+    dataset = Dataset.objects.create(
         key=key,
         title=title,
         title_en=title,
@@ -268,18 +274,26 @@ def create_dataset_from_file(
         region=region,
         tier=Tier.STREET,
         sharing=Sharing.CONDITIONAL,
-        schema=schema.to_dict(),
+        schema=inferred.schema.to_dict(),
         description=f"Created from {path.name}",
     )
+    return dataset, inferred.notes
 
 
 def infer_file_schema(path: Path, spec: Any = None) -> TableSchema:
     """The Table Schema a file suggests: header below any title rows, types, PII kinds."""
+    return infer_file(path, spec).schema
+
+
+def infer_file(path: Path, spec: Any = None) -> Inference:
+    """The schema a file suggests and its notes; a file that cannot give one is refused
+    (ValidationError on ``file``: unreadable, or a header without data rows)."""
     import shutil
     import tempfile
 
-    from shequ.hub.inference import infer_schema
+    from shequ.hub.inference import infer
     from shequ.hub.ingest.readers import open_input
+    from shequ.hub.ingest.staging import IngestError
 
     workdir = Path(tempfile.mkdtemp(prefix="shequ-infer-"))
     try:
@@ -291,6 +305,8 @@ def infer_file_schema(path: Path, spec: Any = None) -> TableSchema:
             delimiter=getattr(spec, "delimiter", None),
             encoding=getattr(spec, "encoding", None),
         )
-        return infer_schema(staged)
+        return infer(staged)
+    except IngestError as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

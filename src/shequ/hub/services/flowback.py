@@ -85,7 +85,13 @@ COMMUNITY_LEVELS = (RegionLevel.COMMUNITY, RegionLevel.VILLAGE)
 
 
 def publish_file(
-    actor: User | None, dataset: Dataset, path: Path, *, mode: str = "replace", sheet: str = ""
+    actor: User | None,
+    dataset: Dataset,
+    path: Path,
+    *,
+    mode: str = "replace",
+    sheet: str = "",
+    notes: list[str] | None = None,
 ) -> IngestRun:
     """Load a file as the dataset's next version, through validation and quarantine.
 
@@ -95,7 +101,7 @@ def publish_file(
     if actor is None and dataset.origin == Origin.UPSTREAM:
         raise PermissionDenied(_("Platform apps publish only their own datasets."))
     spec = runs.InputSpec(sheet=sheet or None)
-    return runs.ingest_file(dataset, path, mode=mode, user=actor, spec=spec)
+    return runs.ingest_file(dataset, path, mode=mode, user=actor, spec=spec, notes=notes)
 
 
 def publish_from_file(
@@ -107,9 +113,11 @@ def publish_from_file(
     """
     if Dataset.objects.filter(key=key).exists():
         raise ValidationError({"key": [_("A dataset with this key exists already.")]})
-    schema = catalog.infer_file_schema(path, runs.InputSpec(sheet=sheet or None))
-    dataset = publish_dataset(actor, region=region, key=key, schema=schema.to_dict(), **meta)
-    run = publish_file(actor, dataset, path, sheet=sheet)
+    inferred = catalog.infer_file(path, runs.InputSpec(sheet=sheet or None))
+    dataset = publish_dataset(
+        actor, region=region, key=key, schema=inferred.schema.to_dict(), **meta
+    )
+    run = publish_file(actor, dataset, path, sheet=sheet, notes=inferred.notes)
     if run.status != IngestRun.Status.SUCCEEDED:
         dataset.runs.all().delete()
         dataset.delete()

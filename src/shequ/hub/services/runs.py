@@ -71,8 +71,12 @@ def ingest_file(
     user: User | None = None,
     source: Source | None = None,
     spec: InputSpec | None = None,
+    notes: list[str] | None = None,
 ) -> IngestRun:
-    """Ingest one local file now; always returns the finished run (succeeded/failed/skipped)."""
+    """Ingest one local file now; always returns the finished run (succeeded/failed/skipped).
+
+    *notes*: said before the run's own notes (what inferring the dataset's schema proposed).
+    """
     run = start_run(dataset, mode=mode, source=source, user=user, input_name=path.name)
     spec = spec or InputSpec()
     workdir = Path(tempfile.mkdtemp(prefix="shequ-stage-"))
@@ -89,16 +93,18 @@ def ingest_file(
         )
     except IngestError as exc:
         shutil.rmtree(workdir, ignore_errors=True)
+        run.log = "\n".join(notes or [])
         return _fail(run, str(exc))
     try:
-        return ingest_run(run, staged)
+        return ingest_run(run, staged, notes=notes)
     finally:
         staged.cleanup()
 
 
-def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
+def ingest_run(run: IngestRun, staged: StagedInput, notes: list[str] | None = None) -> IngestRun:
     """Validate and commit a staged input under an already started run."""
     dataset = run.dataset
+    run.log = "\n".join(notes or [])
     run.bytes_read, run.encoding = staged.bytes_read, staged.encoding
     duplicate = _same_file(run, staged)
     if duplicate is not None:
@@ -113,6 +119,7 @@ def ingest_run(run: IngestRun, staged: StagedInput) -> IngestRun:
         )
     source = run.source
     outcome = Outcome()
+    outcome.notes[:0] = notes or []
     try:
         ingest_staged(
             dataset.key,
