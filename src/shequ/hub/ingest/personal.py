@@ -77,7 +77,6 @@ CODE_WORDS = ("编号", "代码", "编码", "序号", "证号", "名称")
 _COUNT = re.compile(r"数(?:[（(].*[）)])?$")  # 户数, 床位数, 家庭医生数: counts
 # Cells that say nothing about a column: empty marks and "unknown".
 PLACEHOLDERS = frozenset((*EMPTY_MARKS, "不详", "未知", "暂无", "空", "null", "none", "n/a", "na"))
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _TOKENS = re.compile(r"[a-z]+")
 _CJK = r"\u3400-\u9fff"
 _PERSON_NAME = re.compile(
@@ -159,7 +158,7 @@ def _values_agree(kind: str, values: list[str]) -> bool:
     shapes: dict[str, Callable[[str], bool]] = {
         "name": lambda v: bool(_PERSON_NAME.fullmatch(v.strip())),
         "address": lambda v: len(v.strip()) >= 6 and bool(_ADDRESS_CHARS.search(v)),
-        "plate": lambda v: pii.is_plate(v) or v.strip()[:1] in PROVINCES,
+        "plate": lambda v: pii.is_plate(v) or v.strip()[:1] in pii.PLATE_PROVINCES,
     }
     shape = shapes.get(kind)
     return shape is None or sum(map(shape, values)) >= 0.5 * len(values)
