@@ -9,7 +9,6 @@ SQL, columns that are personal by their header and values together (or are not: 
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -434,18 +433,46 @@ def test_no_key_is_proposed_when_the_id_column_does_not_identify_records(
 # --- wide files ------------------------------------------------------------------------------
 
 
-def test_a_wide_file_is_inferred_in_seconds(tmp_path: Path) -> None:
-    # 400 columns of numbers, dates, times and text: one query per column took minutes.
+def test_a_wide_file_is_typed_in_as_many_queries_as_a_narrow_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One query per column (two, once) took minutes on 2,000 columns; bench/hub_ingest.py
+    # measures the time, this counts the queries, which do not depend on the machine.
+    import shequ.hub.inference as inference
+
+    connect = duckdb.connect
+    calls: list[str] = []
+
+    class Counting:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.con = connect(*args, **kwargs)
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            calls.append(sql)
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.con, name)
+
+    class Module:  # inference's duckdb, and nobody else's
+        def __getattr__(self, name: str) -> Any:
+            return Counting if name == "connect" else getattr(duckdb, name)
+
+    monkeypatch.setattr(inference, "duckdb", Module())
     kinds = ["{i}", "2026-10-{d:02d}", "2026-10-{d:02d} 08:30", "文本{i}"]
-    header = [f"指标{c}" for c in range(400)]
-    rows = [[kinds[c % 4].format(i=i, d=1 + i % 28) for c in range(400)] for i in range(50)]
-    path = write(tmp_path / "wide.csv", [header, *rows])
-    staged = open_input(path, workdir=tmp_path / "w")
 
-    started = time.monotonic()
-    schema = infer(staged).schema
+    def queries(width: int) -> tuple[int, Any]:
+        calls.clear()
+        header = [f"指标{c}" for c in range(width)]
+        rows = [[kinds[c % 4].format(i=i, d=1 + i % 28) for c in range(width)] for i in range(50)]
+        path = write(tmp_path / f"wide{width}.csv", [header, *rows])
+        schema = infer(open_input(path, workdir=tmp_path / f"w{width}")).schema
+        return len(calls), schema
 
-    assert time.monotonic() - started < 20
+    narrow, _ = queries(4)
+    wide, schema = queries(400)
+
+    assert wide == narrow
     assert [f.type for f in schema.fields[:4]] == ["integer", "date", "datetime", "string"]
     assert len({f.name for f in schema.fields}) == 400
 
@@ -463,3 +490,13 @@ def test_headers_named_like_the_inference_own_columns_are_typed_as_any_other(
         ("v", "string"),
         ("pos", "integer"),
     ]
+
+
+def test_an_identifier_that_only_counts_the_rows_is_not_proposed_as_key(tmp_path: Path) -> None:
+    # 编号 1..N in a monthly report numbers this file's rows; next month's file repeats them.
+    rows = [[str(i), f"2026-10-{1 + i % 28:02d}", "正常"] for i in range(1, 31)]
+    path = write(tmp_path / "report.csv", [["编号", "日期", "状态"], *rows])
+
+    inferred = infer(open_input(path, workdir=tmp_path / "w"))
+
+    assert inferred.schema.primary_key == [] and inferred.notes == []

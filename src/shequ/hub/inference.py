@@ -201,7 +201,9 @@ def _propose_key(
     every = ", ".join(ident(c) for c in staged.columns)
     for source in ("sample", f"({staged.select_sql})"):
         checks = ", ".join(
-            f"count({trimmed_sql(ident(h))}), count(DISTINCT {ident(h)})" for _, h in candidates
+            f"count({trimmed_sql(ident(h))}), count(DISTINCT {ident(h)}), "
+            f"min(TRY_CAST({ident(h)} AS BIGINT)), max(TRY_CAST({ident(h)} AS BIGINT))"
+            for _, h in candidates
         )
         found = con.execute(
             f"SELECT count(*), count(DISTINCT row({every})), {checks} FROM {source}"
@@ -210,7 +212,10 @@ def _propose_key(
         candidates = [
             c
             for n, c in enumerate(candidates)
-            if found[2 + 2 * n] == total and found[3 + 2 * n] == distinct_rows
+            if found[2 + 4 * n] == total
+            and found[3 + 4 * n] == distinct_rows
+            # 1, 2, … N is this file's row number under another name: the next file repeats it
+            and (found[4 + 4 * n], found[5 + 4 * n]) != (1, distinct_rows)
         ]
         if not candidates:
             return []
