@@ -29,8 +29,9 @@ from shequ.parking.models import (
     PaymentIntent,
     Refund,
 )
-from shequ.parking.providers.demo import HEADER
-from shequ.parking.services import demo_cashier, passes
+from shequ.parking.providers import demo_cashier
+from shequ.parking.providers.demo_cashier import HEADER
+from shequ.parking.services import passes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

@@ -38,7 +38,7 @@ from shequ.parking.models import (
     SharingPlan,
     Violation,
 )
-from shequ.parking.services import garages, holidays, passes, payments, waiting
+from shequ.parking.services import garages, holidays, passes, payments, refunds, waiting
 
 
 @pytest.fixture(autouse=True)
@@ -228,7 +228,7 @@ def add_rows(
             payments.confirm_offline(
                 staff_jinxiu, paid, reference=f"R{i}", amount_fen=paid.amount_fen
             )
-            payments.request_refund(paid, 100, "test")
+            refunds.request_refund(paid, 100, "test")
             pass_obj = paid.pass_obj
             now = timezone.now()
             presence = Presence.objects.create(

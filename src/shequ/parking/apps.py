@@ -25,8 +25,10 @@ class ParkingConfig(AppConfig):
     def ready(self) -> None:
         from shequ.core.permissions import Perm
 
-        # The worker registers only the tasks of imported modules.
-        from shequ.parking import jobs, signals  # noqa: F401
+        # The worker registers only the tasks of imported modules; jobs also receive the
+        # services' signals, and these two services keep their caches by model signals.
+        from shequ.parking import jobs  # noqa: F401
+        from shequ.parking.services import garages, holidays  # noqa: F401
         from shequ.web.modules import Module, register
 
         checks.register(check_payment_provider)

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from shequ.core import pii
 from shequ.core.models import Region
+from shequ.core.types import User
 from shequ.hub.models import Dataset
 from shequ.parking.models import Estate, Garage, GateDevice, Pass, Product, PublicHoliday
 from shequ.parking.services import applications, garages, passes, payments, residents
@@ -106,7 +107,7 @@ def build() -> dict[str, Any]:
     return {"idle": idle, "passes": sold}
 
 
-def _sell_demo_passes(estate: Estate, staff: Any) -> int:
+def _sell_demo_passes(estate: Estate, staff: User) -> int:
     """Residents the hub knows apply, buy a monthly pass and pay at the office."""
     from shequ.demo.hub_data import demo_vehicles
 

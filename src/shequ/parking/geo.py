@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 # Mean Earth radius (IUGG); the haversine error against the WGS-84 ellipsoid is under 0.5 %.
 EARTH_RADIUS_M = 6_371_008.8
 # Walking route length over straight-line distance in a city of blocks (the "circuity" or
@@ -31,3 +33,13 @@ def haversine_m(a: LatLon, b: LatLon) -> float:
 def walking_m(a: LatLon, b: LatLon, detour: float = DETOUR_FACTOR) -> float:
     """Estimated walking distance: the great-circle distance times the detour factor."""
     return haversine_m(a, b) * detour
+
+
+def location_errors(lat: float, lon: float) -> dict[str, list[str]]:
+    """A form's errors for a point off the globe (garages and estates are placed by it)."""
+    errors: dict[str, list[str]] = {}
+    if not -90 <= lat <= 90:
+        errors["lat"] = [_("Latitude must be between -90 and 90.")]
+    if not -180 <= lon <= 180:
+        errors["lon"] = [_("Longitude must be between -180 and 180.")]
+    return errors

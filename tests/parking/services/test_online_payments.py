@@ -30,10 +30,11 @@ from shequ.parking.providers import (
     DemoProvider,
     PaymentRequest,
     ProviderError,
+    demo_cashier,
     online_provider,
 )
-from shequ.parking.providers.demo import canonical, sign
-from shequ.parking.services import demo_cashier, passes, payments
+from shequ.parking.providers.demo_cashier import canonical, sign
+from shequ.parking.services import callbacks, passes, payments, refunds
 from shequ.parking.services.errors import Conflict
 
 pytestmark = pytest.mark.django_db
@@ -340,7 +341,7 @@ def test_a_payment_after_the_hold_was_released_is_refunded_through_the_provider(
     demo_cashier.pay(trade)
     body, headers = demo_cashier.notification(trade)
     with django_capture_on_commit_callbacks(execute=True):
-        answer = payments.handle_notification("demo", body, headers)
+        answer = callbacks.handle_notification("demo", body, headers)
     assert answer["pass_status"] == "cancelled" and answer["refund_fen"] == 30000
     refund = Refund.objects.get()
     assert (refund.status, refund.provider, refund.amount_fen) == ("completed", "demo", 30000)
@@ -396,18 +397,18 @@ def test_staff_refund_part_of_an_online_payment_through_the_provider(
 ) -> None:
     outsider = make_user(Role.COMMUNITY_STAFF, "990103001001")
     with pytest.raises(PermissionDenied):
-        payments.staff_refund(outsider, paid, amount_fen=100, reason="goodwill")
+        refunds.staff_refund(outsider, paid, amount_fen=100, reason="goodwill")
     with pytest.raises(ValidationError) as info:
-        payments.staff_refund(staff_jinxiu, paid, amount_fen=100, reason=" ")
+        refunds.staff_refund(staff_jinxiu, paid, amount_fen=100, reason=" ")
     assert "reason" in info.value.message_dict
-    first = payments.staff_refund(staff_jinxiu, paid, amount_fen=10000, reason="one month unused")
+    first = refunds.staff_refund(staff_jinxiu, paid, amount_fen=10000, reason="one month unused")
     assert (first.status, first.completed_by, first.provider) == ("completed", staff_jinxiu, "demo")
-    again = payments.issue_refund(first, staff_jinxiu)  # idempotent by refund id
+    again = refunds.issue_refund(first, staff_jinxiu)  # idempotent by refund id
     assert again.status == "completed"
-    rest = payments.staff_refund(staff_jinxiu, paid, amount_fen=10**6, reason="all of it")
+    rest = refunds.staff_refund(staff_jinxiu, paid, amount_fen=10**6, reason="all of it")
     assert rest.amount_fen == 20000  # never more than was paid
     with pytest.raises(Conflict):
-        payments.staff_refund(staff_jinxiu, paid, amount_fen=1, reason="again")
+        refunds.staff_refund(staff_jinxiu, paid, amount_fen=1, reason="again")
     assert DemoTrade.objects.get().refunds == {first.refund_no: 10000, rest.refund_no: 20000}
     events = AuditEvent.objects.filter(action="parking.refund.provider")
     assert events.count() == 2 and {e.actor_id for e in events} == {staff_jinxiu.pk}
@@ -419,13 +420,13 @@ def test_a_refund_the_provider_refuses_stays_requested_for_staff(
     trade = DemoTrade.objects.get()
     trade.refunds = {"ELSEWHERE": 30000}  # refunded outside shequ: nothing left at the provider
     trade.save()
-    refund = payments.request_refund(paid, 5000, "cancelled")
+    refund = refunds.request_refund(paid, 5000, "cancelled")
     with pytest.raises(Conflict) as info:
-        payments.refund_online(staff_jinxiu, refund)
+        refunds.refund_online(staff_jinxiu, refund)
     assert info.value.code == "provider_refused"
     refund.refresh_from_db()
     assert refund.status == "requested"
-    done = payments.complete_refund(staff_jinxiu, refund, "BANK-1")  # paid back by transfer
+    done = refunds.complete_refund(staff_jinxiu, refund, "BANK-1")  # paid back by transfer
     assert done.status == "completed"
 
 
@@ -462,7 +463,7 @@ def test_querying_the_provider_applies_a_payment_whose_notification_was_lost(
     order: Order, intent: PaymentIntent
 ) -> None:
     demo_cashier.pay(DemoTrade.objects.get())  # paid, but the notification never arrived
-    payments.sync_online(order)
+    callbacks.sync_online(order)
     order.refresh_from_db()
     assert order.status == "paid" and Payment.objects.count() == 1
     # The notification arriving after all is answered as the query's result was.
@@ -517,7 +518,7 @@ def test_the_callback_needs_no_csrf_token(order: Order, intent: PaymentIntent) -
 def test_a_refund_notification_completes_a_processing_refund_once(
     paid: Order, staff_jinxiu: Any
 ) -> None:
-    refund = payments.request_refund(paid, 5000, "cancelled")
+    refund = refunds.request_refund(paid, 5000, "cancelled")
     Refund.objects.filter(pk=refund.pk).update(status="processing", refund_no="RN-1")
     note = {
         "event": "refund",
@@ -537,7 +538,7 @@ def test_a_refund_notification_completes_a_processing_refund_once(
 
 
 def test_a_failed_refund_notification_hands_the_refund_back_to_staff(paid: Order) -> None:
-    refund = payments.request_refund(paid, 5000, "cancelled")
+    refund = refunds.request_refund(paid, 5000, "cancelled")
     Refund.objects.filter(pk=refund.pk).update(status="processing", refund_no="RN-2")
     out_trade_no = PaymentIntent.objects.get().out_trade_no
     note = {"event": "refund", "out_trade_no": out_trade_no, "refund_no": "RN-2"}

@@ -18,7 +18,8 @@ from django.db import connection
 
 from shequ.core.models import AuditEvent
 from shequ.parking.models import DemoTrade, Order, Pass, Payment, Refund
-from shequ.parking.services import demo_cashier, passes, payments
+from shequ.parking.providers import demo_cashier
+from shequ.parking.services import callbacks, passes, payments
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -72,7 +73,7 @@ def test_the_same_notification_at_once_pays_once_and_answers_alike(
 ) -> None:
     order, trade = paid_trade
     body, headers = demo_cashier.notification(trade)
-    answers = race([lambda: payments.handle_notification("demo", body, headers)] * THREADS)
+    answers = race([lambda: callbacks.handle_notification("demo", body, headers)] * THREADS)
     assert len(answers) == THREADS and all(a == answers[0] for a in answers)
     assert answers[0]["order"] == order.number and answers[0]["pass_status"] == "active"
     assert Payment.objects.count() == 1 and not Refund.objects.exists()
@@ -87,7 +88,7 @@ def test_a_notification_and_an_office_payment_at_once_activate_one_pass(
     body, headers = demo_cashier.notification(trade)
     race(
         [
-            lambda: payments.handle_notification("demo", body, headers),
+            lambda: callbacks.handle_notification("demo", body, headers),
             lambda: payments.confirm_offline(
                 staff_jinxiu, order, reference="CASH-1", amount_fen=order.amount_fen
             ),

@@ -14,7 +14,7 @@ from django.test import Client
 
 from shequ.core.models import AuditEvent, Role
 from shequ.parking.models import Order, Payment, Product, Refund
-from shequ.parking.services import passes, payments
+from shequ.parking.services import passes, payments, refunds
 
 pytestmark = pytest.mark.django_db
 CALLBACK = "/api/v1/parking/payments/callback/generic"
@@ -144,16 +144,16 @@ def test_refunds_are_completed_by_staff_with_a_reference(
     passes.cancel(pass_obj.resident, pass_obj)
     refund = Refund.objects.get()
     with pytest.raises(ValidationError):
-        payments.complete_refund(staff_jinxiu, refund, "")
-    done = payments.complete_refund(staff_jinxiu, refund, "BANK-9")
+        refunds.complete_refund(staff_jinxiu, refund, "")
+    done = refunds.complete_refund(staff_jinxiu, refund, "BANK-9")
     assert (done.status, done.reference) == ("completed", "BANK-9")
     # Nothing is ever refunded beyond what was paid.
     from shequ.parking.services.errors import Conflict
 
-    rest = payments.request_refund(refund.order, 10**6, "goodwill")
+    rest = refunds.request_refund(refund.order, 10**6, "goodwill")
     assert rest.amount_fen + refund.amount_fen == 30000
     with pytest.raises(Conflict):
-        payments.request_refund(refund.order, 1, "again")
+        refunds.request_refund(refund.order, 1, "again")
 
 
 def test_unknown_provider_is_a_field_error(

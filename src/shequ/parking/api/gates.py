@@ -12,7 +12,8 @@ from shequ.core.inputs import LocalDatetime
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import PUBLIC_WRITE, WRITE, errors
 from shequ.parking.models import GateDevice
-from shequ.parking.services import garages, gates, payments
+from shequ.parking.providers import CallbackRejected
+from shequ.parking.services import callbacks, garages, gates
 
 
 class GateDeviceAuth(HttpBearer):
@@ -92,17 +93,9 @@ class CallbackOut(Schema):
 )
 def payment_callback(request: HttpRequest, provider: str) -> dict[str, Any]:
     headers = {k: v for k, v in request.headers.items()}
-    kind = payments.PROVIDERS.get(provider)
     try:
-        if kind is not None and kind.online:
-            return payments.handle_notification(provider, request.body, headers)
-        payment, new = payments.handle_callback(provider, request.body, headers)
-    except payments.CallbackRejected as exc:
+        return callbacks.receive(provider, request.body, headers)
+    except CallbackRejected as exc:
         if exc.status == 422 and exc.field:
             raise ValidationError({exc.field: [exc.message]}) from exc
         raise HttpError(exc.status, exc.message) from exc
-    if payment is None:
-        return {"result": "ignored", "order": None, "order_status": None, "new": False}
-    order = payment.order
-    order.refresh_from_db()
-    return {"result": "ok", "order": order.number, "order_status": order.status, "new": new}

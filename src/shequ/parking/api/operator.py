@@ -13,6 +13,7 @@ from ninja import Field, Query, Schema
 
 from shequ.core.inputs import Day, Id, LocalDatetime, NonNegativeInt, PositiveInt
 from shequ.core.services.regions import get_region
+from shequ.core.types import user_of
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import (
     READ,
@@ -95,7 +96,7 @@ def garage_list(request: HttpRequest) -> QuerySet[Garage]:
 def garage_create(request: HttpRequest, payload: GarageIn) -> tuple[int, Garage]:
     region = get_region(payload.region, "region")
     fields = payload.dict(exclude={"region", "code"})
-    return 201, garages.create_garage(request.user, region, code=payload.code, **fields)
+    return 201, garages.create_garage(user_of(request), region, code=payload.code, **fields)
 
 
 @router.get("/garages/{garage_id}", response={200: GarageOut, **errors(READ)}, summary="One garage")
@@ -111,7 +112,7 @@ def garage_detail(request: HttpRequest, garage_id: Id) -> Garage:
 def garage_update(request: HttpRequest, garage_id: Id, payload: GaragePatch) -> Garage:
     garage = _garage(request, garage_id)
     fields = payload.dict(exclude_unset=True, exclude_none=True)
-    return garages.update_garage(request.user, garage, **fields)
+    return garages.update_garage(user_of(request), garage, **fields)
 
 
 class PlanIn(Schema):
@@ -140,7 +141,7 @@ def plan_list(request: HttpRequest, garage_id: Id) -> QuerySet[SharingPlan]:
 )
 def plan_declare(request: HttpRequest, garage_id: Id, payload: PlanIn) -> tuple[int, SharingPlan]:
     garage = _garage(request, garage_id)
-    return 201, garages.declare_plan(request.user, garage, **payload.dict())
+    return 201, garages.declare_plan(user_of(request), garage, **payload.dict())
 
 
 class ProductIn(Schema):
@@ -166,7 +167,7 @@ def product_list(request: HttpRequest, garage_id: Id) -> QuerySet[Product]:
 )
 def product_set(request: HttpRequest, garage_id: Id, payload: ProductIn) -> tuple[int, Product]:
     garage = _garage(request, garage_id)
-    return 201, garages.set_product(request.user, garage, **payload.dict())
+    return 201, garages.set_product(user_of(request), garage, **payload.dict())
 
 
 class DeviceIn(Schema):
@@ -182,7 +183,7 @@ def device_issue(
     request: HttpRequest, garage_id: Id, payload: DeviceIn
 ) -> tuple[int, dict[str, Any]]:
     garage = _garage(request, garage_id)
-    device, raw = garages.issue_device(request.user, garage, payload.gate)
+    device, raw = garages.issue_device(user_of(request), garage, payload.gate)
     return 201, {"id": device.pk, "gate": device.gate, "token": raw}
 
 
@@ -191,7 +192,7 @@ def device_issue(
 )
 def device_revoke(request: HttpRequest, device_id: Id) -> tuple[int, None]:
     device = get_object_or_404(GateDevice.objects.select_related("garage__region"), pk=device_id)
-    garages.revoke_device(request.user, device)
+    garages.revoke_device(user_of(request), device)
     return 204, None
 
 
@@ -205,7 +206,9 @@ class PlateIn(Schema):
     summary="A tenant's plate",
 )
 def tenant_add(request: HttpRequest, garage_id: Id, payload: PlateIn) -> tuple[int, TenantPlate]:
-    return 201, garages.add_tenant_plate(request.user, _garage(request, garage_id), payload.plate)
+    return 201, garages.add_tenant_plate(
+        user_of(request), _garage(request, garage_id), payload.plate
+    )
 
 
 @router.get(
@@ -232,7 +235,7 @@ def count_record(
     request: HttpRequest, garage_id: Id, payload: CountIn
 ) -> tuple[int, dict[str, Any]]:
     garage = _garage(request, garage_id)
-    entry = occupancy.record_count(request.user, garage, **payload.dict())
+    entry = occupancy.record_count(user_of(request), garage, **payload.dict())
     return 201, {
         "id": entry.pk,
         "occupied": entry.occupied,
@@ -292,7 +295,7 @@ def violation_resolve(request: HttpRequest, violation_id: Id, payload: NoteIn) -
     violation = get_object_or_404(
         Violation.objects.select_related("garage__region"), pk=violation_id
     )
-    return overstay.resolve(request.user, violation, payload.note)
+    return overstay.resolve(user_of(request), violation, payload.note)
 
 
 @router.get(
@@ -333,5 +336,5 @@ def reveal_plates(request: HttpRequest, pass_id: Id, payload: PlateRevealIn) -> 
     found = reveal.target("pass", pass_id)
     if found is None:
         raise Http404("No such pass.")
-    plates = reveal.reveal(request.user, found, reason=payload.reason, request=request)
+    plates = reveal.reveal(user_of(request), found, reason=payload.reason, request=request)
     return {"pass_id": pass_id, "plates": plates}

@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from shequ.core.inputs import Day, Id
 from shequ.core.services import tokens
 from shequ.core.services.audit import client_ip
+from shequ.core.types import user_of
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import (
     PUBLIC_READ,
@@ -164,7 +165,7 @@ class ProofIn(Schema):
 def apply(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Application]:
     estate = get_object_or_404(Estate.objects.select_related("region"), slug=payload.estate)
     app = applications.apply(
-        request.user,
+        user_of(request),
         estate,
         plates=payload.plates,
         name=payload.name,
@@ -198,7 +199,7 @@ def my_applications(request: HttpRequest) -> QuerySet[Application]:
 def proof(request: HttpRequest, app_id: Id, payload: ProofIn) -> Application:
     app = _my_application(request, app_id)
     return applications.submit_proof(
-        request.user, app, note=payload.note, reference=payload.reference
+        user_of(request), app, note=payload.note, reference=payload.reference
     )
 
 
@@ -208,7 +209,7 @@ def proof(request: HttpRequest, app_id: Id, payload: ProofIn) -> Application:
     summary="Withdraw my application",
 )
 def withdraw(request: HttpRequest, app_id: Id) -> Application:
-    return applications.withdraw(request.user, _my_application(request, app_id))
+    return applications.withdraw(user_of(request), _my_application(request, app_id))
 
 
 class BuyIn(Schema):
@@ -240,7 +241,7 @@ def buy(request: HttpRequest, payload: BuyIn) -> tuple[int, dict[str, Any]]:
     app = _my_application(request, payload.application)
     product = get_object_or_404(Product.objects.select_related("garage"), pk=payload.product)
     order = passes.buy(
-        request.user,
+        user_of(request),
         app,
         product,
         plates_wanted=payload.plates,
@@ -276,7 +277,7 @@ class RenewIn(Schema):
     summary="Renew from its end on",
 )
 def renew(request: HttpRequest, pass_id: Id, payload: RenewIn) -> tuple[int, dict[str, Any]]:
-    order = passes.renew(request.user, _my_pass(request, pass_id), provider=payload.provider)
+    order = passes.renew(user_of(request), _my_pass(request, pass_id), provider=payload.provider)
     return 201, _order_answer(order)
 
 
@@ -291,7 +292,7 @@ class CancelIn(Schema):
     summary="Cancel; a refund follows the garage's rule",
 )
 def cancel(request: HttpRequest, pass_id: Id, payload: CancelIn) -> dict[str, Any]:
-    cancelled = passes.cancel(request.user, _my_pass(request, pass_id), reason=payload.reason)
+    cancelled = passes.cancel(user_of(request), _my_pass(request, pass_id), reason=payload.reason)
     order = Order.objects.get(pass_obj=cancelled)
     return {
         "pass": Pass.objects.select_related(*PASS_RELATED).get(pk=cancelled.pk),
@@ -323,7 +324,7 @@ def pay_online(request: HttpRequest, number: str) -> dict[str, Any]:
     """
     order = get_object_or_404(Order, number=number, resident=_me(request))
     intent = payments.start_online(
-        request.user, order, site=f"{request.scheme}://{request.get_host()}"
+        user_of(request), order, site=f"{request.scheme}://{request.get_host()}"
     )
     return {
         "order": order.number,
@@ -351,7 +352,7 @@ class WaitIn(Schema):
 def join_waiting(request: HttpRequest, payload: WaitIn) -> tuple[int, WaitingListEntry]:
     app = _my_application(request, payload.application)
     garage = get_object_or_404(Garage, pk=payload.garage)
-    entry = waiting_svc.join(request.user, app, garage, payload.plan_code)
+    entry = waiting_svc.join(user_of(request), app, garage, payload.plan_code)
     return 201, entry
 
 

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from shequ.core.inputs import Day, Id, Int, NonNegativeInt
 from shequ.core.models.regions import covering_codes
 from shequ.core.services.regions import get_region
+from shequ.core.types import user_of
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import (
     READ,
@@ -32,7 +33,7 @@ from shequ.parking.models import (
     Refund,
     WaitingListEntry,
 )
-from shequ.parking.services import applications, estates, passes, payments
+from shequ.parking.services import applications, estates, passes, payments, refunds
 from shequ.parking.services import staff as staff_queues
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services.access import staff_scope
@@ -55,7 +56,7 @@ class EstateIn(Schema):
 def estate_create(request: HttpRequest, payload: EstateIn) -> tuple[int, Estate]:
     region = get_region(payload.region, "region")
     fields = payload.dict(exclude={"region"})
-    return 201, estates.create_estate(request.user, region, **fields)
+    return 201, estates.create_estate(user_of(request), region, **fields)
 
 
 @router.get(
@@ -86,7 +87,7 @@ class DecideIn(Schema):
 )
 def application_decide(request: HttpRequest, app_id: Id, payload: DecideIn) -> Application:
     app = get_object_or_404(Application.objects.select_related("estate__region"), pk=app_id)
-    return applications.decide(request.user, app, approve=payload.approve, note=payload.note)
+    return applications.decide(user_of(request), app, approve=payload.approve, note=payload.note)
 
 
 @router.get(
@@ -114,7 +115,7 @@ def _entry(entry_id: Id) -> WaitingListEntry:
     summary="Put an entry at another rank",
 )
 def waiting_move(request: HttpRequest, entry_id: Id, payload: RankIn) -> WaitingListEntry:
-    return waiting_svc.move(request.user, _entry(entry_id), payload.rank)
+    return waiting_svc.move(user_of(request), _entry(entry_id), payload.rank)
 
 
 @router.post(
@@ -123,7 +124,7 @@ def waiting_move(request: HttpRequest, entry_id: Id, payload: RankIn) -> Waiting
     summary="Take an entry off the list",
 )
 def waiting_remove(request: HttpRequest, entry_id: Id) -> WaitingListEntry:
-    return waiting_svc.remove(request.user, _entry(entry_id))
+    return waiting_svc.remove(user_of(request), _entry(entry_id))
 
 
 @router.get(
@@ -150,7 +151,7 @@ def _pass(pass_id: Id) -> Pass:
     "/passes/{pass_id}/suspend", response={200: PassOut, **errors(WRITE)}, summary="Suspend a pass"
 )
 def pass_suspend(request: HttpRequest, pass_id: Id, payload: PassReasonIn) -> Pass:
-    return passes.set_suspended(request.user, _pass(pass_id), True, payload.reason)
+    return passes.set_suspended(user_of(request), _pass(pass_id), True, payload.reason)
 
 
 @router.post(
@@ -159,7 +160,7 @@ def pass_suspend(request: HttpRequest, pass_id: Id, payload: PassReasonIn) -> Pa
     summary="Reinstate a suspended pass",
 )
 def pass_reinstate(request: HttpRequest, pass_id: Id) -> Pass:
-    return passes.set_suspended(request.user, _pass(pass_id), False)
+    return passes.set_suspended(user_of(request), _pass(pass_id), False)
 
 
 @router.post(
@@ -168,7 +169,7 @@ def pass_reinstate(request: HttpRequest, pass_id: Id) -> Pass:
     summary="Cancel a pass for a resident",
 )
 def pass_cancel(request: HttpRequest, pass_id: Id, payload: PassReasonIn) -> Pass:
-    return passes.cancel(request.user, _pass(pass_id), reason=payload.reason)
+    return passes.cancel(user_of(request), _pass(pass_id), reason=payload.reason)
 
 
 class ConfirmIn(Schema):
@@ -187,7 +188,7 @@ def order_confirm(request: HttpRequest, number: str, payload: ConfirmIn) -> dict
         Order.objects.select_related("pass_obj__garage__region"), number=number
     )
     payment = payments.confirm_offline(
-        request.user, order, reference=payload.reference, amount_fen=payload.amount_fen
+        user_of(request), order, reference=payload.reference, amount_fen=payload.amount_fen
     )
     order.refresh_from_db()
     pass_obj = Pass.objects.select_related(*PASS_RELATED).get(pk=order.pass_obj_id)
@@ -214,7 +215,7 @@ def refund_complete(request: HttpRequest, refund_id: Id, payload: RefundDoneIn) 
     refund = get_object_or_404(
         Refund.objects.select_related("order__pass_obj__garage__region"), pk=refund_id
     )
-    return payments.complete_refund(request.user, refund, payload.reference)
+    return refunds.complete_refund(user_of(request), refund, payload.reference)
 
 
 class HolidayIn(Schema):
@@ -239,7 +240,9 @@ def holiday_list(request: HttpRequest, region: str) -> QuerySet[PublicHoliday]:
 )
 def holiday_add(request: HttpRequest, payload: HolidayIn) -> tuple[int, PublicHoliday]:
     region = get_region(payload.region, "region") if payload.region else None
-    holiday = estates.add_holiday(request.user, day=payload.day, name=payload.name, region=region)
+    holiday = estates.add_holiday(
+        user_of(request), day=payload.day, name=payload.name, region=region
+    )
     return 201, holiday
 
 
@@ -250,5 +253,5 @@ def holiday_add(request: HttpRequest, payload: HolidayIn) -> tuple[int, PublicHo
 )
 def holiday_remove(request: HttpRequest, holiday_id: Id) -> tuple[int, None]:
     holiday = get_object_or_404(PublicHoliday.objects.select_related("region"), pk=holiday_id)
-    estates.remove_holiday(request.user, holiday)
+    estates.remove_holiday(user_of(request), holiday)
     return 204, None

@@ -1,11 +1,12 @@
 """The demo provider: a stand-in for WeChat Pay / Alipay that takes no money.
 
 It behaves like them where the platform can tell: ``create`` prepares a trade at the demo
-cashier (``/parking/pay/demo/<token>/``, an H5 page that also shows its QR code) and returns its
-address; the payer pays or cancels there; the cashier then sends an asynchronous notification
-signed with HMAC-SHA256 over the canonical body (sorted keys, compact JSON, UTF-8) in the
-``X-Demo-Signature`` header, keyed by ``SHEQU_PAYMENT_DEMO_SECRET``. ``query`` and ``refund``
-(full or partial, idempotent by refund id) answer from the cashier's own ledger
+cashier (``demo_cashier``: the provider's servers, and ``/parking/pay/demo/<token>/``, an H5
+page that also shows its QR code) and returns its address; the payer pays or cancels there; the
+cashier then sends an asynchronous notification signed with HMAC-SHA256 over the canonical body
+(sorted keys, compact JSON, UTF-8) in the ``X-Demo-Signature`` header, keyed by
+``SHEQU_PAYMENT_DEMO_SECRET`` (checked here with the cashier's own ``sign``). ``query`` and
+``refund`` (full or partial, idempotent by refund id) answer from the cashier's own ledger
 (``DemoTrade``), as a provider's servers would; the demo completes refunds at once, and also
 reads WeChat-style refund notifications (``"event": "refund"``, ``refund_no``, ``status``).
 Production refuses this provider.
@@ -13,14 +14,13 @@ Production refuses this provider.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from shequ.parking.providers import demo_cashier
 from shequ.parking.providers.base import (
     CallbackData,
     CallbackRejected,
@@ -30,20 +30,10 @@ from shequ.parking.providers.base import (
     RefundResult,
     TradeState,
 )
+from shequ.parking.providers.demo_cashier import HEADER, sign
 
-HEADER = "X-Demo-Signature"
 STATUSES = ("SUCCESS", "CLOSED")
 REFUND_STATUSES = ("SUCCESS", "ABNORMAL", "CLOSED")  # as WeChat Pay's refund notification
-
-
-def canonical(data: dict[str, Any]) -> bytes:
-    """The one byte form of a notification body that is signed."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def sign(body: bytes, secret: str | None = None) -> str:
-    key = (secret if secret is not None else settings.PAYMENT_DEMO_SECRET).encode()
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def _field(data: dict[str, Any], name: str, kind: type, required: bool = True) -> Any:
@@ -65,8 +55,6 @@ class DemoProvider(PaymentProvider):
         return _("Demo cashier (no real money)")
 
     def create(self, request: PaymentRequest) -> PaymentStart:
-        from shequ.parking.services import demo_cashier
-
         trade = demo_cashier.open_trade(request)
         return PaymentStart(
             provider_ref=trade.token,
@@ -123,13 +111,9 @@ class DemoProvider(PaymentProvider):
         )
 
     def query(self, out_trade_no: str) -> TradeState:
-        from shequ.parking.services import demo_cashier
-
         return demo_cashier.state(out_trade_no)
 
     def refund(
         self, out_trade_no: str, refund_no: str, amount_fen: int, reason: str
     ) -> RefundResult:
-        from shequ.parking.services import demo_cashier
-
         return demo_cashier.refund(out_trade_no, refund_no, amount_fen, reason)

@@ -15,43 +15,47 @@ from django.utils.translation import gettext as _
 
 from shequ.core.models import Role
 from shequ.core.permissions import Perm, has_global, prefixes_for, scope
+from shequ.core.types import Requester, User
 from shequ.parking.models import Garage
 
 STAFF_ROLES = (Role.STREET_STAFF, Role.COMMUNITY_STAFF)
 OPERATOR_ROLES = (Role.GARAGE_OPERATOR,)
 
 
-def _covered(user: Any, code: str, roles: tuple[str, ...]) -> bool:
+def _covered(user: Requester, code: str, roles: tuple[str, ...]) -> bool:
     return any(code.startswith(p) for p in prefixes_for(user, Perm.PARKING, roles))
 
 
-def is_staff_for(user: Any, region_code: str) -> bool:
+def is_staff_for(user: Requester, region_code: str) -> bool:
     """Community or street staff over the region (or a platform administrator)."""
     return has_global(user, Perm.PARKING) or _covered(user, region_code, STAFF_ROLES)
 
 
-def is_operator_of(user: Any, garage: Garage) -> bool:
-    if not _covered(user, garage.region.code, OPERATOR_ROLES):
+def is_operator_of(user: Requester, garage: Garage) -> bool:
+    if not isinstance(user, User) or not _covered(user, garage.region.code, OPERATOR_ROLES):
         return False
     return garage.operators.filter(pk=user.pk).exists()
 
 
-def can_manage_garage(user: Any, garage: Garage) -> bool:
+def can_manage_garage(user: Requester, garage: Garage) -> bool:
     return is_staff_for(user, garage.region.code) or is_operator_of(user, garage)
 
 
-def require_garage(user: Any, garage: Garage) -> None:
+def require_garage(user: Requester, garage: Garage) -> None:
     if not can_manage_garage(user, garage):
         raise PermissionDenied(_("You do not manage this garage."))
 
 
-def require_staff(user: Any, region_code: str) -> None:
+def require_staff(user: Requester, region_code: str) -> None:
     if not is_staff_for(user, region_code):
         raise PermissionDenied(_("Only community staff of this region may do this."))
 
 
 def staff_scope(
-    queryset: QuerySet[Any], user: Any, region_field: str, roles: tuple[str, ...] = STAFF_ROLES
+    queryset: QuerySet[Any],
+    user: Requester,
+    region_field: str,
+    roles: tuple[str, ...] = STAFF_ROLES,
 ) -> QuerySet[Any]:
     """Rows in regions where user is staff (or holds one of ``roles``); all for an admin."""
     if has_global(user, Perm.PARKING):
@@ -59,7 +63,7 @@ def staff_scope(
     return scope(queryset, user, Perm.PARKING, region_field=region_field, roles=roles)
 
 
-def garages_for(user: Any) -> QuerySet[Garage]:
+def garages_for(user: Requester) -> QuerySet[Garage]:
     """Garages the user manages: as staff of their region or as one of their operators."""
     staff = staff_scope(Garage.objects.all(), user, "region")
     operated = scope(
@@ -72,7 +76,7 @@ def garages_for(user: Any) -> QuerySet[Garage]:
     return Garage.objects.filter(ids).select_related("region")
 
 
-def managed_garage(user: Any, garage_id: int) -> Garage:
+def managed_garage(user: Requester, garage_id: int) -> Garage:
     """The garage, if the user manages it (its operators, staff over its region); 404/403."""
     from django.shortcuts import get_object_or_404
 

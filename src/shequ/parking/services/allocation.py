@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.parking import allocation
 from shequ.parking.models import (
     Application,
@@ -290,7 +291,7 @@ class Applied:
         return bool(self.offered or self.waiting)
 
 
-def apply(actor: Any, payload: dict[str, Any]) -> Applied:
+def apply(actor: User, payload: dict[str, Any]) -> Applied:
     """Make the proposal's offers and waiting-list places; repeating it changes nothing."""
     estate = Estate.objects.select_related("region").get(pk=payload["estate"])
     require_staff(actor, estate.region.code)

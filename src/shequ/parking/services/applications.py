@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.parking.models import MAX_PLATES, Application, Estate, Garage, PriorityGroup
 from shequ.parking.services import plates as plate_svc
 from shequ.parking.services import verification
@@ -62,7 +62,7 @@ def _clean_preferences(estate: Estate, preferences: list[int]) -> tuple[list[int
 
 
 def apply(
-    resident: Any,
+    resident: User,
     estate: Estate,
     *,
     plates: list[str],
@@ -135,7 +135,9 @@ def apply(
     return app
 
 
-def submit_proof(resident: Any, app: Application, *, note: str, reference: str = "") -> Application:
+def submit_proof(
+    resident: User, app: Application, *, note: str, reference: str = ""
+) -> Application:
     """The resident's manual proof (lease, property certificate, vehicle licence) for review."""
     if app.resident_id != resident.pk:
         raise PermissionDenied(_("This is not your application."))
@@ -151,7 +153,7 @@ def submit_proof(resident: Any, app: Application, *, note: str, reference: str =
     return app
 
 
-def decide(actor: Any, app: Application, *, approve: bool, note: str = "") -> Application:
+def decide(actor: User, app: Application, *, approve: bool, note: str = "") -> Application:
     """Staff approve or reject an application that data could not verify."""
     require_staff(actor, app.estate.region.code)
     if not approve and not note.strip():
@@ -168,7 +170,7 @@ def decide(actor: Any, app: Application, *, approve: bool, note: str = "") -> Ap
     return app
 
 
-def withdraw(resident: Any, app: Application) -> Application:
+def withdraw(resident: User, app: Application) -> Application:
     if app.resident_id != resident.pk:
         raise PermissionDenied(_("This is not your application."))
     Application.objects.filter(pk=app.pk, status__in=OPEN).update(status="withdrawn")

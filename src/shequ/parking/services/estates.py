@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,15 +16,16 @@ from shequ.core.models import Membership, Region
 from shequ.core.models.regions import covering_codes
 from shequ.core.permissions import Perm, has_global
 from shequ.core.services.audit import record
+from shequ.core.types import Requester, User
+from shequ.parking.geo import location_errors
 from shequ.parking.models import Estate, PublicHoliday
 from shequ.parking.services.access import STAFF_ROLES, is_staff_for, require_staff, staff_scope
-from shequ.parking.services.garages import _check_location
 
 Errors = dict[str, list[str]]
 
 
 def _estate_errors(name: str, slug: str, lat: float, lon: float, shortfall: int) -> Errors:
-    errors = _check_location(lat, lon)
+    errors = location_errors(lat, lon)
     if not slug:
         errors["slug"] = [_("Give a slug of letters, digits and hyphens.")]
     if not name.strip():
@@ -46,7 +46,7 @@ def _taken(code: str | None, slug: str, exclude: int | None = None) -> Errors:
 
 
 def create_estate(
-    actor: Any,
+    actor: User,
     region: Region,
     *,
     code: str,
@@ -84,7 +84,7 @@ def create_estate(
 
 
 def update_estate(
-    actor: Any, estate: Estate, *, name: str, slug: str, lat: float, lon: float, shortfall: int
+    actor: User, estate: Estate, *, name: str, slug: str, lat: float, lon: float, shortfall: int
 ) -> Estate:
     """Change an estate's name, QR slug, location or shortfall (its code and region stay)."""
     require_staff(actor, estate.region.code)
@@ -137,12 +137,12 @@ def with_shortfall(estates: Iterable[Estate]) -> list[EstateRow]:
     ]
 
 
-def staff_regions(user: Any) -> QuerySet[Region]:
+def staff_regions(user: Requester) -> QuerySet[Region]:
     """The regions where the user is staff (where they may add estates and holidays)."""
     return staff_scope(Region.objects.order_by("code"), user, "code")
 
 
-def visible_holidays(user: Any) -> QuerySet[PublicHoliday]:
+def visible_holidays(user: User) -> QuerySet[PublicHoliday]:
     """Holidays that hold somewhere the user is staff: nationwide, theirs, and above theirs."""
     qs = PublicHoliday.objects.select_related("region")
     if has_global(user, Perm.PARKING):
@@ -155,13 +155,13 @@ def visible_holidays(user: Any) -> QuerySet[PublicHoliday]:
     return qs.filter(Q(region__isnull=True) | Q(pk__in=mine) | Q(region__code__in=above))
 
 
-def can_remove_holiday(user: Any, holiday: PublicHoliday) -> bool:
+def can_remove_holiday(user: Requester, holiday: PublicHoliday) -> bool:
     if holiday.region is None:
         return has_global(user, Perm.PARKING)
     return is_staff_for(user, holiday.region.code)
 
 
-def add_holiday(actor: Any, *, day: date, name: str, region: Region | None) -> PublicHoliday:
+def add_holiday(actor: User, *, day: date, name: str, region: Region | None) -> PublicHoliday:
     """A public holiday for a region (staff) or nationwide (platform administrators)."""
     from shequ.core.permissions import Perm, has_global
 
@@ -179,7 +179,7 @@ def add_holiday(actor: Any, *, day: date, name: str, region: Region | None) -> P
     return holiday
 
 
-def remove_holiday(actor: Any, holiday: PublicHoliday) -> None:
+def remove_holiday(actor: User, holiday: PublicHoliday) -> None:
     from shequ.core.permissions import Perm, has_global
 
     if holiday.region is None:

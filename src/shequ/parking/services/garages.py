@@ -12,12 +12,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.models import Region, Role
 from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
+from shequ.core.types import Requester, User
+from shequ.parking.geo import location_errors
 from shequ.parking.models import (
     Estate,
     Garage,
@@ -65,17 +69,8 @@ GARAGE_FIELDS = (
 )
 
 
-def _check_location(lat: float, lon: float) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if not -90 <= lat <= 90:
-        errors["lat"] = [_("Latitude must be between -90 and 90.")]
-    if not -180 <= lon <= 180:
-        errors["lon"] = [_("Longitude must be between -180 and 180.")]
-    return errors
-
-
 def _check_garage(fields: dict[str, Any]) -> None:
-    errors = _check_location(fields.get("lat", 0.0), fields.get("lon", 0.0))
+    errors = location_errors(fields.get("lat", 0.0), fields.get("lon", 0.0))
     if "normal_rule" in fields and fields["normal_rule"] not in NormalRule.values:
         errors["normal_rule"] = [_("Choose one of: %(v)s.") % {"v": ", ".join(NormalRule.values)}]
     if "refund_rule" in fields and fields["refund_rule"] not in RefundRule.values:
@@ -93,18 +88,18 @@ def _check_garage(fields: dict[str, Any]) -> None:
 REGISTRAR_ROLES = (*STAFF_ROLES, Role.GARAGE_OPERATOR)
 
 
-def can_register_in(user: Any, region: Region) -> bool:
+def can_register_in(user: Requester, region: Region) -> bool:
     if is_staff_for(user, region.code):  # staff, or a platform administrator
         return True
     return any(region.code.startswith(p) for p in prefixes_for(user, Perm.PARKING, REGISTRAR_ROLES))
 
 
-def registrable_regions(user: Any) -> QuerySet[Region]:
+def registrable_regions(user: Requester) -> QuerySet[Region]:
     """The regions ``can_register_in`` allows, in one query."""
     return staff_scope(Region.objects.order_by("code"), user, "code", REGISTRAR_ROLES)
 
 
-def create_garage(actor: Any, region: Region, *, code: str, **fields: Any) -> Garage:
+def create_garage(actor: User, region: Region, *, code: str, **fields: Any) -> Garage:
     """Register a garage; an operator who registers it becomes one of its operators."""
     if not can_register_in(actor, region):
         from django.core.exceptions import PermissionDenied
@@ -123,7 +118,7 @@ def create_garage(actor: Any, region: Region, *, code: str, **fields: Any) -> Ga
     return garage
 
 
-def update_garage(actor: Any, garage: Garage, **fields: Any) -> Garage:
+def update_garage(actor: User, garage: Garage, **fields: Any) -> Garage:
     require_garage(actor, garage)
     unknown = set(fields) - set(GARAGE_FIELDS)
     if unknown:
@@ -138,7 +133,7 @@ def update_garage(actor: Any, garage: Garage, **fields: Any) -> Garage:
     return garage
 
 
-def add_operator(actor: Any, garage: Garage, user: Any) -> None:
+def add_operator(actor: User, garage: Garage, user: User) -> None:
     require_staff(actor, garage.region.code)
     garage.operators.add(user)
     record("parking.garage.operator", actor=actor, obj=garage, user=user.get_username())
@@ -173,7 +168,7 @@ def shared_spaces_by_garage(day: date | None = None) -> dict[str, int]:
 
 
 def declare_plan(
-    actor: Any,
+    actor: User,
     garage: Garage,
     *,
     code: str,
@@ -236,7 +231,7 @@ def declare_plan(
 
 
 def set_product(
-    actor: Any, garage: Garage, *, plan_code: str, kind: str, price_fen: int, active: bool = True
+    actor: User, garage: Garage, *, plan_code: str, kind: str, price_fen: int, active: bool = True
 ) -> Product:
     """Set the price of a product; orders already made keep theirs."""
     require_garage(actor, garage)
@@ -272,7 +267,7 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_device(actor: Any, garage: Garage, gate: str) -> tuple[GateDevice, str]:
+def issue_device(actor: User, garage: Garage, gate: str) -> tuple[GateDevice, str]:
     """A token for one gate camera; the clear token is returned once and never stored."""
     require_garage(actor, garage)
     if not gate.strip():
@@ -285,7 +280,7 @@ def issue_device(actor: Any, garage: Garage, gate: str) -> tuple[GateDevice, str
     return device, raw
 
 
-def revoke_device(actor: Any, device: GateDevice) -> None:
+def revoke_device(actor: User, device: GateDevice) -> None:
     require_garage(actor, device.garage)
     if device.revoked_at is None:
         device.revoked_at = timezone.now()
@@ -320,11 +315,17 @@ def device_for_token(raw: str) -> GateDevice | None:
 
 
 def forget_devices() -> None:
-    """Drop cached devices (signals call it when a device or garage is saved here)."""
+    """Drop cached devices (the receiver below calls it when a device or garage is saved)."""
     _devices.clear()
 
 
-def add_tenant_plate(actor: Any, garage: Garage, plate: str) -> TenantPlate:
+@receiver([post_save, post_delete], sender=Garage, dispatch_uid="parking.devices.garage")
+@receiver([post_save, post_delete], sender=GateDevice, dispatch_uid="parking.devices.device")
+def _devices_changed(**_kwargs: Any) -> None:
+    forget_devices()
+
+
+def add_tenant_plate(actor: User, garage: Garage, plate: str) -> TenantPlate:
     """Register a plate of the building's tenants (the ``tenant`` rule opens for it)."""
     require_garage(actor, garage)
     try:
@@ -342,7 +343,7 @@ def add_tenant_plate(actor: Any, garage: Garage, plate: str) -> TenantPlate:
     return tenant
 
 
-def remove_tenant_plate(actor: Any, tenant: TenantPlate) -> None:
+def remove_tenant_plate(actor: User, tenant: TenantPlate) -> None:
     """Forget a tenant's plate: from now on the gate treats it like any other car."""
     garage = tenant.garage
     require_garage(actor, garage)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import Any
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from shequ.core.models.regions import covering_codes
 from shequ.parking.models import PublicHoliday
@@ -31,3 +34,8 @@ def holidays_for(region_code: str) -> frozenset[date]:
 
 def invalidate() -> None:
     _cache.clear()
+
+
+@receiver([post_save, post_delete], sender=PublicHoliday, dispatch_uid="parking.holidays")
+def _holidays_changed(**_kwargs: Any) -> None:
+    invalidate()  # this process at once; the others within TTL

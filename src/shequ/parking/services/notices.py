@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from shequ.core.models import InboxMessage
 from shequ.core.services.notify import notify_region_later
 from shequ.core.transports.base import Message
+from shequ.core.types import User
 from shequ.parking.models import Garage
 
 
-def tell_user(user: Any, title: str, body: str, level: str = "info", url: str = "") -> None:
+def tell_user(user: User, title: str, body: str, level: str = "info", url: str = "") -> None:
     InboxMessage.objects.create(user=user, title=title[:200], body=body, level=level, url=url)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.parking.models import (
     Garage,
     GateEvent,
@@ -81,7 +82,12 @@ def _snapshot(garage: Garage, shared: int) -> dict[str, Any]:
 
 
 def record_count(
-    actor: Any, garage: Garage, *, occupied: int, counted_at: datetime | None = None, note: str = ""
+    actor: User,
+    garage: Garage,
+    *,
+    occupied: int,
+    counted_at: datetime | None = None,
+    note: str = "",
 ) -> OccupancyCount:
     """The operator counted the cars: the counter becomes that count plus what moved since."""
     require_garage(actor, garage)

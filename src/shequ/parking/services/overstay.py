@@ -8,17 +8,17 @@ operator. Each (pass, window end) is one violation, however often the sweep runs
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.parking.models import Pass, Presence, Violation
 from shequ.parking.services import holidays, opening_hours, periods
 from shequ.parking.services.notices import tell_operators, tell_user
-from shequ.parking.services.passes import _set_suspended
+from shequ.parking.services.passes import switch_suspended
 
 
 def _window_end(presence: Presence, now: datetime) -> datetime | None:
@@ -122,7 +122,7 @@ def _apply_policy(pass_obj: Pass, now: datetime) -> int:
         "n": count,
         "days": garage.suspend_window_days,
     }
-    _set_suspended(pass_obj, True, reason)
+    switch_suspended(pass_obj, True, reason)
     tell_user(
         pass_obj.resident,
         _("Your shared pass is suspended"),
@@ -136,7 +136,7 @@ def _apply_policy(pass_obj: Pass, now: datetime) -> int:
     return 1
 
 
-def resolve(actor: Any, violation: Violation, note: str) -> Violation:
+def resolve(actor: User, violation: Violation, note: str) -> Violation:
     from shequ.parking.services.access import require_garage
 
     require_garage(actor, violation.garage)

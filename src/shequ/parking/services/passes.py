@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.parking.models import (
     MAX_PLATES,
     Application,
@@ -35,12 +35,8 @@ from shequ.parking.models import (
 from shequ.parking.services import capacity, periods, plates
 from shequ.parking.services.access import is_staff_for, require_staff
 from shequ.parking.services.errors import Conflict, SoldOut
-from shequ.parking.services.payments import (
-    get_provider,
-    mark_free_order_paid,
-    paid_amount,
-    request_refund,
-)
+from shequ.parking.services.payments import get_provider, mark_free_order_paid
+from shequ.parking.services.refunds import paid_amount, request_refund
 from shequ.parking.services.waiting import offer_next
 
 HOLD_MINUTES = 30
@@ -115,7 +111,7 @@ def plates_held_until(application: Application, first: date) -> date | None:
 
 
 def buy(
-    resident: Any,
+    resident: User,
     application: Application,
     product: Product,
     *,
@@ -208,7 +204,7 @@ def buy(
     return order
 
 
-def renew(resident: Any, pass_obj: Pass, provider: str = "offline") -> Order:
+def renew(resident: User, pass_obj: Pass, provider: str = "offline") -> Order:
     """Buy the same product again from the day after the pass ends (its plates, today's price)."""
     if pass_obj.resident_id != resident.pk:
         raise PermissionDenied(_("This is not your pass."))
@@ -253,7 +249,7 @@ def refund_due(pass_obj: Pass, paid_fen: int, on: date) -> int:
     return paid_fen * (months - used) // months
 
 
-def cancel(actor: Any, pass_obj: Pass, *, reason: str = "") -> Pass:
+def cancel(actor: User, pass_obj: Pass, *, reason: str = "") -> Pass:
     """Cancel a pass: a pending order is dropped; a paid one gets a refund entry by the rule."""
 
     if actor.pk != pass_obj.resident_id and not is_staff_for(actor, pass_obj.garage.region.code):
@@ -281,13 +277,17 @@ def cancel(actor: Any, pass_obj: Pass, *, reason: str = "") -> Pass:
     return locked
 
 
-def set_suspended(actor: Any, pass_obj: Pass, suspended: bool, reason: str = "") -> Pass:
+def set_suspended(actor: User, pass_obj: Pass, suspended: bool, reason: str = "") -> Pass:
 
     require_staff(actor, pass_obj.garage.region.code)
-    return _set_suspended(pass_obj, suspended, reason, actor)
+    return switch_suspended(pass_obj, suspended, reason, actor)
 
 
-def _set_suspended(pass_obj: Pass, suspended: bool, reason: str, actor: Any = None) -> Pass:
+def switch_suspended(
+    pass_obj: Pass, suspended: bool, reason: str, actor: User | None = None
+) -> Pass:
+    """Suspend or reinstate an active pass, audited; the caller has checked who may (staff
+    through ``set_suspended``, the overstay policy on its own)."""
     old = Pass.Status.ACTIVE if suspended else Pass.Status.SUSPENDED
     new = Pass.Status.SUSPENDED if suspended else Pass.Status.ACTIVE
     changed = Pass.objects.filter(pk=pass_obj.pk, status=old).update(

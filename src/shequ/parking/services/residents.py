@@ -13,10 +13,9 @@ import logging
 import secrets
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TypeGuard
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -29,6 +28,7 @@ from shequ.core.services import login as lockout
 from shequ.core.services.audit import record
 from shequ.core.services.notify import deliver
 from shequ.core.transports.base import Message
+from shequ.core.types import Requester, User
 from shequ.parking.models import Estate, PhoneCode, ResidentAccount
 from shequ.parking.services.errors import Throttled
 
@@ -107,7 +107,7 @@ def _deliver(phone: str, code: str) -> None:
         raise ImproperlyConfigured("no way to send login codes: set SHEQU_PARKING_OTP_CHANNEL")
 
 
-def verify_code(phone_raw: str, code: str, signed_in: Any = None) -> Any:
+def verify_code(phone_raw: str, code: str, signed_in: Requester | None = None) -> User:
     """Check a code; return the resident's user (created at the first login).
 
     ``signed_in``: the user already logged in (with a password) who confirms a phone: a new
@@ -143,7 +143,9 @@ def verify_code(phone_raw: str, code: str, signed_in: Any = None) -> Any:
     return _resident_user(phone, phone_hash, entry.estate, signed_in)
 
 
-def _resident_user(phone: str, phone_hash: str, estate: Estate | None, owner: Any = None) -> Any:
+def _resident_user(
+    phone: str, phone_hash: str, estate: Estate | None, owner: Requester | None = None
+) -> User:
     with transaction.atomic():
         account = (
             ResidentAccount.objects.select_related("user").filter(phone_hash=phone_hash).first()
@@ -152,7 +154,7 @@ def _resident_user(phone: str, phone_hash: str, estate: Estate | None, owner: An
             if _may_own_phone(owner):
                 user = owner
             else:
-                user = get_user_model().objects.create_user(username=f"r{phone_hash[:16]}")
+                user = User.objects.create_user(username=f"r{phone_hash[:16]}")
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
             account = ResidentAccount.objects.create(
@@ -173,15 +175,17 @@ def _resident_user(phone: str, phone_hash: str, estate: Estate | None, owner: An
     return account.user
 
 
-def _may_own_phone(user: Any) -> bool:
+def _may_own_phone(user: Requester | None) -> TypeGuard[User]:
     """A signed-in resident without a phone account (password login) gets the phone's account;
     staff and others keep their account apart from any resident one."""
-    if not getattr(user, "is_authenticated", False) or account_of(user) is not None:
+    if not isinstance(user, User) or account_of(user) is not None:
         return False
     return Membership.objects.filter(user=user, role=Role.RESIDENT).exists()
 
 
-def resident_for_phone(phone_raw: str, estate: Estate | None = None, owner: Any = None) -> Any:
+def resident_for_phone(
+    phone_raw: str, estate: Estate | None = None, owner: User | None = None
+) -> User:
     """The resident user of a phone number, made if new (the demo; staff registering someone).
 
     ``owner``: an existing user without a resident account who gets this phone's account.
@@ -190,8 +194,8 @@ def resident_for_phone(phone_raw: str, estate: Estate | None = None, owner: Any 
     return _resident_user(phone, pii.lookup_hash("phone", phone), estate, owner)
 
 
-def account_of(user: Any) -> ResidentAccount | None:
-    if not getattr(user, "is_authenticated", False):
+def account_of(user: Requester) -> ResidentAccount | None:
+    if not isinstance(user, User):  # nobody signed in
         return None
     return ResidentAccount.objects.filter(user=user).select_related("estate").first()
 

@@ -8,7 +8,6 @@ data (``Perm.REVEAL_PII``); every reveal is an audit event with the reason and n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from shequ.core import pii
 from shequ.core.permissions import Perm, can
 from shequ.core.services.audit import record
+from shequ.core.types import Requester, User
 from shequ.parking.models import Garage, GateEvent, Pass, Presence
 from shequ.parking.services.access import can_manage_garage, is_operator_of
 
@@ -34,7 +34,7 @@ class Target:
     masked: list[str]
 
 
-def can_reveal(user: Any, garage: Garage) -> bool:
+def can_reveal(user: Requester, garage: Garage) -> bool:
     if not can_manage_garage(user, garage):
         return False
     return is_operator_of(user, garage) or can(user, Perm.REVEAL_PII, garage.region)
@@ -79,7 +79,7 @@ def _clear_plates(found: Target) -> list[str]:
 
 
 def reveal(
-    actor: Any, found: Target, *, reason: str, request: HttpRequest | None = None
+    actor: User, found: Target, *, reason: str, request: HttpRequest | None = None
 ) -> list[str]:
     """The clear plates of ``found``, after checking who asks and why; audited."""
     if not can_reveal(actor, found.garage):

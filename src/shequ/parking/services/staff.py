@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
+from shequ.core.types import Requester
 from shequ.parking.models import Application, Order, Pass, Refund, Violation, WaitingListEntry
 from shequ.parking.services.access import staff_scope
 from shequ.parking.services.passes import PASS_RELATED
@@ -23,7 +24,7 @@ LIMIT = 200  # rows a queue lists at once
 OPEN_PASSES = (Pass.Status.ACTIVE, Pass.Status.SUSPENDED)
 
 
-def counts(user: Any) -> dict[str, int]:
+def counts(user: Requester) -> dict[str, int]:
     """How much waits in each queue: the staff home page's figures."""
     return {
         "review": applications(user, REVIEW, limit=None).count(),
@@ -38,7 +39,7 @@ def counts(user: Any) -> dict[str, int]:
 
 
 def applications(
-    user: Any, statuses: Sequence[str] = REVIEW, *, limit: int | None = LIMIT
+    user: Requester, statuses: Sequence[str] = REVIEW, *, limit: int | None = LIMIT
 ) -> QuerySet[Application]:
     """Applications in these states, the longest waiting first (by state, then age)."""
     qs = (
@@ -51,7 +52,7 @@ def applications(
 
 
 def passes(
-    user: Any,
+    user: Requester,
     statuses: Sequence[str] | None = Pass.HOLDING,
     *,
     garage: int | None = None,
@@ -71,7 +72,7 @@ def passes(
 
 
 def waiting(
-    user: Any,
+    user: Requester,
     *,
     garage: int | None = None,
     plan_code: str | None = None,
@@ -92,7 +93,7 @@ def waiting(
 
 
 def refunds(
-    user: Any, status: str = Refund.Status.REQUESTED, *, limit: int | None = LIMIT
+    user: Requester, status: str = Refund.Status.REQUESTED, *, limit: int | None = LIMIT
 ) -> QuerySet[Refund]:
     """Refunds in this state (default: owed and not yet paid back)."""
     qs = (
@@ -103,7 +104,7 @@ def refunds(
     return qs[:limit] if limit is not None else qs
 
 
-def orders(user: Any, query: str = "", *, limit: int | None = LIMIT) -> QuerySet[Any]:
+def orders(user: Requester, query: str = "", *, limit: int | None = LIMIT) -> QuerySet[Any]:
     """Pending orders, oldest first; a search by number finds paid ones too, to refund them.
 
     Pending orders may be paid at the office whatever was started online. Each carries
@@ -119,7 +120,7 @@ def orders(user: Any, query: str = "", *, limit: int | None = LIMIT) -> QuerySet
     return qs[:limit] if limit is not None else qs
 
 
-def violations(user: Any, *, limit: int | None = LIMIT) -> QuerySet[Violation]:
+def violations(user: Requester, *, limit: int | None = LIMIT) -> QuerySet[Violation]:
     """Open overstays."""
     qs = (
         staff_scope(Violation.objects.all(), user, "garage__region")

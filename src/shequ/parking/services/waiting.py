@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.services.audit import record
+from shequ.core.types import User
 from shequ.parking.models import Application, Garage, SharingPlan, WaitingListEntry
 from shequ.parking.services import periods
 from shequ.parking.services.access import require_staff
@@ -24,7 +24,7 @@ ACTIVE = (WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED)
 
 
 def join(
-    resident: Any, application: Application, garage: Garage, plan_code: str
+    resident: User, application: Application, garage: Garage, plan_code: str
 ) -> WaitingListEntry:
     if application.resident_id != resident.pk:
         raise PermissionDenied(_("This is not your application."))
@@ -94,7 +94,7 @@ def expire_offers() -> int:
     return count
 
 
-def move(actor: Any, entry: WaitingListEntry, rank: int) -> WaitingListEntry:
+def move(actor: User, entry: WaitingListEntry, rank: int) -> WaitingListEntry:
     """Staff put an entry at another rank; the others shift to make room."""
     require_staff(actor, entry.garage.region.code)
     if entry.status not in ACTIVE:
@@ -118,7 +118,7 @@ def move(actor: Any, entry: WaitingListEntry, rank: int) -> WaitingListEntry:
     return entry
 
 
-def remove(actor: Any, entry: WaitingListEntry) -> WaitingListEntry:
+def remove(actor: User, entry: WaitingListEntry) -> WaitingListEntry:
     """Staff or the resident take an entry off the list; those behind move up."""
     if actor.pk != entry.application.resident_id:
         require_staff(actor, entry.garage.region.code)

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.types import User
 from shequ.parking.models import (
     Application,
     Estate,
@@ -175,7 +176,7 @@ class Overview:
         return next((a for a in self.applications if a.status in OPEN), None)
 
 
-def overview(resident: Any) -> Overview:
+def overview(resident: User) -> Overview:
     apps = list(Application.objects.filter(resident=resident).select_related("estate"))
     held = list(
         Pass.objects.filter(resident=resident)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from shequ.core.types import user_of
 from shequ.parking.allocation import Allocation, Assignment
 from shequ.parking.models import Estate, PriorityGroup
 from shequ.parking.services import allocation as run
@@ -136,7 +137,7 @@ def allocation_apply(request: HttpRequest) -> HttpResponse:
         back += "?" + urlencode(
             {"estate": estate.code, "plan": payload["plan"], "period": payload["first"]}
         )
-        done = run.apply(request.user, payload)
+        done = run.apply(user_of(request), payload)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect(back)

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from shequ.core.permissions import Perm, has_global, prefixes_for
+from shequ.core.types import Requester
 from shequ.parking.services import residents
 from shequ.parking.services.access import STAFF_ROLES
 from shequ.web.errors import error_text, put_errors
@@ -57,7 +58,7 @@ def next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
-def require_staff_somewhere(user: Any) -> None:
+def require_staff_somewhere(user: Requester) -> None:
     """Staff of some estate, or a platform administrator, or refused."""
     if not (has_global(user, Perm.PARKING) or prefixes_for(user, Perm.PARKING, STAFF_ROLES)):
         raise PermissionDenied(_("Only community staff may do this."))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shequ.core.permissions import Perm, has_global, prefixes_for, scope
+from shequ.core.types import Requester, User, user_of
 from shequ.parking import indices
 from shequ.parking.geo import DETOUR_FACTOR
 from shequ.parking.indices import published_berth, published_nights, published_window
@@ -37,14 +38,14 @@ DEFAULT_DAYS = 14
 # Who sees what ------------------------------------------------------------------------------
 
 
-def _staff_prefixes(user: Any) -> list[str] | None:
+def _staff_prefixes(user: Requester) -> list[str] | None:
     """Region code prefixes where the user is staff; None: everywhere."""
     if has_global(user, Perm.PARKING):
         return None
     return prefixes_for(user, Perm.PARKING, STAFF_ROLES)
 
 
-def _operated(user: Any) -> set[str]:
+def _operated(user: User) -> set[str]:
     """Codes of the garages the user operates (role over the region and named operator)."""
     mine = Garage.objects.filter(operators=user)
     return set(scope(mine, user, Perm.PARKING, roles=OPERATOR_ROLES).values_list("code", flat=True))
@@ -162,7 +163,7 @@ def occupancy_line(hours: list[indices.BerthHour], days: int) -> dict[str, Any]:
 def overview(request: HttpRequest) -> HttpResponse:
     """Estates of the user's regions (parking index, shortfall, idle spaces) and garages."""
     prefixes = _staff_prefixes(request.user)
-    operated = _operated(request.user)
+    operated = _operated(user_of(request))
     is_staff = prefixes is None or bool(prefixes)
     if not is_staff and not operated:
         raise PermissionDenied(_("The parking indices are for community and street staff."))
@@ -267,7 +268,7 @@ def garage_page(request: HttpRequest, code: str) -> HttpResponse:
     charts = garage_charts(code, _days(request))
     if charts is None:
         raise Http404(_("No berth index for garage %(code)s yet.") % {"code": code})
-    user = request.user
+    user = user_of(request)
     if not (is_staff_for(user, charts["region_code"]) or code in _operated(user)):
         raise PermissionDenied(_("You do not manage this garage."))
     night = published_nights().get(code)

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.types import user_of
 from shequ.parking.forms import (
     CountForm,
     DeviceForm,
@@ -63,7 +64,7 @@ def garage_detail(request: HttpRequest, garage_id: int) -> HttpResponse:
     if request.method == "POST" and count_form.is_valid():
         try:
             entry = occupancy.record_count(
-                request.user,
+                user_of(request),
                 garage,
                 occupied=count_form.cleaned_data["occupied"],
                 note=count_form.cleaned_data["note"],
@@ -106,7 +107,7 @@ def violation_resolve(request: HttpRequest, violation_id: int) -> HttpResponse:
     )
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    overstay.resolve(request.user, violation, note)
+    overstay.resolve(user_of(request), violation, note)
     messages.success(request, _("Violation closed."))
     return redirect("parking:operator-garage", garage_id=violation.garage_id)
 
@@ -162,7 +163,7 @@ def _declare(request: HttpRequest, garage: Garage, form: PlanForm) -> bool:
     data = form.cleaned_data
     try:
         plan = garage_svc.declare_plan(
-            request.user,
+            user_of(request),
             garage,
             code=data["code"],
             name=data["name"],
@@ -187,7 +188,7 @@ def _price(request: HttpRequest, garage: Garage, form: ProductForm) -> bool:
     data = form.cleaned_data
     try:
         garage_svc.set_product(
-            request.user,
+            user_of(request),
             garage,
             plan_code=data["plan_code"],
             kind=data["kind"],
@@ -208,7 +209,9 @@ def devices(request: HttpRequest, garage_id: int) -> HttpResponse:
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
-            device, token = garage_svc.issue_device(request.user, garage, form.cleaned_data["gate"])
+            device, token = garage_svc.issue_device(
+                user_of(request), garage, form.cleaned_data["gate"]
+            )
         except ValidationError as exc:
             put_errors(form, exc)
         else:
@@ -230,7 +233,7 @@ def devices(request: HttpRequest, garage_id: int) -> HttpResponse:
 @login_required
 def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
     device = get_object_or_404(GateDevice.objects.select_related("garage__region"), pk=device_id)
-    garage_svc.revoke_device(request.user, device)
+    garage_svc.revoke_device(user_of(request), device)
     messages.info(request, _("Device %(gate)s revoked.") % {"gate": device.gate})
     return redirect("parking:operator-devices", garage_id=device.garage_id)
 
@@ -242,7 +245,9 @@ def tenants(request: HttpRequest, garage_id: int) -> HttpResponse:
     form = TenantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tenant = garage_svc.add_tenant_plate(request.user, garage, form.cleaned_data["plate"])
+            tenant = garage_svc.add_tenant_plate(
+                user_of(request), garage, form.cleaned_data["plate"]
+            )
         except ValidationError as exc:
             put_errors(form, exc)
         else:
@@ -264,7 +269,7 @@ def tenants(request: HttpRequest, garage_id: int) -> HttpResponse:
 @login_required
 def tenant_remove(request: HttpRequest, tenant_id: int) -> HttpResponse:
     tenant = get_object_or_404(TenantPlate.objects.select_related("garage__region"), pk=tenant_id)
-    garage_svc.remove_tenant_plate(request.user, tenant)
+    garage_svc.remove_tenant_plate(user_of(request), tenant)
     messages.info(request, _("Plate %(p)s removed.") % {"p": tenant.plate_masked})
     return redirect("parking:operator-tenants", garage_id=tenant.garage_id)
 
@@ -283,7 +288,7 @@ def garage_new(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         region = get_region(data.pop("region"))
         try:
-            garage = garage_svc.create_garage(request.user, region, **data)
+            garage = garage_svc.create_garage(user_of(request), region, **data)
         except ValidationError as exc:
             put_errors(form, exc)
         else:
@@ -301,7 +306,7 @@ def garage_settings(request: HttpRequest, garage_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changed = {f: form.cleaned_data[f] for f in garage_svc.GARAGE_FIELDS}
         try:
-            garage_svc.update_garage(request.user, garage, **changed)
+            garage_svc.update_garage(user_of(request), garage, **changed)
         except ValidationError as exc:
             put_errors(form, exc)
         else:

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.types import user_of
 from shequ.parking.models import DemoTrade, Order
-from shequ.parking.providers import CallbackRejected, ProviderError
-from shequ.parking.services import demo_cashier, payments
+from shequ.parking.providers import CallbackRejected, ProviderError, demo_cashier
+from shequ.parking.services import callbacks, payments
 from shequ.parking.services import web_support as web
 from shequ.parking.services.errors import Conflict
 from shequ.parking.services.posters import qr_svg
@@ -36,7 +37,7 @@ def pay_online(request: HttpRequest, number: str) -> HttpResponse:
     back = reverse("parking:order", args=[order.number])
     try:
         intent = payments.start_online(
-            request.user,
+            user_of(request),
             order,
             site=f"{request.scheme}://{request.get_host()}",
             return_url=request.build_absolute_uri(back),
@@ -80,7 +81,7 @@ def demo_cashier_action(request: HttpRequest, token: str, action: str) -> HttpRe
         return redirect("parking:pay-demo", token=token)
     body, headers = demo_cashier.notification(trade)
     try:
-        payments.handle_notification("demo", body, headers)
+        callbacks.handle_notification("demo", body, headers)
     except CallbackRejected as exc:  # the platform answered 4xx: a provider would retry
         logger.warning("demo notification for %s refused: %s", trade.out_trade_no, exc.message)
     if action == "pay":

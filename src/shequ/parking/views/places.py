@@ -6,8 +6,6 @@ administrators. The services check every change again and audit it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.permissions import Perm, has_global
 from shequ.core.services.regions import get_region
+from shequ.core.types import Requester, user_of
 from shequ.parking.forms import EstateForm, HolidayForm, region_choices
 from shequ.parking.models import Estate
 from shequ.parking.services import estates as estate_svc
@@ -49,7 +48,7 @@ def estate_new(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         region = get_region(data.pop("region"))
         try:
-            estate = estate_svc.create_estate(request.user, region, **data)
+            estate = estate_svc.create_estate(user_of(request), region, **data)
         except ValidationError as exc:
             put_errors(form, exc)
         else:
@@ -74,7 +73,7 @@ def estate_edit(request: HttpRequest, estate_id: int) -> HttpResponse:
     form = EstateForm(request.POST or None, regions=None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            estate_svc.update_estate(request.user, estate, **form.cleaned_data)
+            estate_svc.update_estate(user_of(request), estate, **form.cleaned_data)
         except ValidationError as exc:
             put_errors(form, exc)
         else:
@@ -86,7 +85,7 @@ def estate_edit(request: HttpRequest, estate_id: int) -> HttpResponse:
 # Public holidays ----------------------------------------------------------------------------
 
 
-def _holiday_choices(user: Any) -> list[tuple[str, str]]:
+def _holiday_choices(user: Requester) -> list[tuple[str, str]]:
     choices = [(NATIONWIDE, _("Nationwide"))] if has_global(user, Perm.PARKING) else []
     return choices + region_choices(estate_svc.staff_regions(user))
 
@@ -94,7 +93,7 @@ def _holiday_choices(user: Any) -> list[tuple[str, str]]:
 @login_required
 def holiday_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    user = request.user
+    user = user_of(request)
     form = HolidayForm(request.POST or None, regions=_holiday_choices(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -123,7 +122,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def holiday_remove(request: HttpRequest, holiday_id: int) -> HttpResponse:
     require_staff_somewhere(request.user)
-    holiday = get_object_or_404(estate_svc.visible_holidays(request.user), pk=holiday_id)
-    estate_svc.remove_holiday(request.user, holiday)
+    holiday = get_object_or_404(estate_svc.visible_holidays(user_of(request)), pk=holiday_id)
+    estate_svc.remove_holiday(user_of(request), holiday)
     messages.info(request, _("Holiday %(day)s removed.") % {"day": holiday.day.isoformat()})
     return redirect("parking:staff-holidays")

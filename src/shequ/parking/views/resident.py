@@ -34,7 +34,15 @@ from shequ.parking.models import (
     Product,
     WaitingListEntry,
 )
-from shequ.parking.services import applications, passes, payments, periods, residents, units
+from shequ.parking.services import (
+    applications,
+    passes,
+    payments,
+    periods,
+    refunds,
+    residents,
+    units,
+)
 from shequ.parking.services import maps as parking_maps
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
@@ -317,7 +325,7 @@ def _my_pass(request: HttpRequest, pass_id: int) -> Pass:
 def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
     pass_obj = _my_pass(request, pass_id)
     order = getattr(pass_obj, "order", None)
-    paid = payments.paid_amount(order) if order else 0
+    paid = refunds.paid_amount(order) if order else 0
     refund = passes.refund_due(pass_obj, paid, periods.today()) if paid else 0
     renewal = Pass.objects.filter(renews=pass_obj).exclude(status=Pass.Status.CANCELLED).first()
     return render(

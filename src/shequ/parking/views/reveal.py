@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shequ.core.types import user_of
 from shequ.parking.forms import RevealForm
 from shequ.parking.services import reveal as reveal_svc
 from shequ.parking.views.common import next_url, put_errors
@@ -27,7 +28,7 @@ def reveal_plate(request: HttpRequest, kind: str, obj_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             clear = reveal_svc.reveal(
-                request.user, found, reason=form.cleaned_data["reason"], request=request
+                user_of(request), found, reason=form.cleaned_data["reason"], request=request
             )
         except ValidationError as exc:
             put_errors(form, exc)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.types import user_of
 from shequ.parking.forms import (
     ConfirmForm,
     DecideForm,
@@ -25,7 +26,7 @@ from shequ.parking.forms import (
     StaffRefundForm,
 )
 from shequ.parking.models import Application, Order, Pass, Refund, Violation, WaitingListEntry
-from shequ.parking.services import applications, overstay, passes, payments
+from shequ.parking.services import applications, overstay, passes, payments, refunds
 from shequ.parking.services import staff as staff_queues
 from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services import web_support as web
@@ -64,7 +65,9 @@ def application_review(request: HttpRequest, app_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         approve = request.POST.get("action") == "approve"
         try:
-            applications.decide(request.user, app, approve=approve, note=form.cleaned_data["note"])
+            applications.decide(
+                user_of(request), app, approve=approve, note=form.cleaned_data["note"]
+            )
         except (ValidationError, Conflict) as exc:
             if isinstance(exc, ValidationError):
                 put_errors(form, exc)
@@ -126,7 +129,7 @@ def order_confirm(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("parking:staff-orders")
     try:
         payments.confirm_offline(
-            request.user,
+            user_of(request),
             order,
             reference=form.cleaned_data["reference"],
             amount_fen=form.amount_fen(),
@@ -151,8 +154,11 @@ def order_refund(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("Give the amount to refund and the reason."))
         return redirect(f"{reverse('parking:staff-orders')}?q={order.number}")
     try:
-        refund = payments.staff_refund(
-            request.user, order, amount_fen=form.amount_fen(), reason=form.cleaned_data["reason"]
+        refund = refunds.staff_refund(
+            user_of(request),
+            order,
+            amount_fen=form.amount_fen(),
+            reason=form.cleaned_data["reason"],
         )
     except (ValidationError, Conflict) as exc:
         messages.error(request, error_text(exc))
@@ -200,10 +206,10 @@ def pass_action(request: HttpRequest, pass_id: int, action: str) -> HttpResponse
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     if action == "cancel":
         require_staff(request.user, pass_obj.garage.region.code)  # not the resident's own cancel
-        passes.cancel(request.user, pass_obj, reason=reason or _("Cancelled by staff"))
+        passes.cancel(user_of(request), pass_obj, reason=reason or _("Cancelled by staff"))
         messages.info(request, _("Pass cancelled; a refund follows the garage's rule."))
     else:
-        passes.set_suspended(request.user, pass_obj, action == "suspend", reason)
+        passes.set_suspended(user_of(request), pass_obj, action == "suspend", reason)
         messages.info(
             request, _("Pass suspended.") if action == "suspend" else _("Pass reinstated.")
         )
@@ -235,10 +241,10 @@ def waiting_action(request: HttpRequest, entry_id: int, action: str) -> HttpResp
             form = RankForm(request.POST)
             if not form.is_valid():
                 raise ValidationError({"rank": [_("Give a rank from 1.")]})
-            waiting_svc.move(request.user, entry, form.cleaned_data["rank"])
+            waiting_svc.move(user_of(request), entry, form.cleaned_data["rank"])
         else:
             require_staff(request.user, entry.garage.region.code)
-            waiting_svc.remove(request.user, entry)
+            waiting_svc.remove(user_of(request), entry)
     except (ValidationError, Conflict) as exc:
         messages.error(request, error_text(exc))
     return redirect("parking:staff-waiting")
@@ -264,8 +270,8 @@ def refund_complete(request: HttpRequest, refund_id: int) -> HttpResponse:
     )
     form = RefundDoneForm(request.POST)
     try:
-        payments.complete_refund(
-            request.user, refund, form.data.get("reference", "") if form.is_bound else ""
+        refunds.complete_refund(
+            user_of(request), refund, form.data.get("reference", "") if form.is_bound else ""
         )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
@@ -281,7 +287,7 @@ def refund_via_provider(request: HttpRequest, refund_id: int) -> HttpResponse:
         Refund.objects.select_related("order__pass_obj__garage__region"), pk=refund_id
     )
     try:
-        refund = payments.refund_online(request.user, refund)
+        refund = refunds.refund_online(user_of(request), refund)
     except Conflict as exc:
         messages.error(request, exc.message)
     else:
@@ -305,6 +311,8 @@ def violation_resolve(request: HttpRequest, violation_id: int) -> HttpResponse:
         Violation.objects.select_related("garage__region"), pk=violation_id
     )
     form = NoteForm(request.POST)
-    overstay.resolve(request.user, violation, form.cleaned_data["note"] if form.is_valid() else "")
+    overstay.resolve(
+        user_of(request), violation, form.cleaned_data["note"] if form.is_valid() else ""
+    )
     messages.success(request, _("Violation closed."))
     return redirect("parking:staff-violations")

@@ -9,9 +9,13 @@ cashier page hands it to the platform's callback service, exactly what
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +27,20 @@ from shequ.parking.providers.base import (
     RefundResult,
     TradeState,
 )
-from shequ.parking.providers.demo import HEADER, canonical, sign
 
+HEADER = "X-Demo-Signature"
 STATES = {"NOTPAY": "pending", "SUCCESS": "paid", "CLOSED": "closed"}
+
+
+def canonical(data: dict[str, Any]) -> bytes:
+    """The one byte form of a notification body that is signed."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(body: bytes, secret: str | None = None) -> str:
+    """The notification's signature (``HEADER``); the demo provider checks it with this too."""
+    key = (secret if secret is not None else settings.PAYMENT_DEMO_SECRET).encode()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def cashier_path(trade: DemoTrade) -> str:
