@@ -45,6 +45,9 @@ def test_staff_see_the_idle_night_spaces_of_their_estate(
         0,
         7,
     )
+    assert "parking_index" in parking["formulas"] and parking["night_supply"] > 0
+    listed = client.get("/indices/estates", user=staff).json()
+    assert [e for e in listed if e["estate_code"] == "X1"] == [parking]  # one shape, both routes
 
 
 ROLES = [

@@ -65,6 +65,8 @@ class IdleOut(Schema):
 
 
 class ParkingIndexOut(Schema):
+    """An estate's figures, read from ``indices.EstateIndex``."""
+
     estate_code: str
     estate_name: str
     region_code: str
@@ -80,6 +82,21 @@ class ParkingIndexOut(Schema):
     )
     radius_m: float
     formulas: dict[str, str]
+
+    @staticmethod
+    def resolve_parking_index(obj: Any) -> float | None:
+        return None if obj.parking_index is None else round(obj.parking_index, 4)
+
+    @staticmethod
+    def resolve_formulas(obj: Any) -> dict[str, str]:
+        return _formulas("parking_index", "idle_night_spaces")
+
+    @classmethod
+    def of(cls, estate: indices.EstateIndex, idle_computed: bool) -> "ParkingIndexOut":
+        """The estate's figures; its idle night spaces stay null until the worker has
+        computed them (before that every garage counts none)."""
+        out = cls.model_validate(estate)
+        return out if idle_computed else out.model_copy(update={"idle_night_spaces": None})
 
 
 class GarageNightOut(Schema):
@@ -170,24 +187,6 @@ def _in(code: str, prefixes: list[str] | None) -> bool:
     return prefixes is None or any(code.startswith(p) for p in prefixes)
 
 
-def _parking_out(e: indices.EstateIndex, computed: bool) -> dict[str, Any]:
-    return {
-        "estate_code": e.estate_code,
-        "estate_name": e.estate_name,
-        "region_code": e.region_code,
-        "households": e.households,
-        "night_demand": e.night_demand,
-        "estate_spaces": e.estate_spaces,
-        "shared_spaces": e.shared_spaces,
-        "night_supply": e.night_supply,
-        "parking_index": None if e.parking_index is None else round(e.parking_index, 4),
-        "shortfall": e.shortfall,
-        "idle_night_spaces": e.idle_night_spaces if computed else None,
-        "radius_m": e.radius_m,
-        "formulas": _formulas("parking_index", "idle_night_spaces"),
-    }
-
-
 @router.get(
     "/indices/idle-night-spaces",
     response={200: IdleOut, **errors(READ)},
@@ -218,9 +217,9 @@ def idle_night_spaces(
     response={200: ParkingIndexOut, **errors(READ)},
     summary="Parking index of an estate",
 )
-def parking_index(request: HttpRequest, estate: str = Query(..., pattern=CODE)) -> dict[str, Any]:
+def parking_index(request: HttpRequest, estate: str = Query(..., pattern=CODE)) -> ParkingIndexOut:
     e = _estate(request, estate)
-    return _parking_out(e, indices.has_data("idle_night_spaces"))
+    return ParkingIndexOut.of(e, indices.has_data("idle_night_spaces"))
 
 
 @router.get(
@@ -228,13 +227,13 @@ def parking_index(request: HttpRequest, estate: str = Query(..., pattern=CODE)) 
     response={200: list[ParkingIndexOut], **errors(READ)},
     summary="Parking index per estate",
 )
-def estates(request: HttpRequest) -> list[dict[str, Any]]:
+def estates(request: HttpRequest) -> list[ParkingIndexOut]:
     prefixes = _staff_prefixes(request)
     if not indices.has_data("estate_parking_spaces"):
         return []
     computed = indices.has_data("idle_night_spaces")
     found = indices.estate_indices(published_nights())
-    return [_parking_out(e, computed) for e in found if _in(e.region_code, prefixes)]
+    return [ParkingIndexOut.of(e, computed) for e in found if _in(e.region_code, prefixes)]
 
 
 @router.get(
