@@ -1,10 +1,24 @@
-"""API schemas of the core app."""
+"""API schemas of the core app, and the API's one error shape that every app's routes declare."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from ninja import Field, Schema
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = Field(..., description="messages per field in error")
+
+
+class Error(Schema):
+    """The API's one error shape: a route declares its 4xx answers with it, e.g.
+    ``response={200: ThingOut, frozenset({403, 404}): Error}``; ``shequ.api.declare_errors``
+    adds those the shared handlers can give too (its ``ERROR_SCHEMA`` is this shape)."""
+
+    error: ErrorDetail
 
 
 class HealthOut(Schema):

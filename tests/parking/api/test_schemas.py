@@ -33,8 +33,8 @@ def test_every_success_answer_has_a_schema_with_its_fields() -> None:
 
 def test_every_route_declares_its_error_answers_itself() -> None:
     """Declared on the route, not only added to the document afterwards."""
+    from shequ.core.schemas import Error
     from shequ.parking.api import indices_router, router
-    from shequ.parking.api.schemas import Error
 
     undeclared = []
     for each in (router, indices_router):

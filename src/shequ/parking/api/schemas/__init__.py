@@ -2,8 +2,9 @@
 
 No ``from __future__ import annotations`` in this package: django-ninja and pydantic read the
 annotations. A ``resolve_<field>`` reads what the model names differently (plates are always the
-masked ones). ``errors`` holds the one error shape and the statuses each kind of route declares;
-``shequ.api`` adds, with their descriptions, those the shared handlers and limits can give too.
+masked ones). ``errors`` holds the statuses each kind of route declares, in the one error shape
+(``shequ.core.schemas.Error``); ``shequ.api`` adds, with their descriptions, those the shared
+handlers and limits can give too.
 """
 
 from shequ.parking.api.schemas.errors import (
@@ -11,8 +12,6 @@ from shequ.parking.api.schemas.errors import (
     PUBLIC_WRITE,
     READ,
     WRITE,
-    Error,
-    ErrorDetail,
     errors,
 )
 from shequ.parking.api.schemas.passes import (
@@ -60,8 +59,6 @@ __all__ = [
     "ConfirmedOut",
     "CountOut",
     "DeviceIssuedOut",
-    "Error",
-    "ErrorDetail",
     "EstateBriefOut",
     "EstateOfferOut",
     "EstateOut",

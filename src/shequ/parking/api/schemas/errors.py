@@ -1,22 +1,7 @@
-"""The API's one error shape, and the error statuses each kind of parking route declares.
+"""The error statuses each kind of parking route declares, in the API's one error shape
+(``shequ.core.schemas.Error``)."""
 
-No ``from __future__ import annotations`` here: django-ninja reads the annotations.
-"""
-
-from ninja import Field, Schema
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] = Field(..., description="messages per field in error")
-
-
-class Error(Schema):
-    """The API's one error shape (``shequ.api.ERROR_SCHEMA``)."""
-
-    error: ErrorDetail
-
+from shequ.core.schemas import Error
 
 # The statuses each kind of route can answer with an Error. A route reading the caller's own
 # things can be refused (401, 403), miss (404) and get bad parameters (422); a write can also
