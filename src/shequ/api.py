@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import wraps
+from http.client import responses as STOCK_DESCRIPTIONS
 from inspect import iscoroutinefunction
 from typing import Any
 
@@ -198,12 +199,21 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
 
 
 def declare_errors(schema: Any) -> None:
-    """Declare, on every operation, the 4xx answers it can give, in the one error shape."""
+    """Declare, on every operation, the 4xx answers it can give, in the one error shape.
+
+    A status the route declared itself keeps its schema, and gets the project's wording in
+    place of ninja's stock one ("Not Found"), so every 404 of the document says the same.
+    """
     schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
     for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
+            for key, answer in responses.items():
+                status = int(key) if str(key).isdigit() else 0  # not "default" nor "4XX"
+                stock = STOCK_DESCRIPTIONS.get(status)  # what ninja writes when given no words
+                if status in ERRORS and answer.get("description") == stock:
+                    answer["description"] = ERRORS[status]
             for status in _errors_of(path, method, operation):
                 if status not in responses and str(status) not in responses:
                     content = {"application/json": {"schema": ref}}

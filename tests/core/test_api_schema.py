@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, get_args
 
 import pytest
+import schemathesis
 from django.test import Client
 from ninja import Router
 from pydantic import BaseModel
@@ -247,3 +248,18 @@ def test_no_two_schemas_share_a_name() -> None:
                     by_name.setdefault(name, set()).add(f"{found.__module__}.{found.__qualname__}")
     shared = {name: where for name, where in by_name.items() if len(where) > 1}
     assert shared == {}
+
+
+def test_every_error_answer_is_described_in_the_projects_words() -> None:
+    """A 4xx a route declares itself reads like those the document adds (``shequ.api.ERRORS``),
+    not ninja's stock "Not Found"; and every answer keeps the description OpenAPI requires."""
+    from shequ.api import ERRORS
+
+    stock = []
+    for path, method, operation in _operations_in_schema():
+        for status, answer in operation["responses"].items():
+            assert isinstance(answer.get("description"), str) and answer["description"]
+            if int(status) in ERRORS and answer["description"] != ERRORS[int(status)]:
+                stock.append(f"{method.upper()} {path} {status}: {answer['description']}")
+    assert stock == []
+    schemathesis.openapi.from_dict(json.loads(json.dumps(_schema()))).validate()  # OpenAPI 3.1
