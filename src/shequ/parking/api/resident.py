@@ -54,10 +54,6 @@ from shequ.parking.services import waiting as waiting_svc
 from shequ.parking.services.passes import PASS_RELATED
 
 
-def _me(request: HttpRequest) -> Any:
-    return request.user
-
-
 class CodeIn(Schema):
     phone: str
     estate: str | None = Field(None, description="the estate's QR code slug")
@@ -178,7 +174,7 @@ def apply(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Applicatio
 
 def _my_application(request: HttpRequest, app_id: Id) -> Application:
     return get_object_or_404(
-        Application.objects.select_related("estate"), pk=app_id, resident=_me(request)
+        Application.objects.select_related("estate"), pk=app_id, resident=user_of(request)
     )
 
 
@@ -188,7 +184,7 @@ def _my_application(request: HttpRequest, app_id: Id) -> Application:
     summary="My applications",
 )
 def my_applications(request: HttpRequest) -> QuerySet[Application]:
-    return Application.objects.filter(resident=_me(request)).select_related("estate")
+    return Application.objects.filter(resident=user_of(request)).select_related("estate")
 
 
 @router.post(
@@ -253,14 +249,14 @@ def buy(request: HttpRequest, payload: BuyIn) -> tuple[int, dict[str, Any]]:
 
 def _my_pass(request: HttpRequest, pass_id: Id) -> Pass:
     return get_object_or_404(
-        Pass.objects.select_related(*PASS_RELATED), pk=pass_id, resident=_me(request)
+        Pass.objects.select_related(*PASS_RELATED), pk=pass_id, resident=user_of(request)
     )
 
 
 @router.get("/me/passes", response={200: list[PassOut], **errors(READ)}, summary="My passes")
 def my_passes(request: HttpRequest) -> QuerySet[Pass]:
     return (
-        Pass.objects.filter(resident=_me(request))
+        Pass.objects.filter(resident=user_of(request))
         .select_related(*PASS_RELATED)
         .prefetch_related("plates")
     )
@@ -307,7 +303,7 @@ def cancel(request: HttpRequest, pass_id: Id, payload: CancelIn) -> dict[str, An
     summary="One of my orders",
 )
 def my_order(request: HttpRequest, number: str) -> dict[str, Any]:
-    order = get_object_or_404(Order, number=number, resident=_me(request))
+    order = get_object_or_404(Order, number=number, resident=user_of(request))
     return _order_answer(order)
 
 
@@ -322,7 +318,7 @@ def pay_online(request: HttpRequest, number: str) -> dict[str, Any]:
     Send the payer to ``redirect_url`` (H5 / web cashier) or show ``qr_payload`` as a QR code;
     the order turns ``paid`` when the provider's signed notification arrives.
     """
-    order = get_object_or_404(Order, number=number, resident=_me(request))
+    order = get_object_or_404(Order, number=number, resident=user_of(request))
     intent = payments.start_online(
         user_of(request), order, site=f"{request.scheme}://{request.get_host()}"
     )
@@ -362,6 +358,6 @@ def join_waiting(request: HttpRequest, payload: WaitIn) -> tuple[int, WaitingLis
     summary="My places on waiting lists",
 )
 def my_waiting(request: HttpRequest) -> QuerySet[WaitingListEntry]:
-    return WaitingListEntry.objects.filter(application__resident=_me(request)).select_related(
+    return WaitingListEntry.objects.filter(application__resident=user_of(request)).select_related(
         "application"
     )

@@ -3,7 +3,8 @@
 A provider is the platform's side of one payment service (a gateway SDK, in effect): it
 creates a payment for an order, checks the provider's signed asynchronous notifications,
 queries a payment's state and refunds. It holds no platform state and never touches orders:
-``services/payments.py`` does that, the same way for every provider.
+``services/payments.py``, ``callbacks.py`` and ``refunds.py`` do that, the same way for every
+provider.
 
 Amounts are integer fen (分) everywhere; ``out_trade_no`` is the platform's id of one payment
 attempt (the provider's merchant order number) and ``refund_no`` the platform's id of one

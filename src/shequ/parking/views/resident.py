@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core import pii
+from shequ.core.types import user_of
 from shequ.parking.forms import (
     ApplyForm,
     BuyForm,
@@ -50,10 +51,6 @@ from shequ.parking.services.errors import Conflict
 from shequ.parking.views.common import error_text, login_url, put_errors, resident_required
 
 View = Callable[..., HttpResponse]
-
-
-def _me(request: HttpRequest) -> Any:
-    return request.user
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,7 +102,7 @@ def garage_landing(request: HttpRequest, code: str) -> HttpResponse:
 @resident_required
 def my_parking(request: HttpRequest) -> HttpResponse:
     account = residents.account_of(request.user)
-    data = web.overview(_me(request))
+    data = web.overview(user_of(request))
     return render(
         request,
         "parking/resident/me.html",
@@ -127,7 +124,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             app = applications.apply(
-                _me(request),
+                user_of(request),
                 estate,
                 plates=form.plates(),
                 name=data["name"],
@@ -139,7 +136,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             put_errors(form, exc)
         except Conflict as exc:
             messages.info(request, exc.message)
-            existing = web.overview(_me(request)).open_application
+            existing = web.overview(user_of(request)).open_application
             if existing is not None:
                 return redirect("parking:application", app_id=existing.pk)
             form.add_error(None, exc.message)
@@ -152,7 +149,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _my_application(request: HttpRequest, app_id: int) -> Application:
     return get_object_or_404(
-        Application.objects.select_related("estate__region"), pk=app_id, resident=_me(request)
+        Application.objects.select_related("estate__region"), pk=app_id, resident=user_of(request)
     )
 
 
@@ -163,7 +160,7 @@ def application_detail(request: HttpRequest, app_id: int) -> HttpResponse:
     if request.method == "POST" and proof_form.is_valid():
         try:
             applications.submit_proof(
-                _me(request),
+                user_of(request),
                 app,
                 note=proof_form.cleaned_data["note"],
                 reference=proof_form.cleaned_data["reference"],
@@ -211,7 +208,7 @@ def buy(request: HttpRequest, app_id: int) -> HttpResponse:
         Product.objects.select_related("garage"), pk=form.cleaned_data["product"]
     )
     try:
-        order = passes.buy(_me(request), app, product)
+        order = passes.buy(user_of(request), app, product)
     except Conflict as exc:
         pending = _pending_order(app, product)
         if exc.code == "plate_busy" and pending is not None:
@@ -238,7 +235,7 @@ def join_waiting(request: HttpRequest, app_id: int) -> HttpResponse:
     if form.is_valid():
         garage = get_object_or_404(Garage, pk=form.cleaned_data["garage"])
         try:
-            entry = waiting_svc.join(_me(request), app, garage, form.cleaned_data["plan_code"])
+            entry = waiting_svc.join(user_of(request), app, garage, form.cleaned_data["plan_code"])
         except (Conflict, ValidationError) as exc:
             messages.info(request, error_text(exc))
         else:
@@ -253,7 +250,7 @@ def join_waiting(request: HttpRequest, app_id: int) -> HttpResponse:
 @require_POST
 @resident_required
 def withdraw(request: HttpRequest, app_id: int) -> HttpResponse:
-    applications.withdraw(_me(request), _my_application(request, app_id))
+    applications.withdraw(user_of(request), _my_application(request, app_id))
     messages.info(request, _("Your application is withdrawn."))
     return redirect("parking:me")
 
@@ -264,9 +261,9 @@ def leave_waiting(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(
         WaitingListEntry.objects.select_related("application", "garage__region"),
         pk=entry_id,
-        application__resident=_me(request),
+        application__resident=user_of(request),
     )
-    waiting_svc.remove(_me(request), entry)
+    waiting_svc.remove(user_of(request), entry)
     messages.info(request, _("You left the waiting list."))
     return redirect("parking:me")
 
@@ -300,7 +297,7 @@ def _order_context(request: HttpRequest, number: str) -> dict[str, Any]:
     order = get_object_or_404(
         Order.objects.select_related("pass_obj__garage", "pass_obj__plan", "pass_obj__product"),
         number=number,
-        resident=_me(request),
+        resident=user_of(request),
     )
     pending = order.status == Order.Status.PENDING
     return {
@@ -317,7 +314,7 @@ def _my_pass(request: HttpRequest, pass_id: int) -> Pass:
     return get_object_or_404(
         Pass.objects.select_related("garage__region", "plan", "product", "order"),
         pk=pass_id,
-        resident=_me(request),
+        resident=user_of(request),
     )
 
 
@@ -356,7 +353,7 @@ def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
 def renew(request: HttpRequest, pass_id: int) -> HttpResponse:
     pass_obj = _my_pass(request, pass_id)
     try:
-        order = passes.renew(_me(request), pass_obj)
+        order = passes.renew(user_of(request), pass_obj)
     except (Conflict, ValidationError) as exc:
         messages.error(request, error_text(exc))
         return redirect("parking:pass", pass_id=pass_obj.pk)
@@ -369,6 +366,6 @@ def cancel(request: HttpRequest, pass_id: int) -> HttpResponse:
     pass_obj = _my_pass(request, pass_id)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    passes.cancel(_me(request), pass_obj, reason=reason)
+    passes.cancel(user_of(request), pass_obj, reason=reason)
     messages.info(request, _("Your pass is cancelled. Any refund is shown below."))
     return redirect("parking:pass", pass_id=pass_obj.pk)
