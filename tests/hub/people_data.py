@@ -122,3 +122,17 @@ def make_dataset(category: Category, key: str, schema: dict[str, Any]) -> Datase
         sharing="conditional",
         schema=schema,
     )
+
+
+def compute_statistics() -> None:
+    """Run the statistics job each pending version queued at its commit.
+
+    In tests the worker does not run and the test's transaction never commits, so the job
+    queued by ``transaction.on_commit`` is run here, as the worker would run it.
+    """
+    from shequ.hub.jobs import version_statistics
+    from shequ.hub.models import DatasetVersion
+
+    pending = DatasetVersion.objects.filter(stats={}).order_by("version")
+    for dataset_id, version in pending.values_list("dataset_id", "version"):
+        version_statistics.call_local(dataset_id, version)

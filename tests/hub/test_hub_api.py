@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from people_data import compute_statistics
 
 from shequ.core.models import Role
 from shequ.core.services import tokens
@@ -363,6 +364,7 @@ def test_versions_carry_stats_and_lineage(clients: dict[str, Client]) -> None:
     first = upload(clients["street"], CARS, CARS_CSV, mode="upsert").json()
     more = CARS_CSV.splitlines()[0] + "\n浙C56789,挂车,钱七,13512345678,990102001001\n"
     second = upload(clients["street"], CARS, more, mode="append").json()
+    compute_statistics()  # the job queued at each commit
     versions = clients["street"].get(f"{BASE}/datasets/{CARS}/versions").json()["items"]
     assert [v["version"] for v in versions] == [1, 0]
     newest, oldest = versions
@@ -385,6 +387,7 @@ def test_community_staff_get_no_min_or_max_drawn_from_other_communities(
     clients: dict[str, Client],
 ) -> None:
     upload(clients["street"], CARS, CARS_CSV)
+    compute_statistics()
     versions = clients["community"].get(f"{BASE}/datasets/{CARS}/versions").json()["items"]
     region = versions[0]["stats"]["columns"]["region_code"]
     assert (region["min"], region["max"]) == (None, None)

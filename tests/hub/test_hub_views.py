@@ -499,3 +499,34 @@ def test_the_home_tile_and_the_catalog_page_show_the_same_count(
         assert tile in home, role
         page = clients[role].get(reverse("hub:catalog")).content.decode()
         assert f"{seen.datasets} datasets." in page, role
+
+
+def test_the_dataset_page_says_statistics_are_being_computed_then_shows_them(
+    clients: dict[str, Client], django_capture_on_commit_callbacks: Any
+) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    from shequ.hub.models import DatasetVersion
+
+    url = reverse("hub:dataset", args=[CARS])
+    versions = f"/api/v1/hub/datasets/{CARS}/versions"
+    with django_capture_on_commit_callbacks() as queued:
+        upload(clients["street"])
+    assert DatasetVersion.objects.get(dataset__key=CARS).row_count == 3
+    page = text_of(clients["street"].get(url))
+    assert 'data-testid="stats-pending"' in page and 'data-testid="stats"' not in page
+    assert "Column statistics are being computed" in page
+    assert clients["street"].get(versions).json()["items"][0]["stats_ready"] is False
+
+    HUEY.immediate = True  # the worker runs the job queued at the commit
+    try:
+        for callback in queued:
+            callback()
+    finally:
+        HUEY.immediate = False
+
+    page = text_of(clients["street"].get(url))
+    assert 'data-testid="stats"' in page and 'data-testid="stats-pending"' not in page
+    assert "Distinct (approx.)" in page
+    ready = clients["street"].get(versions).json()["items"][0]
+    assert ready["stats_ready"] is True and ready["stats"]["rows"] == 3

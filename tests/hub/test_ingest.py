@@ -74,7 +74,7 @@ def test_a_good_file_becomes_version_0_with_every_value_typed(
     ]
     people.refresh_from_db()
     assert (people.version, people.row_count) == (0, 1)
-    phases = r"input opened|read, checked and written|keys checked|statistics and commit"
+    phases = r"input opened|read, checked and written|keys checked|committed"
     timing = rf"time: (({phases}) [0-9]+\.[0-9]{{2}} s(; )?){{4}}"
     assert re.fullmatch(timing, run.log.splitlines()[-1]), run.log
 

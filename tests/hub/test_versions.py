@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pytest
-from people_data import PEOPLE_SCHEMA, make_dataset, person, table_rows
+from people_data import PEOPLE_SCHEMA, compute_statistics, make_dataset, person, table_rows
 
 from shequ.core import pii
 from shequ.hub.ingest.summary import connect, scan
@@ -232,6 +232,7 @@ def test_a_field_added_to_the_schema_widens_the_table_on_the_next_append(
         ("P0001", None),
         ("P0002", "新增"),
     ]
+    compute_statistics()
     stats = DatasetVersion.objects.get(dataset=people, version=1).stats
     assert stats["columns"]["remark"] == {"nulls": 1, "distinct": 1, "min": "新增", "max": "新增"}
 
@@ -248,6 +249,7 @@ def test_each_version_records_rows_nulls_distinct_min_and_max(
         person(3, 年龄="45", 评分="", 出生日期="", 登记时间="", 是否在册="否"),
     ]
     run = ingest_file(people, write_csv("stats.csv", rows))
+    compute_statistics()
 
     version = DatasetVersion.objects.get(dataset=people, version=0)
     assert version.run == run and version.row_count == 3 and version.stats["rows"] == 3
@@ -277,6 +279,7 @@ def test_personal_columns_get_counts_but_no_min_or_max_anywhere(
 ) -> None:
     id_number = pii.make_id_number("110101", date(1990, 1, 1), 5)
     ingest_file(people, write_csv("pii.csv", [person(1, 姓名="王小明", 身份证号=id_number)]))
+    compute_statistics()
 
     stats = DatasetVersion.objects.get(dataset=people).stats["columns"]
     assert stats["name"] == {"nulls": 0, "distinct": 1, "min": None, "max": None}
@@ -571,6 +574,7 @@ def test_statistics_kept_by_each_ingest_equal_a_full_scan_of_the_version(
     ingest_file(people, write_csv("v0.csv", first))
     ingest_file(people, write_csv("v1.csv", later))  # append: merged with version 0's
     ingest_file(people, write_csv("v2.csv", first[:5]), mode="replace")
+    compute_statistics()
 
     for version in (0, 1, 2):
         recorded = DatasetVersion.objects.get(dataset=people, version=version).stats
@@ -613,6 +617,7 @@ def test_bounds_of_long_text_that_file_statistics_leave_out_come_from_the_new_fi
     dataset = make_dataset(category, "notes", schema_dict)
     rows = [{"code": str(i), "备注": "长" * 200 + str(i)} for i in range(1, 6)]
     ingest_file(dataset, write_csv("notes.csv", rows))
+    compute_statistics()
 
     recorded = DatasetVersion.objects.get(dataset=dataset, version=0).stats
     note = recorded["columns"]["note"]

@@ -15,6 +15,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from shequ.hub.connectors.folder import FolderConnector
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Source, Subscription
+from shequ.hub.services import statistics
 from shequ.hub.services.flowback import announce, sweep
 from shequ.hub.services.requests import send_overdue_reminders
 from shequ.hub.services.runs import clear_config, mark_interrupted_runs, run_source
@@ -105,3 +106,26 @@ def _version_committed(sender: Any, instance: DatasetVersion, created: bool, **k
 def remind_overdue_requests() -> int:
     """Hourly; ``send_overdue_reminders`` itself keeps it to one reminder a request a day."""
     return send_overdue_reminders()
+
+
+# Column statistics of each committed version, computed after its commit.
+
+
+@db_task()
+def version_statistics(dataset_id: int, version: int) -> bool:
+    """Column statistics of a committed version (see services.statistics)."""
+    return statistics.compute(dataset_id, version)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sweep_version_statistics() -> int:
+    """What a job queued at a commit missed (worker down, job failed) is computed here."""
+    return statistics.sweep()
+
+
+@receiver(post_save, sender=DatasetVersion, dispatch_uid="hub.version_statistics")
+def _version_recorded(sender: Any, instance: DatasetVersion, created: bool, **kwargs: Any) -> None:
+    if created and statistics.pending(instance):
+        # Once the version's transaction has committed, so the worker reads it.
+        dataset_id, version = instance.dataset_id, instance.version
+        transaction.on_commit(lambda: version_statistics(dataset_id, version))

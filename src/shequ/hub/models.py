@@ -182,6 +182,9 @@ class IngestRun(models.Model):
     rows_rejected = models.BigIntegerField(default=0)
     bytes_read = models.BigIntegerField(default=0)
     file_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Of the stored rows, for a dataset without a primary key (``ingest.digest``): the same
+    # content in other bytes (another encoding, quoting, row order) is recognised by it.
+    content_digest = models.CharField(max_length=64, blank=True, db_index=True)
     encoding = models.CharField(max_length=20, blank=True)
     version = models.IntegerField(null=True, blank=True)
     quarantine = models.CharField(max_length=300, blank=True)

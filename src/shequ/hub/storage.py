@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
+import pyarrow.dataset as pads
 from deltalake import DeltaTable
 from django.conf import settings
 
 from shequ.hub.ingest.summary import Summary, scan
 from shequ.hub.ingest.summary import connect as summary_connect
 from shequ.hub.tableschema import TableSchema
+
+log = logging.getLogger(__name__)
 
 
 def hub_dir() -> Path:
@@ -54,9 +60,12 @@ def save_summary(table: DeltaTable, key: str, summary: Summary) -> None:
     path = stats_dir(key) / f"v{table.version()}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"fingerprint": _fingerprint(table), **summary.to_json()}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    tmp.replace(path)
+    # Two jobs may summarise one version at once (the one queued at commit, a sweep): each
+    # writes its own temporary file; the summaries are equal, the last rename wins.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(data))
+    os.replace(tmp, path)
 
 
 def load_summary(table: DeltaTable, key: str, schema: TableSchema) -> Summary | None:
@@ -72,30 +81,95 @@ def load_summary(table: DeltaTable, key: str, schema: TableSchema) -> Summary | 
     return summary if summary.mergeable(schema) else None
 
 
+def version_rows(table: DeltaTable) -> int:
+    """A version's row count, from its data files' record counts in the Delta log."""
+    counts = table.get_add_actions(flatten=True).column("num_records").to_pylist()
+    if any(n is None for n in counts):  # a file added without statistics: its footer
+        return int(pads.dataset(_paths(table), format="parquet").count_rows())
+    return int(sum(counts))
+
+
 def version_stats(table: DeltaTable, schema: TableSchema) -> dict[str, Any]:
     """Row count and per-column null count, approximate distinct count, min and max.
 
-    From the version's saved summary (see ``ingest.summary``: an ingest writes it from
-    the new files' own statistics and merges it with the previous version's on append);
-    without one, from one columnar DuckDB pass over the version's Parquet files, whose
-    summary is then saved.
+    From the version's saved summary; without one (a version just committed: see
+    ``services.statistics``), an append's is the previous version's summary merged with
+    one pass over the files the append added (sketches merge: the older files are not
+    read again), any other version's comes from one columnar DuckDB pass over its
+    Parquet files. The summary is then saved for the next append.
     """
-    files = table.file_uris()
-    if not files:
+    if not table.file_uris():
         return {"rows": 0, "columns": {}}
     key = Path(table.table_uri.removeprefix("file://")).name
-    summary = load_summary(table, key, schema)
-    if summary is None:
+    schema = _stored(table, schema)
+    summary = load_summary(table, key, schema) or _summarize(table, key, schema, SUMMARY_DEPTH)
+    return summary.stats(schema)
+
+
+# How many versions back a missing summary is made for an append to build on (versions
+# committed in quick succession, each queued for statistics): further back, a full scan.
+SUMMARY_DEPTH = 4
+
+
+def _summarize(table: DeltaTable, key: str, schema: TableSchema, depth: int) -> Summary:
+    files = table.file_uris()
+    before, new = None, files
+    previous = _appended_to(table) if depth > 0 else None
+    if previous is not None:
+        if previous.file_uris():
+            before = load_summary(previous, key, schema) or (
+                _summarize(previous, key, schema, depth - 1) if depth > 1 else None
+            )
+        if before is not None:  # else nothing to build on: the whole version is read
+            new = sorted(set(files) - set(previous.file_uris()))
+    if before is not None and not new:
+        summary = before  # an append that added no file
+    else:
         con = summary_connect(
             max(1, int(settings.HUB_THREADS)),
             settings.HUB_MEMORY_LIMIT,
         )
         try:
-            summary = scan(con, files, schema)
+            summary = scan(con, new, schema)
         finally:
             con.close()
+        if before is not None:
+            summary = before.merge(summary, schema)
+    try:
         save_summary(table, key, summary)
-    return summary.stats(schema)
+    except OSError:
+        log.warning("cannot save the statistics summary of %s", key, exc_info=True)
+    return summary
+
+
+def _appended_to(table: DeltaTable) -> DeltaTable | None:
+    """The previous version, when this one only added files with the same columns."""
+    version = table.version()
+    if version == 0:
+        return None
+    previous = DeltaTable(table.table_uri, version=version - 1)
+    same_columns = {f.name for f in previous.schema().fields} == _columns(table)
+    if not same_columns or not set(previous.file_uris()) <= set(table.file_uris()):
+        return None
+    return previous
+
+
+def _columns(table: DeltaTable) -> set[str]:
+    return {f.name for f in table.schema().fields}
+
+
+def _stored(table: DeltaTable, schema: TableSchema) -> TableSchema:
+    """*schema* without the fields the version does not hold (added to it since)."""
+    have = _columns(table)
+    if all(name in have for name in schema.names):
+        return schema
+    fields = [f for f in schema.fields if f.name in have]
+    region = schema.region_field if schema.region_field in have else ""
+    return TableSchema(fields, [k for k in schema.primary_key if k in have], region)
+
+
+def _paths(table: DeltaTable) -> list[str]:
+    return [uri.removeprefix("file://") for uri in table.file_uris()]
 
 
 def commit_info(table: DeltaTable) -> dict[str, Any]:

@@ -82,6 +82,7 @@ def list_versions(request: HttpRequest, key: str) -> Any:
             "previous": v.previous,
             "run_id": v.run_id,
             "created": v.created,
+            "stats_ready": bool(v.stats),
             "stats": visible_stats(user_of(request), dataset, v.stats),
         }
 

@@ -62,6 +62,8 @@ class VersionOut(Schema):
     previous: int | None
     run_id: int | None
     created: datetime
+    # Column statistics are computed by a job after the commit: {} until then.
+    stats_ready: bool
     stats: dict[str, Any]
 
 

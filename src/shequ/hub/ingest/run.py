@@ -44,8 +44,9 @@ from deltalake.transaction import AddAction, create_table_with_add_actions
 from django.conf import settings
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
+from shequ.hub.ingest.digest import content_digest
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
-from shequ.hub.ingest.summary import DataFile, Summary, summarize_new_files
+from shequ.hub.ingest.summary import DataFile
 from shequ.hub.ingest.validate import (
     DROPPED,
     TableKeys,
@@ -56,14 +57,7 @@ from shequ.hub.ingest.validate import (
     unique_groups,
     validation_sql,
 )
-from shequ.hub.storage import (
-    load_summary,
-    open_table,
-    quarantine_dir,
-    save_summary,
-    staging_dir,
-    table_path,
-)
+from shequ.hub.storage import open_table, quarantine_dir, staging_dir, table_path
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
 log = logging.getLogger(__name__)
@@ -82,6 +76,10 @@ class RejectRateExceeded(IngestError):
     """Too many rows failed; nothing is committed."""
 
 
+class RepeatedContent(IngestError):
+    """The input's rows are, by their content digest, rows the table already took."""
+
+
 @dataclass
 class Outcome:
     rows_read: int = 0
@@ -91,6 +89,7 @@ class Outcome:
     quarantine: Path | None = None
     notes: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # totals and footer rows left out
+    content_digest: str = ""  # of the stored rows, for a dataset without a primary key
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
@@ -247,6 +246,7 @@ def ingest_staged(
     max_reject_rate: float = 0.05,
     outcome: Outcome | None = None,
     year_start: int | None = None,
+    repeat_of: Callable[[str], str | None] | None = None,
 ) -> Outcome:
     """Validate and commit one input as one new Delta version of dataset ``key``.
 
@@ -254,6 +254,10 @@ def ingest_staged(
     (e.g. rows read and rejected when the reject rate was exceeded). ``year_start``:
     the source's declaration of the 100 years two-digit years fall in (1950: "85" is
     1985, "24" is 2024); without it a date with a two-digit year is refused.
+
+    A dataset without a primary key gets ``outcome.content_digest`` (see ``digest``);
+    ``repeat_of(digest)`` says which earlier run already stored the same rows, if one
+    did: then nothing is committed and ``RepeatedContent`` raised with its message.
     """
     outcome = outcome if outcome is not None else Outcome()
     outcome.notes[:0] = staged.notes
@@ -317,7 +321,18 @@ def ingest_staged(
         if held_note:
             outcome.notes.append(held_note + ": quarantined")
         _check_totals(outcome, max_reject_rate, held_note)
-        with clock("statistics and commit"):
+        if not schema.primary_key:
+            with clock("content digested"):
+                outcome.content_digest = content_digest(
+                    [f.path for f in files],
+                    schema,
+                    max(1, int(settings.HUB_THREADS)),
+                    settings.HUB_MEMORY_LIMIT,
+                )
+            earlier = repeat_of(outcome.content_digest) if repeat_of is not None else None
+            if earlier:
+                raise RepeatedContent(earlier)
+        with clock("committed"):
             _commit(key, schema, files, mode=mode, run_id=run_id, file_hash=staged.file_hash())
         outcome.notes.append(clock.text())
     finally:
@@ -604,12 +619,8 @@ def _commit(
                 schema_mode="merge",
             )
             return
-    summary = summarize_new_files(
-        files,
-        schema,
-        max(1, int(settings.HUB_THREADS)),
-        settings.HUB_MEMORY_LIMIT,
-    )
+    # Column statistics (distinct-count sketches and all) are not needed to query the
+    # version: a job computes them after the commit (services.statistics).
     actions = _DataFiles(path, schema).adopt(files)
     # From here on the files are never deleted: an error raised after the log entry was
     # written (a post-commit checkpoint, say) must not take a committed version's data.
@@ -629,23 +640,6 @@ def _commit(
             schema=target,
             commit_properties=props,
         )
-    _save_summary(key, schema, summary, None if mode == "replace" else existing)
-
-
-def _save_summary(key: str, schema: TableSchema, new: Summary | None, previous: Any | None) -> None:
-    """Keep the new version's summary: the new files', merged with the previous version's."""
-    table = open_table(key)
-    if new is None or table is None:
-        return
-    if previous is not None:
-        before = load_summary(previous, key, schema)
-        if before is None:
-            return  # the statistics will come from a full scan, which saves a summary
-        new = before.merge(new, schema)
-    try:
-        save_summary(table, key, new)
-    except OSError:
-        log.warning("cannot save the statistics summary of %s", key, exc_info=True)
 
 
 class _DataFiles:
@@ -720,4 +714,4 @@ def _stat(value: Any, *, floor: bool) -> Any:
     return value
 
 
-__all__ = ["IngestError", "Outcome", "RejectRateExceeded", "ingest_staged"]
+__all__ = ["IngestError", "Outcome", "RejectRateExceeded", "RepeatedContent", "ingest_staged"]

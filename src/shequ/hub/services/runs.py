@@ -21,10 +21,10 @@ from shequ.core.types import User
 from shequ.hub.connectors import get_connector
 from shequ.hub.connectors.base import Fetched, NothingToFetch
 from shequ.hub.ingest.readers import open_input
-from shequ.hub.ingest.run import Outcome, ingest_staged
+from shequ.hub.ingest.run import Outcome, RepeatedContent, ingest_staged
 from shequ.hub.ingest.staging import IngestError, StagedInput
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Mode, Source
-from shequ.hub.storage import open_table, version_stats
+from shequ.hub.storage import open_table, version_rows
 from shequ.hub.tableschema import TableSchema
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,15 @@ def ingest_run(run: IngestRun, staged: StagedInput, notes: list[str] | None = No
             max_reject_rate=source.max_reject_rate if source else _default_reject_rate(),
             outcome=outcome,
             year_start=_year_start(source),
+            repeat_of=(lambda digest: _same_content(run, digest))
+            if run.mode == Mode.APPEND
+            else None,
         )
+    except RepeatedContent as exc:
+        run.file_hash, run.content_digest = staged.file_hash(), outcome.content_digest
+        run.rows_read, run.rows_rejected = outcome.rows_read, outcome.rows_rejected
+        run.log = "\n".join(outcome.notes)
+        return _finish(run, Status.SKIPPED, error=str(exc))
     except IngestError as exc:
         # Nothing was committed: say how far the run got and keep its quarantine file.
         run.file_hash = staged.file_hash()
@@ -139,7 +147,7 @@ def ingest_run(run: IngestRun, staged: StagedInput, notes: list[str] | None = No
         run.quarantine = _quarantine_if_any(dataset, run)
         run.log = "\n".join(outcome.notes)
         return _fail(run, str(exc))
-    run.file_hash = staged.file_hash()
+    run.file_hash, run.content_digest = staged.file_hash(), outcome.content_digest
     run.rows_read, run.rows_written = outcome.rows_read, outcome.rows_written
     run.rows_rejected, run.version = outcome.rows_rejected, outcome.version
     run.quarantine = str(outcome.quarantine or "")
@@ -191,6 +199,39 @@ def _default_reject_rate() -> float:
     return float(settings.HUB_MAX_REJECT_RATE)
 
 
+def _committed_since_replace(run: IngestRun) -> Any:
+    """The dataset's other committed runs whose rows the table still holds (any mode counts,
+    but only since the newest replace, which dropped all earlier rows)."""
+    earlier = IngestRun.objects.filter(
+        dataset=run.dataset, status=Status.SUCCEEDED, version__isnull=False
+    ).exclude(pk=run.pk)
+    last_replace = (
+        DatasetVersion.objects.filter(dataset=run.dataset, operation=Mode.REPLACE)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    if last_replace is not None:
+        earlier = earlier.filter(version__gte=last_replace)
+    return earlier
+
+
+def _same_content(run: IngestRun, digest: str) -> str | None:
+    """For an append to a dataset without a primary key: why its rows are a repeat, if
+    an earlier run stored the same rows (same content digest) in other bytes."""
+    if not digest:
+        return None
+    first = _committed_since_replace(run).filter(content_digest=digest).order_by("-pk").first()
+    if first is None:
+        return None
+    return (
+        f"skipped: the same rows (recognised by content, content digest {digest[:12]}…) were "
+        f"already ingested by run {first.pk} into version {first.version}, from a file with "
+        "other bytes (another encoding, quoting, line endings or row order); appending them "
+        "again would duplicate them, so no version was committed"
+    )
+
+
 def _same_file(run: IngestRun, staged: StagedInput) -> IngestRun | None:
     """For an append: the run that already committed this exact file's rows, if any.
 
@@ -201,20 +242,7 @@ def _same_file(run: IngestRun, staged: StagedInput) -> IngestRun | None:
     """
     if run.mode != Mode.APPEND:
         return None
-    earlier = IngestRun.objects.filter(
-        dataset=run.dataset,
-        bytes_read=run.bytes_read,
-        status=Status.SUCCEEDED,
-        version__isnull=False,
-    ).exclude(pk=run.pk)
-    last_replace = (
-        DatasetVersion.objects.filter(dataset=run.dataset, operation=Mode.REPLACE)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
-    if last_replace is not None:
-        earlier = earlier.filter(version__gte=last_replace)
+    earlier = _committed_since_replace(run).filter(bytes_read=run.bytes_read)
     if not earlier.exists():
         return None
     run.file_hash = staged.file_hash()
@@ -231,25 +259,26 @@ def _quarantine_if_any(dataset: Dataset, run: IngestRun) -> str:
 
 
 def _record_version(run: IngestRun) -> None:
+    """The committed version's row: its row count now, its statistics by a job after it."""
     dataset = run.dataset
     table = open_table(dataset.key)
     assert table is not None and run.version is not None
-    stats = version_stats(table, TableSchema.from_dict(dataset.schema))
+    rows = version_rows(table)
     with transaction.atomic():
         DatasetVersion.objects.create(
             dataset=dataset,
             version=run.version,
             run=run,
             operation=run.mode,
-            row_count=stats["rows"],
+            row_count=rows,
             rows_added=run.rows_written,
-            stats=stats,
+            stats={},  # being computed (services.statistics)
             file_hash=run.file_hash,
             # The Delta log is linear: this commit's parent is the version before it.
             previous=run.version - 1 if run.version > 0 else None,
         )
-        Dataset.objects.filter(pk=dataset.pk).update(version=run.version, row_count=stats["rows"])
-    dataset.version, dataset.row_count = run.version, stats["rows"]
+        Dataset.objects.filter(pk=dataset.pk).update(version=run.version, row_count=rows)
+    dataset.version, dataset.row_count = run.version, rows
 
 
 def _fail(run: IngestRun, message: str) -> IngestRun:
