@@ -673,6 +673,9 @@ def _table_joins(
 DROPPED = "dropped "
 
 
+WIDE_FIELDS = 64  # see validation_sql
+
+
 def validation_sql(
     staged: StagedInput,
     schema: TableSchema,
@@ -690,6 +693,12 @@ def validation_sql(
     """
     raws, quicks, typed_cols, failures = [], [], [], []
     ignored = [ident(c) for c in plan.ignored]
+    # The trimmed text is inlined where it is needed, so that only the values that need
+    # it pay for it; but it is used several times per column, and a wide input's query
+    # then took DuckDB minutes to plan (2,000 columns: 12 MB of SQL). There it is a
+    # column of its own, computed once per value.
+    wide = len(schema.fields) > WIDE_FIELDS
+    trims: list[str] = []
     for i, f in enumerate(schema.fields):
         src = plan.sources[f.name]
         raw = f"r_{i}"
@@ -707,6 +716,10 @@ def validation_sql(
             raws += [f"{helper} AS h_{i}"] if helper else []
             quicks.append(f"{expr.replace('{h}', f'h_{i}')} AS q_{i}")
             trimmed = _trimmed(raw)
+            if wide:
+                quicks.append(f"{trimmed} AS t_{i}")
+                trimmed = f"t_{i}"
+                trims.append(trimmed)
             # CASE, unlike COALESCE, computes the full reading only for the rows it needs.
             typed_cols.append(
                 f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} "
@@ -725,6 +738,7 @@ def validation_sql(
     failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
     out_cols = ", ".join(ident(n) for n in schema.names)
     raw_cols = ", ".join([f"r_{i}" for i in range(len(schema.fields))] + ignored)
+    raw_cols += "".join(f", {t}" for t in trims)
     if staged.totals_cells or staged.footer_cells:
         # The totals and footer rows the CSV ends with: dropped, noted (see readers_csv).
         firsts = [ident(c) for c in staged.columns[:2]]
