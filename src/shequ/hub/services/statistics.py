@@ -4,9 +4,10 @@ Nothing a query needs waits for them: a run commits its version, records its row
 (from the Delta log) and returns; the null counts, distinct-count sketches, minima and
 maxima are worked out by ``jobs.version_statistics``, which the jobs module queues when a
 version's row is saved (once its transaction has committed). Until then
-``DatasetVersion.stats`` is empty and the pages say the statistics are being computed. Statistics belong to one version (``storage.version_stats`` reads that
-version of the table, whatever has been committed since), so the job can run late, twice
-or beside another version's job; a sweep catches any the worker missed.
+``DatasetVersion.stats`` is empty and the pages say the statistics are being computed.
+Statistics belong to one version (``storage.version_stats`` reads that version of the
+table, whatever has been committed since), so the job can run late, twice or beside
+another version's job; a sweep catches any the worker missed.
 """
 
 from __future__ import annotations
