@@ -15,7 +15,7 @@ from huey.contrib.djhuey import HUEY
 
 from shequ.core.models import Role
 from shequ.hub.jobs import execute_run, schedule_sources
-from shequ.hub.models import Category, Dataset, IngestRun, Source
+from shequ.hub.models import Category, Dataset, DatasetVersion, IngestRun, Source
 from shequ.hub.services.sources import next_run_after, queue_run, save_source
 
 SCHEMA = {
@@ -100,8 +100,10 @@ def test_the_task_is_sent_only_after_the_transaction_commits(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = queue_run(source)
         assert IngestRun.objects.get(pk=run.pk).status == "queued"
-    assert len(callbacks) == 1
+    # The run's task; then, queued by the version the run committed, its statistics job.
+    assert len(callbacks) == 2
     assert IngestRun.objects.get(pk=run.pk).status == "succeeded"
+    assert DatasetVersion.objects.get(run=run).stats["rows"] == 3
 
 
 def test_a_due_schedule_queues_one_run_and_moves_to_the_next_time(
