@@ -31,7 +31,7 @@ from query_fixtures import (
 
 from shequ.core import pii
 from shequ.core.models import AuditEvent, Department, Membership, Role
-from shequ.hub.cli_query import add_query_parser
+from shequ.hub.cli.query import add_query_parser
 from shequ.hub.models import Grant
 from shequ.hub.query import QueryError, run_query, run_query_system
 from shequ.hub.query.export import FORMATS, export_file

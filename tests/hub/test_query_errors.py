@@ -26,7 +26,7 @@ from query_fixtures import (
 
 from shequ.core.models import AuditEvent, Region, Role
 from shequ.core.services import tokens
-from shequ.hub.cli_query import add_query_parser
+from shequ.hub.cli.query import add_query_parser
 from shequ.hub.models import Dataset
 from shequ.hub.query import QueryError, run_query, run_query_system
 from shequ.hub.query.errors import MESSAGES

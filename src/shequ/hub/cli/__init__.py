@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shequ.hub.cli.query import add_query_parser
+
 if TYPE_CHECKING:  # models are imported only after django.setup()
     from shequ.hub.models import IngestRun
 
@@ -51,8 +53,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--load", action="store_true", help="load or refresh the shipped catalog")
     p.set_defaults(hub_func=catalog)
-
-    from shequ.hub.cli_query import add_query_parser
 
     add_query_parser(hub_sub)
 
