@@ -66,7 +66,7 @@ def chart_size(page: Page, testid: str) -> dict[str, Any]:
 
 @pytest.fixture
 def demo(load: Load, regions: dict[str, Any], make_user: Any) -> dict[str, Any]:
-    from shequ.demo.hub_data import demo_tables
+    from shequ.demo.data import demo_tables
 
     tables = demo_tables()
     for key in PARKING_TABLES:

@@ -234,7 +234,7 @@ def build_channels() -> None:
 
 def build_demo(scale: int = 1, *, hub: bool = True) -> list[dict[str, str]]:
     """Create or refresh the demo; ``scale`` multiplies the generated hub rows."""
-    from shequ.demo.hub_data import load_demo_hub
+    from shequ.demo.data import load_demo_hub
 
     password = demo_password()
     with transaction.atomic():

@@ -42,7 +42,8 @@ DEMO_PASSES = 12  # residents of 锦绣花园 who bought a pass already
 
 
 def build() -> dict[str, Any]:
-    from shequ.demo.hub_data import ESTATE_SITES, ESTATES, GARAGES
+    from shequ.demo.data.parking import GARAGES
+    from shequ.demo.data.people import ESTATE_SITES, ESTATES
     from shequ.parking.indices import night_idle
     from shequ.parking.services.indices import compute_and_publish_indices
 
@@ -109,7 +110,7 @@ def build() -> dict[str, Any]:
 
 def _sell_demo_passes(estate: Estate, staff: User) -> int:
     """Residents the hub knows apply, buy a monthly pass and pay at the office."""
-    from shequ.demo.hub_data import demo_vehicles
+    from shequ.demo.data.people import demo_vehicles
 
     if Pass.objects.filter(garage__code__startswith="G").exists():
         return Pass.objects.count()

@@ -56,7 +56,7 @@ def test_the_job_does_nothing_without_gate_records(hub: None) -> None:
 def test_the_demo_finds_about_600_idle_night_spaces_against_a_200_plus_shortfall(
     load: Load,
 ) -> None:
-    from shequ.demo.hub_data import demo_tables
+    from shequ.demo.data import demo_tables
 
     tables = demo_tables()
     for key in PARKING_TABLES:
