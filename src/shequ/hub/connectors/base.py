@@ -19,23 +19,11 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from shequ.hub.ingest.readers import EXTENSION_FORMATS
 from shequ.hub.ingest.staging import IngestError
 
-FORMATS = ("jsonl", "parquet", "csv", "xlsx", "xls", "json")
-
-# File name extension → the format readers understand.
-EXTENSION_FORMATS = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".xls": "xls",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
+# What a connector picks up by its name: the readers' formats, not a .txt (a folder's notes).
+PICKED_UP = {ext: fmt for ext, fmt in EXTENSION_FORMATS.items() if ext != ".txt"}
 
 
 @dataclass
@@ -160,7 +148,7 @@ def http_url(value: str, key: str, errors: Errors) -> str:
 
 def format_for(name: str) -> str | None:
     """The reader format for a file name or URL path, from its extension."""
-    return EXTENSION_FORMATS.get(Path(name).suffix.lower())
+    return PICKED_UP.get(Path(name).suffix.lower())
 
 
 _UNSAFE = re.compile(r"[^\w.\-]+")

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from shequ.hub.ingest.readers import FORMATS
 from shequ.hub.ingest.staging import IngestError
 
 from .base import (
-    FORMATS,
     Connector,
     Errors,
     Fetched,

@@ -40,7 +40,9 @@ __all__ = [
 
 FORMATS = ("csv", "xlsx", "xls", "json", "jsonl", "parquet")
 _ALIASES = {"tsv": "csv", "txt": "csv", "text": "csv", "ndjson": "jsonl", "xlsm": "xlsx"}
-_EXTENSIONS = {
+# File name extension -> the format the readers understand (a .txt is read as CSV when it is
+# given; connectors pick files by extension and leave .txt alone: a drop folder's notes).
+EXTENSION_FORMATS = {
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -51,6 +53,7 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".parquet": "parquet",
+    ".pq": "parquet",
 }
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -73,7 +76,7 @@ def detect_format(path: Path, head: bytes) -> tuple[str, list[str]]:
     or delimited text, as some platforms export), with a note. HTML or XML saved as a
     spreadsheet raises IngestError.
     """
-    by_name = _EXTENSIONS.get(path.suffix.lower())
+    by_name = EXTENSION_FORMATS.get(path.suffix.lower())
     text = _first_text(head)
     if head.startswith(_ZIP):
         found = "xlsx"
