@@ -12,20 +12,22 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from django.utils.translation import pgettext_lazy
 
 TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "time")
 GRADES = ("core", "important", "general")
-PII_KINDS = (
-    "none",
-    "name",
-    "id_card",
-    "phone",
-    "plate",
-    "address",
-    "birth_date",
-    "face",
-    "health",
-)
+# The personal-information kinds a field may have, with what the pages call them.
+PII_LABELS = {
+    "name": pgettext_lazy("personal information", "Name"),
+    "id_card": pgettext_lazy("personal information", "ID number"),
+    "phone": pgettext_lazy("personal information", "Phone"),
+    "plate": pgettext_lazy("personal information", "Plate"),
+    "address": pgettext_lazy("personal information", "Address"),
+    "birth_date": pgettext_lazy("personal information", "Birth date"),
+    "face": pgettext_lazy("personal information", "Face image"),
+    "health": pgettext_lazy("personal information", "Health"),
+}
+PII_KINDS = ("none", *PII_LABELS)
 CONSTRAINT_KEYS = ("required", "unique", "enum", "pattern", "minimum", "maximum", "maxLength")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

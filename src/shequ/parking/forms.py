@@ -241,14 +241,6 @@ class TenantForm(forms.Form):
     )
 
 
-class RevealForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why do you need the clear plate?"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": _("e.g. resident disputes a violation")}),
-    )
-
-
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 

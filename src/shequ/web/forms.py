@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,7 +20,17 @@ class PersonForm(forms.Form):
 
 
 class RevealForm(forms.Form):
+    """Why a user needs a personal value in clear (the reason goes into the audit log)."""
+
     reason = forms.CharField(label=_("Reason"), min_length=2, max_length=300)
+
+    def __init__(self, *args: Any, label: str = "", placeholder: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        if label:
+            field.label = label
+        if placeholder:
+            field.widget.attrs["placeholder"] = placeholder
 
 
 class TokenForm(forms.Form):

@@ -22,24 +22,12 @@ from shequ.hub.forms.catalog import SearchForm, UploadForm
 from shequ.hub.models import Dataset, IngestRun, Mode
 from shequ.hub.sample import NoGrant, sample_rows, visible_stats
 from shequ.hub.services import catalog, flowback, sources
-from shequ.hub.tableschema import TableSchema
+from shequ.hub.tableschema import PII_LABELS, TableSchema
 
 GRADES = {
     "core": pgettext_lazy("data grade", "Core"),
     "important": pgettext_lazy("data grade", "Important"),
     "general": pgettext_lazy("data grade", "General"),
-}
-
-
-PII_KINDS = {
-    "name": pgettext_lazy("personal information", "Name"),
-    "id_card": pgettext_lazy("personal information", "ID number"),
-    "phone": pgettext_lazy("personal information", "Phone"),
-    "plate": pgettext_lazy("personal information", "Plate"),
-    "address": pgettext_lazy("personal information", "Address"),
-    "birth_date": pgettext_lazy("personal information", "Birth date"),
-    "face": pgettext_lazy("personal information", "Face image"),
-    "health": pgettext_lazy("personal information", "Health"),
 }
 
 
@@ -112,7 +100,7 @@ def schema_rows(dataset: Dataset) -> list[dict[str, Any]]:
             **asdict(f),
             "type_label": TYPES.get(f.type, f.type),
             "grade_label": GRADES[f.grade],
-            "pii_label": PII_KINDS.get(f.pii, ""),
+            "pii_label": PII_LABELS.get(f.pii, ""),
             "primary": f.name in schema.primary_key,
             "region": f.name == schema.region_field,
         }

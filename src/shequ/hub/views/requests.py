@@ -20,8 +20,8 @@ from shequ.hub.access import require_hub
 from shequ.hub.forms.requests import ApproveForm, ReasonForm, RequestForm
 from shequ.hub.models import DataRequest, Dataset, Grant
 from shequ.hub.services import requests as svc
-from shequ.hub.tableschema import TableSchema
-from shequ.hub.views.catalog import PII_KINDS, visible_dataset
+from shequ.hub.tableschema import PII_LABELS, TableSchema
+from shequ.hub.views.catalog import visible_dataset
 from shequ.web.errors import put_errors
 
 
@@ -35,7 +35,7 @@ def column_rows(dataset: Dataset, columns: list[str] | None = None) -> list[dict
             "title": f.title,
             "title_en": f.title_en,
             "pii": f.pii != "none",
-            "pii_label": PII_KINDS.get(f.pii, ""),
+            "pii_label": PII_LABELS.get(f.pii, ""),
         }
         for f in schema.fields
         if wanted is None or f.name in wanted

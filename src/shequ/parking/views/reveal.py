@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shequ.core.types import user_of
-from shequ.parking.forms import RevealForm
 from shequ.parking.services import reveal as reveal_svc
 from shequ.parking.views.common import next_url, put_errors
+from shequ.web.forms import RevealForm
 
 
 @login_required
@@ -23,7 +23,11 @@ def reveal_plate(request: HttpRequest, kind: str, obj_id: int) -> HttpResponse:
         raise Http404(_("Nothing to reveal here."))
     if not reveal_svc.can_reveal(request.user, found.garage):
         raise PermissionDenied(_("You may not see this plate in clear."))
-    form = RevealForm(request.POST or None)
+    form = RevealForm(
+        request.POST or None,
+        label=_("Why do you need the clear plate?"),
+        placeholder=_("e.g. resident disputes a violation"),
+    )
     clear = None
     if request.method == "POST" and form.is_valid():
         try:
