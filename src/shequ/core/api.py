@@ -23,6 +23,7 @@ from shequ.core import schemas as s
 from shequ.core.inputs import Id
 from shequ.core.models import (
     ApiToken,
+    AuditEvent,
     Channel,
     Department,
     InboxMessage,
@@ -31,23 +32,24 @@ from shequ.core.models import (
 )
 from shequ.core.models.regions import prefix_of_code
 from shequ.core.pagination import Pages
-from shequ.core.permissions import Perm, perms_of, require, scope, visible_regions
+from shequ.core.permissions import Perm, require, scope, visible_regions
 from shequ.core.services import people, regions, tokens
 from shequ.core.services.notify import deliver
 from shequ.core.transports.base import Message
-from shequ.core.types import user_of
+from shequ.core.types import User, user_of
 
 router = Router()
 
 
 class PageOf:
-    """A queryset whose rows become API dicts only for the page actually returned.
+    """A queryset whose rows a service converts only for the page actually returned.
 
     ``paginate`` slices what a view returns and counts it; a list would load and convert every
-    row first, so list views return ``PageOf(queryset, converter)`` instead.
+    row first, so a list whose rows are not the models themselves (a person's record is what
+    ``people.masked`` lets the caller see) returns ``PageOf(queryset, converter)`` instead.
     """
 
-    def __init__(self, queryset: QuerySet[Any], convert: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(self, queryset: QuerySet[Any], convert: Callable[[Any], Any]) -> None:
         self.queryset = queryset
         self.convert = convert
 
@@ -57,31 +59,8 @@ class PageOf:
     def __len__(self) -> int:
         return self.queryset.count()
 
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+    def __getitem__(self, index: slice) -> list[Any]:
         return [self.convert(row) for row in self.queryset[index]]
-
-
-def _region_out(r: Region) -> dict[str, Any]:
-    return {
-        "code": r.code,
-        "name": r.name,
-        "name_en": r.name_en,
-        "level": r.level,
-        "parent_code": r.parent.code if r.parent_id and r.parent else None,
-        "centre_lat": r.centre_lat,
-        "centre_lon": r.centre_lon,
-    }
-
-
-def _person_out(p: Person) -> dict[str, Any]:
-    return {
-        "id": p.pk,
-        "region_code": p.region.code,
-        "name": p.name_masked,
-        "id_number": p.id_number_masked,
-        "phone": p.phone_masked,
-        "address": p.address_masked,
-    }
 
 
 @router.get("/health", auth=None, response={200: s.HealthOut, 503: s.HealthOut}, tags=["system"])
@@ -104,66 +83,39 @@ def health(request: HttpRequest) -> tuple[int, dict[str, str]]:
 
 
 @router.get("/me", response=s.MeOut, tags=["system"])
-def me(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
-    memberships = user.memberships.select_related("region", "department")  # type: ignore[union-attr]
-    return {
-        "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
-        "memberships": [
-            {
-                "region_code": m.region.code,
-                "region_name": m.region.name,
-                "role": m.role,
-                "department": m.department.name if m.department else None,
-            }
-            for m in memberships
-        ],
-        "permissions": sorted(perms_of(user)),
-    }
+def me(request: HttpRequest) -> User:
+    return user_of(request)
 
 
 @router.get("/regions", response=list[s.RegionOut], tags=["regions"])
 @paginate(Pages, page_size=100)
-def list_regions(request: HttpRequest, level: str | None = None) -> PageOf:
+def list_regions(request: HttpRequest, level: str | None = None) -> QuerySet[Region]:
     qs = visible_regions(request.user).select_related("parent")
     if level:
         qs = qs.filter(level=level)
-    return PageOf(qs, _region_out)
+    return qs
 
 
 @router.post("/regions", response={201: s.RegionOut}, tags=["regions"])
-def create_region(request: HttpRequest, payload: s.RegionIn) -> tuple[int, dict[str, Any]]:
-    region = regions.create_region(request.user, **payload.dict())
-    return 201, _region_out(region)
+def create_region(request: HttpRequest, payload: s.RegionIn) -> tuple[int, Region]:
+    return 201, regions.create_region(request.user, **payload.dict())
 
 
 @router.get("/regions/{code}", response=s.RegionOut, tags=["regions"])
-def get_region(request: HttpRequest, code: str) -> dict[str, Any]:
-    return _region_out(get_object_or_404(visible_regions(request.user), code=code))
+def get_region(request: HttpRequest, code: str) -> Region:
+    return get_object_or_404(visible_regions(request.user), code=code)
 
 
 @router.get("/departments", response=list[s.DepartmentOut], tags=["regions"])
 @paginate(Pages, page_size=100)
-def list_departments(request: HttpRequest) -> PageOf:
+def list_departments(request: HttpRequest) -> QuerySet[Department]:
     qs = Department.objects.filter(region__in=visible_regions(request.user))
-    return PageOf(qs.select_related("region"), _department_out)
-
-
-def _department_out(d: Department) -> dict[str, Any]:
-    return {
-        "id": d.pk,
-        "region_code": d.region.code,
-        "code": d.code,
-        "name": d.name,
-        "name_en": d.name_en,
-        "kind": d.kind,
-    }
+    return qs.select_related("region")
 
 
 @router.post("/departments", response={201: s.DepartmentOut}, tags=["regions"])
-def create_department(request: HttpRequest, payload: s.DepartmentIn) -> tuple[int, dict]:
-    return 201, _department_out(regions.create_department(request.user, **payload.dict()))
+def create_department(request: HttpRequest, payload: s.DepartmentIn) -> tuple[int, Department]:
+    return 201, regions.create_department(request.user, **payload.dict())
 
 
 class PeopleFilter(Schema):
@@ -176,33 +128,25 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> PageOf:
     qs = scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE)
     if filters.region_code:
         qs = qs.filter(region__code__startswith=prefix_of_code(filters.region_code))
-    return PageOf(qs, _person_out)
+    return PageOf(qs, people.masked)
 
 
 @router.post("/people", response={201: s.PersonOut}, tags=["people"])
-def create_person(request: HttpRequest, payload: s.PersonIn) -> tuple[int, dict[str, Any]]:
+def create_person(request: HttpRequest, payload: s.PersonIn) -> tuple[int, people.PersonRecord]:
     data = payload.dict()
     region = regions.get_region(data.pop("region_code"))
     person = people.create_person(request.user, region, request=request, **data)
-    return 201, _person_out(person)
+    return 201, people.masked(person)
 
 
 @router.post("/people/{person_id}/reveal", response=s.PersonOut, tags=["people"])
-def reveal_person(request: HttpRequest, person_id: Id, payload: s.RevealIn) -> dict[str, Any]:
+def reveal_person(request: HttpRequest, person_id: Id, payload: s.RevealIn) -> people.PersonRecord:
     """Clear values for an authorised user; the access is audited with its reason."""
     person = get_object_or_404(
         scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE),
         pk=person_id,
     )
-    clear = people.reveal(request.user, person, reason=payload.reason, request=request)
-    return {
-        "id": person.pk,
-        "region_code": person.region.code,
-        "name": clear.name,
-        "id_number": clear.id_number,
-        "phone": clear.phone,
-        "address": clear.address,
-    }
+    return people.reveal(request.user, person, reason=payload.reason, request=request)
 
 
 @router.get("/tokens", response=list[s.TokenOut], tags=["tokens"])
@@ -230,27 +174,10 @@ class AuditFilter(Schema):
 
 @router.get("/audit", response=list[s.AuditOut], tags=["audit"])
 @paginate(Pages, page_size=100)
-def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> PageOf:
+def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[AuditEvent]:
     from shequ.core.services.audit import search
 
-    return PageOf(search(user_of(request), **filters.dict()), _audit_out)
-
-
-_AUDIT_FIELDS = (
-    "id",
-    "at",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "region_code",
-    "ip",
-    "details",
-)
-
-
-def _audit_out(e: Any) -> dict[str, Any]:
-    return {**{f: getattr(e, f) for f in _AUDIT_FIELDS}, "actor": e.actor_name}
+    return search(user_of(request), **filters.dict())
 
 
 @router.get("/inbox", response=list[s.InboxOut], tags=["inbox"])
@@ -269,28 +196,14 @@ def mark_read(request: HttpRequest, message_id: Id) -> InboxMessage:
     return message
 
 
-def _channel_out(c: Channel) -> dict[str, Any]:
-    return {
-        "id": c.pk,
-        "region_code": c.region.code,
-        "name": c.name,
-        "kind": c.kind,
-        "enabled": c.enabled,
-        "disabled_reason": c.disabled_reason,
-        "last_error": c.last_error,
-        "last_sent": c.last_sent,
-    }
-
-
 @router.get("/channels", response=list[s.ChannelOut], tags=["notifications"])
-def list_channels(request: HttpRequest) -> list[dict[str, Any]]:
-    qs = scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS)
-    return [_channel_out(c) for c in qs]
+def list_channels(request: HttpRequest) -> QuerySet[Channel]:
+    return scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS)
 
 
 @router.post("/channels", response={201: s.ChannelOut}, tags=["notifications"])
-def create_channel(request: HttpRequest, payload: s.ChannelIn) -> tuple[int, dict[str, Any]]:
-    return 201, _channel_out(regions.create_channel(request.user, **payload.dict()))
+def create_channel(request: HttpRequest, payload: s.ChannelIn) -> tuple[int, Channel]:
+    return 201, regions.create_channel(request.user, **payload.dict())
 
 
 @router.post("/channels/{channel_id}/test", response=s.DeliveryOut, tags=["notifications"])

@@ -1,10 +1,20 @@
-"""API schemas of the core app, and the API's one error shape that every app's routes declare."""
+"""API schemas of the core app read straight from the models, and the API's one error shape
+that every app's routes declare.
+
+A ``resolve_<field>`` reads what the model names differently (a related object's code). What a
+caller may see of a person is the service's decision (``people.masked``, ``people.reveal``):
+``PersonOut`` only shapes the record it is given.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from ninja import Field, Schema
+
+from shequ.core.models import AuditEvent, Channel, Department, Membership, Region
+from shequ.core.permissions import perms_of
+from shequ.core.types import User
 
 
 class ErrorDetail(Schema):
@@ -34,12 +44,40 @@ class MembershipOut(Schema):
     role: str
     department: str | None = None
 
+    @staticmethod
+    def resolve_region_code(obj: Membership) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region_name(obj: Membership) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_department(obj: Membership) -> str | None:
+        return obj.department.name if obj.department else None
+
 
 class MeOut(Schema):
     username: str
     name: str
     memberships: list[MembershipOut]
     permissions: list[str]
+
+    @staticmethod
+    def resolve_username(obj: User) -> str:
+        return obj.get_username()
+
+    @staticmethod
+    def resolve_name(obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+    @staticmethod
+    def resolve_memberships(obj: User) -> list[Membership]:
+        return list(obj.memberships.select_related("region", "department"))
+
+    @staticmethod
+    def resolve_permissions(obj: User) -> list[str]:
+        return sorted(perms_of(obj))
 
 
 class RegionIn(Schema):
@@ -62,6 +100,10 @@ class RegionOut(Schema):
     centre_lat: float | None
     centre_lon: float | None
 
+    @staticmethod
+    def resolve_parent_code(obj: Region) -> str | None:
+        return obj.parent.code if obj.parent_id and obj.parent else None
+
 
 class DepartmentIn(Schema):
     region_code: str = Field(..., pattern=r"^\d{12}$")
@@ -79,6 +121,10 @@ class DepartmentOut(Schema):
     name_en: str
     kind: str
 
+    @staticmethod
+    def resolve_region_code(obj: Department) -> str:
+        return obj.region.code
+
 
 class PersonIn(Schema):
     region_code: str = Field(..., pattern=r"^\d{12}$")
@@ -89,6 +135,8 @@ class PersonIn(Schema):
 
 
 class PersonOut(Schema):
+    """A ``people.PersonRecord``: masked values, or clear ones after an audited reveal."""
+
     id: int
     region_code: str
     name: str
@@ -132,6 +180,10 @@ class AuditOut(Schema):
     ip: str | None
     details: dict
 
+    @staticmethod
+    def resolve_actor(obj: AuditEvent) -> str:
+        return obj.actor_name
+
 
 class InboxOut(Schema):
     id: int
@@ -159,6 +211,10 @@ class ChannelOut(Schema):
     disabled_reason: str
     last_error: str
     last_sent: datetime | None
+
+    @staticmethod
+    def resolve_region_code(obj: Channel) -> str:
+        return obj.region.code
 
 
 class DeliveryOut(Schema):

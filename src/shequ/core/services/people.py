@@ -19,13 +19,28 @@ NAME_MAX_LENGTH = 50
 
 
 @dataclass(frozen=True)
-class PersonClear:
-    """A person's clear personal information, returned only after an audited reveal."""
+class PersonRecord:
+    """A person's record as one caller may see it: masked (``masked``), or clear only after an
+    audited reveal (``reveal``)."""
 
+    id: int
+    region_code: str
     name: str
     id_number: str
     phone: str
     address: str
+
+
+def masked(person: Person) -> PersonRecord:
+    """The record as lists and pages show it to anyone who may see the person at all."""
+    return PersonRecord(
+        id=person.pk,
+        region_code=person.region.code,
+        name=person.name_masked,
+        id_number=person.id_number_masked,
+        phone=person.phone_masked,
+        address=person.address_masked,
+    )
 
 
 def _set_fields(person: Person, *, name: str, id_number: str, phone: str, address: str) -> None:
@@ -105,7 +120,7 @@ def find_by_phone(phone: str) -> list[Person]:
 
 def reveal(
     actor: Any, person: Person, *, reason: str, request: HttpRequest | None = None
-) -> PersonClear:
+) -> PersonRecord:
     """Decrypt a person's record for an authorised actor, recording who, why and when."""
     require(actor, Perm.REVEAL_PII, person.region)
     if not reason.strip():
@@ -115,7 +130,9 @@ def reveal(
     def clear(token: str) -> str:
         return pii.decrypt(token) if token else ""
 
-    return PersonClear(
+    return PersonRecord(
+        id=person.pk,
+        region_code=person.region.code,
         name=clear(person.name_enc),
         id_number=clear(person.id_number_enc),
         phone=clear(person.phone_enc),
