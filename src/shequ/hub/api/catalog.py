@@ -7,86 +7,64 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import paginate
 
-from shequ.core.api import PageOf
 from shequ.core.inputs import NonNegativeInt, PositiveInt
 from shequ.core.pagination import Pages
 from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api import schemas as s
-from shequ.hub.api.common import detail, summary, visible_dataset
-from shequ.hub.sample import sample_rows, visible_stats
+from shequ.hub.api.common import visible_dataset
+from shequ.hub.models import Category, Dataset, DatasetVersion
+from shequ.hub.sample import sample_rows
 from shequ.hub.services import catalog
 
 router = Router(tags=["hub"])
 
 
 @router.get("/categories", response=list[s.CategoryOut])
-def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+def list_categories(request: HttpRequest) -> QuerySet[Category]:
     require_hub(request)
-    return [
-        {
-            "key": c.key,
-            "name": c.name,
-            "name_en": c.name_en,
-            "dataset_count": c.dataset_count,  # type: ignore[attr-defined]
-            "rows": c.rows or 0,  # type: ignore[attr-defined]
-        }
-        for c in catalog.category_counts(user_of(request))
-    ]
+    return catalog.category_counts(user_of(request))
 
 
 @router.get("/datasets", response=list[s.DatasetSummary])
 @paginate(Pages, page_size=100)
-def list_datasets(request: HttpRequest, category: str | None = None, q: str | None = None) -> Any:
+def list_datasets(
+    request: HttpRequest, category: str | None = None, q: str | None = None
+) -> QuerySet[Dataset] | list[Dataset]:
     require_hub(request)
     qs = catalog.visible_datasets(user_of(request)).select_related("category", "region")
     if category:
         qs = qs.filter(category__key=category)
     if q:  # ranked by relevance: a list
-        return [summary(d) for d in catalog.search(qs, q)]
-    return PageOf(qs, summary)
+        return catalog.search(qs, q)
+    return qs
 
 
 @router.get("/datasets/{key}", response=s.DatasetOut, by_alias=True)
-def get_dataset(request: HttpRequest, key: str) -> dict[str, Any]:
-    return detail(visible_dataset(request, key))
+def get_dataset(request: HttpRequest, key: str) -> Dataset:
+    return visible_dataset(request, key)
 
 
 @router.post("/datasets", response={201: s.DatasetOut}, by_alias=True)
-def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, dict[str, Any]]:
+def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, Dataset]:
     require_hub(request)
     data = payload.dict(by_alias=True)
     region_code = data.pop("region_code")
     region = get_region(region_code) if region_code else None
-    dataset = catalog.save_dataset(user_of(request), region=region, **data)
-    return 201, detail(dataset)
+    return 201, catalog.save_dataset(user_of(request), region=region, **data)
 
 
 @router.get("/datasets/{key}/versions", response=list[s.VersionOut])
 @paginate(Pages, page_size=50)
-def list_versions(request: HttpRequest, key: str) -> Any:
-    dataset = visible_dataset(request, key)
-
-    def out(v: Any) -> dict[str, Any]:
-        return {
-            "version": v.version,
-            "operation": v.operation,
-            "row_count": v.row_count,
-            "rows_added": v.rows_added,
-            "file_hash": v.file_hash,
-            "previous": v.previous,
-            "run_id": v.run_id,
-            "created": v.created,
-            "stats_ready": bool(v.stats),
-            "stats": visible_stats(user_of(request), dataset, v.stats),
-        }
-
-    return PageOf(dataset.versions.all(), out)
+def list_versions(request: HttpRequest, key: str) -> QuerySet[DatasetVersion]:
+    """Each version's statistics as ``visible_stats`` lets the caller see them."""
+    return visible_dataset(request, key).versions.all()
 
 
 @router.get("/datasets/{key}/sample", response=s.SampleOut)

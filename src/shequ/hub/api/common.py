@@ -1,4 +1,4 @@
-"""Pieces the hub's API modules share: a visible dataset, dataset bodies."""
+"""What the hub's API modules share: the dataset a request names, if the caller may see it."""
 
 from __future__ import annotations
 
@@ -18,28 +18,19 @@ def visible_dataset(request: HttpRequest, key: str) -> Dataset:
     return get_object_or_404(catalog.visible_datasets(user_of(request)), key=key)
 
 
-def summary(d: Dataset) -> dict[str, Any]:
-    return {
-        "key": d.key,
-        "title": d.title,
-        "title_en": d.title_en,
-        "category": d.category.key,
-        "owner": d.owner,
-        "tier": d.tier,
-        "sharing": d.sharing,
-        "frequency": d.frequency,
-        "tags": d.tags,
-        "region_code": d.region.code if d.region else None,
-        "version": d.version,
-        "row_count": d.row_count,
+def file_answer(
+    description: str, media_types: list[str], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``openapi_extra`` of a route answering with a file: ninja validates no file against
+    a schema, so the document would say only "OK"; this names the file's types and headers."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {media_type.split(";")[0]: binary for media_type in media_types},
     }
-
-
-def detail(d: Dataset) -> dict[str, Any]:
-    return {
-        **summary(d),
-        "description": d.description,
-        "description_en": d.description_en,
-        "licence": d.licence,
-        "schema": d.schema,
-    }
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return {"responses": {200: answer}}

@@ -6,13 +6,13 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from shequ.core.api import PageOf
 from shequ.core.errors import Invalid
 from shequ.core.inputs import Id, Int
 from shequ.core.models import Channel, Department
@@ -21,9 +21,9 @@ from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api import schemas as s
-from shequ.hub.api.common import detail, visible_dataset
-from shequ.hub.models import Subscription
-from shequ.hub.query.changes import changes
+from shequ.hub.api.common import visible_dataset
+from shequ.hub.models import Dataset, Subscription
+from shequ.hub.query.changes import ChangeSet, changes
 from shequ.hub.services import flowback
 
 router = Router(tags=["hub flowback"])
@@ -48,6 +48,10 @@ class SubscriptionOut(Schema):
     last_pulled_version: int | None
     pulls: int
 
+    @staticmethod
+    def resolve_dataset(obj: Subscription) -> str:
+        return obj.dataset.key
+
 
 class CountersOut(Schema):
     subscribers: int
@@ -70,28 +74,14 @@ class ChangesOut(Schema):
     rows: list[dict[str, Any]]
 
 
-def _sub_out(sub: Subscription) -> dict[str, Any]:
-    return {
-        "id": sub.pk,
-        "dataset": sub.dataset.key,
-        "department_id": sub.department_id,
-        "channel_id": sub.channel_id,
-        "created": sub.created,
-        "last_notified_version": sub.last_notified_version,
-        "last_pulled_version": sub.last_pulled_version,
-        "pulls": sub.pulls,
-    }
-
-
 @router.post(
     "/published", response={201: s.DatasetOut}, by_alias=True, summary="Publish your own dataset"
 )
-def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, dict[str, Any]]:
+def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, Dataset]:
     require_hub(request)
     data = payload.dict(by_alias=True)
     region = get_region(data.pop("region_code"))
-    dataset = flowback.publish_dataset(user_of(request), region=region, **data)
-    return 201, detail(dataset)
+    return 201, flowback.publish_dataset(user_of(request), region=region, **data)
 
 
 @router.get(
@@ -108,20 +98,20 @@ def dataset_changes(
     limit: Int = 1000,
     offset: Int = 0,
     op: Literal["insert", "update", "delete"] | None = None,
-) -> dict[str, Any]:
+) -> ChangeSet:
     dataset = visible_dataset(request, key)
     result = changes(user_of(request), dataset, since, until, limit=limit, offset=offset, op=op)
     flowback.record_pull(user_of(request), dataset, result.until)
-    return {**result.__dict__, "total": result.total, "next_offset": result.next_offset}
+    return result
 
 
 @router.get("/datasets/{key}/subscribers", response=CountersOut)
-def dataset_counters(request: HttpRequest, key: str) -> dict[str, Any]:
-    return flowback.counters(visible_dataset(request, key)).__dict__
+def dataset_counters(request: HttpRequest, key: str) -> flowback.Counters:
+    return flowback.counters(visible_dataset(request, key))
 
 
 @router.post("/datasets/{key}/subscription", response={201: SubscriptionOut})
-def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int, dict[str, Any]]:
+def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int, Subscription]:
     dataset = visible_dataset(request, key)
     department = channel = None
     if payload.department_id is not None:
@@ -135,18 +125,18 @@ def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int
             message = _("channel_id: no channel %(id)s")
             raise Invalid(message % {"id": payload.channel_id}, fields={"channel_id": []})
     sub = flowback.subscribe(user_of(request), dataset, department=department, channel=channel)
-    return 201, _sub_out(sub)
+    return 201, sub
 
 
 @router.delete("/datasets/{key}/subscription", response=SubscriptionOut)
-def unsubscribe(request: HttpRequest, key: str) -> dict[str, Any]:
+def unsubscribe(request: HttpRequest, key: str) -> Subscription:
     dataset = visible_dataset(request, key)
     sub = get_object_or_404(flowback.subscriptions_of(user_of(request)), dataset=dataset)
-    return _sub_out(flowback.unsubscribe(user_of(request), sub))
+    return flowback.unsubscribe(user_of(request), sub)
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut])
 @paginate(Pages, page_size=100)
-def my_subscriptions(request: HttpRequest) -> Any:
+def my_subscriptions(request: HttpRequest) -> QuerySet[Subscription]:
     require_hub(request)
-    return PageOf(flowback.subscriptions_of(user_of(request)), _sub_out)
+    return flowback.subscriptions_of(user_of(request))

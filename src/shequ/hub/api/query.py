@@ -21,6 +21,7 @@ from ninja import Field, Router, Schema
 from shequ.core.inputs import INT_MAX, LocalDatetime, NonNegativeInt
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
+from shequ.hub.api.common import file_answer
 from shequ.hub.query import ALLOWED_FUNCTIONS, QueryResult, run_query
 from shequ.hub.query.engine import DEFAULT_LIMIT
 from shequ.hub.query.export import FORMATS, export_file
@@ -98,7 +99,21 @@ def query(request: HttpRequest, body: QueryPageIn) -> dict[str, Any]:
     }
 
 
-@router.post("/query/export", summary="Run SQL and download the result as a file")
+EXPORTED = file_answer(
+    "The whole result as a file of the format asked for.",
+    list(FORMATS.values()),
+    headers={
+        "X-Row-Count": "rows in the file",
+        "X-Truncated": "true when the row limit cut the result",
+    },
+)
+
+
+@router.post(
+    "/query/export",
+    openapi_extra=EXPORTED,
+    summary="Run SQL and download the result as a file",
+)
 def export(
     request: HttpRequest, body: QueryIn, format: Literal["csv", "xlsx", "parquet"] = "csv"
 ) -> FileResponse:

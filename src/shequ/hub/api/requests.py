@@ -7,12 +7,12 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from shequ.core.api import PageOf
 from shequ.core.inputs import Day, Id
 from shequ.core.models import Department
 from shequ.core.pagination import Pages
@@ -38,7 +38,13 @@ class RequestIn(Schema):
     department: Id | None = Field(None, description="request for one of your departments")
 
 
+def _name(user: User | None) -> str | None:
+    return user.get_username() if user is not None else None
+
+
 class RequestOut(Schema):
+    """A request as its caller sees it: ``can_decide`` and ``can_withdraw`` are theirs."""
+
     id: int
     dataset: str
     dataset_title: str
@@ -61,6 +67,47 @@ class RequestOut(Schema):
     grant_id: int | None
     can_decide: bool
     can_withdraw: bool
+
+    @staticmethod
+    def resolve_dataset(obj: DataRequest) -> str:
+        return obj.dataset.key
+
+    @staticmethod
+    def resolve_dataset_title(obj: DataRequest) -> str:
+        return obj.dataset.title
+
+    @staticmethod
+    def resolve_sharing(obj: DataRequest) -> str:
+        return obj.dataset.sharing
+
+    @staticmethod
+    def resolve_requester(obj: DataRequest) -> str:
+        return obj.requester.get_username()
+
+    @staticmethod
+    def resolve_department(obj: DataRequest) -> int | None:
+        return obj.department_id
+
+    @staticmethod
+    def resolve_overdue(obj: DataRequest) -> bool:
+        return svc.is_overdue(obj)
+
+    @staticmethod
+    def resolve_decided_by(obj: DataRequest) -> str | None:
+        return _name(obj.decided_by)
+
+    @staticmethod
+    def resolve_grant_id(obj: DataRequest) -> int | None:
+        grant = obj.grants.filter(kind=Grant.Kind.ISSUE).order_by("-id").first()
+        return grant.pk if grant else None
+
+    @staticmethod
+    def resolve_can_decide(obj: DataRequest, context: dict[str, Any]) -> bool:
+        return svc.can_decide(user_of(context["request"]), obj)
+
+    @staticmethod
+    def resolve_can_withdraw(obj: DataRequest, context: dict[str, Any]) -> bool:
+        return svc.can_withdraw(user_of(context["request"]), obj)
 
 
 class ApproveIn(Schema):
@@ -97,61 +144,34 @@ class GrantOut(Schema):
     revokes: int | None
     revoked_by: int | None
 
+    @staticmethod
+    def resolve_state(obj: Grant) -> str:
+        return svc.grant_state(obj) if obj.kind == Grant.Kind.ISSUE else "revocation"
 
-def _name(user: User | None) -> str | None:
-    return user.get_username() if user is not None else None
+    @staticmethod
+    def resolve_dataset(obj: Grant) -> str:
+        return obj.dataset.key
 
+    @staticmethod
+    def resolve_grantee(obj: Grant) -> str | None:
+        return _name(obj.grantee)
 
-def request_out(req: DataRequest, user: User) -> dict[str, Any]:
-    grant = req.grants.filter(kind=Grant.Kind.ISSUE).order_by("-id").first()
-    return {
-        "id": req.pk,
-        "dataset": req.dataset.key,
-        "dataset_title": req.dataset.title,
-        "sharing": req.dataset.sharing,
-        "requester": req.requester.get_username(),
-        "department": req.department_id,
-        "columns": req.columns,
-        "clear_columns": req.clear_columns,
-        "purpose": req.purpose,
-        "legal_basis": req.legal_basis,
-        "period_from": req.period_from,
-        "period_until": req.period_until,
-        "status": req.status,
-        "due_at": req.due_at,
-        "overdue": svc.is_overdue(req),
-        "decided_by": _name(req.decided_by),
-        "decided_at": req.decided_at,
-        "reason": req.reason,
-        "created": req.created,
-        "grant_id": grant.pk if grant else None,
-        "can_decide": svc.can_decide(user, req),
-        "can_withdraw": svc.can_withdraw(user, req),
-    }
+    @staticmethod
+    def resolve_grantee_department(obj: Grant) -> int | None:
+        return obj.grantee_department_id
 
+    @staticmethod
+    def resolve_issued_by(obj: Grant) -> str | None:
+        return _name(obj.issued_by)
 
-def grant_out(g: Grant) -> dict[str, Any]:
-    revocation = svc.revocation_of(g) if g.kind == Grant.Kind.ISSUE else None
-    return {
-        "id": g.pk,
-        "kind": g.kind,
-        "state": svc.grant_state(g) if g.kind == Grant.Kind.ISSUE else "revocation",
-        "dataset": g.dataset.key,
-        "grantee": _name(g.grantee),
-        "grantee_department": g.grantee_department_id,
-        "columns": g.columns,
-        "clear_columns": g.clear_columns,
-        "row_scope": g.row_scope,
-        "purpose": g.purpose,
-        "valid_from": g.valid_from,
-        "valid_until": g.valid_until,
-        "request_id": g.request_id,
-        "issued_by": _name(g.issued_by),
-        "issued_at": g.issued_at,
-        "reason": g.reason,
-        "revokes": g.revokes_id,
-        "revoked_by": revocation.pk if revocation else None,
-    }
+    @staticmethod
+    def resolve_revokes(obj: Grant) -> int | None:
+        return obj.revokes_id
+
+    @staticmethod
+    def resolve_revoked_by(obj: Grant) -> int | None:
+        revocation = svc.revocation_of(obj) if obj.kind == Grant.Kind.ISSUE else None
+        return revocation.pk if revocation else None
 
 
 def _request(request: HttpRequest, request_id: Id) -> DataRequest:
@@ -160,7 +180,7 @@ def _request(request: HttpRequest, request_id: Id) -> DataRequest:
 
 
 @router.post("/requests", response={201: RequestOut})
-def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any]]:
+def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, DataRequest]:
     """Request a dataset. Unconditionally shared data may be granted at once (status approved)."""
     user = require_hub(request)
     dataset = get_object_or_404(visible_datasets(user), key=payload.dataset)
@@ -178,14 +198,14 @@ def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any
         period_until=payload.period_until,
         department=department,
     )
-    return 201, request_out(req, user)
+    return 201, req
 
 
 @router.get("/requests", response=list[RequestOut])
 @paginate(Pages, page_size=50)
 def list_requests(
     request: HttpRequest, mine: bool = False, awaiting: bool = False, status: str | None = None
-) -> Any:
+) -> QuerySet[DataRequest]:
     """``?mine=1``: your requests; ``?awaiting=1``: pending ones you decide; neither: both."""
     user = require_hub(request)
     if mine and not awaiting:
@@ -196,16 +216,16 @@ def list_requests(
         qs = svc.visible_requests(user)
     if status:
         qs = qs.filter(status=status)
-    return PageOf(qs, lambda r: request_out(r, user))
+    return qs
 
 
 @router.get("/requests/{request_id}", response=RequestOut)
-def get_request(request: HttpRequest, request_id: Id) -> dict[str, Any]:
-    return request_out(_request(request, request_id), user_of(request))
+def get_request(request: HttpRequest, request_id: Id) -> DataRequest:
+    return _request(request, request_id)
 
 
 @router.post("/requests/{request_id}/approve", response=RequestOut)
-def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> dict[str, Any]:
+def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> DataRequest:
     req = _request(request, request_id)
     svc.approve(
         user_of(request),
@@ -214,36 +234,36 @@ def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> dict[st
         valid_until=payload.valid_until,
         row_scope=payload.row_scope,
     )
-    return request_out(req, user_of(request))
+    return req
 
 
 @router.post("/requests/{request_id}/refuse", response=RequestOut)
-def refuse(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def refuse(request: HttpRequest, request_id: Id, payload: ReasonIn) -> DataRequest:
     req = _request(request, request_id)
-    return request_out(svc.refuse(user_of(request), req, payload.reason), user_of(request))
+    return svc.refuse(user_of(request), req, payload.reason)
 
 
 @router.post("/requests/{request_id}/withdraw", response=RequestOut)
-def withdraw(request: HttpRequest, request_id: Id) -> dict[str, Any]:
+def withdraw(request: HttpRequest, request_id: Id) -> DataRequest:
     req = _request(request, request_id)
-    return request_out(svc.withdraw(user_of(request), req), user_of(request))
+    return svc.withdraw(user_of(request), req)
 
 
 @router.get("/datasets/{key}/grants", response=list[GrantOut])
 @paginate(Pages, page_size=100)
-def list_grants(request: HttpRequest, key: str) -> Any:
+def list_grants(request: HttpRequest, key: str) -> QuerySet[Grant]:
     """Approvers see every grant of the dataset; others their own (or their departments')."""
     user = require_hub(request)
     dataset = get_object_or_404(visible_datasets(user), key=key)
-    return PageOf(svc.grants_of(user, dataset), grant_out)
+    return svc.grants_of(user, dataset)
 
 
 @router.post("/grants/{grant_id}/revoke", response={201: GrantOut})
-def revoke(request: HttpRequest, grant_id: Id, payload: ReasonIn) -> tuple[int, dict[str, Any]]:
+def revoke(request: HttpRequest, grant_id: Id, payload: ReasonIn) -> tuple[int, Grant]:
     """Revoke a grant: the answer is the new revocation record (``kind=revoke``)."""
     user = require_hub(request)
     visible = Grant.objects.filter(dataset__in=visible_datasets(user), kind=Grant.Kind.ISSUE)
     grant = get_object_or_404(visible.select_related("dataset", "dataset__region"), pk=grant_id)
     if not svc.is_approver(user, grant.dataset) and not svc.is_grantee(user, grant):
         raise Http404("No Grant matches the given query.")  # not theirs even to see
-    return 201, grant_out(svc.revoke(user, grant, payload.reason))
+    return 201, svc.revoke(user, grant, payload.reason)

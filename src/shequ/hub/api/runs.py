@@ -6,50 +6,23 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, UploadedFile
 from ninja.pagination import paginate
 
-from shequ.core.api import PageOf
 from shequ.core.inputs import Id
 from shequ.core.pagination import Pages
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api import schemas as s
-from shequ.hub.api.common import visible_dataset
+from shequ.hub.api.common import file_answer, visible_dataset
 from shequ.hub.models import IngestRun
 from shequ.hub.services import catalog, sources
 
 router = Router(tags=["hub"])
-
-
-def run_out(r: IngestRun) -> dict[str, Any]:
-    fields = (
-        "id",
-        "mode",
-        "status",
-        "input_name",
-        "started",
-        "finished",
-        "rows_read",
-        "rows_written",
-        "rows_rejected",
-        "bytes_read",
-        "file_hash",
-        "encoding",
-        "version",
-        "error",
-        "log",
-    )
-    return {
-        **{f: getattr(r, f) for f in fields},
-        "dataset": r.dataset.key,
-        "source_id": r.source_id,
-        "has_quarantine": bool(r.quarantine),
-    }
 
 
 @router.post("/datasets/{key}/upload", response={201: s.RunOut})
@@ -61,7 +34,7 @@ def upload(
     sheet: Form[str] = "",
     delimiter: Form[str] = "",
     encoding: Form[str] = "",
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, IngestRun]:
     """Ingest an uploaded file now; the answer is the finished run (see its status)."""
     dataset = visible_dataset(request, key)
     run = sources.ingest_upload(
@@ -73,10 +46,10 @@ def upload(
         delimiter=delimiter,
         encoding=encoding,
     )
-    return 201, run_out(run)
+    return 201, run
 
 
-def _runs(request: HttpRequest) -> Any:
+def _runs(request: HttpRequest) -> QuerySet[IngestRun]:
     require_hub(request)
     return IngestRun.objects.filter(
         dataset__in=catalog.visible_datasets(user_of(request))
@@ -85,19 +58,22 @@ def _runs(request: HttpRequest) -> Any:
 
 @router.get("/runs", response=list[s.RunOut])
 @paginate(Pages, page_size=50)
-def list_runs(request: HttpRequest, dataset: str | None = None) -> Any:
+def list_runs(request: HttpRequest, dataset: str | None = None) -> QuerySet[IngestRun]:
     qs = _runs(request)
     if dataset:
         qs = qs.filter(dataset__key=dataset)
-    return PageOf(qs, run_out)
+    return qs
 
 
 @router.get("/runs/{run_id}", response=s.RunOut)
-def get_run(request: HttpRequest, run_id: Id) -> dict[str, Any]:
-    return run_out(get_object_or_404(_runs(request), pk=run_id))
+def get_run(request: HttpRequest, run_id: Id) -> IngestRun:
+    return get_object_or_404(_runs(request), pk=run_id)
 
 
-@router.get("/runs/{run_id}/quarantine")
+@router.get(
+    "/runs/{run_id}/quarantine",
+    openapi_extra=file_answer("The rejected rows as CSV: row, column, reason.", ["text/csv"]),
+)
 def quarantine(request: HttpRequest, run_id: Id) -> FileResponse:
     """The rejected rows of a run as CSV: row, column, reason."""
     run = get_object_or_404(_runs(request), pk=run_id)

@@ -1,9 +1,18 @@
-"""API schemas of the data hub."""
+"""API schemas of the data hub, read straight from the models.
+
+No ``from __future__ import annotations`` here: django-ninja and pydantic read the annotations.
+A ``resolve_<field>`` reads what the model names differently (a related object's key); a value
+that depends on who asks (a version's statistics) is the service's answer for the request's user.
+"""
 
 from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+
+from shequ.core.types import user_of
+from shequ.hub.models import Category, Dataset, DatasetVersion, IngestRun, Source
+from shequ.hub.sample import visible_stats
 
 
 class CategoryOut(Schema):
@@ -12,6 +21,11 @@ class CategoryOut(Schema):
     name_en: str
     dataset_count: int
     rows: int
+
+    @staticmethod
+    def resolve_rows(obj: Category) -> int:
+        # Annotated by catalog.category_counts: a category without rows sums to None.
+        return getattr(obj, "rows", None) or 0
 
 
 class DatasetSummary(Schema):
@@ -27,6 +41,14 @@ class DatasetSummary(Schema):
     region_code: str | None
     version: int | None
     row_count: int
+
+    @staticmethod
+    def resolve_category(obj: Dataset) -> str:
+        return obj.category.key
+
+    @staticmethod
+    def resolve_region_code(obj: Dataset) -> str | None:
+        return obj.region.code if obj.region else None
 
 
 class DatasetOut(DatasetSummary):
@@ -66,6 +88,14 @@ class VersionOut(Schema):
     stats_ready: bool
     stats: dict[str, Any]
 
+    @staticmethod
+    def resolve_stats_ready(obj: DatasetVersion) -> bool:
+        return bool(obj.stats)
+
+    @staticmethod
+    def resolve_stats(obj: DatasetVersion, context: dict[str, Any]) -> dict[str, Any]:
+        return visible_stats(user_of(context["request"]), obj.dataset, obj.stats)
+
 
 class SampleOut(Schema):
     columns: list[str]
@@ -98,6 +128,10 @@ class SourceOut(Schema):
     max_reject_rate: float
     next_run: datetime | None
 
+    @staticmethod
+    def resolve_dataset(obj: Source) -> str:
+        return obj.dataset.key
+
 
 class RunOut(Schema):
     id: int
@@ -118,3 +152,11 @@ class RunOut(Schema):
     has_quarantine: bool
     error: str
     log: str
+
+    @staticmethod
+    def resolve_dataset(obj: IngestRun) -> str:
+        return obj.dataset.key
+
+    @staticmethod
+    def resolve_has_quarantine(obj: IngestRun) -> bool:
+        return bool(obj.quarantine)

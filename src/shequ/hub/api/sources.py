@@ -5,22 +5,19 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
-from shequ.core.api import PageOf
 from shequ.core.inputs import Id
 from shequ.core.pagination import Pages
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api import schemas as s
 from shequ.hub.api.common import visible_dataset
-from shequ.hub.api.runs import run_out
-from shequ.hub.models import Source
+from shequ.hub.models import IngestRun, Source
 from shequ.hub.services import catalog, sources
 
 router = Router(tags=["hub"])
@@ -28,43 +25,27 @@ router = Router(tags=["hub"])
 
 @router.get("/sources", response=list[s.SourceOut])
 @paginate(Pages, page_size=100)
-def list_sources(request: HttpRequest, dataset: str | None = None) -> Any:
+def list_sources(request: HttpRequest, dataset: str | None = None) -> QuerySet[Source]:
     require_hub(request)
     qs = Source.objects.filter(dataset__in=catalog.visible_datasets(user_of(request)))
     if dataset:
         qs = qs.filter(dataset__key=dataset)
-    return PageOf(qs.select_related("dataset"), source_out)
-
-
-def source_out(x: Source) -> dict[str, Any]:
-    fields = (
-        "id",
-        "name",
-        "connector",
-        "mode",
-        "schedule",
-        "tier",
-        "provider",
-        "enabled",
-        "max_reject_rate",
-        "next_run",
-    )
-    return {**{f: getattr(x, f) for f in fields}, "dataset": x.dataset.key}
+    return qs.select_related("dataset")
 
 
 @router.post("/sources", response={201: s.SourceOut})
-def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, dict[str, Any]]:
+def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, Source]:
     data = payload.dict()
     dataset = visible_dataset(request, data.pop("dataset"))
-    return 201, source_out(sources.save_source(user_of(request), dataset, **data))
+    return 201, sources.save_source(user_of(request), dataset, **data)
 
 
 @router.post("/sources/{source_id}/run", response={202: s.RunOut})
-def trigger(request: HttpRequest, source_id: Id) -> tuple[int, dict[str, Any]]:
+def trigger(request: HttpRequest, source_id: Id) -> tuple[int, IngestRun]:
     """Queue a run for the worker; poll GET /hub/runs/{id} for its outcome."""
     require_hub(request)
     source = get_object_or_404(
         Source.objects.filter(dataset__in=catalog.visible_datasets(user_of(request))), pk=source_id
     )
     sources.require_manage(user_of(request), source.dataset)
-    return 202, run_out(sources.queue_run(source, user=user_of(request)))
+    return 202, sources.queue_run(source, user=user_of(request))
