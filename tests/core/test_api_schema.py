@@ -184,6 +184,21 @@ def test_every_operation_declares_the_errors_it_can_give() -> None:
     assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
 
 
+def test_every_operation_says_what_it_answers() -> None:
+    # The query export and a run's quarantine answered a bare "OK": a client (or a fuzzer)
+    # could not know a file comes back, nor of which types.
+    untyped = [
+        f"{method.upper()} {path} {status}"
+        for path, method, operation in _operations_in_schema()
+        for status, answer in operation["responses"].items()
+        if str(status).startswith("2") and str(status) != "204" and not answer.get("content")
+    ]
+    assert untyped == []
+    export = _schema()["paths"]["/api/v1/hub/query/export"]["post"]["responses"][200]
+    assert {"text/csv", "application/vnd.apache.parquet"} <= set(export["content"])
+    assert {"X-Row-Count", "X-Truncated"} <= set(export["headers"])
+
+
 def _string_limits(schema: dict[str, Any], defs: dict[str, Any]) -> Iterator[tuple[str, int]]:
     if "$ref" in schema:
         schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
