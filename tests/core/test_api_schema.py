@@ -199,6 +199,20 @@ def test_every_operation_says_what_it_answers() -> None:
     assert {"X-Row-Count", "X-Truncated"} <= set(export["headers"])
 
 
+def test_every_route_declares_its_own_error_answers() -> None:
+    # shequ.api adds the shared handlers' errors to the document; a route's response= must say
+    # what it answers itself, so ninja (and fuzzing) know the error shape of each route.
+    silent = [
+        f"{operation.view_func.__module__}.{operation.view_func.__name__}"
+        for operation in _operations()
+        if operation.auth_param is not None  # auth=None: public, e.g. /health
+        and not any(
+            isinstance(status, int) and status >= 400 for status in operation.response_models
+        )
+    ]
+    assert silent == []
+
+
 def _string_limits(schema: dict[str, Any], defs: dict[str, Any]) -> Iterator[tuple[str, int]]:
     if "$ref" in schema:
         schema = defs[schema["$ref"].rsplit("/", 1)[-1]]

@@ -33,6 +33,7 @@ from shequ.core.models import (
 from shequ.core.models.regions import prefix_of_code
 from shequ.core.pagination import Pages
 from shequ.core.permissions import Perm, require, scope, visible_regions
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.services import people, regions, tokens
 from shequ.core.services.notify import deliver
 from shequ.core.transports.base import Message
@@ -82,12 +83,12 @@ def health(request: HttpRequest) -> tuple[int, dict[str, str]]:
     return (200 if result["status"] == "ok" else 503), result
 
 
-@router.get("/me", response=s.MeOut, tags=["system"])
+@router.get("/me", response={200: s.MeOut, **errors(READ)}, tags=["system"])
 def me(request: HttpRequest) -> User:
     return user_of(request)
 
 
-@router.get("/regions", response=list[s.RegionOut], tags=["regions"])
+@router.get("/regions", response={200: list[s.RegionOut], **errors(READ)}, tags=["regions"])
 @paginate(Pages, page_size=100)
 def list_regions(request: HttpRequest, level: str | None = None) -> QuerySet[Region]:
     qs = visible_regions(request.user).select_related("parent")
@@ -96,24 +97,24 @@ def list_regions(request: HttpRequest, level: str | None = None) -> QuerySet[Reg
     return qs
 
 
-@router.post("/regions", response={201: s.RegionOut}, tags=["regions"])
+@router.post("/regions", response={201: s.RegionOut, **errors(WRITE)}, tags=["regions"])
 def create_region(request: HttpRequest, payload: s.RegionIn) -> tuple[int, Region]:
     return 201, regions.create_region(request.user, **payload.dict())
 
 
-@router.get("/regions/{code}", response=s.RegionOut, tags=["regions"])
+@router.get("/regions/{code}", response={200: s.RegionOut, **errors(READ)}, tags=["regions"])
 def get_region(request: HttpRequest, code: str) -> Region:
     return get_object_or_404(visible_regions(request.user), code=code)
 
 
-@router.get("/departments", response=list[s.DepartmentOut], tags=["regions"])
+@router.get("/departments", response={200: list[s.DepartmentOut], **errors(READ)}, tags=["regions"])
 @paginate(Pages, page_size=100)
 def list_departments(request: HttpRequest) -> QuerySet[Department]:
     qs = Department.objects.filter(region__in=visible_regions(request.user))
     return qs.select_related("region")
 
 
-@router.post("/departments", response={201: s.DepartmentOut}, tags=["regions"])
+@router.post("/departments", response={201: s.DepartmentOut, **errors(WRITE)}, tags=["regions"])
 def create_department(request: HttpRequest, payload: s.DepartmentIn) -> tuple[int, Department]:
     return 201, regions.create_department(request.user, **payload.dict())
 
@@ -122,7 +123,7 @@ class PeopleFilter(Schema):
     region_code: str | None = None
 
 
-@router.get("/people", response=list[s.PersonOut], tags=["people"])
+@router.get("/people", response={200: list[s.PersonOut], **errors(READ)}, tags=["people"])
 @paginate(Pages, page_size=50)
 def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> PageOf:
     qs = scope(Person.objects.select_related("region"), request.user, Perm.VIEW_PEOPLE)
@@ -131,7 +132,7 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> PageOf:
     return PageOf(qs, people.masked)
 
 
-@router.post("/people", response={201: s.PersonOut}, tags=["people"])
+@router.post("/people", response={201: s.PersonOut, **errors(WRITE)}, tags=["people"])
 def create_person(request: HttpRequest, payload: s.PersonIn) -> tuple[int, people.PersonRecord]:
     data = payload.dict()
     region = regions.get_region(data.pop("region_code"))
@@ -139,7 +140,9 @@ def create_person(request: HttpRequest, payload: s.PersonIn) -> tuple[int, peopl
     return 201, people.masked(person)
 
 
-@router.post("/people/{person_id}/reveal", response=s.PersonOut, tags=["people"])
+@router.post(
+    "/people/{person_id}/reveal", response={200: s.PersonOut, **errors(WRITE)}, tags=["people"]
+)
 def reveal_person(request: HttpRequest, person_id: Id, payload: s.RevealIn) -> people.PersonRecord:
     """Clear values for an authorised user; the access is audited with its reason."""
     person = get_object_or_404(
@@ -149,18 +152,18 @@ def reveal_person(request: HttpRequest, person_id: Id, payload: s.RevealIn) -> p
     return people.reveal(request.user, person, reason=payload.reason, request=request)
 
 
-@router.get("/tokens", response=list[s.TokenOut], tags=["tokens"])
+@router.get("/tokens", response={200: list[s.TokenOut], **errors(READ)}, tags=["tokens"])
 def list_tokens(request: HttpRequest) -> Any:
     return ApiToken.objects.filter(user=request.user)  # type: ignore[misc]
 
 
-@router.post("/tokens", response={201: s.TokenCreated}, tags=["tokens"])
+@router.post("/tokens", response={201: s.TokenCreated, **errors(WRITE)}, tags=["tokens"])
 def create_token(request: HttpRequest, payload: s.TokenIn) -> tuple[int, dict[str, Any]]:
     token, raw = tokens.issue(user_of(request), payload.name, days=payload.days)
     return 201, {**s.TokenOut.from_orm(token).dict(), "token": raw}
 
 
-@router.delete("/tokens/{token_id}", response=s.TokenOut, tags=["tokens"])
+@router.delete("/tokens/{token_id}", response={200: s.TokenOut, **errors(WRITE)}, tags=["tokens"])
 def revoke_token(request: HttpRequest, token_id: Id) -> ApiToken:
     return tokens.revoke(user_of(request), token_id)
 
@@ -172,7 +175,7 @@ class AuditFilter(Schema):
     object_type: str | None = None
 
 
-@router.get("/audit", response=list[s.AuditOut], tags=["audit"])
+@router.get("/audit", response={200: list[s.AuditOut], **errors(READ)}, tags=["audit"])
 @paginate(Pages, page_size=100)
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[AuditEvent]:
     from shequ.core.services.audit import search
@@ -180,14 +183,16 @@ def list_audit(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[Au
     return search(user_of(request), **filters.dict())
 
 
-@router.get("/inbox", response=list[s.InboxOut], tags=["inbox"])
+@router.get("/inbox", response={200: list[s.InboxOut], **errors(READ)}, tags=["inbox"])
 @paginate(Pages, page_size=50)
 def list_inbox(request: HttpRequest, unread: bool = False) -> Any:
     qs = InboxMessage.objects.filter(user=request.user)  # type: ignore[misc]
     return qs.filter(read_at__isnull=True) if unread else qs
 
 
-@router.post("/inbox/{message_id}/read", response=s.InboxOut, tags=["inbox"])
+@router.post(
+    "/inbox/{message_id}/read", response={200: s.InboxOut, **errors(WRITE)}, tags=["inbox"]
+)
 def mark_read(request: HttpRequest, message_id: Id) -> InboxMessage:
     message = get_object_or_404(InboxMessage, pk=message_id, user=request.user)
     if message.read_at is None:
@@ -196,17 +201,21 @@ def mark_read(request: HttpRequest, message_id: Id) -> InboxMessage:
     return message
 
 
-@router.get("/channels", response=list[s.ChannelOut], tags=["notifications"])
+@router.get("/channels", response={200: list[s.ChannelOut], **errors(READ)}, tags=["notifications"])
 def list_channels(request: HttpRequest) -> QuerySet[Channel]:
     return scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS)
 
 
-@router.post("/channels", response={201: s.ChannelOut}, tags=["notifications"])
+@router.post("/channels", response={201: s.ChannelOut, **errors(WRITE)}, tags=["notifications"])
 def create_channel(request: HttpRequest, payload: s.ChannelIn) -> tuple[int, Channel]:
     return 201, regions.create_channel(request.user, **payload.dict())
 
 
-@router.post("/channels/{channel_id}/test", response=s.DeliveryOut, tags=["notifications"])
+@router.post(
+    "/channels/{channel_id}/test",
+    response={200: s.DeliveryOut, **errors(WRITE)},
+    tags=["notifications"],
+)
 def test_channel(request: HttpRequest, channel_id: Id) -> Any:
     channel = get_object_or_404(
         scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS),

@@ -221,3 +221,15 @@ class DeliveryOut(Schema):
     status: str
     attempts: int
     error: str
+
+
+# The statuses each kind of route can answer with an Error. A route reading the caller's own
+# things can be refused (401, 403), miss (404) and get bad parameters (422); a write can also
+# find the state changed (409) or get a body that cannot be read (400) or is too large (413).
+READ = frozenset({401, 403, 404, 422})
+WRITE = READ | {400, 409, 413}
+
+
+def errors(statuses: frozenset[int], *more: int) -> dict[frozenset[int], type[Error]]:
+    """The ``response=`` entry for a route's error answers."""
+    return {statuses | set(more): Error}

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from shequ.core.inputs import NonNegativeInt, PositiveInt
 from shequ.core.pagination import Pages
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
@@ -26,13 +27,13 @@ from shequ.hub.services import catalog
 router = Router(tags=["hub"])
 
 
-@router.get("/categories", response=list[s.CategoryOut])
+@router.get("/categories", response={200: list[s.CategoryOut], **errors(READ)})
 def list_categories(request: HttpRequest) -> QuerySet[Category]:
     require_hub(request)
     return catalog.category_counts(user_of(request))
 
 
-@router.get("/datasets", response=list[s.DatasetSummary])
+@router.get("/datasets", response={200: list[s.DatasetSummary], **errors(READ)})
 @paginate(Pages, page_size=100)
 def list_datasets(
     request: HttpRequest, category: str | None = None, q: str | None = None
@@ -46,12 +47,12 @@ def list_datasets(
     return qs
 
 
-@router.get("/datasets/{key}", response=s.DatasetOut, by_alias=True)
+@router.get("/datasets/{key}", response={200: s.DatasetOut, **errors(READ)}, by_alias=True)
 def get_dataset(request: HttpRequest, key: str) -> Dataset:
     return visible_dataset(request, key)
 
 
-@router.post("/datasets", response={201: s.DatasetOut}, by_alias=True)
+@router.post("/datasets", response={201: s.DatasetOut, **errors(WRITE)}, by_alias=True)
 def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, Dataset]:
     require_hub(request)
     data = payload.dict(by_alias=True)
@@ -60,14 +61,14 @@ def save_dataset(request: HttpRequest, payload: s.DatasetIn) -> tuple[int, Datas
     return 201, catalog.save_dataset(user_of(request), region=region, **data)
 
 
-@router.get("/datasets/{key}/versions", response=list[s.VersionOut])
+@router.get("/datasets/{key}/versions", response={200: list[s.VersionOut], **errors(READ)})
 @paginate(Pages, page_size=50)
 def list_versions(request: HttpRequest, key: str) -> QuerySet[DatasetVersion]:
     """Each version's statistics as ``visible_stats`` lets the caller see them."""
     return visible_dataset(request, key).versions.all()
 
 
-@router.get("/datasets/{key}/sample", response=s.SampleOut)
+@router.get("/datasets/{key}/sample", response={200: s.SampleOut, **errors(READ, 408, 413, 429)})
 def sample(
     request: HttpRequest, key: str, limit: PositiveInt = 20, version: NonNegativeInt | None = None
 ) -> dict[str, Any]:

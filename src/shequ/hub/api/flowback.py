@@ -17,6 +17,7 @@ from shequ.core.errors import Invalid
 from shequ.core.inputs import Id, Int
 from shequ.core.models import Channel, Department
 from shequ.core.pagination import Pages
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
@@ -75,7 +76,10 @@ class ChangesOut(Schema):
 
 
 @router.post(
-    "/published", response={201: s.DatasetOut}, by_alias=True, summary="Publish your own dataset"
+    "/published",
+    response={201: s.DatasetOut, **errors(WRITE)},
+    by_alias=True,
+    summary="Publish your own dataset",
 )
 def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, Dataset]:
     require_hub(request)
@@ -86,7 +90,7 @@ def publish(request: HttpRequest, payload: PublishIn) -> tuple[int, Dataset]:
 
 @router.get(
     "/datasets/{key}/changes",
-    response=ChangesOut,
+    response={200: ChangesOut, **errors(READ)},
     url_name="hub_changes",
     summary="Rows changed between two versions",
 )
@@ -105,12 +109,12 @@ def dataset_changes(
     return result
 
 
-@router.get("/datasets/{key}/subscribers", response=CountersOut)
+@router.get("/datasets/{key}/subscribers", response={200: CountersOut, **errors(READ)})
 def dataset_counters(request: HttpRequest, key: str) -> flowback.Counters:
     return flowback.counters(visible_dataset(request, key))
 
 
-@router.post("/datasets/{key}/subscription", response={201: SubscriptionOut})
+@router.post("/datasets/{key}/subscription", response={201: SubscriptionOut, **errors(WRITE)})
 def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int, Subscription]:
     dataset = visible_dataset(request, key)
     department = channel = None
@@ -128,14 +132,14 @@ def subscribe(request: HttpRequest, key: str, payload: SubscribeIn) -> tuple[int
     return 201, sub
 
 
-@router.delete("/datasets/{key}/subscription", response=SubscriptionOut)
+@router.delete("/datasets/{key}/subscription", response={200: SubscriptionOut, **errors(WRITE)})
 def unsubscribe(request: HttpRequest, key: str) -> Subscription:
     dataset = visible_dataset(request, key)
     sub = get_object_or_404(flowback.subscriptions_of(user_of(request)), dataset=dataset)
     return flowback.unsubscribe(user_of(request), sub)
 
 
-@router.get("/subscriptions", response=list[SubscriptionOut])
+@router.get("/subscriptions", response={200: list[SubscriptionOut], **errors(READ)})
 @paginate(Pages, page_size=100)
 def my_subscriptions(request: HttpRequest) -> QuerySet[Subscription]:
     require_hub(request)

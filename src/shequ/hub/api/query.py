@@ -19,6 +19,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from shequ.core.inputs import INT_MAX, LocalDatetime, NonNegativeInt
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api.common import file_answer
@@ -81,7 +82,11 @@ def _run(request: HttpRequest, body: QueryIn) -> QueryResult:
     )
 
 
-@router.post("/query", response=QueryOut, summary="Run SQL over the datasets you are granted")
+@router.post(
+    "/query",
+    response={200: QueryOut, **errors(WRITE, 408, 429)},
+    summary="Run SQL over the datasets you are granted",
+)
 def query(request: HttpRequest, body: QueryPageIn) -> dict[str, Any]:
     result = _run(request, body)
     pages = max(1, -(-result.rows // body.page_size))
@@ -113,6 +118,7 @@ EXPORTED = file_answer(
     "/query/export",
     openapi_extra=EXPORTED,
     summary="Run SQL and download the result as a file",
+    response=errors(WRITE, 408, 429),
 )
 def export(
     request: HttpRequest, body: QueryIn, format: Literal["csv", "xlsx", "parquet"] = "csv"
@@ -128,7 +134,11 @@ def export(
     return response
 
 
-@router.get("/query/functions", response=list[str], summary="Functions hub SQL may call")
+@router.get(
+    "/query/functions",
+    response={200: list[str], **errors(READ)},
+    summary="Functions hub SQL may call",
+)
 def functions(request: HttpRequest) -> list[str]:
     require_hub(request)
     return sorted(ALLOWED_FUNCTIONS)

@@ -16,6 +16,7 @@ from ninja.pagination import paginate
 from shequ.core.inputs import Day, Id
 from shequ.core.models import Department
 from shequ.core.pagination import Pages
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import User, user_of
 from shequ.hub.access import require_hub
 from shequ.hub.models import DataRequest, Grant
@@ -179,7 +180,7 @@ def _request(request: HttpRequest, request_id: Id) -> DataRequest:
     return get_object_or_404(svc.visible_requests(user), pk=request_id)
 
 
-@router.post("/requests", response={201: RequestOut})
+@router.post("/requests", response={201: RequestOut, **errors(WRITE)})
 def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, DataRequest]:
     """Request a dataset. Unconditionally shared data may be granted at once (status approved)."""
     user = require_hub(request)
@@ -201,7 +202,7 @@ def submit(request: HttpRequest, payload: RequestIn) -> tuple[int, DataRequest]:
     return 201, req
 
 
-@router.get("/requests", response=list[RequestOut])
+@router.get("/requests", response={200: list[RequestOut], **errors(READ)})
 @paginate(Pages, page_size=50)
 def list_requests(
     request: HttpRequest, mine: bool = False, awaiting: bool = False, status: str | None = None
@@ -219,12 +220,12 @@ def list_requests(
     return qs
 
 
-@router.get("/requests/{request_id}", response=RequestOut)
+@router.get("/requests/{request_id}", response={200: RequestOut, **errors(READ)})
 def get_request(request: HttpRequest, request_id: Id) -> DataRequest:
     return _request(request, request_id)
 
 
-@router.post("/requests/{request_id}/approve", response=RequestOut)
+@router.post("/requests/{request_id}/approve", response={200: RequestOut, **errors(WRITE)})
 def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> DataRequest:
     req = _request(request, request_id)
     svc.approve(
@@ -237,19 +238,19 @@ def approve(request: HttpRequest, request_id: Id, payload: ApproveIn) -> DataReq
     return req
 
 
-@router.post("/requests/{request_id}/refuse", response=RequestOut)
+@router.post("/requests/{request_id}/refuse", response={200: RequestOut, **errors(WRITE)})
 def refuse(request: HttpRequest, request_id: Id, payload: ReasonIn) -> DataRequest:
     req = _request(request, request_id)
     return svc.refuse(user_of(request), req, payload.reason)
 
 
-@router.post("/requests/{request_id}/withdraw", response=RequestOut)
+@router.post("/requests/{request_id}/withdraw", response={200: RequestOut, **errors(WRITE)})
 def withdraw(request: HttpRequest, request_id: Id) -> DataRequest:
     req = _request(request, request_id)
     return svc.withdraw(user_of(request), req)
 
 
-@router.get("/datasets/{key}/grants", response=list[GrantOut])
+@router.get("/datasets/{key}/grants", response={200: list[GrantOut], **errors(READ)})
 @paginate(Pages, page_size=100)
 def list_grants(request: HttpRequest, key: str) -> QuerySet[Grant]:
     """Approvers see every grant of the dataset; others their own (or their departments')."""
@@ -258,7 +259,7 @@ def list_grants(request: HttpRequest, key: str) -> QuerySet[Grant]:
     return svc.grants_of(user, dataset)
 
 
-@router.post("/grants/{grant_id}/revoke", response={201: GrantOut})
+@router.post("/grants/{grant_id}/revoke", response={201: GrantOut, **errors(WRITE)})
 def revoke(request: HttpRequest, grant_id: Id, payload: ReasonIn) -> tuple[int, Grant]:
     """Revoke a grant: the answer is the new revocation record (``kind=revoke``)."""
     user = require_hub(request)

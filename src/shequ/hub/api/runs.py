@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from shequ.core.inputs import Id
 from shequ.core.pagination import Pages
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api import schemas as s
@@ -25,7 +26,7 @@ from shequ.hub.services import catalog, sources
 router = Router(tags=["hub"])
 
 
-@router.post("/datasets/{key}/upload", response={201: s.RunOut})
+@router.post("/datasets/{key}/upload", response={201: s.RunOut, **errors(WRITE)})
 def upload(
     request: HttpRequest,
     key: str,
@@ -56,7 +57,7 @@ def _runs(request: HttpRequest) -> QuerySet[IngestRun]:
     ).select_related("dataset")
 
 
-@router.get("/runs", response=list[s.RunOut])
+@router.get("/runs", response={200: list[s.RunOut], **errors(READ)})
 @paginate(Pages, page_size=50)
 def list_runs(request: HttpRequest, dataset: str | None = None) -> QuerySet[IngestRun]:
     qs = _runs(request)
@@ -65,7 +66,7 @@ def list_runs(request: HttpRequest, dataset: str | None = None) -> QuerySet[Inge
     return qs
 
 
-@router.get("/runs/{run_id}", response=s.RunOut)
+@router.get("/runs/{run_id}", response={200: s.RunOut, **errors(READ)})
 def get_run(request: HttpRequest, run_id: Id) -> IngestRun:
     return get_object_or_404(_runs(request), pk=run_id)
 
@@ -73,6 +74,7 @@ def get_run(request: HttpRequest, run_id: Id) -> IngestRun:
 @router.get(
     "/runs/{run_id}/quarantine",
     openapi_extra=file_answer("The rejected rows as CSV: row, column, reason.", ["text/csv"]),
+    response=errors(READ),
 )
 def quarantine(request: HttpRequest, run_id: Id) -> FileResponse:
     """The rejected rows of a run as CSV: row, column, reason."""

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from shequ.core.inputs import Id
 from shequ.core.pagination import Pages
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.hub.access import require_hub
 from shequ.hub.api import schemas as s
@@ -23,7 +24,7 @@ from shequ.hub.services import catalog, sources
 router = Router(tags=["hub"])
 
 
-@router.get("/sources", response=list[s.SourceOut])
+@router.get("/sources", response={200: list[s.SourceOut], **errors(READ)})
 @paginate(Pages, page_size=100)
 def list_sources(request: HttpRequest, dataset: str | None = None) -> QuerySet[Source]:
     require_hub(request)
@@ -33,14 +34,14 @@ def list_sources(request: HttpRequest, dataset: str | None = None) -> QuerySet[S
     return qs.select_related("dataset")
 
 
-@router.post("/sources", response={201: s.SourceOut})
+@router.post("/sources", response={201: s.SourceOut, **errors(WRITE)})
 def create_source(request: HttpRequest, payload: s.SourceIn) -> tuple[int, Source]:
     data = payload.dict()
     dataset = visible_dataset(request, data.pop("dataset"))
     return 201, sources.save_source(user_of(request), dataset, **data)
 
 
-@router.post("/sources/{source_id}/run", response={202: s.RunOut})
+@router.post("/sources/{source_id}/run", response={202: s.RunOut, **errors(WRITE)})
 def trigger(request: HttpRequest, source_id: Id) -> tuple[int, IngestRun]:
     """Queue a run for the worker; poll GET /hub/runs/{id} for its outcome."""
     require_hub(request)
