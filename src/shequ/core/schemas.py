@@ -228,6 +228,9 @@ class DeliveryOut(Schema):
 # find the state changed (409) or get a body that cannot be read (400) or is too large (413).
 READ = frozenset({401, 403, 404, 422})
 WRITE = READ | {400, 409, 413}
+# Routes open to anybody (a device's own token, a payment provider) cannot be refused a login.
+PUBLIC_READ = frozenset({404, 422})
+PUBLIC_WRITE = frozenset({400, 404, 409, 413, 422})
 
 
 def errors(statuses: frozenset[int], *more: int) -> dict[frozenset[int], type[Error]]:

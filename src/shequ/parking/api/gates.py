@@ -9,8 +9,8 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from shequ.core.inputs import LocalDatetime
+from shequ.core.schemas import PUBLIC_WRITE, WRITE, errors
 from shequ.parking.api.common import router
-from shequ.parking.api.schemas import PUBLIC_WRITE, WRITE, errors
 from shequ.parking.models import GateDevice
 from shequ.parking.providers import CallbackRejected
 from shequ.parking.services import callbacks, garages, gates

@@ -26,8 +26,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from shequ.core.permissions import Perm, has_global, prefixes_for
+from shequ.core.schemas import READ, errors
 from shequ.parking import indices
-from shequ.parking.api.schemas import READ, errors
 from shequ.parking.geo import DETOUR_FACTOR
 from shequ.parking.indices import published_berth, published_nights, published_window
 from shequ.parking.services.access import STAFF_ROLES, is_staff_for

@@ -12,12 +12,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Schema
 
 from shequ.core.inputs import Day, Id, LocalDatetime, NonNegativeInt, PositiveInt
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import (
-    READ,
-    WRITE,
     CountOut,
     DeviceIssuedOut,
     EventOut,
@@ -31,7 +30,6 @@ from shequ.parking.api.schemas import (
     RevealOut,
     TenantOut,
     ViolationOut,
-    errors,
 )
 from shequ.parking.models import (
     Garage,

@@ -11,15 +11,12 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 
 from shequ.core.inputs import Day, Id
+from shequ.core.schemas import PUBLIC_READ, PUBLIC_WRITE, READ, WRITE, errors
 from shequ.core.services import tokens
 from shequ.core.services.audit import client_ip
 from shequ.core.types import user_of
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import (
-    PUBLIC_READ,
-    PUBLIC_WRITE,
-    READ,
-    WRITE,
     ApplicationOut,
     CancelledOut,
     CodeSentOut,
@@ -29,7 +26,6 @@ from shequ.parking.api.schemas import (
     PassOut,
     PayOnlineOut,
     WaitingOut,
-    errors,
 )
 from shequ.parking.models import (
     Application,

@@ -9,12 +9,11 @@ from ninja import Field, Schema
 
 from shequ.core.inputs import Day, Id, Int, NonNegativeInt
 from shequ.core.models.regions import covering_codes
+from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.services.regions import get_region
 from shequ.core.types import user_of
 from shequ.parking.api.common import router
 from shequ.parking.api.schemas import (
-    READ,
-    WRITE,
     ApplicationOut,
     ConfirmedOut,
     EstateOut,
@@ -22,7 +21,6 @@ from shequ.parking.api.schemas import (
     PassOut,
     RefundOut,
     WaitingOut,
-    errors,
 )
 from shequ.parking.models import (
     Application,

@@ -2,18 +2,10 @@
 
 No ``from __future__ import annotations`` in this package: django-ninja and pydantic read the
 annotations. A ``resolve_<field>`` reads what the model names differently (plates are always the
-masked ones). ``errors`` holds the statuses each kind of route declares, in the one error shape
-(``shequ.core.schemas.Error``); ``shequ.api`` adds, with their descriptions, those the shared
-handlers and limits can give too.
+masked ones). The error statuses each kind of route declares come from ``shequ.core.schemas``
+(``READ``, ``WRITE``, ``errors``), shared by every app.
 """
 
-from shequ.parking.api.schemas.errors import (
-    PUBLIC_READ,
-    PUBLIC_WRITE,
-    READ,
-    WRITE,
-    errors,
-)
 from shequ.parking.api.schemas.passes import (
     ApplicationOut,
     CancelledOut,
@@ -49,10 +41,6 @@ from shequ.parking.api.schemas.places import (
 )
 
 __all__ = [
-    "PUBLIC_READ",
-    "PUBLIC_WRITE",
-    "READ",
-    "WRITE",
     "ApplicationOut",
     "CancelledOut",
     "CodeSentOut",
@@ -82,5 +70,4 @@ __all__ = [
     "TenantOut",
     "ViolationOut",
     "WaitingOut",
-    "errors",
 ]
