@@ -7,7 +7,6 @@ the field they meant, at phone and desktop size.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,8 @@ import pytest
 from browser_support import assert_fits, log_in
 from playwright.sync_api import Page, expect
 
+from hub.factories import HOME, grant, ingest, make_hub_dataset, rows_of
 from shequ.core.models import Role
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hub"))
-from query_fixtures import HOME, grant, ingest, make_dataset, rows_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -43,7 +40,7 @@ def test_the_console_explains_a_misspelt_column_in_the_users_language(
     size: str,
     lang: str,
 ) -> None:
-    people = make_dataset("people")
+    people = make_hub_dataset("people")
     people.title, people.title_en = "户籍人口信息", "Household register"
     people.save()
     ingest(people, rows_of("people")[:30], tmp_path)

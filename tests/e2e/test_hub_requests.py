@@ -7,7 +7,6 @@ in the SQL console; the street staff revoke the grant; the analyst's next query 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,8 @@ import pytest
 from browser_support import assert_fits, log_in
 from playwright.sync_api import Page, expect
 
+from hub.factories import ELSEWHERE, ingest, make_hub_dataset, rows_of
 from shequ.core.models import Department, Role
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hub"))
-from query_fixtures import ELSEWHERE, ingest, make_dataset, rows_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -36,7 +33,7 @@ def register(regions: dict[str, Any], tmp_path: Path) -> Any:
     police = Department.objects.create(
         region=regions[DISTRICT], code="police", name="临江区公安分局", kind="police"
     )
-    dataset = make_dataset("people", region=regions[STREET], department=police)
+    dataset = make_hub_dataset("people", region=regions[STREET], department=police)
     dataset.title, dataset.title_en = "实有人口登记", "Population register"
     dataset.owner = "临江区公安分局"
     dataset.save()

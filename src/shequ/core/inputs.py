@@ -3,7 +3,7 @@
 An input the database cannot hold must be a 422 naming the field, never a 500 deep in a
 driver (``OverflowError`` for an integer past 64 bits, ``DataError`` past 32 bits on
 PostgreSQL, ``OverflowError`` for year 1 shifted to UTC). Every integer of an input schema is
-one of the types below (``tests/core/test_api_schema.py`` checks that); an integer with
+one of the types below (``tests/core/api/test_schema.py`` checks that); an integer with
 tighter bounds of its own says both (``Field(ge=1, le=500)``). Do not put ``Field(ge=…)`` as
 the default of an ``Int`` field: pydantic keeps the annotation's bounds and drops the default's.
 """
