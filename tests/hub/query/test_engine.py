@@ -18,7 +18,17 @@ import pyarrow.parquet as pq
 import pytest
 from django.utils import timezone
 
-from hub.factories import HOME, SIBLING, Hub, grant, hub_person, ingest, make_hub_dataset, rows_of
+from hub.factories import (
+    HOME,
+    SCHEMAS,
+    SIBLING,
+    Hub,
+    grant,
+    hub_person,
+    ingest,
+    make_hub_dataset,
+    rows_of,
+)
 from shequ.core import pii
 from shequ.core.models import AuditEvent, Department, Membership, Role
 from shequ.hub.cli.query import add_query_parser
@@ -304,8 +314,6 @@ def test_unknown_versions_are_404_and_misdirected_ones_400(hub: Hub) -> None:
 
 
 def test_a_dataset_without_data_is_an_empty_table(hub: Hub, make_user: Any) -> None:
-    from hub.factories import SCHEMAS
-
     SCHEMAS["empty_people"] = SCHEMAS["people"]
     try:
         empty = make_hub_dataset("empty_people")

@@ -18,6 +18,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from hub.factories import ELSEWHERE, clear_values, ingest, make_hub_dataset, rows_of
 from shequ.core.models import AuditEvent, Department, InboxMessage, Membership, Role
 from shequ.hub.access import access_for
 from shequ.hub.jobs import remind_overdue_requests
@@ -522,7 +523,6 @@ def test_the_worker_job_sends_the_reminders(dataset: Dataset, users: dict[str, A
 def test_request_approve_query_revoke_refused(
     regions: dict[str, Any], users: dict[str, Any], police: Department, tmp_path: Any
 ) -> None:
-    from hub.factories import ELSEWHERE, clear_values, ingest, make_hub_dataset, rows_of
     from shequ.hub.query import QueryError, run_query
 
     people = make_hub_dataset("people", region=regions[STREET], department=police)
@@ -564,7 +564,6 @@ def test_request_approve_query_revoke_refused(
 def test_a_refused_request_gives_no_access(
     regions: dict[str, Any], users: dict[str, Any], police: Department, tmp_path: Any
 ) -> None:
-    from hub.factories import ingest, make_hub_dataset, rows_of
     from shequ.hub.query import QueryError, run_query
 
     people = make_hub_dataset("people", region=regions[STREET], department=police)
