@@ -10,12 +10,14 @@ import pytest
 
 from hub.factories import compute_statistics, make_dataset
 from shequ.hub.ingest import summary, validate
+from shequ.hub.ingest.readers import open_input
 from shequ.hub.models import Category, DatasetVersion
 from shequ.hub.services.catalog import infer_file_schema
 from shequ.hub.services.runs import ingest_file
 from shequ.hub.storage import open_table
 
 COLUMNS = 80  # past validate.WIDE_FIELDS and summary.UNION_COLUMNS
+PART_FIELDS = 30  # the wide path checks fields 0-29, 30-59 and 60-79 in parts
 KINDS = ("integer", "number", "date", "string")
 
 
@@ -52,17 +54,26 @@ def wide_file(path: Path) -> Path:
 
 
 def ingest_both_ways(
-    category: Category, path: Path, monkeypatch: pytest.MonkeyPatch
+    category: Category,
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    inferred_from: Path | None = None,
 ) -> list[tuple[list[dict[str, Any]], Any, dict[str, Any]]]:
-    """The same file ingested by the wide paths, then by the narrow ones."""
-    schema = infer_file_schema(path)
+    """The same file ingested by the wide paths, then by the narrow ones.
+
+    Each gives its rows, (status, rows written, rows rejected, quarantine lines) and
+    statistics; the schema is inferred from *inferred_from* (default: the file).
+    """
+    schema = infer_file_schema(inferred_from or path)
     assert [f.type for f in schema.fields[:4]] == ["string", "number", "date", "string"]
     assert [f.type for f in schema.fields[4:8]] == ["integer", "number", "date", "string"]
     name = schema.fields[4].name
     out = []
+    monkeypatch.setattr(validate, "PART_FIELDS", PART_FIELDS)
     for key, narrow in (("wide", False), ("narrow", True)):
         if narrow:  # the paths narrow tables take, for the same table
             monkeypatch.setattr(validate, "WIDE_FIELDS", 10_000)
+            monkeypatch.setattr(validate, "PART_FIELDS", 10_000)
             monkeypatch.setattr(summary, "UNION_COLUMNS", 10_000)
         dataset = make_dataset(category, key, schema.to_dict())
         run = ingest_file(dataset, path)
@@ -71,7 +82,9 @@ def ingest_both_ways(
         assert table is not None
         rows = sorted(table.to_pyarrow_table().to_pylist(), key=lambda r: str(r[name]))
         stats = DatasetVersion.objects.get(dataset=dataset).stats
-        out.append((rows, (run.status, run.rows_written, run.rows_rejected), stats))
+        quarantined = Path(run.quarantine).read_text("utf-8") if run.quarantine else ""
+        counts = (run.status, run.rows_written, run.rows_rejected, quarantined)
+        out.append((rows, counts, stats))
     return out
 
 
@@ -89,3 +102,53 @@ def test_a_wide_file_is_typed_checked_and_summarised_as_a_narrow_one_would_be(
     # Column 4 (指标4, an integer) read " 12 " and "１２" and "无" as 12, 20 and empty.
     values = sorted(r[name] for r in rows if r[name] is not None)
     assert values == sorted([r * 4 for r in range(12) if r not in (4, 5)] + [12])
+
+
+def test_rows_rejected_in_any_part_of_a_wide_file_give_the_narrow_reasons(
+    category: Category, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """Bad cells on both sides of a part's edge and in the last part: the same rejects."""
+    settings.HUB_MAX_REJECT_RATE = 0.5
+    clean = wide_file(tmp_path / "clean.csv")
+    with clean.open(encoding="utf-8", newline="") as fh:
+        lines = list(csv.reader(fh))
+    # Data row n is lines[n]. Columns 29 (number) and 30 (date) sit on either side of the
+    # first part's edge: row 2 fails both, and the first failed check (column 29) is its
+    # reason; row 7 fails only 30, the first field of the second part; row 8 fails column
+    # 72 (an integer, in the last part); row 10 fails 61 and 79, in the last part.
+    bad = {(2, 29): "1,2,3", (2, 30): "2024-13-45", (7, 30): "不是日期", (8, 72): "7.5"}
+    bad |= {(10, 61): "x1", (10, 79): "2024-02-30"}
+    for (row, column), value in bad.items():
+        lines[row][column] = value
+    path = tmp_path / "rejects.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(lines)
+    (wide_rows, wide_run, wide_stats), (rows, run, stats) = ingest_both_ways(
+        category, path, monkeypatch, inferred_from=clean
+    )
+    assert wide_run == run and wide_rows == rows and wide_stats == stats
+    assert run[:3] == ("succeeded", 8, 4)
+    reasons = [line.split(",", 2) for line in run[3].splitlines()[1:]]
+    assert [(row, column) for row, column, _ in reasons] == [
+        ('"2"', '"zhibiao_29"'),
+        ('"7"', '"zhibiao_30"'),
+        ('"8"', '"zhibiao_72"'),
+        ('"10"', '"zhibiao_61"'),
+    ]
+    assert "a comma separates thousands only in groups of three" in reasons[0][2]
+
+
+def test_a_wide_file_is_checked_in_parts(
+    category: Category, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past PART_FIELDS fields the input is read once, then typed and checked in parts."""
+    path = wide_file(tmp_path / "wide.csv")
+    schema = infer_file_schema(path)
+    monkeypatch.setattr(validate, "PART_FIELDS", PART_FIELDS)
+    staged = open_input(path, workdir=tmp_path / "work", check=False)
+    plan = validate.plan_columns(staged, schema, {})
+    statements = validate.parts_sql(staged, schema, plan, zone="Asia/Shanghai")
+    # The input read into a table, three parts, the input's table dropped.
+    assert len(statements) == 5 and statements[0].startswith("CREATE OR REPLACE TEMP TABLE src")
+    monkeypatch.setattr(validate, "PART_FIELDS", COLUMNS)
+    assert validate.parts_sql(staged, schema, plan, zone="Asia/Shanghai") == []

@@ -52,6 +52,7 @@ from shequ.hub.ingest.validate import (
     TableKeys,
     ident,
     literal,
+    parts_sql,
     plan_columns,
     table_key_groups,
     unique_groups,
@@ -295,8 +296,10 @@ def ingest_staged(
             zone=settings.TIME_ZONE,
             year_start=year_start,
         )
+        # A wide input is typed and checked in parts first (see validate.parts_sql).
+        parts = parts_sql(staged, schema, plan, zone=settings.TIME_ZONE, year_start=year_start)
         with clock("read, checked and written"):
-            files = _write_files(sql, staged, schema, staging, qpath, outcome)
+            files = _write_files(sql, staged, schema, staging, qpath, outcome, parts)
         groups = unique_groups(schema)
         with clock("keys checked"):
             repeat = bool(groups) and _keys_repeat(files, groups, schema)
@@ -315,7 +318,7 @@ def ingest_staged(
                 year_start=year_start,
             )
             with clock("read again for repeated keys"):
-                files = _write_files(sql, staged, schema, staging, qpath, outcome)
+                files = _write_files(sql, staged, schema, staging, qpath, outcome, parts)
         outcome.notes += outcome.dropped
         held_note = _held_note(outcome.quarantine, mode) if in_table else ""
         if held_note:
@@ -400,8 +403,13 @@ def _write_files(
     staging: Path,
     quarantine_path: Path,
     outcome: Outcome,
+    parts: list[str],
 ) -> list[DataFile]:
-    """Run the validation query once: good rows to Parquet files, rejects to quarantine."""
+    """Run the validation query once: good rows to Parquet files, rejects to quarantine.
+
+    *parts*: statements that first type and check a wide input in parts (the input is
+    read by the first of them), or none.
+    """
     quarantine = _Quarantine(quarantine_path)
     with tempfile.TemporaryDirectory(prefix="shequ-ingest-") as tmp:
         con = _connect(Path(tmp))
@@ -417,6 +425,8 @@ def _write_files(
         try:
             if staged.start is not None:
                 staged.start()
+            for statement in parts:
+                con.execute(statement)
             result = con.execute(_copy_sql(sql, schema, staging)).fetchall()
         except duckdb.Error as exc:
             con.close()  # closes the input: a transcoder writing into it stops

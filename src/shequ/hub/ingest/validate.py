@@ -673,7 +673,179 @@ def _table_joins(
 DROPPED = "dropped "
 
 
-WIDE_FIELDS = 64  # see validation_sql
+WIDE_FIELDS = 64  # see _fields_sql
+# A query's planning time grows faster than its number of columns (DuckDB 2.0: 500
+# fields 1.7 s, 2,000 fields 11.5 s): a wider input is typed and checked in parts of
+# this many fields, each a query of its own over the input read once (see validation_sql).
+PART_FIELDS = 100
+
+
+@dataclass
+class _Part:
+    """The SQL typing and checking some fields (see ``_fields_sql``)."""
+
+    raws: list[str] = field(default_factory=list)  # from the input: SELECT … FROM src
+    quicks: list[str] = field(default_factory=list)  # from raws: SELECT *, … FROM raw
+    passed: list[str] = field(default_factory=list)  # raws the checks read
+    typed: list[str] = field(default_factory=list)  # from quicks: the typed fields
+    names: list[str] = field(default_factory=list)  # of the typed fields, as identifiers
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason)
+
+    def first_failure(self) -> str:
+        """SQL: the reason of the first failed check, NULL if none failed."""
+        return "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in self.failures) + " END"
+
+
+def _fields_sql(
+    schema: TableSchema,
+    plan: ColumnPlan,
+    numbers: range,
+    *,
+    zone: str,
+    year_start: int | None,
+) -> _Part:
+    """The SQL typing and checking the fields numbered *numbers* (in schema order)."""
+    part = _Part()
+    # The trimmed text is inlined where it is needed, so that only the values that need
+    # it pay for it; but it is used several times per column, and a wide input's query
+    # then took DuckDB minutes to plan (2,000 columns: 12 MB of SQL). There it is a
+    # column of its own, computed once per value.
+    wide = len(schema.fields) > WIDE_FIELDS
+    for i in numbers:
+        f = schema.fields[i]
+        src = plan.sources[f.name]
+        raw = f"r_{i}"
+        part.passed.append(raw)
+        # A pattern is matched on the trimmed text of every value: nothing to save there.
+        quick = (
+            None
+            if src is None or "pattern" in f.constraints
+            else _quick_sql(f, raw, zone, year_start)
+        )
+        key = f.name in schema.primary_key
+        part.names.append(ident(f.name))
+        if src is not None and quick is not None:
+            # The value as it came; trimmed (and read in every form) only where needed.
+            helper, expr = quick
+            part.raws.append(f"{ident(src)} AS {raw}")
+            part.raws += [f"{helper} AS h_{i}"] if helper else []
+            part.quicks.append(f"{expr.replace('{h}', f'h_{i}')} AS q_{i}")
+            trimmed = _trimmed(raw)
+            if wide:
+                part.quicks.append(f"{trimmed} AS t_{i}")
+                trimmed = f"t_{i}"
+                part.passed.append(trimmed)
+            # CASE, unlike COALESCE, computes the full reading only for the rows it needs.
+            part.typed.append(
+                f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} "
+                f"ELSE {typed_sql(f, trimmed, year_start)} END AS {ident(f.name)}"
+            )
+            checks = _checks(
+                f, trimmed, ident(f.name), key=key, untrimmed=raw, year_start=year_start
+            )
+        else:
+            part.raws.append(
+                f"{_trimmed(ident(src))} AS {raw}" if src else f"NULL::VARCHAR AS {raw}"
+            )
+            part.typed.append(f"{typed_sql(f, raw, year_start)} AS {ident(f.name)}")
+            checks = _checks(f, raw, ident(f.name), key=key, year_start=year_start)
+        part.failures += [
+            (cond, f"{literal(f.name + ': ')} || {reason}") for cond, reason in checks
+        ]
+    return part
+
+
+def _parts(
+    staged: StagedInput,
+    schema: TableSchema,
+    plan: ColumnPlan,
+    *,
+    zone: str,
+    year_start: int | None,
+) -> list[_Part]:
+    """The fields' SQL in parts of ``PART_FIELDS``, the input's own checks added."""
+    count = len(schema.fields)
+    parts = [
+        _fields_sql(
+            schema, plan, range(n, min(n + PART_FIELDS, count)), zone=zone, year_start=year_start
+        )
+        for n in range(0, count, PART_FIELDS)
+    ]
+    first, last = parts[0], parts[-1]
+    # Read the ignored columns too (DuckDB checks text is UTF-8 only in columns it reads),
+    # so that bad bytes anywhere in the input fail the run, as a transcoded input would.
+    last.raws += [ident(c) for c in plan.ignored]
+    last.passed += [ident(c) for c in plan.ignored]
+    last.failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
+    if staged.totals_cells or staged.footer_cells:
+        # The totals and footer rows the CSV ends with: dropped, noted (see readers_csv).
+        firsts = [ident(c) for c in staged.columns[:2]]
+        first.raws.append(f"coalesce({', '.join(firsts)}) AS z_0")
+        first.passed.append("z_0")
+        for cells, what in ((staged.totals_cells, "totals"), (staged.footer_cells, "footer")):
+            if cells:
+                listed = ", ".join(literal(c) for c in cells)
+                first.failures.insert(0, (f"z_0 IN ({listed})", literal(f"{DROPPED}{what} row")))
+    return parts
+
+
+def _key_column(staged: StagedInput) -> str:
+    """A name for the row numbers of a wide input's parts, which no input column has."""
+    taken = {c.lower() for c in staged.columns}
+    k = "_k"
+    while k in taken:
+        k += "_"
+    return k
+
+
+def parts_sql(
+    staged: StagedInput,
+    schema: TableSchema,
+    plan: ColumnPlan,
+    *,
+    zone: str,
+    year_start: int | None = None,
+) -> list[str]:
+    """Statements to run before ``validation_sql`` on the same connection (none if narrow).
+
+    A wide input is read once into a temporary table whose rows get a unique number
+    (``_row`` is not unique for several sheets read as one); each part of
+    ``PART_FIELDS`` fields is typed and checked from it into a temporary table of its
+    own, a query DuckDB plans in a fraction of the whole's time; ``validation_sql``
+    joins them back by that number.
+    """
+    parts = _parts(staged, schema, plan, zone=zone, year_start=year_start)
+    if len(parts) == 1:
+        return []
+    k = _key_column(staged)
+    statements = [
+        f"CREATE OR REPLACE TEMP TABLE src AS SELECT *, row_number() OVER () AS {k} "
+        f"FROM ({staged.select_sql})"
+    ]
+    for n, part in enumerate(parts):
+        row = "_row, " if n == 0 else ""
+        raw = f"SELECT {k}, {row}{', '.join(part.raws)} FROM src"
+        quick = f"SELECT {', '.join(['*', *part.quicks])} FROM ({raw})"
+        typed = f"SELECT {k}, {row}{', '.join(part.passed + part.typed)} FROM ({quick})"
+        statements.append(
+            f"CREATE OR REPLACE TEMP TABLE p{n} AS SELECT {k}, {row}{', '.join(part.names)}, "
+            f"{part.first_failure()} AS _reject FROM ({typed})"
+        )
+    statements.append("DROP TABLE src")
+    return statements
+
+
+def _parted_typed(staged: StagedInput, schema: TableSchema, count: int) -> str:
+    """SQL of the typed fields and ``_reject1`` from the tables of ``parts_sql``.
+
+    Left joins, which DuckDB keeps in their order: inner joins of many parts on one
+    key would be ordered by the join optimiser, whose work grows fast with their number.
+    """
+    k = _key_column(staged)
+    joins = " ".join(f"LEFT JOIN p{n} ON p{n}.{k} = p0.{k}" for n in range(1, count))
+    rejects = ", ".join(f"p{n}._reject" for n in range(count))
+    cols = ", ".join(ident(name) for name in schema.names)
+    return f"SELECT p0._row, {cols}, coalesce({rejects}) AS _reject1 FROM p0 {joins}"
 
 
 def validation_sql(
@@ -690,71 +862,25 @@ def validation_sql(
 
     *zone*: the time zone of local times in the input (the connection's TimeZone).
     *held*: keys already in the table, which a new row must not repeat (see run.py).
+
+    The first failed check gives a row's reason: the fields' checks in schema order. A
+    wide input's parts (``PART_FIELDS``) each give their first failure; the first of
+    those, in the parts' order, is the same reason.
     """
-    raws, quicks, typed_cols, failures = [], [], [], []
-    ignored = [ident(c) for c in plan.ignored]
-    # The trimmed text is inlined where it is needed, so that only the values that need
-    # it pay for it; but it is used several times per column, and a wide input's query
-    # then took DuckDB minutes to plan (2,000 columns: 12 MB of SQL). There it is a
-    # column of its own, computed once per value.
-    wide = len(schema.fields) > WIDE_FIELDS
-    trims: list[str] = []
-    for i, f in enumerate(schema.fields):
-        src = plan.sources[f.name]
-        raw = f"r_{i}"
-        # A pattern is matched on the trimmed text of every value: nothing to save there.
-        quick = (
-            None
-            if src is None or "pattern" in f.constraints
-            else _quick_sql(f, raw, zone, year_start)
-        )
-        key = f.name in schema.primary_key
-        if src is not None and quick is not None:
-            # The value as it came; trimmed (and read in every form) only where needed.
-            helper, expr = quick
-            raws.append(f"{ident(src)} AS {raw}")
-            raws += [f"{helper} AS h_{i}"] if helper else []
-            quicks.append(f"{expr.replace('{h}', f'h_{i}')} AS q_{i}")
-            trimmed = _trimmed(raw)
-            if wide:
-                quicks.append(f"{trimmed} AS t_{i}")
-                trimmed = f"t_{i}"
-                trims.append(trimmed)
-            # CASE, unlike COALESCE, computes the full reading only for the rows it needs.
-            typed_cols.append(
-                f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} "
-                f"ELSE {typed_sql(f, trimmed, year_start)} END AS {ident(f.name)}"
-            )
-            checks = _checks(
-                f, trimmed, ident(f.name), key=key, untrimmed=raw, year_start=year_start
-            )
-        else:
-            raws.append(f"{_trimmed(ident(src))} AS {raw}" if src else f"NULL::VARCHAR AS {raw}")
-            typed_cols.append(f"{typed_sql(f, raw, year_start)} AS {ident(f.name)}")
-            checks = _checks(f, raw, ident(f.name), key=key, year_start=year_start)
-        failures += [(cond, f"{literal(f.name + ': ')} || {reason}") for cond, reason in checks]
-    # Read the ignored columns too (DuckDB checks text is UTF-8 only in columns it reads),
-    # so that bad bytes anywhere in the input fail the run, as a transcoded input would.
-    failures += [(f"strlen({ident(c)}) < 0", literal("never")) for c in plan.ignored]
+    parts = _parts(staged, schema, plan, zone=zone, year_start=year_start)
     out_cols = ", ".join(ident(n) for n in schema.names)
-    raw_cols = ", ".join([f"r_{i}" for i in range(len(schema.fields))] + ignored)
-    raw_cols += "".join(f", {t}" for t in trims)
-    if staged.totals_cells or staged.footer_cells:
-        # The totals and footer rows the CSV ends with: dropped, noted (see readers_csv).
-        firsts = [ident(c) for c in staged.columns[:2]]
-        raws.append(f"coalesce({', '.join(firsts)}) AS z_0")
-        raw_cols += ", z_0"
-        for cells, what in ((staged.totals_cells, "totals"), (staged.footer_cells, "footer")):
-            if cells:
-                listed = ", ".join(literal(c) for c in cells)
-                failures.insert(0, (f"z_0 IN ({listed})", literal(f"{DROPPED}{what} row")))
-    first_pass = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in failures) + " END"
-    head = (
-        f"WITH src AS ({staged.select_sql}), "
-        f"raw AS (SELECT _row, {', '.join(raws + ignored)} FROM src), "
-        f"quick AS (SELECT {', '.join(['*', *quicks])} FROM raw), "
-        f"typed AS (SELECT _row, {raw_cols}, {', '.join(typed_cols)} FROM quick), "
-    )
+    if len(parts) == 1:
+        (part,) = parts
+        head = (
+            f"WITH src AS ({staged.select_sql}), "
+            f"raw AS (SELECT _row, {', '.join(part.raws)} FROM src), "
+            f"quick AS (SELECT {', '.join(['*', *part.quicks])} FROM raw), "
+            f"typed AS (SELECT _row, {', '.join(part.passed + part.typed)} FROM quick), "
+        )
+        first_pass = part.first_failure()
+    else:  # see parts_sql
+        head = f"WITH typed AS ({_parted_typed(staged, schema, len(parts))}), "
+        first_pass = "_reject1"
     checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
     groups = unique_groups(schema) if duplicates else []
     if not groups and not (held and held.groups):
