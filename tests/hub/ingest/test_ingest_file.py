@@ -447,7 +447,7 @@ def test_repeated_integer_keys_are_found_whether_sorted_in_memory_or_aggregated(
     monkeypatch: pytest.MonkeyPatch,
     sorted_check: bool,
 ) -> None:
-    from shequ.hub.ingest import run as engine
+    from shequ.hub.ingest import commit as engine
 
     monkeypatch.setattr(engine, "SORT_CHECK_ROWS", 1_000_000 if sorted_check else 0)
     orders = make_dataset(category, "orders", ORDERS_SCHEMA)
