@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from shequ.hub.ingest.cells import ident, trimmed_sql, typed_sql
 from shequ.hub.ingest.naming import field_name
 from shequ.hub.ingest.personal import GRADE_OF_PII, PATTERNS, suggest_pii
 from shequ.hub.ingest.staging import IngestError, StagedInput
-from shequ.hub.ingest.validate import ident, trimmed_sql, typed_sql
 from shequ.hub.tableschema import Field, TableSchema
 
 __all__ = ["Inference", "field_name", "infer", "infer_schema", "suggest_pii"]

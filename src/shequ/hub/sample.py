@@ -18,7 +18,7 @@ from shequ.core import pii
 from shequ.core.permissions import Perm, has_global, prefixes_for
 from shequ.core.types import User
 from shequ.hub.access import access_for
-from shequ.hub.ingest.validate import ident, literal
+from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun
 from shequ.hub.query.sandbox import row_scope_sql
 from shequ.hub.storage import open_table

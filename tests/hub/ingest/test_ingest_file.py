@@ -19,8 +19,9 @@ import xlsxwriter
 from hub.factories import HEADER, PEOPLE_SCHEMA, make_dataset, person, quarantine, table_rows
 from shequ.core import pii
 from shequ.hub.ingest import readers_text
+from shequ.hub.ingest.cells import fixed_offset_since
 from shequ.hub.ingest.readers import open_input
-from shequ.hub.ingest.validate import fixed_offset_since, plan_columns
+from shequ.hub.ingest.validate import plan_columns
 from shequ.hub.models import Category, Dataset, DatasetVersion, IngestRun, Source
 from shequ.hub.services.runs import InputSpec, ingest_file
 from shequ.hub.storage import open_table, staging_dir

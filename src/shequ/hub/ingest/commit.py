@@ -21,14 +21,10 @@ import pyarrow.dataset as pads
 from deltalake import CommitProperties, Schema, write_deltalake
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.datafiles import connect
+from shequ.hub.ingest.keys import TableKeys, table_key_groups
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.ingest.validate import (
-    TableKeys,
-    ident,
-    literal,
-    table_key_groups,
-)
 from shequ.hub.storage import open_table, table_path
 from shequ.hub.tableschema import TableSchema
 

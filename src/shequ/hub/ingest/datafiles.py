@@ -21,13 +21,10 @@ import pyarrow.csv as pacsv
 from django.conf import settings
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
+from shequ.hub.ingest.cells import ident, literal
+from shequ.hub.ingest.checks import DROPPED
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.ingest.validate import (
-    DROPPED,
-    ident,
-    literal,
-)
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
 FILE_SIZE = "128MB"  # DuckDB starts a new Parquet data file past this size

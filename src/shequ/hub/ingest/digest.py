@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from shequ.hub.ingest.validate import ident, literal
+from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.tableschema import TableSchema
 
 

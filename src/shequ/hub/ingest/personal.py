@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 
 from shequ.core import pii
-from shequ.hub.ingest.validate import EMPTY_MARKS
+from shequ.hub.ingest.cells import EMPTY_MARKS
 
 VALUE_CHECKS: dict[str, Callable[[str], str]] = {
     "id_card": pii.validate_id_number,

@@ -41,13 +41,9 @@ from shequ.hub.ingest.commit import (
 )
 from shequ.hub.ingest.datafiles import Outcome, write_files
 from shequ.hub.ingest.digest import content_digest
+from shequ.hub.ingest.keys import unique_groups
 from shequ.hub.ingest.staging import IngestError, StagedInput
-from shequ.hub.ingest.validate import (
-    parts_sql,
-    plan_columns,
-    unique_groups,
-    validation_sql,
-)
+from shequ.hub.ingest.validate import parts_sql, plan_columns, validation_sql
 from shequ.hub.storage import open_table, quarantine_dir, staging_dir
 from shequ.hub.tableschema import TableSchema
 

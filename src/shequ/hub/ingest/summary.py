@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from shequ.hub.ingest.validate import ident, literal
+from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.tableschema import TableSchema
 
 P = 12
