@@ -57,6 +57,19 @@ def manager(make_user: Any) -> Any:
     return make_user(Role.STREET_STAFF, "990102001000")
 
 
+def file_source(manager: Any, dataset: Dataset, path: Path, **extra: Any) -> Any:
+    """A source reading one file the test wrote."""
+    return save_source(
+        manager, dataset, name="file", connector="file", config={"path": str(path)}, **extra
+    )
+
+
+def folder_source(manager: Any, dataset: Dataset, inbox: Path) -> Any:
+    """A drop folder of CSV files."""
+    config = {"path": str(inbox), "pattern": "*.csv"}
+    return save_source(manager, dataset, name="drop", connector="folder", config=config)
+
+
 def write(path: Path, rows: int, *, age: float = 60) -> Path:
     path.write_text("编号,数量\n" + "".join(f"C{i},{i}\n" for i in range(rows)), encoding="utf-8")
     past = time.time() - age
@@ -67,13 +80,7 @@ def write(path: Path, rows: int, *, age: float = 60) -> Path:
 def test_a_queued_run_is_carried_out_once(
     dataset: Dataset, manager: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
-    source = save_source(
-        manager,
-        dataset,
-        name="file",
-        connector="file",
-        config={"path": str(write(tmp_path / "a.csv", 5))},
-    )
+    source = file_source(manager, dataset, write(tmp_path / "a.csv", 5))
     run = queue_run(source, user=manager)
     assert run.status == IngestRun.Status.QUEUED
     execute_run.call_local(run.pk)
@@ -90,13 +97,7 @@ def test_the_task_is_sent_only_after_the_transaction_commits(
     immediate: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    source = save_source(
-        manager,
-        dataset,
-        name="file",
-        connector="file",
-        config={"path": str(write(tmp_path / "a.csv", 3))},
-    )
+    source = file_source(manager, dataset, write(tmp_path / "a.csv", 3))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = queue_run(source)
         assert IngestRun.objects.get(pk=run.pk).status == "queued"
@@ -109,14 +110,7 @@ def test_the_task_is_sent_only_after_the_transaction_commits(
 def test_a_due_schedule_queues_one_run_and_moves_to_the_next_time(
     dataset: Dataset, manager: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
-    source = save_source(
-        manager,
-        dataset,
-        name="nightly",
-        connector="file",
-        config={"path": str(write(tmp_path / "a.csv", 2))},
-        schedule="30 2 * * *",
-    )
+    source = file_source(manager, dataset, write(tmp_path / "a.csv", 2), schedule="30 2 * * *")
     first = source.next_run
     assert first is not None and timezone.localtime(first).hour == 2
     assert schedule_sources.call_local() == 0  # not due yet
@@ -133,13 +127,7 @@ def test_a_drop_folder_queues_a_run_for_a_settled_file_and_moves_it_when_done(
 ) -> None:
     inbox = tmp_path / "drop"
     inbox.mkdir()
-    source = save_source(
-        manager,
-        dataset,
-        name="drop",
-        connector="folder",
-        config={"path": str(inbox), "pattern": "*.csv"},
-    )
+    source = folder_source(manager, dataset, inbox)
     assert schedule_sources.call_local() == 0
     write(inbox / "new.csv", 4, age=0)  # still being written: not settled yet
     assert schedule_sources.call_local() == 0
@@ -159,13 +147,7 @@ def test_a_bad_file_in_the_drop_folder_is_moved_aside_so_the_queue_goes_on(
 ) -> None:
     inbox = tmp_path / "drop"
     inbox.mkdir()
-    source = save_source(
-        manager,
-        dataset,
-        name="drop",
-        connector="folder",
-        config={"path": str(inbox), "pattern": "*.csv"},
-    )
+    source = folder_source(manager, dataset, inbox)
     bad = inbox / "bad.csv"
     bad.write_text("别的列\nx\n", encoding="utf-8")
     os.utime(bad, (time.time() - 60, time.time() - 60))
