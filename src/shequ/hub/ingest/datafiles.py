@@ -213,12 +213,12 @@ def write_files(
     staging: Path,
     quarantine_path: Path,
     outcome: Outcome,
-    parts: list[str],
+    parts: Callable[[duckdb.DuckDBPyConnection], None] | None,
 ) -> list[DataFile]:
     """Run the validation query once: good rows to Parquet files, rejects to quarantine.
 
-    *parts*: statements that first type and check a wide input in parts (the input is
-    read by the first of them), or none.
+    *parts*: what first types and checks a wide input in parts (and reads the input),
+    on the same connection; None for a narrow input.
     """
     quarantine = _Quarantine(quarantine_path)
     with tempfile.TemporaryDirectory(prefix="shequ-ingest-") as tmp:
@@ -235,8 +235,8 @@ def write_files(
         try:
             if staged.start is not None:
                 staged.start()
-            for statement in parts:
-                con.execute(statement)
+            if parts is not None:
+                parts(con)
             result = con.execute(_copy_sql(sql, schema, staging)).fetchall()
         except duckdb.Error as exc:
             con.close()  # closes the input: a transcoder writing into it stops

@@ -43,7 +43,7 @@ from shequ.hub.ingest.datafiles import Outcome, write_files
 from shequ.hub.ingest.digest import content_digest
 from shequ.hub.ingest.keys import unique_groups
 from shequ.hub.ingest.staging import IngestError, StagedInput
-from shequ.hub.ingest.validate import parts_sql, plan_columns, validation_sql
+from shequ.hub.ingest.validate import plan_columns, prepare_parts, validation_sql
 from shequ.hub.storage import open_table, quarantine_dir, staging_dir
 from shequ.hub.tableschema import TableSchema
 
@@ -120,8 +120,8 @@ def ingest_staged(
             zone=settings.TIME_ZONE,
             year_start=year_start,
         )
-        # A wide input is typed and checked in parts first (see validate.parts_sql).
-        parts = parts_sql(staged, schema, plan, zone=settings.TIME_ZONE, year_start=year_start)
+        # A wide input is typed and checked in parts first (see validate.prepare_parts).
+        parts = prepare_parts(staged, schema, plan, zone=settings.TIME_ZONE, year_start=year_start)
         with clock("read, checked and written"):
             files = write_files(sql, staged, schema, staging, qpath, outcome, parts)
         groups = unique_groups(schema)

@@ -12,9 +12,14 @@ one accepts nothing the full one would read differently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import duckdb
+
 from shequ.hub.ingest.cells import (
+    EMPTY_MARKS,
+    MAX_CELL_CHARS,
     NUMERIC_TYPES,
     ident,
     literal,
@@ -125,6 +130,8 @@ class _Part:
 
     def first_failure(self) -> str:
         """SQL: the reason of the first failed check, NULL if none failed."""
+        if not self.failures:
+            return "NULL::VARCHAR"
         return "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in self.failures) + " END"
 
 
@@ -135,8 +142,14 @@ def _fields_sql(
     *,
     zone: str,
     year_start: int | None,
+    clean: frozenset[int] = frozenset(),
 ) -> _Part:
-    """The SQL typing and checking the fields numbered *numbers* (in schema order)."""
+    """The SQL typing and checking the fields numbered *numbers* (in schema order).
+
+    *clean*: fields whose every value the pre-pass (``clean_fields``) found read as it
+    came by the cheap expression (or, for text, stored as it came): typed by that alone,
+    with no check that could fail.
+    """
     part = _Part()
     # The trimmed text is inlined where it is needed, so that only the values that need
     # it pay for it; but it is used several times per column, and a wide input's query
@@ -156,6 +169,15 @@ def _fields_sql(
         )
         key = f.name in schema.primary_key
         part.names.append(ident(f.name))
+        if i in clean and src is not None:
+            part.raws.append(f"{ident(src)} AS {raw}")
+            if quick is None:
+                part.typed.append(f"{raw} AS {ident(f.name)}")
+                continue
+            helper, expr = quick
+            part.raws += [f"{helper} AS h_{i}"] if helper else []
+            part.typed.append(f"{expr.replace('{h}', f'h_{i}')} AS {ident(f.name)}")
+            continue
         if src is not None and quick is not None:
             # The value as it came; trimmed (and read in every form) only where needed.
             helper, expr = quick
@@ -201,14 +223,20 @@ def _parts(
     *,
     zone: str,
     year_start: int | None,
+    clean: frozenset[int] = frozenset(),
 ) -> list[_Part]:
     """The fields' SQL in parts of ``PART_FIELDS``, the input's own checks added."""
     count = len(schema.fields)
     parts = [
         _fields_sql(
-            schema, plan, range(n, min(n + PART_FIELDS, count)), zone=zone, year_start=year_start
+            schema,
+            plan,
+            range(n, min(n + PART_FIELDS, count)),
+            zone=zone,
+            year_start=year_start,
+            clean=clean,
         )
-        for n in range(0, count, PART_FIELDS)
+        for n in range(0, max(count, 1), PART_FIELDS)
     ]
     first, last = parts[0], parts[-1]
     # Read the ignored columns too (DuckDB checks text is UTF-8 only in columns it reads),
@@ -237,46 +265,125 @@ def _key_column(staged: StagedInput) -> str:
     return k
 
 
-def parts_sql(
+def prepare_parts(
     staged: StagedInput,
     schema: TableSchema,
     plan: ColumnPlan,
     *,
     zone: str,
     year_start: int | None = None,
-) -> list[str]:
-    """Statements to run before ``validation_sql`` on the same connection (none if narrow).
+) -> Callable[[duckdb.DuckDBPyConnection], None] | None:
+    """What to run before ``validation_sql`` on the same connection (None if narrow).
 
     A wide input is read once into a temporary table whose rows get a unique number
     (``_row`` is not unique for several sheets read as one); each part of
     ``PART_FIELDS`` fields is typed and checked from it into a temporary table of its
     own, a query DuckDB plans in a fraction of the whole's time; ``validation_sql``
-    joins them back by that number.
+    joins them back by that number. Planning costs DuckDB about 4 ms for each field's
+    full reading and checks, so a pre-pass first finds the fields whose values all read
+    cleanly (``clean_fields``) and those get only their cheap expression.
     """
-    parts = _parts(staged, schema, plan, zone=zone, year_start=year_start)
-    if len(parts) == 1:
-        return []
+    if len(schema.fields) <= PART_FIELDS:
+        return None
     k = _key_column(staged)
-    statements = [
-        f"CREATE OR REPLACE TEMP TABLE src AS SELECT *, row_number() OVER () AS {k} "
-        f"FROM ({staged.select_sql})"
-    ]
-    for n, part in enumerate(parts):
-        row = "_row, " if n == 0 else ""
-        raw = f"SELECT {k}, {row}{', '.join(part.raws)} FROM src"
-        quick = f"SELECT {', '.join(['*', *part.quicks])} FROM ({raw})"
-        prepared = f"SELECT {', '.join(['*', *part.prepared])} FROM ({quick})"
-        typed = f"SELECT {k}, {row}{', '.join(part.passed + part.typed)} FROM ({prepared})"
-        statements.append(
-            f"CREATE OR REPLACE TEMP TABLE p{n} AS SELECT {k}, {row}{', '.join(part.names)}, "
-            f"{part.first_failure()} AS _reject FROM ({typed})"
+
+    def prepare(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE src AS SELECT *, row_number() OVER () AS {k} "
+            f"FROM ({staged.select_sql})"
         )
-    statements.append("DROP TABLE src")
-    return statements
+        clean = clean_fields(con, schema, plan, zone=zone, year_start=year_start)
+        parts = _parts(staged, schema, plan, zone=zone, year_start=year_start, clean=clean)
+        for n, part in enumerate(parts):
+            row = "_row, " if n == 0 else ""
+            raw = f"SELECT {k}, {row}{', '.join(part.raws)} FROM src"
+            quick = f"SELECT {', '.join(['*', *part.quicks])} FROM ({raw})"
+            prepared = f"SELECT {', '.join(['*', *part.prepared])} FROM ({quick})"
+            typed = f"SELECT {k}, {row}{', '.join(part.passed + part.typed)} FROM ({prepared})"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE p{n} AS SELECT {k}, {row}"
+                f"{', '.join(part.names)}, {part.first_failure()} AS _reject FROM ({typed})"
+            )
+        con.execute("DROP TABLE src")
+        con.execute(f"CREATE TEMP VIEW parted AS {_parted_typed(staged, schema, len(parts))}")
+
+    return prepare
+
+
+# The pre-pass reads every cell of the fields it tests once; past this many cells the
+# planning it saves (milliseconds per field) is small beside the reading it costs.
+CLEAN_PASS_CELLS = 20_000_000
+
+
+def clean_fields(
+    con: duckdb.DuckDBPyConnection,
+    schema: TableSchema,
+    plan: ColumnPlan,
+    *,
+    zone: str,
+    year_start: int | None,
+) -> frozenset[int]:
+    """The fields of table ``src`` whose every value needs neither full reading nor checks.
+
+    A typed field qualifies when its cheap expression (``quick_sql``) reads every value
+    that is there; text when no value has spaces at its ends or means "nothing"
+    (``trimmed_sql``) and the text is stored as it came. Both when no value is too long
+    and the field has no constraint, is not required, not part of the key and holds no
+    personal data (whose checks and masking the full path does).
+
+    The cells are unpivoted into (column, value) rows and tested by one expression per
+    type, so the query is as long for 2,000 fields as for 100.
+    """
+    value = "v"
+    tests: dict[str, str] = {}
+    kinds: dict[int, tuple[str, str]] = {}  # field number -> (input column, type)
+    for i, f in enumerate(schema.fields):
+        src = plan.sources[f.name]
+        if (
+            src is None
+            or f.constraints
+            or f.required
+            or f.name in schema.primary_key
+            or f.pii != "none"
+        ):
+            continue
+        if f.type == "string":
+            if typed_sql(f, value) != value:
+                continue
+            marks = ", ".join(literal(m) for m in ("", *EMPTY_MARKS))
+            tests[f.type] = (
+                f"NOT ({value} LIKE ' %' OR {value} LIKE '% ' "
+                f"OR (strlen({value}) <= 6 AND {value} IN ({marks})))"
+            )
+        else:
+            quick = quick_sql(f, value, zone, year_start)
+            if quick is None:
+                continue
+            helper, expr = quick
+            tests[f.type] = f"({expr.replace('{h}', f'({helper})')}) IS NOT NULL"
+        kinds[i] = (src, f.type)
+    if not kinds:
+        return frozenset()
+    (rows,) = con.execute("SELECT count(*) FROM src").fetchone() or (0,)
+    if rows * len(kinds) > CLEAN_PASS_CELLS:
+        return frozenset()
+    pairs = sorted({pair for pair in kinds.values()})
+    listed = ", ".join(f"({literal(column)}, {literal(kind)})" for column, kind in pairs)
+    columns = ", ".join(ident(column) for column in sorted({c for c, _ in pairs}))
+    cases = " ".join(f"WHEN {literal(kind)} THEN {test}" for kind, test in tests.items())
+    failed = con.execute(
+        f"WITH kinds(name, kind) AS (VALUES {listed}), "
+        f"cells AS (UNPIVOT (SELECT {columns} FROM src) ON COLUMNS(*) "
+        f"INTO NAME name VALUE {value}) "
+        "SELECT DISTINCT name, kind FROM cells JOIN kinds USING (name) "
+        f"WHERE strlen({value}) > {MAX_CELL_CHARS} OR NOT coalesce(CASE kind {cases} END, false)"
+    ).fetchall()
+    dirty = set(failed)
+    return frozenset(i for i, pair in kinds.items() if pair not in dirty)
 
 
 def _parted_typed(staged: StagedInput, schema: TableSchema, count: int) -> str:
-    """SQL of the typed fields and ``_reject1`` from the tables of ``parts_sql``.
+    """SQL of the typed fields and ``_reject1`` from the tables of ``prepare_parts``.
 
     Left joins, which DuckDB keeps in their order: inner joins of many parts on one
     key would be ordered by the join optimiser, whose work grows fast with their number.
@@ -307,10 +414,9 @@ def validation_sql(
     wide input's parts (``PART_FIELDS``) each give their first failure; the first of
     those, in the parts' order, is the same reason.
     """
-    parts = _parts(staged, schema, plan, zone=zone, year_start=year_start)
     out_cols = ", ".join(ident(n) for n in schema.names)
-    if len(parts) == 1:
-        (part,) = parts
+    if len(schema.fields) <= PART_FIELDS:
+        (part,) = _parts(staged, schema, plan, zone=zone, year_start=year_start)
         head = (
             f"WITH src AS ({staged.select_sql}), "
             f"raw AS (SELECT _row, {', '.join(part.raws)} FROM src), "
@@ -319,8 +425,8 @@ def validation_sql(
             f"typed AS (SELECT _row, {', '.join(part.passed + part.typed)} FROM prepared), "
         )
         first_pass = part.first_failure()
-    else:  # see parts_sql
-        head = f"WITH typed AS ({_parted_typed(staged, schema, len(parts))}), "
+    else:  # see prepare_parts
+        head = "WITH typed AS (FROM parted), "
         first_pass = "_reject1"
     checked = f"SELECT _row, {out_cols}, {first_pass} AS _reject1 FROM typed"
     groups = unique_groups(schema) if duplicates else []
