@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.hub",
     "shequ.parking",
+    "shequ.timebank",
     "shequ.web",
 ]
 
@@ -264,6 +265,11 @@ PAYMENT_NOTIFY_BASE = env("PAYMENT_NOTIFY_BASE", "").rstrip("/")
 PARKING_WALK_RADIUS_M = float(env("PARKING_WALK_RADIUS_M", "800"))
 PARKING_SIGN_STALE_MINUTES = envint("PARKING_SIGN_STALE_MINUTES", 15)
 PARKING_SIGN_CACHE_SECONDS = float(env("PARKING_SIGN_CACHE_SECONDS", "1"))
+
+# Time bank: an open request untaken this long alerts community staff; a completed service
+# nobody objects to is confirmed after this many days.
+TIMEBANK_TAKE_ALERT_MINUTES = envint("TIMEBANK_TAKE_ALERT_MINUTES", 60)
+TIMEBANK_AUTO_CONFIRM_DAYS = envint("TIMEBANK_AUTO_CONFIRM_DAYS", 3)
 
 # Maps: no tile URL draws the GeoJSON alone (offline); AMap/Tencent tiles need MAP_TILE_CRS=gcj02.
 MAP_TILE_URL = env("MAP_TILE_URL", "")

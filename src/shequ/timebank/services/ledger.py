@@ -1,0 +1,237 @@
+"""The hours ledger: transfers between accounts, reversals, and the invariants' check.
+
+A transfer locks both accounts in id order (``select_for_update``), so two transfers that
+touch the same accounts queue instead of deadlocking or spending the same minutes twice; it
+checks the limits on the locked balances, then writes the transfer, its two movements and the
+new balances in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+
+from shequ.core.models import Region
+from shequ.core.types import User
+from shequ.timebank.models import Account, Movement, Transfer
+from shequ.timebank.services.errors import Conflict, Invalid, NotFound
+
+MAX_MINUTES = 100_000 * 60  # one transfer: far above any real service, below integer limits
+POOL_LOWER_LIMIT = 0
+MEMBER_LOWER_LIMIT = 0
+
+
+def hours(minutes: int) -> str:
+    """``90`` -> ``"1.5"``: minutes shown as hours."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def pool_of(region: Region) -> Account:
+    """The community's pool (seed hours, donations, subsidies), created on first use."""
+    account, _ = Account.objects.get_or_create(
+        region=region,
+        kind=Account.Kind.POOL,
+        defaults={"name": f"{region.name} pool", "lower_limit": POOL_LOWER_LIMIT},
+    )
+    return account
+
+
+def issue_of(region: Region) -> Account:
+    """The community's issuing account: seed hours leave it, so it has no lower limit."""
+    account, _ = Account.objects.get_or_create(
+        region=region,
+        kind=Account.Kind.ISSUE,
+        defaults={"name": f"{region.name} issued", "lower_limit": None},
+    )
+    return account
+
+
+def _check_limits(account: Account, new_balance: int) -> None:
+    if account.lower_limit is not None and new_balance < account.lower_limit:
+        short = account.lower_limit - new_balance
+        raise Conflict(
+            f"Not enough hours in {account.name}: it holds {hours(account.balance)} h, may "
+            f"not go below {hours(account.lower_limit)} h, and this needs "
+            f"{hours(short)} h more.",
+            "insufficient_hours",
+        )
+    if account.upper_limit is not None and new_balance > account.upper_limit:
+        raise Conflict(
+            f"{account.name} may hold at most {hours(account.upper_limit)} h; this would "
+            f"bring it to {hours(new_balance)} h.",
+            "over_upper_limit",
+        )
+
+
+def _locked(*account_ids: int) -> dict[int, Account]:
+    """Lock the accounts in id order (the one order every transfer takes: no deadlock)."""
+    ids = sorted(set(account_ids))
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    if len(locked) != len(ids):
+        raise NotFound("No such hours account.", "no_account")
+    return locked
+
+
+def _existing(key: str, debit: Account, credit: Account, minutes: int) -> Transfer | None:
+    found = Transfer.objects.filter(key=key).first()
+    if found is None:
+        return None
+    if (found.debit_id, found.credit_id, found.minutes) != (debit.pk, credit.pk, minutes):
+        raise Conflict(
+            "This request key was already used for a different transfer.",
+            "key_reused",
+            fields={"key": ["Already used for a different transfer."]},
+        )
+    return found
+
+
+def transfer(
+    debit: Account,
+    credit: Account,
+    minutes: int,
+    *,
+    kind: str,
+    memo: str = "",
+    actor: User | None = None,
+    key: str | None = None,
+    reverses: Transfer | None = None,
+) -> Transfer:
+    """Move ``minutes`` from ``debit`` to ``credit``; refuse what would break a limit.
+
+    With ``key``, a retried call returns the first transfer instead of moving the minutes
+    twice.
+    """
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise Invalid("Minutes must be a whole number above 0.", fields={"minutes": ["Above 0."]})
+    if minutes > MAX_MINUTES:
+        raise Invalid(
+            f"At most {MAX_MINUTES} minutes in one transfer.",
+            fields={"minutes": [f"At most {MAX_MINUTES}."]},
+        )
+    if debit.pk == credit.pk:
+        raise Invalid("A transfer needs two different accounts.", fields={"credit": ["Same."]})
+    if key is not None and (found := _existing(key, debit, credit, minutes)):
+        return found
+    try:
+        with transaction.atomic():
+            accounts = _locked(debit.pk, credit.pk)
+            source, target = accounts[debit.pk], accounts[credit.pk]
+            _check_limits(source, source.balance - minutes)
+            _check_limits(target, target.balance + minutes)
+            made = Transfer.objects.create(
+                kind=kind,
+                debit=source,
+                credit=target,
+                minutes=minutes,
+                memo=memo[:200],
+                key=key,
+                reverses=reverses,
+                created_by=actor,
+            )
+            Movement.objects.bulk_create(
+                [
+                    Movement(transfer=made, account=source, minutes=-minutes),
+                    Movement(transfer=made, account=target, minutes=minutes),
+                ]
+            )
+            Account.objects.filter(pk=source.pk).update(balance=F("balance") - minutes)
+            Account.objects.filter(pk=target.pk).update(balance=F("balance") + minutes)
+    except IntegrityError:
+        # Two retries with one key at once, or two reversals of one transfer: the first won.
+        if key is not None and (found := _existing(key, debit, credit, minutes)):
+            return found
+        if reverses is not None:
+            raise Conflict("This transfer has been reversed already.", "already_reversed") from None
+        raise
+    for account in (debit, credit):
+        account.refresh_from_db(fields=["balance"])
+    return made
+
+
+def reverse(original: Transfer, *, actor: User | None = None, memo: str = "") -> Transfer:
+    """Correct a transfer by moving its minutes back (once); the limits apply as ever."""
+    if original.kind == Transfer.Kind.REVERSAL:
+        raise Conflict("A reversal is not reversed; make a new transfer.", "reversal_of_reversal")
+    if Transfer.objects.filter(reverses=original).exists():
+        raise Conflict("This transfer has been reversed already.", "already_reversed")
+    return transfer(
+        original.credit,
+        original.debit,
+        original.minutes,
+        kind=Transfer.Kind.REVERSAL,
+        memo=memo or f"reverses #{original.pk}",
+        actor=actor,
+        key=f"reverse:{original.pk}",
+        reverses=original,
+    )
+
+
+def set_limits(account: Account, *, lower: int | None, upper: int | None) -> Account:
+    """Change an account's limits; a limit its balance already breaks is refused."""
+    if account.kind == Account.Kind.MEMBER and lower is None:
+        raise Invalid("A member's account needs a lower limit.", fields={"lower": ["Required."]})
+    if lower is not None and upper is not None and lower > upper:
+        raise Invalid("The lower limit is above the upper one.", fields={"lower": ["Too high."]})
+    with transaction.atomic():
+        locked = _locked(account.pk)[account.pk]
+        locked.lower_limit, locked.upper_limit = lower, upper
+        _check_limits(locked, locked.balance)
+        locked.save(update_fields=["lower_limit", "upper_limit"])
+    account.refresh_from_db()
+    return account
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found: empty ``problems`` means every invariant holds."""
+
+    accounts: int = 0
+    transfers: int = 0
+    total_balance: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check() -> CheckReport:
+    """Verify the ledger: balances sum to zero, each balance is the sum of its movements,
+    each transfer has two opposite movements, and no balance breaks its account's limits."""
+    report = CheckReport()
+    with transaction.atomic():  # one snapshot on PostgreSQL (repeatable within the queries)
+        sums = dict(
+            Movement.objects.values_list("account_id").annotate(total=Sum("minutes")).order_by()
+        )
+        for account in Account.objects.all():
+            report.accounts += 1
+            report.total_balance += account.balance
+            moved = int(sums.get(account.pk) or 0)
+            if moved != account.balance:
+                report.problems.append(
+                    f"account {account.pk}: balance {account.balance} but movements sum to {moved}"
+                )
+            if account.lower_limit is not None and account.balance < account.lower_limit:
+                report.problems.append(f"account {account.pk}: below its lower limit")
+            if account.upper_limit is not None and account.balance > account.upper_limit:
+                report.problems.append(f"account {account.pk}: above its upper limit")
+        if report.total_balance != 0:
+            report.problems.append(f"balances sum to {report.total_balance}, not 0")
+        lopsided = (
+            Transfer.objects.annotate(
+                n=Count("movements"),
+                net=Sum("movements__minutes"),
+                plus=Sum("movements__minutes", filter=Q(movements__minutes__gt=0)),
+            )
+            .exclude(n=2, net=0, plus=F("minutes"))
+            .values_list("pk", flat=True)
+        )
+        report.problems.extend(
+            f"transfer {pk}: movements not equal and opposite" for pk in lopsided
+        )
+        report.transfers = Transfer.objects.count()
+    return report

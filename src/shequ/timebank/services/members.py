@@ -1,0 +1,130 @@
+"""Register members (a person already on the community's register) and keep their profile."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from shequ.core.models import Person, Region
+from shequ.core.services.audit import record
+from shequ.core.types import User
+from shequ.timebank.models import Account, Member, Skill
+from shequ.timebank.services import ledger
+from shequ.timebank.services.access import require_staff
+from shequ.timebank.services.errors import Conflict, Invalid
+
+_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+
+
+def clean_skills(skills: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(skills))
+    unknown = [s for s in chosen if s not in Skill.values]
+    if unknown:
+        raise Invalid(
+            f"Unknown skill(s): {', '.join(unknown)}.",
+            fields={"skills": [f"Choose from {', '.join(Skill.values)}."]},
+        )
+    return chosen
+
+
+def clean_availability(availability: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """``{"0": ["08:00-12:00"]}``: weekday (Monday 0) to local time ranges, start before end."""
+    clean: dict[str, list[str]] = {}
+    for day, ranges in availability.items():
+        if str(day) not in {str(n) for n in range(7)}:
+            raise Invalid(
+                f"Weekday {day!r} is not 0 (Monday) to 6.", fields={"availability": ["0-6."]}
+            )
+        items = []
+        for item in ranges:
+            if not _RANGE.match(str(item)) or str(item)[:5] >= str(item)[6:]:
+                raise Invalid(
+                    f"{item!r} is not a time range like 08:00-12:00.",
+                    fields={"availability": ["Ranges like 08:00-12:00."]},
+                )
+            items.append(str(item))
+        clean[str(day)] = items
+    return clean
+
+
+def register(
+    actor: User,
+    person: Person,
+    *,
+    region: Region | None = None,
+    user: User | None = None,
+    volunteer: bool = False,
+    requester: bool = True,
+    skills: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    availability: Mapping[str, Iterable[str]] | None = None,
+    estate: str = "",
+    building: str = "",
+    joined: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Member:
+    """Staff register a person of their community as a member, with an hours account."""
+    region = region or person.region
+    require_staff(actor, region)
+    if not person.region.code.startswith(region.prefix):
+        raise Invalid(
+            "The person is not registered in this community.", fields={"person": ["Elsewhere."]}
+        )
+    if not (volunteer or requester):
+        raise Invalid(
+            "A member is a volunteer, a requester or both.", fields={"volunteer": ["Choose one."]}
+        )
+    skill_list = clean_skills(skills)
+    hours_of_week = clean_availability(availability or {})
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(
+                region=region,
+                kind=Account.Kind.MEMBER,
+                name=f"{person.name_masked} {region.name}",
+                lower_limit=ledger.MEMBER_LOWER_LIMIT,
+            )
+            member = Member.objects.create(
+                region=region,
+                person=person,
+                user=user,
+                account=account,
+                is_volunteer=volunteer,
+                is_requester=requester,
+                skills=skill_list,
+                languages=[str(x)[:30] for x in languages],
+                availability=hours_of_week,
+                estate=estate[:100],
+                building=building[:50],
+                joined=joined or timezone.now(),
+            )
+            record("timebank.member.register", actor=actor, obj=member, request=request)
+    except IntegrityError:
+        raise Conflict(
+            "This person (or this login) is a member of this time bank already.",
+            "already_member",
+        ) from None
+    return member
+
+
+def update_profile(
+    member: Member,
+    *,
+    skills: Iterable[str] | None = None,
+    availability: Mapping[str, Iterable[str]] | None = None,
+    volunteer: bool | None = None,
+) -> Member:
+    """A member keeps their own skills, availability and whether they volunteer."""
+    if skills is not None:
+        member.skills = clean_skills(skills)
+    if availability is not None:
+        member.availability = clean_availability(availability)
+    if volunteer is not None:
+        member.is_volunteer = volunteer
+    member.save(update_fields=["skills", "availability", "is_volunteer"])
+    return member
