@@ -21,6 +21,7 @@ def rate(
         raise Invalid("A score is 1 to 5.", fields={"score": ["1 to 5."]})
     if len(text) > 500:
         raise Invalid("At most 500 characters.", fields={"text": ["At most 500 characters."]})
+    order = Order.objects.select_related("request", "volunteer").get(pk=order.pk)  # fresh state
     if order.volunteer.user_id == actor.pk:
         side = Rating.Side.VOLUNTEER
     elif requester_side(actor, order.request):
