@@ -14,7 +14,7 @@ from pathlib import Path
 import shequ
 
 SRC = Path(shequ.__file__).parent
-APPS = ("core", "hub", "parking", "web")
+APPS = ("core", "hub", "parking", "timebank", "web")
 
 
 def _module_name(path: Path) -> str:

@@ -357,6 +357,9 @@ def register_routers() -> None:
     from shequ.parking.api import mount as mount_parking
 
     mount_parking(api)
+    from shequ.timebank.api import mount as mount_timebank
+
+    mount_timebank(api)
 
 
 register_routers()

@@ -117,6 +117,14 @@ def hub(args: argparse.Namespace) -> int:
     return hub_main(args)
 
 
+def timebank(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from shequ.timebank.cli import main as timebank_main
+
+    return timebank_main(args)
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -167,6 +175,10 @@ def parser() -> argparse.ArgumentParser:
 
     hub_cli.add_parser(sub)
     sub.choices["hub"].set_defaults(func=hub)
+    from shequ.timebank import cli as timebank_cli
+
+    timebank_cli.add_parser(sub)
+    sub.choices["timebank"].set_defaults(func=timebank)
     return root
 
 

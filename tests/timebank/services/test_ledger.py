@@ -154,3 +154,18 @@ def test_the_pool_and_issuing_account_are_one_per_community(home: Region) -> Non
     assert ledger.pool_of(home).pk == ledger.pool_of(home).pk
     assert ledger.issue_of(home).lower_limit is None
     assert ledger.hours(90) == "1.5" and ledger.hours(120) == "2"
+
+
+def test_the_cli_check_says_ok_or_names_the_problem(
+    funded: tuple[Account, Account], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import json
+
+    from shequ.timebank.cli import check
+
+    assert check(argparse.Namespace(json=True)) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    Account.objects.filter(pk=funded[0].pk).update(balance=1)
+    assert check(argparse.Namespace(json=False)) == 1
+    assert "problem: account" in capsys.readouterr().out

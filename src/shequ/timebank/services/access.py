@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from shequ.core.models import Region, Role
 from shequ.core.permissions import Perm, has_global, prefixes_for, scope
 from shequ.core.types import Requester, User
-from shequ.timebank.models import HelpRequest, Member
+from shequ.timebank.models import HelpRequest, Member, Order
 from shequ.timebank.services.errors import Forbidden, NotFound
 
 STAFF_ROLES = (Role.PLATFORM_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF)
@@ -81,3 +81,15 @@ def get_request(user: Requester, pk: int) -> HelpRequest:
     if found is None:
         raise NotFound(f"No help request {pk} that you may see.", "no_request")
     return found
+
+
+def get_order(user: Requester, pk: int) -> Order:
+    """An order of a request the user may see."""
+    order = (
+        Order.objects.select_related("request__region", "volunteer__person", "transfer")
+        .filter(pk=pk, request__in=visible_requests(user))
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"No order {pk} that you may see.", "no_order")
+    return order

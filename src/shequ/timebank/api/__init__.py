@@ -1,0 +1,16 @@
+"""The time bank API under /api/v1/timebank/: requests, orders, members, indicators.
+
+No ``from __future__ import annotations`` in these modules: django-ninja reads the annotations.
+"""
+
+from ninja import NinjaAPI
+
+from shequ.timebank.api import members, orders, requests  # noqa: F401  (they add routes)
+from shequ.timebank.api.common import router
+
+__all__ = ["mount", "router"]
+
+
+def mount(api: NinjaAPI) -> None:
+    """Add the time bank routes to the project's API, under /timebank."""
+    api.add_router("/timebank", router)
