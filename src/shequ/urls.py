@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("hub/", include("shequ.hub.urls")),
     path("parking/", include("shequ.parking.urls")),
+    path("timebank/", include("shequ.timebank.urls")),
     path("", include("shequ.hub.ckan.urls")),  # CKAN Action API /api/3/action/, /catalog.jsonld
     path("", include("shequ.web.urls")),
 ]

@@ -36,7 +36,7 @@ def alert_untaken(now: datetime | None = None) -> int:
             tell(
                 staff_of(req),
                 f"Help request #{req.pk} ({req.get_category_display()}) has not been taken",
-                url=f"/timebank/staff/requests/{req.pk}/",
+                url=f"/timebank/requests/{req.pk}/",
             )
             told += 1
     return told
@@ -74,7 +74,7 @@ def tell_matching_volunteers(request_id: int) -> int:
     return tell(
         [m.user for m in matching_volunteers(req)],
         f"New help request near you: {req.get_category_display()} (#{req.pk})",
-        url=f"/timebank/hall/{req.pk}/",
+        url=f"/timebank/requests/{req.pk}/",
     )
 
 

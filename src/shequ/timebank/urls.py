@@ -1,0 +1,27 @@
+from django.urls import path
+
+from shequ.timebank.views import hall, home, orders, requests, staff
+
+app_name = "timebank"
+urlpatterns = [
+    path("", home.home, name="home"),
+    # Residents and their families
+    path("ask/", requests.ask, name="ask"),
+    path("mine/", requests.mine, name="mine"),
+    path("requests/<int:request_id>/", requests.detail, name="request"),
+    path("requests/<int:request_id>/cancel/", requests.cancel, name="cancel"),
+    path("requests/<int:request_id>/take/", orders.take, name="take"),
+    path(
+        "orders/<int:order_id>/<str:action>/",
+        orders.step,
+        name="order-step",
+    ),
+    # Volunteers
+    path("hall/", hall.hall, name="hall"),
+    path("hall/orders/", hall.my_orders, name="my-orders"),
+    path("hours/", hall.my_hours, name="my-hours"),
+    # Staff
+    path("staff/", staff.console, name="staff"),
+    path("staff/members/", staff.members, name="staff-members"),
+    path("staff/indicators/", staff.indicator_page, name="staff-indicators"),
+]

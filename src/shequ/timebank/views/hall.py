@@ -1,0 +1,60 @@
+"""The volunteer's order hall (接单大厅): open requests of my community, my orders, my hours."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from shequ.core.types import user_of
+from shequ.timebank.models import Category, HelpRequest, Order, Transfer
+from shequ.timebank.services import access
+from shequ.timebank.services.ledger import hours
+
+
+@login_required
+def hall(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    volunteer = access.member_of(user, volunteer=True)
+    found = access.visible_requests(user).filter(
+        region=volunteer.region, status=HelpRequest.Status.OPEN
+    )
+    category = request.GET.get("category", "")
+    if category in Category.values:
+        found = found.filter(category=category)
+    found = found.exclude(beneficiary=volunteer).order_by("-urgency", "starts_at")[:100]
+    return render(
+        request,
+        "timebank/hall/hall.html",
+        {"requests": found, "categories": Category.choices, "category": category},
+    )
+
+
+@login_required
+def my_orders(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    volunteer = access.member_of(user, volunteer=True)
+    found = (
+        Order.objects.filter(volunteer=volunteer)
+        .select_related("request", "transfer")
+        .order_by("-taken_at")[:100]
+    )
+    return render(request, "timebank/hall/orders.html", {"orders": found})
+
+
+@login_required
+def my_hours(request: HttpRequest) -> HttpResponse:
+    member = access.member_of(user_of(request))
+    account = member.account
+    account.refresh_from_db()
+    moves = account.movements.select_related("transfer").order_by("-id")[:100]
+    return render(
+        request,
+        "timebank/hall/hours.html",
+        {
+            "member": member,
+            "balance": hours(account.balance),
+            "moves": [(m, hours(abs(m.minutes))) for m in moves],
+            "kinds": dict(Transfer.Kind.choices),
+        },
+    )

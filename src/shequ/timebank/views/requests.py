@@ -1,0 +1,122 @@
+"""Residents (phone first): post a request, my requests, a request's page with what each
+party may do next."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.errors import ServiceError
+from shequ.core.types import user_of
+from shequ.timebank.forms import CheckOutForm, ConfirmForm, RateForm, ReasonForm, RequestForm
+from shequ.timebank.models import HelpRequest, Member, Order
+from shequ.timebank.services import access, requests
+from shequ.timebank.views.common import act
+from shequ.web.errors import put_errors
+
+
+def _cared_for(request: HttpRequest) -> list[Member]:
+    """Members the user may post for: themselves and those they care for (staff: anybody)."""
+    user = user_of(request)
+    own = list(access.memberships(user).select_related("person"))
+    cared = Member.objects.filter(carers=user, active=True).select_related("person", "region")
+    staffed = Member.objects.filter(
+        region__in=access.staff_regions(user), active=True, is_requester=True
+    ).select_related("person", "region")[:500]
+    found = {m.pk: m for m in [*own, *cared, *staffed]}
+    return [m for m in found.values() if requests.may_act_for(user, m)]
+
+
+@login_required
+def ask(request: HttpRequest) -> HttpResponse:
+    members = _cared_for(request)
+    if not members:
+        return render(request, "timebank/requests/not_member.html", status=403)
+    form = RequestForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        beneficiary = next(m for m in members if m.pk == data["beneficiary"])
+        start, end = form.window(timezone.now())
+        try:
+            req = requests.post(
+                user_of(request),
+                beneficiary,
+                category=data["category"],
+                description=data["description"],
+                starts_at=start,
+                ends_at=end,
+                estimated_minutes=data["minutes"],
+                urgency="urgent" if data["urgent"] else "normal",
+                address=data["address"],
+                key=data["key"],
+                request=request,
+            )
+        except (ServiceError, ValidationError) as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Your request is posted: volunteers nearby are told."))
+            return redirect("timebank:request", req.pk)
+    return render(request, "timebank/requests/ask.html", {"form": form})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    found = (
+        access.visible_requests(user)
+        .filter(Q(posted_by=user) | Q(beneficiary__user=user) | Q(beneficiary__carers=user))
+        .distinct()
+        .prefetch_related("orders__volunteer__person")[:100]
+    )
+    return render(request, "timebank/requests/mine.html", {"requests": found})
+
+
+@login_required
+def detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = user_of(request)
+    req = access.get_request(user, request_id)
+    orders = list(req.orders.select_related("volunteer__person", "volunteer__user", "transfer"))
+    mine = [o for o in orders if o.volunteer.user_id == user.pk]
+    holding = any(o.status in (Order.Status.TAKEN, Order.Status.IN_SERVICE) for o in mine)
+    rated = set(req.orders.filter(ratings__by=user).values_list("pk", flat=True))
+    context = {
+        "req": req,
+        "orders": orders,
+        "mine": mine,
+        "requester_side": requests.requester_side(user, req),
+        "staff": access.is_staff_at(user, req.region),
+        "address": requests.reveal_address(user, req, request=request) if holding else None,
+        "events": req.events.select_related("actor", "order"),
+        "rated": rated,
+        "reason_form": ReasonForm(),
+        "checkout_form": CheckOutForm(),
+        "confirm_form": ConfirmForm(),
+        "rate_form": RateForm(),
+        "can_take": req.status == HelpRequest.Status.OPEN
+        and not mine
+        and access.memberships(user).filter(region=req.region, is_volunteer=True).exists(),
+    }
+    return render(request, "timebank/requests/detail.html", context)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = user_of(request)
+    req = access.get_request(user, request_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return act(
+        request,
+        lambda: requests.cancel(user, req, reason=reason),
+        _("The request is cancelled."),
+        "timebank:request",
+        req.pk,
+    )
