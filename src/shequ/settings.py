@@ -270,6 +270,10 @@ PARKING_SIGN_CACHE_SECONDS = float(env("PARKING_SIGN_CACHE_SECONDS", "1"))
 # nobody objects to is confirmed after this many days.
 TIMEBANK_TAKE_ALERT_MINUTES = envint("TIMEBANK_TAKE_ALERT_MINUTES", 60)
 TIMEBANK_AUTO_CONFIRM_DAYS = envint("TIMEBANK_AUTO_CONFIRM_DAYS", 3)
+# The demo's time bank (R4.3): volunteers and services built through the app's services
+# (about a minute or two at the seed's figures; tests of the whole demo build fewer).
+TIMEBANK_DEMO_VOLUNTEERS = envint("TIMEBANK_DEMO_VOLUNTEERS", 356)
+TIMEBANK_DEMO_SERVICES = envint("TIMEBANK_DEMO_SERVICES", 1680)
 
 # Maps: no tile URL draws the GeoJSON alone (offline); AMap/Tencent tiles need MAP_TILE_CRS=gcj02.
 MAP_TILE_URL = env("MAP_TILE_URL", "")

@@ -66,3 +66,14 @@ def far_staff(regions: dict[str, Region]) -> Any:
 @pytest.fixture
 def far_volunteer(far_staff: Any, regions: dict[str, Region]) -> Member:
     return add_volunteer(far_staff, regions[ELSEWHERE], "farvolunteer")
+
+
+@pytest.fixture(autouse=True)
+def _huey_immediate() -> Iterator[None]:
+    """Jobs run at once in this process (no task left in var/'s queue by a committed test)."""
+    from huey.contrib.djhuey import HUEY
+
+    before = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = before

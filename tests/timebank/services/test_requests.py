@@ -303,3 +303,21 @@ def test_a_request_you_may_not_see_is_not_found(
     with pytest.raises(NotFound):
         get_request(far_volunteer.user, req.pk)
     assert get_request(daughter, req.pk) == req
+
+
+def test_posting_tells_the_matching_volunteers_after_the_commit(
+    daughter: Any,
+    father: Member,
+    volunteer: Any,
+    tb_staff: Any,
+    home: Region,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    unskilled = add_volunteer(tb_staff, home, skills=("tutoring",))
+    with django_capture_on_commit_callbacks(execute=True):
+        req = post(daughter, father)
+    told = InboxMessage.objects.filter(
+        title__contains=f"#{req.pk}", url=f"/timebank/requests/{req.pk}/"
+    )
+    assert list(told.values_list("user", flat=True)) == [volunteer.user.pk]
+    assert not InboxMessage.objects.filter(user=unskilled.user).exists()

@@ -19,7 +19,7 @@ from shequ.timebank.models import ACTIVE_ORDER, HelpRequest, Order, Transfer
 from shequ.timebank.services import ledger
 from shequ.timebank.services.access import is_staff_at, member_of
 from shequ.timebank.services.errors import Conflict, Forbidden, Invalid
-from shequ.timebank.services.notices import tell
+from shequ.timebank.services.notices import is_muted, tell, tell_requester
 from shequ.timebank.services.requests import event, lock, refresh_status, requester_side
 
 S = Order.Status
@@ -72,16 +72,15 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
                 if locked.first_taken_at is None:
                     HelpRequest.objects.filter(pk=req.pk).update(first_taken_at=now)
                 refresh_status(locked, actor=actor, at=now, action="take")
-                tell(
-                    [locked.posted_by, locked.beneficiary.user],
-                    f"A volunteer ({volunteer.name}) took your help request #{req.pk}",
+                tell_requester(
+                    locked, f"A volunteer ({volunteer.name}) took your help request #{req.pk}"
                 )
         except IntegrityError:
             # The slot went to someone else a moment ago (or this volunteer took another).
             if req.orders.filter(volunteer=volunteer, status__in=ACTIVE_ORDER).exists():
                 return req.orders.get(volunteer=volunteer, status__in=ACTIVE_ORDER)
             continue
-        req.refresh_from_db()
+        req.refresh_from_db(fields=["status", "first_taken_at"])
         return order
     raise Conflict("Every slot of this request has been taken.", "full")
 
@@ -107,10 +106,8 @@ def hand_back(actor: User, order: Order, *, reason: str = "", now: datetime | No
         _move(order, S.HANDED_BACK, actor, now, "hand_back", reason)
         order.save(update_fields=["status"])
         refresh_status(req, actor=actor, at=now, action="hand_back")
-        tell(
-            [req.posted_by, req.beneficiary.user],
-            f"The volunteer handed back help request #{req.pk}; it is open again",
-            reason,
+        tell_requester(
+            req, f"The volunteer handed back help request #{req.pk}; it is open again", reason
         )
     return order
 
@@ -160,9 +157,8 @@ def check_out(
         order.checked_out_at, order.reported_minutes = now, reported
         order.save(update_fields=["status", "checked_out_at", "reported_minutes"])
         refresh_status(req, actor=actor, at=now, action="check_out")
-        tell(
-            [req.posted_by, req.beneficiary.user],
-            f"Help request #{req.pk} is done: please confirm {reported} minutes and rate",
+        tell_requester(
+            req, f"Help request #{req.pk} is done: please confirm {reported} minutes and rate"
         )
     return order
 
@@ -174,13 +170,15 @@ def _pay(order: Order, minutes: int, actor: User | None) -> Transfer:
     payer = req.beneficiary.account
     credit = order.volunteer.account
     memo = f"help request #{req.pk}"
-    try:
-        return ledger.transfer(
-            payer, credit, minutes, kind=Transfer.Kind.SERVICE, memo=memo, actor=actor, key=key
-        )
-    except Conflict as exc:
-        if exc.code != "insufficient_hours":
-            raise
+    # The balance read here only saves a refused attempt; the transfer checks it under lock.
+    if payer.lower_limit is None or payer.balance - minutes >= payer.lower_limit:
+        try:
+            return ledger.transfer(
+                payer, credit, minutes, kind=Transfer.Kind.SERVICE, memo=memo, actor=actor, key=key
+            )
+        except Conflict as exc:
+            if exc.code != "insufficient_hours":
+                raise
     return ledger.transfer(
         ledger.pool_of(req.region),
         credit,
@@ -227,7 +225,8 @@ def confirm(
         order.confirmed_at = now
         order.save(update_fields=["status", "confirmed_at", "transfer"])
         refresh_status(req, actor=actor, at=now, action="confirm")
-        tell([order.volunteer.user], f"{paid} minutes confirmed for help request #{req.pk}")
+        if not is_muted():
+            tell([order.volunteer.user], f"{paid} minutes confirmed for help request #{req.pk}")
     return order
 
 

@@ -18,7 +18,7 @@ from shequ.core.types import Requester, User
 from shequ.timebank.models import ACTIVE_ORDER, Category, Event, HelpRequest, Member, Order
 from shequ.timebank.services.access import is_staff_at
 from shequ.timebank.services.errors import Conflict, Forbidden, Invalid
-from shequ.timebank.services.notices import tell
+from shequ.timebank.services.notices import is_muted, tell
 from shequ.timebank.signals import request_open
 
 MAX_WINDOW = timedelta(days=14)
@@ -106,6 +106,12 @@ def _validate(
         raise Invalid(f"The help request cannot be posted: {details}", fields=fields)
 
 
+def _announce_open(req: HelpRequest) -> None:
+    """After the commit, the jobs tell matching volunteers (not while writing history)."""
+    if not is_muted():
+        transaction.on_commit(partial(request_open.send, sender=HelpRequest, request_id=req.pk))
+
+
 def post(
     actor: User,
     beneficiary: Member,
@@ -166,7 +172,7 @@ def post(
                 created=now,
             )
             event(req, "post", Status.OPEN, actor=actor, at=now)
-            transaction.on_commit(partial(request_open.send, sender=HelpRequest, request_id=req.pk))
+            _announce_open(req)
     except IntegrityError:
         if key and (found := HelpRequest.objects.filter(key=key, posted_by=actor).first()):
             return found  # the same key posted at the same moment: the first one stands
@@ -194,7 +200,7 @@ def refresh_status(req: HelpRequest, *, actor: User | None, at: datetime, action
         HelpRequest.objects.filter(pk=req.pk).update(status=new)
         req.status = new
         if new == Status.OPEN:
-            transaction.on_commit(partial(request_open.send, sender=HelpRequest, request_id=req.pk))
+            _announce_open(req)
     return new
 
 
