@@ -26,7 +26,15 @@ from shequ.core.models import Membership, Person, Region, Role
 from shequ.core.services.people import create_person
 from shequ.core.types import User
 from shequ.timebank.models import HelpRequest, Member, Skill
-from shequ.timebank.services import ledger, members, notices, orders, ratings, requests
+from shequ.timebank.services import (
+    flowback,
+    ledger,
+    members,
+    notices,
+    orders,
+    ratings,
+    requests,
+)
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +234,7 @@ def build(*, volunteers: int | None = None, services: int | None = None) -> dict
                 )
         done = 0 if already else _history(cast, rng, services)
     live = _live(cast, rng)
+    published = flowback.publish()
     report = ledger.check()
     log.info("time bank demo: %d services, %d live requests, ledger ok=%s", done, live, report.ok)
-    return {"services": done, "live": live, "ledger_ok": report.ok}
+    return {"services": done, "live": live, "ledger_ok": report.ok, "hub_version": published}

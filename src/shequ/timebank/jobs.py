@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shequ.timebank.services import ledger, orders, requests, staff
+from shequ.timebank.services import flowback, ledger, orders, requests, staff
 from shequ.timebank.signals import request_open
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,12 @@ def check_ledger() -> dict[str, Any]:
     for problem in report.problems:
         log.error("time bank ledger: %s", problem)
     return {"ok": report.ok, "accounts": report.accounts, "problems": len(report.problems)}
+
+
+@db_periodic_task(crontab(hour="3", minute="40"))
+def publish_indicators() -> int | None:
+    """Nightly: the communities' monthly indicators, published back to the hub (anonymised)."""
+    return flowback.publish()
 
 
 @db_periodic_task(crontab(minute="15"))
