@@ -2,19 +2,23 @@
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Schema
 
-from shequ.core.inputs import LocalDatetime
-from shequ.core.models import Region
-from shequ.core.schemas import READ, errors
-from shequ.core.types import user_of
+from shequ.core.inputs import Id, LocalDatetime
+from shequ.core.models import Person, Region
+from shequ.core.permissions import Perm, scope
+from shequ.core.schemas import READ, WRITE, errors
+from shequ.core.types import User, user_of
 from shequ.timebank.api.common import router
 from shequ.timebank.api.schemas import TimebankIndicatorsOut, TimebankMemberOut
 from shequ.timebank.models import Member
-from shequ.timebank.services import access, indicators
+from shequ.timebank.services import access, indicators, members
+from shequ.timebank.services.errors import NotFound
 
 
 @router.get(
@@ -41,3 +45,65 @@ def get_indicators(request: HttpRequest, period: Query[TimebankPeriodIn]) -> ind
     end = period.end or timezone.now()
     start = period.start or end - timedelta(days=30)
     return indicators.compute(region, start, end)
+
+
+class TimebankMemberIn(Schema):
+    person_id: Id
+    region: str | None = Field(None, pattern=r"^\d{12}$", description="default: the person's")
+    username: str | None = Field(None, max_length=150, description="the member's own login")
+    carers: list[str] = Field(default_factory=list, max_length=5, description="family logins")
+    volunteer: bool = False
+    requester: bool = True
+    skills: list[str] = Field(default_factory=list, max_length=9)
+    availability: dict[str, list[str]] = Field(default_factory=dict)
+    estate: str = Field("", max_length=100)
+    building: str = Field("", max_length=50)
+
+
+def _login(name: str, field: str) -> User:
+    found = get_user_model().objects.filter(username=name, is_active=True).first()
+    if found is None:
+        raise NotFound(f"No login {name!r}.", fields={field: [f"No login {name!r}."]})
+    return found
+
+
+@router.post(
+    "/members", response={201: TimebankMemberOut, **errors(WRITE)}, summary="Register (staff)"
+)
+def register(request: HttpRequest, payload: TimebankMemberIn) -> tuple[int, Member]:
+    actor = user_of(request)
+    person = (
+        scope(Person.objects.select_related("region"), actor, Perm.VIEW_PEOPLE)
+        .filter(pk=payload.person_id)
+        .first()
+    )
+    if person is None:
+        raise NotFound("No such person you may see.", fields={"person_id": ["Not found."]})
+    region = get_object_or_404(Region, code=payload.region) if payload.region else None
+    user = _login(payload.username, "username") if payload.username else None
+    carers = [_login(name, "carers") for name in payload.carers]
+    with transaction.atomic():
+        member = members.register(
+            actor,
+            person,
+            region=region,
+            user=user,
+            volunteer=payload.volunteer,
+            requester=payload.requester,
+            skills=payload.skills,
+            availability=payload.availability,
+            estate=payload.estate,
+            building=payload.building,
+            request=request,
+        )
+        member.carers.add(*carers)
+    return 201, member
+
+
+@router.get(
+    "/members", response={200: list[TimebankMemberOut], **errors(READ)}, summary="Members (staff)"
+)
+def list_members(request: HttpRequest) -> list[Member]:
+    regions = access.staff_regions(user_of(request))
+    found = Member.objects.filter(region__in=regions).select_related("region", "account", "person")
+    return list(found.order_by("region__code", "id")[:1000])

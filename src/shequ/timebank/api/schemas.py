@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from shequ.timebank.models import HelpRequest, Member, Order
+from shequ.timebank.models import HelpRequest, Member, Order, Transfer
 
 
 class HelpReasonIn(Schema):
@@ -146,3 +146,26 @@ class TimebankIndicatorsOut(Schema):
     demand_answered: float | None
     satisfaction: float | None
     ratings: int
+
+
+class TransferOut(Schema):
+    id: int
+    kind: str
+    debit_account: int
+    credit_account: int
+    minutes: int
+    memo: str
+    reverses: int | None
+    created: datetime
+
+    @staticmethod
+    def resolve_debit_account(obj: Transfer) -> int:
+        return obj.debit_id
+
+    @staticmethod
+    def resolve_credit_account(obj: Transfer) -> int:
+        return obj.credit_id
+
+    @staticmethod
+    def resolve_reverses(obj: Transfer) -> int | None:
+        return obj.reverses_id
