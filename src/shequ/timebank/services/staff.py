@@ -10,6 +10,7 @@ from django.utils import timezone
 from shequ.core.models import Membership, Role
 from shequ.core.types import User
 from shequ.timebank.models import ACTIVE_ORDER, HelpRequest, Member, Order
+from shequ.timebank.services import reliability
 from shequ.timebank.services.notices import tell
 from shequ.timebank.services.requests import untaken
 
@@ -43,8 +44,9 @@ def alert_untaken(now: datetime | None = None) -> int:
 
 
 def matching_volunteers(req: HelpRequest, *, now: datetime | None = None) -> list[Member]:
-    """Volunteers of the community with the request's skill, the least busy of late first
-    (spreading the work); the same building, then the same estate, comes first."""
+    """Volunteers of the community with the request's skill: the same building, then the same
+    estate, first; then the more reliable (recent no-shows weigh more); then the least busy of
+    late (spreading the work)."""
     now = now or timezone.now()
     since = now - timedelta(days=LOAD_DAYS)
     candidates = (
@@ -54,14 +56,16 @@ def matching_volunteers(req: HelpRequest, *, now: datetime | None = None) -> lis
         .select_related("user")
     )
     skilled = [m for m in candidates if req.category in m.skills]
+    reliable = reliability.scores([m.pk for m in skilled], now)
 
-    def rank(m: Member) -> tuple[int, int, int]:
+    def rank(m: Member) -> tuple[int, int, int, int]:
         near = (
             0
             if req.building and m.building == req.building and m.estate == req.estate
             else (1 if req.estate and m.estate == req.estate else 2)
         )
-        return (near, getattr(m, "load", 0), m.pk)
+        # Reliability in bands of a tenth: it orders volunteers, not hairs between them.
+        return (near, -int(reliable[m.pk] * 10), getattr(m, "load", 0), m.pk)
 
     ranked: list[Member] = sorted(skilled, key=rank)
     return ranked[:MATCHES_TOLD]

@@ -14,7 +14,7 @@ from shequ.core.models import Region
 from shequ.core.types import user_of
 from shequ.timebank.forms import StatusFilterForm
 from shequ.timebank.models import HelpRequest, Member
-from shequ.timebank.services import access, indicators, requests, staff
+from shequ.timebank.services import access, indicators, reliability, requests, staff
 from shequ.timebank.services.ledger import hours
 
 PERIODS = {"30": 30, "150": 150}  # the last month; the seed's five months
@@ -52,12 +52,13 @@ def console(request: HttpRequest) -> HttpResponse:
 @login_required
 def members(request: HttpRequest) -> HttpResponse:
     regions = _regions(request)
-    found = (
+    found = list(
         Member.objects.filter(region__in=regions)
         .select_related("person", "account", "region")
         .order_by("region__code", "id")[:500]
     )
-    rows = [(m, hours(m.account.balance)) for m in found]
+    reliable = reliability.scores([m.pk for m in found if m.is_volunteer])
+    rows = [(m, hours(m.account.balance), reliable.get(m.pk)) for m in found]
     return render(request, "timebank/staff/members.html", {"rows": rows})
 
 
