@@ -42,7 +42,7 @@ class RequestForm(forms.Form):
         label=_("When"), choices=WHEN, initial="soon", widget=forms.RadioSelect
     )
     at = forms.DateTimeField(
-        label=_("Time"),
+        label=_("Or pick the time"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.models import Region
 from shequ.timebank.models.members import Member, Skill
@@ -17,7 +18,7 @@ class HelpRequest(models.Model):
     """Help request (求助单) posted by or for a resident (the beneficiary)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("help request", "Open")
         TAKEN = "taken", _("Taken")
         IN_SERVICE = "in_service", _("In service")
         COMPLETED = "completed", _("Completed")

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import ServiceError
@@ -20,6 +21,40 @@ from shequ.timebank.models import HelpRequest, Member, Order
 from shequ.timebank.services import access, requests
 from shequ.timebank.views.common import act
 from shequ.web.errors import put_errors
+
+ACTIONS = {
+    "post": gettext_lazy("Posted"),
+    "take": gettext_lazy("Taken"),
+    "hand_back": gettext_lazy("Handed back"),
+    "check_in": gettext_lazy("Checked in"),
+    "check_out": gettext_lazy("Checked out"),
+    "confirm": gettext_lazy("Confirmed"),
+    "auto_confirm": gettext_lazy("Confirmed automatically"),
+    "object": gettext_lazy("Objected to"),
+    "no_show": gettext_lazy("No-show"),
+    "cancel": gettext_lazy("Cancelled"),
+    "expire": gettext_lazy("Expired"),
+}
+
+
+def history(req: HelpRequest) -> list[dict[str, object]]:
+    """Each step once, in words: an order's step and the request's change it caused are one."""
+    steps: list[dict[str, object]] = []
+    statuses = dict(HelpRequest.Status.choices) | dict(Order.Status.choices)
+    for e in req.events.select_related("actor"):
+        if steps and (steps[-1]["key"] == (e.action, e.actor_id, e.at)):
+            continue
+        steps.append(
+            {
+                "key": (e.action, e.actor_id, e.at),
+                "at": e.at,
+                "action": ACTIONS.get(e.action, e.action),
+                "status": statuses.get(e.to_status, e.to_status),
+                "actor": e.actor.get_full_name() or e.actor.get_username() if e.actor else None,
+                "note": e.note,
+            }
+        )
+    return steps
 
 
 def _cared_for(request: HttpRequest) -> list[Member]:
@@ -93,7 +128,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "requester_side": requests.requester_side(user, req),
         "staff": access.is_staff_at(user, req.region),
         "address": requests.reveal_address(user, req, request=request) if holding else None,
-        "events": req.events.select_related("actor", "order"),
+        "events": history(req),
         "rated": rated,
         "reason_form": ReasonForm(),
         "checkout_form": CheckOutForm(),
