@@ -72,6 +72,9 @@ def test_the_daughter_posts_for_her_father_and_a_neighbour_serves(
     him.goto("/timebank/hours/")
     expect(him.get_by_test_id("tb-hours")).to_contain_text("0.75")
     snap(him, "timebank-hours-phone")
+    him.get_by_test_id("tb-certificate").click()
+    expect(him.get_by_test_id("tb-certificate-page")).to_contain_text("0.75")
+    snap(him, "timebank-certificate-phone")
     order = Order.objects.get()
     assert order.status == "confirmed" and order.transfer is not None
     assert order.transfer.minutes == 45

@@ -20,6 +20,7 @@ urlpatterns = [
     path("hall/", hall.hall, name="hall"),
     path("hall/orders/", hall.my_orders, name="my-orders"),
     path("hours/", hall.my_hours, name="my-hours"),
+    path("hours/certificate/", hall.certificate, name="certificate"),
     # Staff
     path("staff/", staff.console, name="staff"),
     path("staff/members/", staff.members, name="staff-members"),

@@ -134,3 +134,27 @@ def test_a_volunteer_of_nowhere_is_told_to_ask_the_community(far_staff: Any, hom
     nobody = add_user("resident", home)
     assert as_user(nobody).get("/timebank/ask/").status_code == 403
     assert as_user(nobody).get("/timebank/hall/").status_code == 403
+
+
+def test_a_volunteer_prints_a_certificate_of_confirmed_hours_and_it_is_audited(
+    daughter: Any, father: Member, volunteer: Any, home: Region
+) -> None:
+    from shequ.core.models import AuditEvent
+    from shequ.timebank.services import ledger, orders
+    from timebank.factories import serve
+
+    seed(home, 600)
+    kept = serve(volunteer.user, post(daughter, father), minutes=90)
+    orders.confirm(daughter, kept)
+    reversed_one = serve(volunteer.user, post(daughter, father), minutes=30)
+    orders.confirm(daughter, reversed_one)
+    reversed_one.refresh_from_db()
+    assert reversed_one.transfer is not None
+    ledger.reverse(reversed_one.transfer)
+    page = as_user(volunteer.user).get("/timebank/hours/certificate/")
+    assert page.status_code == 200
+    c = page.context["c"]
+    assert (c.name, c.services, c.minutes) == ("王秀英", 1, 90)
+    event = AuditEvent.objects.get(action="timebank.certificate")
+    assert "王秀英" not in str(event.details) and "王秀英" not in event.object_repr
+    assert as_user(daughter).get("/timebank/hours/certificate/").status_code == 403

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from shequ.core.types import user_of
 from shequ.timebank.models import Category, HelpRequest, Order, Transfer
-from shequ.timebank.services import access
+from shequ.timebank.services import access, certificates
 from shequ.timebank.services.ledger import hours
 
 
@@ -57,4 +57,14 @@ def my_hours(request: HttpRequest) -> HttpResponse:
             "moves": [(m, hours(abs(m.minutes))) for m in moves],
             "kinds": dict(Transfer.Kind.choices),
         },
+    )
+
+
+@login_required
+def certificate(request: HttpRequest) -> HttpResponse:
+    made = certificates.certificate(user_of(request), request=request)
+    return render(
+        request,
+        "timebank/hall/certificate.html",
+        {"c": made, "hours": hours(made.minutes)},
     )
