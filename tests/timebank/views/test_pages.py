@@ -88,7 +88,7 @@ def test_a_refused_step_is_said_on_the_page(daughter: Any, father: Member, volun
     him.post(f"/timebank/requests/{req.pk}/take/")
     order = Order.objects.get()
     answer = him.post(f"/timebank/orders/{order.pk}/check-out/", follow=True)
-    assert "Check in before checking out." in answer.content.decode()
+    assert "请先签到再签退。" in answer.content.decode()  # the refusal, in the page's language
     assert him.post(f"/timebank/orders/{order.pk}/dance/").status_code == 404
 
 

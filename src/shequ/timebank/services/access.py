@@ -8,6 +8,7 @@ and volunteers act through their own membership. Everything is scoped by region
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shequ.core.models import Region, Role
 from shequ.core.permissions import Perm, has_global, prefixes_for, scope
@@ -32,7 +33,7 @@ def staff_regions(user: Requester) -> QuerySet[Region]:
 
 def require_staff(user: Requester, region: Region) -> None:
     if not is_staff_at(user, region):
-        raise Forbidden("Only the community's staff may do this.", "not_staff")
+        raise Forbidden(_("Only the community's staff may do this."), "not_staff")
 
 
 def memberships(user: Requester) -> QuerySet[Member]:
@@ -50,8 +51,12 @@ def member_of(user: Requester, *, volunteer: bool = False) -> Member:
         found = found.filter(is_volunteer=True)
     member = found.first()
     if member is None:
-        what = "a volunteer" if volunteer else "a member"
-        raise Forbidden(f"You are not {what} of a time bank yet: ask your community.", "no_member")
+        message = (
+            _("You are not a volunteer of a time bank yet: ask your community.")
+            if volunteer
+            else _("You are not a member of a time bank yet: ask your community.")
+        )
+        raise Forbidden(message, "no_member")
     return member
 
 
@@ -79,7 +84,7 @@ def visible_requests(user: Requester) -> QuerySet[HelpRequest]:
 def get_request(user: Requester, pk: int) -> HelpRequest:
     found = visible_requests(user).filter(pk=pk).first()
     if found is None:
-        raise NotFound(f"No help request {pk} that you may see.", "no_request")
+        raise NotFound(_("No help request %(pk)s that you may see.") % {"pk": pk}, "no_request")
     return found
 
 
@@ -91,5 +96,5 @@ def get_order(user: Requester, pk: int) -> Order:
         .first()
     )
     if order is None:
-        raise NotFound(f"No order {pk} that you may see.", "no_order")
+        raise NotFound(_("No order %(pk)s that you may see.") % {"pk": pk}, "no_order")
     return order

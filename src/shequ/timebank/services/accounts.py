@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from shequ.core.models import Region
 from shequ.core.services.audit import record
@@ -28,9 +29,9 @@ def donate(
     """A member gives hours to another member of the community, or to its pool (``to=None``)."""
     giver = member_of(actor)
     if to is not None and to.region_id != giver.region_id:
-        raise NotFound("No such member in your community.", fields={"to": ["Not found."]})
+        raise NotFound(_("No such member in your community."), fields={"to": [_("Not found.")]})
     if to is not None and to.pk == giver.pk:
-        raise Invalid("Give to somebody else, or to the pool.", fields={"to": ["Yourself."]})
+        raise Invalid(_("Give to somebody else, or to the pool."), fields={"to": [_("Yourself.")]})
     target = to.account if to is not None else ledger.pool_of(giver.region)
     full_key = f"donate:{actor.pk}:{key}" if key else None
     retry = full_key is not None and Transfer.objects.filter(key=full_key).exists()
@@ -56,7 +57,7 @@ def reverse(
     region = transfer.debit.region
     require_staff(actor, region)
     if not reason.strip():
-        raise Invalid("Say why the transfer is reversed.", fields={"reason": ["Required."]})
+        raise Invalid(_("Say why the transfer is reversed."), fields={"reason": [_("Required.")]})
     with transaction.atomic():
         made = ledger.reverse(transfer, actor=actor, memo=reason.strip()[:200])
         record("timebank.reverse", actor=actor, obj=region, request=request, transfer=transfer.pk)

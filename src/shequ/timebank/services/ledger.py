@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext as _
 
 from shequ.core.models import Region
 from shequ.core.types import User
@@ -52,15 +53,29 @@ def _check_limits(account: Account, new_balance: int) -> None:
     if account.lower_limit is not None and new_balance < account.lower_limit:
         short = account.lower_limit - new_balance
         raise Conflict(
-            f"Not enough hours in {account.name}: it holds {hours(account.balance)} h, may "
-            f"not go below {hours(account.lower_limit)} h, and this needs "
-            f"{hours(short)} h more.",
+            _(
+                "Not enough hours in %(account_name)s: it holds %(balance)s h, may not go "
+                "below %(limit)s h, and this needs %(hours_short)s h more."
+            )
+            % {
+                "account_name": account.name,
+                "balance": hours(account.balance),
+                "limit": hours(account.lower_limit),
+                "hours_short": hours(short),
+            },
             "insufficient_hours",
         )
     if account.upper_limit is not None and new_balance > account.upper_limit:
         raise Conflict(
-            f"{account.name} may hold at most {hours(account.upper_limit)} h; this would "
-            f"bring it to {hours(new_balance)} h.",
+            _(
+                "%(account_name)s may hold at most %(limit)s h; this would bring it to "
+                "%(hours_new_balance)s h."
+            )
+            % {
+                "account_name": account.name,
+                "limit": hours(account.upper_limit),
+                "hours_new_balance": hours(new_balance),
+            },
             "over_upper_limit",
         )
 
@@ -72,7 +87,7 @@ def _locked(*account_ids: int) -> dict[int, Account]:
         a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
     if len(locked) != len(ids):
-        raise NotFound("No such hours account.", "no_account")
+        raise NotFound(_("No such hours account."), "no_account")
     return locked
 
 
@@ -82,9 +97,9 @@ def _existing(key: str, debit: Account, credit: Account, minutes: int) -> Transf
         return None
     if (found.debit_id, found.credit_id, found.minutes) != (debit.pk, credit.pk, minutes):
         raise Conflict(
-            "This request key was already used for a different transfer.",
+            _("This request key was already used for a different transfer."),
             "key_reused",
-            fields={"key": ["Already used for a different transfer."]},
+            fields={"key": [_("Already used for a different transfer.")]},
         )
     return found
 
@@ -106,14 +121,18 @@ def transfer(
     twice.
     """
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-        raise Invalid("Minutes must be a whole number above 0.", fields={"minutes": ["Above 0."]})
+        raise Invalid(
+            _("Minutes must be a whole number above 0."), fields={"minutes": [_("Above 0.")]}
+        )
     if minutes > MAX_MINUTES:
         raise Invalid(
-            f"At most {MAX_MINUTES} minutes in one transfer.",
-            fields={"minutes": [f"At most {MAX_MINUTES}."]},
+            _("At most %(max_minutes)s minutes in one transfer.") % {"max_minutes": MAX_MINUTES},
+            fields={"minutes": [_("At most %(max_minutes)s.") % {"max_minutes": MAX_MINUTES}]},
         )
     if debit.pk == credit.pk:
-        raise Invalid("A transfer needs two different accounts.", fields={"credit": ["Same."]})
+        raise Invalid(
+            _("A transfer needs two different accounts."), fields={"credit": [_("Same.")]}
+        )
     if key is not None and (found := _existing(key, debit, credit, minutes)):
         return found
     try:
@@ -145,7 +164,9 @@ def transfer(
         if key is not None and (found := _existing(key, debit, credit, minutes)):
             return found
         if reverses is not None:
-            raise Conflict("This transfer has been reversed already.", "already_reversed") from None
+            raise Conflict(
+                _("This transfer has been reversed already."), "already_reversed"
+            ) from None
         raise
     for account in (debit, credit):
         account.refresh_from_db(fields=["balance"])
@@ -155,9 +176,11 @@ def transfer(
 def reverse(original: Transfer, *, actor: User | None = None, memo: str = "") -> Transfer:
     """Correct a transfer by moving its minutes back (once); the limits apply as ever."""
     if original.kind == Transfer.Kind.REVERSAL:
-        raise Conflict("A reversal is not reversed; make a new transfer.", "reversal_of_reversal")
+        raise Conflict(
+            _("A reversal is not reversed; make a new transfer."), "reversal_of_reversal"
+        )
     if Transfer.objects.filter(reverses=original).exists():
-        raise Conflict("This transfer has been reversed already.", "already_reversed")
+        raise Conflict(_("This transfer has been reversed already."), "already_reversed")
     return transfer(
         original.credit,
         original.debit,
@@ -173,9 +196,13 @@ def reverse(original: Transfer, *, actor: User | None = None, memo: str = "") ->
 def set_limits(account: Account, *, lower: int | None, upper: int | None) -> Account:
     """Change an account's limits; a limit its balance already breaks is refused."""
     if account.kind == Account.Kind.MEMBER and lower is None:
-        raise Invalid("A member's account needs a lower limit.", fields={"lower": ["Required."]})
+        raise Invalid(
+            _("A member's account needs a lower limit."), fields={"lower": [_("Required.")]}
+        )
     if lower is not None and upper is not None and lower > upper:
-        raise Invalid("The lower limit is above the upper one.", fields={"lower": ["Too high."]})
+        raise Invalid(
+            _("The lower limit is above the upper one."), fields={"lower": [_("Too high.")]}
+        )
     with transaction.atomic():
         locked = _locked(account.pk)[account.pk]
         locked.lower_limit, locked.upper_limit = lower, upper

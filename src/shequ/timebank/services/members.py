@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.models import Person, Region
 from shequ.core.services.audit import record
@@ -26,8 +27,13 @@ def clean_skills(skills: Iterable[str]) -> list[str]:
     unknown = [s for s in chosen if s not in Skill.values]
     if unknown:
         raise Invalid(
-            f"Unknown skill(s): {', '.join(unknown)}.",
-            fields={"skills": [f"Choose from {', '.join(Skill.values)}."]},
+            _("Unknown skill(s): %(join_unknown)s.") % {"join_unknown": ", ".join(unknown)},
+            fields={
+                "skills": [
+                    _("Choose from %(join_skill_values)s.")
+                    % {"join_skill_values": ", ".join(Skill.values)}
+                ]
+            },
         )
     return chosen
 
@@ -38,14 +44,15 @@ def clean_availability(availability: Mapping[str, Iterable[str]]) -> dict[str, l
     for day, ranges in availability.items():
         if str(day) not in {str(n) for n in range(7)}:
             raise Invalid(
-                f"Weekday {day!r} is not 0 (Monday) to 6.", fields={"availability": ["0-6."]}
+                _("Weekday %(day)s is not 0 (Monday) to 6.") % {"day": repr(day)},
+                fields={"availability": [_("From 0 (Monday) to 6.")]},
             )
         items = []
         for item in ranges:
             if not _RANGE.match(str(item)) or str(item)[:5] >= str(item)[6:]:
                 raise Invalid(
-                    f"{item!r} is not a time range like 08:00-12:00.",
-                    fields={"availability": ["Ranges like 08:00-12:00."]},
+                    _("%(item)s is not a time range like 08:00-12:00.") % {"item": repr(item)},
+                    fields={"availability": [_("Ranges like 08:00-12:00.")]},
                 )
             items.append(str(item))
         clean[str(day)] = items
@@ -73,11 +80,13 @@ def register(
     require_staff(actor, region)
     if not person.region.code.startswith(region.prefix):
         raise Invalid(
-            "The person is not registered in this community.", fields={"person": ["Elsewhere."]}
+            _("The person is not registered in this community."),
+            fields={"person": [_("Elsewhere.")]},
         )
     if not (volunteer or requester):
         raise Invalid(
-            "A member is a volunteer, a requester or both.", fields={"volunteer": ["Choose one."]}
+            _("A member is a volunteer, a requester or both."),
+            fields={"volunteer": [_("Choose one.")]},
         )
     skill_list = clean_skills(skills)
     hours_of_week = clean_availability(availability or {})
@@ -106,7 +115,7 @@ def register(
             record("timebank.member.register", actor=actor, obj=member, request=request)
     except IntegrityError:
         raise Conflict(
-            "This person (or this login) is a member of this time bank already.",
+            _("This person (or this login) is a member of this time bank already."),
             "already_member",
         ) from None
     return member

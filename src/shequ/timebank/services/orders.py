@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.types import User
 from shequ.timebank.models import ACTIVE_ORDER, HelpRequest, Order, Transfer
@@ -51,14 +52,14 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
     now = now or timezone.now()
     volunteer = member_of(actor, volunteer=True)
     if volunteer.region_id != req.region_id:
-        raise Forbidden("You volunteer in another community.", "other_community")
+        raise Forbidden(_("You volunteer in another community."), "other_community")
     if req.beneficiary_id == volunteer.pk:
-        raise Conflict("You cannot take your own request.", "own_request")
+        raise Conflict(_("You cannot take your own request."), "own_request")
     mine = req.orders.filter(volunteer=volunteer, status__in=ACTIVE_ORDER).first()
     if mine is not None:
         return mine  # a retried take
     if req.status != HelpRequest.Status.OPEN or req.ends_at <= now:
-        raise Conflict("This request is no longer open.", "not_open")
+        raise Conflict(_("This request is no longer open."), "not_open")
     for slot in range(1, req.volunteers_needed + 1):
         try:
             with transaction.atomic():
@@ -67,7 +68,7 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
                 )
                 locked = lock(req)
                 if locked.status != HelpRequest.Status.OPEN:
-                    raise Conflict("This request is no longer open.", "not_open")
+                    raise Conflict(_("This request is no longer open."), "not_open")
                 event(locked, "take", S.TAKEN, actor=actor, at=now, order=order)
                 if locked.first_taken_at is None:
                     HelpRequest.objects.filter(pk=req.pk).update(first_taken_at=now)
@@ -82,12 +83,12 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
             continue
         req.refresh_from_db(fields=["status", "first_taken_at"])
         return order
-    raise Conflict("Every slot of this request has been taken.", "full")
+    raise Conflict(_("Every slot of this request has been taken."), "full")
 
 
 def _require_volunteer(actor: User, order: Order) -> None:
     if order.volunteer.user_id != actor.pk:
-        raise Forbidden("This is another volunteer's order.", "not_your_order")
+        raise Forbidden(_("This is another volunteer's order."), "not_your_order")
 
 
 def hand_back(actor: User, order: Order, *, reason: str = "", now: datetime | None = None) -> Order:
@@ -100,7 +101,7 @@ def hand_back(actor: User, order: Order, *, reason: str = "", now: datetime | No
             return order
         if order.status != S.TAKEN or now >= order.request.starts_at:
             raise Conflict(
-                "An order can be handed back only before its service starts.", "too_late"
+                _("An order can be handed back only before its service starts."), "too_late"
             )
         req = lock(order.request)
         _move(order, S.HANDED_BACK, actor, now, "hand_back", reason)
@@ -121,10 +122,12 @@ def check_in(actor: User, order: Order, *, now: datetime | None = None) -> Order
             return order
         if order.status != S.TAKEN:
             raise Conflict(
-                f"An order that is {order.get_status_display()} cannot start.", "bad_state"
+                _("An order that is %(display)s cannot start.")
+                % {"display": order.get_status_display()},
+                "bad_state",
             )
         if now < order.request.starts_at - timedelta(hours=2) or now > order.request.ends_at:
-            raise Conflict("Check in within the request's time window.", "outside_window")
+            raise Conflict(_("Check in within the request's time window."), "outside_window")
         req = lock(order.request)
         _move(order, S.IN_SERVICE, actor, now, "check_in")
         order.checked_in_at = now
@@ -144,13 +147,18 @@ def check_out(
         if order.status in (S.COMPLETED, S.CONFIRMED):
             return order
         if order.status != S.IN_SERVICE or order.checked_in_at is None:
-            raise Conflict("Check in before checking out.", "bad_state")
+            raise Conflict(_("Check in before checking out."), "bad_state")
         spent = max(1, round((now - order.checked_in_at).total_seconds() / 60))
         reported = spent if minutes is None else minutes
         if not 1 <= reported <= MAX_REPORTED:
             raise Invalid(
-                f"Report between 1 and {MAX_REPORTED} minutes.",
-                fields={"minutes": [f"Between 1 and {MAX_REPORTED}."]},
+                _("Report between 1 and %(max_reported)s minutes.")
+                % {"max_reported": MAX_REPORTED},
+                fields={
+                    "minutes": [
+                        _("Between 1 and %(max_reported)s.") % {"max_reported": MAX_REPORTED}
+                    ]
+                },
             )
         req = lock(order.request)
         _move(order, S.COMPLETED, actor, now, "check_out")
@@ -204,9 +212,11 @@ def confirm(
     now = now or timezone.now()
     staff = actor is not None and is_staff_at(actor, order.request.region)
     if actor is not None and not (staff or requester_side(actor, order.request)):
-        raise Forbidden("Only the requester, their family or staff may confirm.", "not_requester")
+        raise Forbidden(
+            _("Only the requester, their family or staff may confirm."), "not_requester"
+        )
     if minutes is not None and not staff:
-        raise Forbidden("Only staff may change the minutes.", "not_staff")
+        raise Forbidden(_("Only staff may change the minutes."), "not_staff")
     with transaction.atomic():
         order = _locked(order)
         if order.status == S.CONFIRMED:
@@ -214,11 +224,16 @@ def confirm(
         allowed = (S.COMPLETED, S.DISPUTED) if staff else (S.COMPLETED,)
         if order.status not in allowed:
             raise Conflict(
-                f"An order that is {order.get_status_display()} cannot be confirmed.", "bad_state"
+                _("An order that is %(display)s cannot be confirmed.")
+                % {"display": order.get_status_display()},
+                "bad_state",
             )
         paid = minutes if minutes is not None else order.reported_minutes or 0
         if not 1 <= paid <= MAX_REPORTED:
-            raise Invalid(f"Between 1 and {MAX_REPORTED} minutes.", fields={"minutes": ["Range."]})
+            raise Invalid(
+                _("Between 1 and %(max_reported)s minutes.") % {"max_reported": MAX_REPORTED},
+                fields={"minutes": [_("Range.")]},
+            )
         req = lock(order.request)
         order.transfer = _pay(order, paid, actor)
         _move(order, S.CONFIRMED, actor, now, "confirm" if actor else "auto_confirm", note)
@@ -234,15 +249,17 @@ def object_to(actor: User, order: Order, *, reason: str, now: datetime | None = 
     """The requester side objects to a completed service: it waits for staff."""
     now = now or timezone.now()
     if not requester_side(actor, order.request):
-        raise Forbidden("Only the requester or their family may object.", "not_requester")
+        raise Forbidden(_("Only the requester or their family may object."), "not_requester")
     if not reason.strip():
-        raise Invalid("Say what is wrong.", fields={"reason": ["Required."]})
+        raise Invalid(_("Say what is wrong."), fields={"reason": [_("Required.")]})
     with transaction.atomic():
         order = _locked(order)
         if order.status == S.DISPUTED:
             return order
         if order.status != S.COMPLETED:
-            raise Conflict("Only a completed, unconfirmed service can be objected to.", "bad_state")
+            raise Conflict(
+                _("Only a completed, unconfirmed service can be objected to."), "bad_state"
+            )
         _move(order, S.DISPUTED, actor, now, "object", reason)
         order.save(update_fields=["status"])
     return order
@@ -252,13 +269,13 @@ def mark_no_show(actor: User, order: Order, *, now: datetime | None = None) -> O
     """The volunteer did not come: the requester side or staff say so after the start."""
     now = now or timezone.now()
     if not requester_side(actor, order.request):
-        raise Forbidden("Only the requester, their family or staff may say so.", "not_requester")
+        raise Forbidden(_("Only the requester, their family or staff may say so."), "not_requester")
     with transaction.atomic():
         order = _locked(order)
         if order.status == S.NO_SHOW:
             return order
         if order.status != S.TAKEN or now < order.request.starts_at:
-            raise Conflict("A no-show is marked on a taken order after its start.", "bad_state")
+            raise Conflict(_("A no-show is marked on a taken order after its start."), "bad_state")
         req = lock(order.request)
         _move(order, S.NO_SHOW, actor, now, "no_show")
         order.save(update_fields=["status"])

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.permissions import Perm, can
@@ -80,30 +81,43 @@ def _validate(
 ) -> None:
     fields: dict[str, list[str]] = {}
     if category not in Category.values:
-        fields["category"] = [f"Choose from {', '.join(Category.values)}."]
+        fields["category"] = [
+            _("Choose from %(join_category_values)s.")
+            % {"join_category_values": ", ".join(Category.values)}
+        ]
     if not description.strip():
-        fields["description"] = ["Say what help is needed."]
+        fields["description"] = [_("Say what help is needed.")]
     elif len(description) > MAX_DESCRIPTION:
-        fields["description"] = [f"At most {MAX_DESCRIPTION} characters."]
+        fields["description"] = [
+            _("At most %(max_description)s characters.") % {"max_description": MAX_DESCRIPTION}
+        ]
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        fields["starts_at"] = ["Give times with their offset (e.g. +08:00)."]
+        fields["starts_at"] = [_("Give times with their offset (e.g. +08:00).")]
     elif ends_at <= starts_at:
-        fields["ends_at"] = ["The window must end after it starts."]
+        fields["ends_at"] = [_("The window must end after it starts.")]
     elif ends_at - starts_at > MAX_WINDOW:
-        fields["ends_at"] = ["A window is at most 14 days."]
+        fields["ends_at"] = [_("A window is at most 14 days.")]
     elif ends_at <= now:
-        fields["ends_at"] = ["The window has passed already."]
+        fields["ends_at"] = [_("The window has passed already.")]
     if not MIN_MINUTES <= estimated_minutes <= MAX_MINUTES:
-        fields["estimated_minutes"] = [f"Between {MIN_MINUTES} and {MAX_MINUTES} minutes."]
+        fields["estimated_minutes"] = [
+            _("Between %(min_minutes)s and %(max_minutes)s minutes.")
+            % {"min_minutes": MIN_MINUTES, "max_minutes": MAX_MINUTES}
+        ]
     if not 1 <= volunteers_needed <= 20:
-        fields["volunteers_needed"] = ["Between 1 and 20 volunteers."]
+        fields["volunteers_needed"] = [_("Between 1 and 20 volunteers.")]
     if urgency not in HelpRequest.Urgency.values:
-        fields["urgency"] = ["normal or urgent."]
+        fields["urgency"] = [_("normal or urgent.")]
     if len(address) > MAX_ADDRESS:
-        fields["address"] = [f"At most {MAX_ADDRESS} characters."]
+        fields["address"] = [
+            _("At most %(max_address)s characters.") % {"max_address": MAX_ADDRESS}
+        ]
     if fields:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
-        raise Invalid(f"The help request cannot be posted: {details}", fields=fields)
+        raise Invalid(
+            _("The help request cannot be posted: %(details)s") % {"details": details},
+            fields=fields,
+        )
 
 
 def _announce_open(req: HelpRequest) -> None:
@@ -136,7 +150,7 @@ def post(
     """
     now = now or timezone.now()
     if not may_act_for(actor, beneficiary):
-        raise Forbidden("You may not post for this member.", "not_for_you")
+        raise Forbidden(_("You may not post for this member."), "not_for_you")
     if key and (found := HelpRequest.objects.filter(key=key, posted_by=actor).first()):
         return found
     _validate(
@@ -176,7 +190,7 @@ def post(
     except IntegrityError:
         if key and (found := HelpRequest.objects.filter(key=key, posted_by=actor).first()):
             return found  # the same key posted at the same moment: the first one stands
-        raise Conflict("This request key was used already.", "key_reused") from None
+        raise Conflict(_("This request key was used already."), "key_reused") from None
     return req
 
 
@@ -215,14 +229,16 @@ def cancel(
     """The requester side or staff cancel a request nobody has started serving yet."""
     now = now or timezone.now()
     if not requester_side(actor, req):
-        raise Forbidden("Only the requester or staff may cancel this request.", "not_requester")
+        raise Forbidden(_("Only the requester or staff may cancel this request."), "not_requester")
     with transaction.atomic():
         req = lock(req)
         if req.status == Status.CANCELLED:
             return req  # a retried cancel
         if req.status not in (Status.OPEN, Status.TAKEN):
             raise Conflict(
-                f"A request that is {req.get_status_display()} cannot be cancelled.", "too_late"
+                _("A request that is %(display)s cannot be cancelled.")
+                % {"display": req.get_status_display()},
+                "too_late",
             )
         volunteers = []
         for order in req.orders.select_for_update().filter(status=Order.Status.TAKEN):
@@ -287,7 +303,7 @@ def reveal_address(actor: User, req: HelpRequest, *, request: HttpRequest | None
     staff = is_staff_at(actor, req.region) and can(actor, Perm.REVEAL_PII, req.region)
     if not (holds or staff or requester_side(actor, req)):
         raise Forbidden(
-            "The exact address is shown only to the volunteer who took the order.", "not_yours"
+            _("The exact address is shown only to the volunteer who took the order."), "not_yours"
         )
     record("timebank.address.reveal", actor=actor, obj=req, request=request)
     return pii.decrypt(req.address_enc) if req.address_enc else ""
