@@ -74,7 +74,9 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
                     HelpRequest.objects.filter(pk=req.pk).update(first_taken_at=now)
                 refresh_status(locked, actor=actor, at=now, action="take")
                 tell_requester(
-                    locked, f"A volunteer ({volunteer.name}) took your help request #{req.pk}"
+                    locked,
+                    _("A volunteer (%(name)s) took your help request #%(pk)s")
+                    % {"name": volunteer.name, "pk": req.pk},
                 )
         except IntegrityError:
             # The slot went to someone else a moment ago (or this volunteer took another).
@@ -108,7 +110,9 @@ def hand_back(actor: User, order: Order, *, reason: str = "", now: datetime | No
         order.save(update_fields=["status"])
         refresh_status(req, actor=actor, at=now, action="hand_back")
         tell_requester(
-            req, f"The volunteer handed back help request #{req.pk}; it is open again", reason
+            req,
+            _("The volunteer handed back help request #%(pk)s; it is open again") % {"pk": req.pk},
+            reason,
         )
     return order
 
@@ -166,7 +170,9 @@ def check_out(
         order.save(update_fields=["status", "checked_out_at", "reported_minutes"])
         refresh_status(req, actor=actor, at=now, action="check_out")
         tell_requester(
-            req, f"Help request #{req.pk} is done: please confirm {reported} minutes and rate"
+            req,
+            _("Help request #%(pk)s is done: please confirm %(n)s minutes and rate")
+            % {"pk": req.pk, "n": reported},
         )
     return order
 
@@ -241,7 +247,10 @@ def confirm(
         order.save(update_fields=["status", "confirmed_at", "transfer"])
         refresh_status(req, actor=actor, at=now, action="confirm")
         if not is_muted():
-            tell([order.volunteer.user], f"{paid} minutes confirmed for help request #{req.pk}")
+            tell(
+                [order.volunteer.user],
+                _("%(n)s minutes confirmed for help request #%(pk)s") % {"n": paid, "pk": req.pk},
+            )
     return order
 
 

@@ -259,7 +259,7 @@ def cancel(
         )
         req.status = Status.CANCELLED
         req.save(update_fields=["status"])
-        tell(volunteers, f"Help request #{req.pk} was cancelled", reason)
+        tell(volunteers, _("Help request #%(pk)s was cancelled") % {"pk": req.pk}, reason)
     return req
 
 
@@ -277,7 +277,10 @@ def expire(now: datetime | None = None) -> int:
             event(req, "expire", Status.EXPIRED, actor=None, at=now, from_status=req.status)
             req.status = Status.EXPIRED
             req.save(update_fields=["status"])
-            tell([req.posted_by], f"Help request #{req.pk} expired: nobody could take it in time")
+            tell(
+                [req.posted_by],
+                _("Help request #%(pk)s expired: nobody could take it in time") % {"pk": req.pk},
+            )
             count += 1
     return count
 

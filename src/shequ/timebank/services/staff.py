@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.models import Membership, Role
 from shequ.core.types import User
@@ -36,7 +37,8 @@ def alert_untaken(now: datetime | None = None) -> int:
         if HelpRequest.objects.filter(pk=req.pk, alerted_at__isnull=True).update(alerted_at=now):
             tell(
                 staff_of(req),
-                f"Help request #{req.pk} ({req.get_category_display()}) has not been taken",
+                _("Help request #%(pk)s (%(category)s) has not been taken")
+                % {"pk": req.pk, "category": req.get_category_display()},
                 url=f"/timebank/requests/{req.pk}/",
             )
             told += 1
@@ -77,7 +79,8 @@ def tell_matching_volunteers(request_id: int) -> int:
         return 0
     return tell(
         [m.user for m in matching_volunteers(req)],
-        f"New help request near you: {req.get_category_display()} (#{req.pk})",
+        _("New help request near you: %(category)s (#%(pk)s)")
+        % {"category": req.get_category_display(), "pk": req.pk},
         url=f"/timebank/requests/{req.pk}/",
     )
 
