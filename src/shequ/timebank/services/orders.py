@@ -241,11 +241,14 @@ def confirm(
                 fields={"minutes": [_("Range.")]},
             )
         req = lock(order.request)
-        order.transfer = _pay(order, paid, actor)
         _move(order, S.CONFIRMED, actor, now, "confirm" if actor else "auto_confirm", note)
         order.confirmed_at = now
-        order.save(update_fields=["status", "confirmed_at", "transfer"])
+        order.save(update_fields=["status", "confirmed_at"])
         refresh_status(req, actor=actor, at=now, action="confirm")
+        # The accounts last: the community pool pays most services, so its row lock is held
+        # from here to the commit only (all confirmations queue on it).
+        order.transfer = _pay(order, paid, actor)
+        order.save(update_fields=["transfer"])
         if not is_muted():
             tell(
                 [order.volunteer.user],
