@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
-import time
 from datetime import date
 from typing import Any
 
@@ -20,6 +17,7 @@ from django.utils.translation import gettext as _
 from shequ.core.models import Region, Role
 from shequ.core.permissions import Perm, prefixes_for
 from shequ.core.services.audit import record
+from shequ.core.services.devicetokens import DeviceTokens
 from shequ.core.types import Requester, User
 from shequ.parking.geo import location_errors
 from shequ.parking.models import (
@@ -263,18 +261,14 @@ def set_product(
     return product
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def issue_device(actor: User, garage: Garage, gate: str) -> tuple[GateDevice, str]:
     """A token for one gate camera; the clear token is returned once and never stored."""
     require_garage(actor, garage)
     if not gate.strip():
         raise ValidationError({"gate": [_("Name the gate.")]})
-    raw = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw, prefix, digest = _tokens.new()
     device = GateDevice.objects.create(
-        garage=garage, gate=gate.strip(), prefix=raw[:10], digest=_digest(raw)
+        garage=garage, gate=gate.strip(), prefix=prefix, digest=digest
     )
     record("parking.device.issue", actor=actor, obj=garage, gate=device.gate)
     return device, raw
@@ -288,35 +282,26 @@ def revoke_device(actor: User, device: GateDevice) -> None:
         record("parking.device.revoke", actor=actor, obj=device.garage, gate=device.gate)
 
 
-# A gate posts every few seconds: its device (with garage and region) is kept in each server
-# process this long. A revoked token is refused at once by the process that revoked it and
-# within this many seconds by the others; a changed garage rule likewise.
-DEVICE_CACHE_SECONDS = 5.0
-_devices: dict[str, tuple[float, GateDevice | None]] = {}
-
-
-def device_for_token(raw: str) -> GateDevice | None:
-    if not raw.startswith(DEVICE_TOKEN_PREFIX):
-        return None
-    digest = _digest(raw)
-    hit = _devices.get(digest)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < DEVICE_CACHE_SECONDS:
-        return hit[1]
-    device = (
+def _load_device(digest: str) -> GateDevice | None:
+    return (
         GateDevice.objects.select_related("garage", "garage__region")
         .filter(digest=digest, revoked_at__isnull=True)
         .first()
     )
-    if len(_devices) > 10_000:  # tokens guessed at random must not grow the cache forever
-        _devices.clear()
-    _devices[digest] = (now, device)
-    return device
+
+
+# A gate posts every few seconds: its device (with garage and region) is kept in each server
+# process for a few seconds (core.services.devicetokens); a changed garage rule likewise.
+_tokens: DeviceTokens[GateDevice] = DeviceTokens(DEVICE_TOKEN_PREFIX, _load_device)
+
+
+def device_for_token(raw: str) -> GateDevice | None:
+    return _tokens.find(raw)
 
 
 def forget_devices() -> None:
     """Drop cached devices (the receiver below calls it when a device or garage is saved)."""
-    _devices.clear()
+    _tokens.forget()
 
 
 @receiver([post_save, post_delete], sender=Garage, dispatch_uid="parking.devices.garage")
