@@ -360,6 +360,9 @@ def register_routers() -> None:
     from shequ.timebank.api import mount as mount_timebank
 
     mount_timebank(api)
+    from shequ.access.api import mount as mount_access
+
+    mount_access(api)
 
 
 register_routers()

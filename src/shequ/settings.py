@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shequ.hub",
     "shequ.parking",
     "shequ.timebank",
+    "shequ.access",
     "shequ.web",
 ]
 
@@ -274,6 +275,17 @@ TIMEBANK_AUTO_CONFIRM_DAYS = envint("TIMEBANK_AUTO_CONFIRM_DAYS", 3)
 # (about a minute or two at the seed's figures; tests of the whole demo build fewer).
 TIMEBANK_DEMO_VOLUNTEERS = envint("TIMEBANK_DEMO_VOLUNTEERS", 356)
 TIMEBANK_DEMO_SERVICES = envint("TIMEBANK_DEMO_SERVICES", 1680)
+# Access control (门禁): how long the access log is kept; a hub dataset read as the watch list
+# (empty: none); elders living alone unseen at any gate this long raise a welfare alert, never
+# inside the quiet hours (local, "22-7"); the secret whose SHA-256 is the Ed25519 seed that
+# signs the devices' offline allow-lists, valid this many hours.
+ACCESS_LOG_DAYS = envint("ACCESS_LOG_DAYS", 180)
+ACCESS_WATCHLIST_DATASET = env("ACCESS_WATCHLIST_DATASET", "")
+ACCESS_STATUS_CHECK_SECONDS = float(env("ACCESS_STATUS_CHECK_SECONDS", "5"))
+ACCESS_WELFARE_HOURS = envint("ACCESS_WELFARE_HOURS", 48)
+ACCESS_WELFARE_QUIET = env("ACCESS_WELFARE_QUIET", "22-7")
+ACCESS_SIGNING_KEY = env("ACCESS_SIGNING_KEY") or persistent_secret(VAR_DIR, "access_signing_key")
+ACCESS_ALLOWLIST_HOURS = envint("ACCESS_ALLOWLIST_HOURS", 24)
 
 # Maps: no tile URL draws the GeoJSON alone (offline); AMap/Tencent tiles need MAP_TILE_CRS=gcj02.
 MAP_TILE_URL = env("MAP_TILE_URL", "")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("hub/", include("shequ.hub.urls")),
     path("parking/", include("shequ.parking.urls")),
     path("timebank/", include("shequ.timebank.urls")),
+    path("access/", include("shequ.access.urls")),
     path("", include("shequ.hub.ckan.urls")),  # CKAN Action API /api/3/action/, /catalog.jsonld
     path("", include("shequ.web.urls")),
 ]

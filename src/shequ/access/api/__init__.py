@@ -1,0 +1,16 @@
+"""The access API under /api/v1/access/: device checks and removals; staff alerts and log.
+
+No ``from __future__ import annotations`` in these modules: django-ninja reads the annotations.
+"""
+
+from ninja import NinjaAPI
+
+from shequ.access.api import alerts, devices  # noqa: F401  (they add routes)
+from shequ.access.api.common import router
+
+__all__ = ["mount", "router"]
+
+
+def mount(api: NinjaAPI) -> None:
+    """Add the access routes to the project's API, under /access."""
+    api.add_router("/access", router)

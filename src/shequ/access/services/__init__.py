@@ -1,0 +1,1 @@
+"""The access-control domain: what views, the API, jobs and the CLI call."""

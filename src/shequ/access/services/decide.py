@@ -1,0 +1,172 @@
+"""The decision at the door: who is this, what the hub says of them, open or not.
+
+``check`` is what every transport calls (the HTTP API today; an offline upload replays
+events through ``record_offline``). A device's event id makes it idempotent: a repeat
+returns the first answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from shequ.access.models import AccessEvent, Colour, Credential, Device, VisitorPass
+from shequ.access.providers import Finding, Subject, providers
+from shequ.access.services import alerts, passes
+from shequ.access.services.credentials import ref_hash
+from shequ.core.errors import Invalid
+
+METHODS = ("face", "card", "qr")
+
+# What the terminal shows, by outcome (always in the platform's language, zh-Hans by default).
+DISPLAY: dict[str, Promise] = {
+    "green": _("Green code, please pass"),
+    "visitor": _("Visitor, please pass"),
+    "yellow": _("Yellow code, please contact the property office"),
+    "red": _("Red code, please contact the property office"),
+    "refused": _("Please contact the property office"),
+    "unknown": _("Not recognised, please contact the property office"),
+    "pass": _("Pass not valid, please contact the property office"),
+}
+_RANK = {Colour.GREEN: 0, Colour.GREY: 1, Colour.YELLOW: 2, Colour.RED: 3}
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    event_id: str
+    method: str
+    value: str
+    at: datetime
+
+
+@dataclass
+class Decision:
+    event_id: str
+    allow: bool
+    colour: str
+    display: str
+    reasons: list[str] = field(default_factory=list)
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "allow": self.allow,
+            "colour": self.colour,
+            "display": self.display,
+            "reasons": self.reasons,
+            "replayed": self.replayed,
+        }
+
+    @classmethod
+    def of(cls, event: AccessEvent, *, replayed: bool) -> Decision:
+        return cls(
+            event.event_id, event.allow, event.colour, event.display, event.reasons, replayed
+        )
+
+
+@dataclass
+class _Outcome:
+    allow: bool
+    colour: str
+    display: str
+    reasons: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    credential: Credential | None = None
+    visitor_pass: VisitorPass | None = None
+
+
+def _text(key: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(DISPLAY[key])
+
+
+def check(device: Device, item: CheckIn, *, offline: bool = False) -> Decision:
+    """Decide at ``device`` (or replay the first answer to the same event id)."""
+    if item.method not in METHODS:
+        raise Invalid("unknown method", fields={"method": ["face, card or qr"]})
+    first = AccessEvent.objects.filter(device=device, event_id=item.event_id).first()
+    if first is not None:
+        return Decision.of(first, replayed=True)
+    try:
+        with transaction.atomic():  # a visitor pass's use counts only with its event
+            outcome = _decide(device, item)
+            event = _record(device, item, outcome, offline)
+            if any(f.alert for f in outcome.findings) and event.person_id is not None:
+                alerts.raise_for(event)
+    except IntegrityError:  # the same event id, decided at the same moment by another process
+        first = AccessEvent.objects.get(device=device, event_id=item.event_id)
+        return Decision.of(first, replayed=True)
+    return Decision.of(event, replayed=False)
+
+
+def _decide(device: Device, item: CheckIn) -> _Outcome:
+    if item.method == "qr":
+        return _visitor(device, item)
+    credential = (
+        Credential.objects.select_related("person")
+        .filter(
+            region=device.point.region, kind=item.method, ref_hash=ref_hash(item.method, item.value)
+        )
+        .first()
+    )
+    if credential is None:
+        return _Outcome(False, Colour.GREY, _text("unknown"), ["unknown_credential"])
+    if not credential.active:
+        return _Outcome(
+            False, Colour.GREY, _text("unknown"), ["credential_inactive"], credential=credential
+        )
+    subject = Subject(credential.person.id_number_hash, device.point.region.code)
+    findings = [p.answer(subject) for p in providers()] if subject.id_hash else []
+    colour = max((f.colour for f in findings), key=lambda c: _RANK[Colour(c)], default="green")
+    refused = [f for f in findings if f.refuse]
+    reasons = [f.reason for f in findings]
+    if not refused:
+        return _Outcome(True, Colour.GREEN, _text("green"), reasons, findings, credential)
+    key = colour if colour in ("yellow", "red") and refused[0].provider == "health" else "refused"
+    return _Outcome(False, colour, _text(key), reasons, findings, credential)
+
+
+def _visitor(device: Device, item: CheckIn) -> _Outcome:
+    visitor_pass = passes.find(item.value)
+    if visitor_pass is None:
+        return _Outcome(False, Colour.GREY, _text("pass"), ["pass_unknown"])
+    why = passes.refusal(visitor_pass, device.point, item.at)
+    if not why and not passes.use(visitor_pass):
+        why = "pass_used_up"
+    if why:
+        return _Outcome(False, Colour.GREY, _text("pass"), [why], visitor_pass=visitor_pass)
+    return _Outcome(True, Colour.GREEN, _text("visitor"), ["pass_valid"], visitor_pass=visitor_pass)
+
+
+def _record(device: Device, item: CheckIn, outcome: _Outcome, offline: bool) -> AccessEvent:
+    credential = outcome.credential
+    person = credential.person if credential is not None else None
+    subject = person.name_masked if person is not None else ""
+    if outcome.visitor_pass is not None:
+        subject = outcome.visitor_pass.visitor_masked
+    return AccessEvent.objects.create(
+        region=device.point.region,
+        point=device.point,
+        device=device,
+        event_id=item.event_id,
+        method=item.method,
+        at=item.at,
+        credential=credential,
+        visitor_pass=outcome.visitor_pass,
+        person=person,
+        subject_masked=subject,
+        allow=outcome.allow,
+        colour=outcome.colour,
+        display=outcome.display,
+        reasons=outcome.reasons,
+        abnormal=any(f.alert for f in outcome.findings),
+        offline=offline,
+    )

@@ -1,0 +1,1 @@
+"""Access pages, one module per feature: points (and devices), alerts, passes, consent."""
