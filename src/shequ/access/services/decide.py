@@ -1,7 +1,7 @@
 """The decision at the door: who is this, what the hub says of them, open or not.
 
-``check`` is what every transport calls (the HTTP API today; an offline upload replays
-events through ``record_offline``). A device's event id makes it idempotent: a repeat
+``check`` is what every transport calls (the HTTP API today; events a device decided offline
+come back through ``offline.upload``). A device's event id makes it idempotent: a repeat
 returns the first answer and changes nothing.
 """
 
@@ -88,8 +88,13 @@ def _text(key: str) -> str:
         return str(DISPLAY[key])
 
 
-def check(device: Device, item: CheckIn, *, offline: bool = False) -> Decision:
-    """Decide at ``device`` (or replay the first answer to the same event id)."""
+def check(device: Device, item: CheckIn, *, offline_allow: bool | None = None) -> Decision:
+    """Decide at ``device`` (or replay the first answer to the same event id).
+
+    ``offline_allow``: the event was decided by the device from its allow-list while offline
+    and is uploaded now; what the door did is recorded, with today's reasons beside it (an
+    abnormal status still alerts the staff, late).
+    """
     if item.method not in METHODS:
         raise Invalid("unknown method", fields={"method": ["face, card or qr"]})
     first = AccessEvent.objects.filter(device=device, event_id=item.event_id).first()
@@ -98,7 +103,10 @@ def check(device: Device, item: CheckIn, *, offline: bool = False) -> Decision:
     try:
         with transaction.atomic():  # a visitor pass's use counts only with its event
             outcome = _decide(device, item)
-            event = _record(device, item, outcome, offline)
+            if offline_allow is not None:
+                outcome.allow = offline_allow
+                outcome.reasons = [*outcome.reasons, "decided_offline"]
+            event = _record(device, item, outcome, offline_allow is not None)
             if any(f.alert for f in outcome.findings) and event.person_id is not None:
                 alerts.raise_for(event)
     except IntegrityError:  # the same event id, decided at the same moment by another process
