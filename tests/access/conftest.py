@@ -12,6 +12,7 @@ from django.utils import translation
 from access.factories import HOME, STREET, add_device, add_point, ingest
 from shequ.access.models import AccessPoint, Device
 from shequ.access.providers import forget_snapshots
+from shequ.access.providers.elders import ELDERS
 from shequ.access.services import devices
 from shequ.core.models import Role
 from shequ.hub.services.catalog import load_catalog
@@ -29,9 +30,11 @@ def _fresh(settings: Any) -> Iterator[None]:
     settings.ACCESS_STATUS_CHECK_SECONDS = 0  # each check looks at the dataset's version
     settings.LANGUAGE_CODE = "zh-hans"
     forget_snapshots()
+    ELDERS.forget()
     devices.forget_devices()
     yield
     forget_snapshots()
+    ELDERS.forget()
 
 
 @pytest.fixture

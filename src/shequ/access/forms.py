@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.access.models import AccessPoint, Consent, Device
+from shequ.access.models import AccessPoint, Consent, Device, WelfareCheck
 from shequ.access.services.passes import MAX_USES
 
 
@@ -45,3 +45,11 @@ class WithdrawForm(forms.Form):
 
 
 CHANNELS = Consent.Channel.choices
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[c for c in WelfareCheck.Outcome.choices if c[0] != WelfareCheck.Outcome.OPEN],
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

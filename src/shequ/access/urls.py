@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.access.views import alerts, consent, passes, points
+from shequ.access.views import alerts, consent, passes, points, welfare
 
 app_name = "access"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert"),
     path("passes/", passes.staff_passes, name="passes"),
     path("consents/", consent.consent_list, name="consents"),
+    path("welfare/", welfare.welfare_list, name="welfare"),
+    path("welfare/<int:check_id>/outcome/", welfare.welfare_outcome, name="welfare-outcome"),
     # Residents (phone first).
     path("me/passes/", passes.my_passes, name="my-passes"),
     path("me/passes/<int:pass_id>/", passes.pass_detail, name="pass"),

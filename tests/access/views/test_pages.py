@@ -32,7 +32,14 @@ def resident(staff: Any, regions: dict[str, Any], make_user: Any, point: Any) ->
 
 @pytest.mark.parametrize(
     "url",
-    ["/access/", "/access/points/", "/access/alerts/", "/access/passes/", "/access/consents/"],
+    [
+        "/access/",
+        "/access/points/",
+        "/access/alerts/",
+        "/access/passes/",
+        "/access/consents/",
+        "/access/welfare/",
+    ],
 )
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_staff_pages_render(staff: Any, point: Any, url: str, lang: str) -> None:
@@ -177,3 +184,21 @@ def test_residents_cannot_open_staff_pages(resident: Any) -> None:
     client = _login(resident)
     for url in ("/access/points/", "/access/alerts/", "/access/passes/", "/access/consents/"):
         assert client.get(url).status_code == 403
+
+
+def test_staff_record_a_welfare_outcome(staff: Any, regions: dict[str, Any], point: Any) -> None:
+    from shequ.access.models import WelfareCheck
+
+    credential = add_resident(staff, regions[HOME], 1, ref="V1")
+    check = WelfareCheck.objects.create(
+        region=regions[HOME], person=credential.person, raised_at=timezone.now()
+    )
+    client = _login(staff)
+    page = client.get("/access/welfare/")
+    assert f"/access/welfare/{check.pk}/outcome/" in page.content.decode()
+    client.post(f"/access/welfare/{check.pk}/outcome/", {"outcome": "nonsense"})
+    check.refresh_from_db()
+    assert check.outcome == "open"
+    client.post(f"/access/welfare/{check.pk}/outcome/", {"outcome": "helped", "note": "送餐"})
+    check.refresh_from_db()
+    assert (check.outcome, check.note, check.recorded_by) == ("helped", "送餐", staff)

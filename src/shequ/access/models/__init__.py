@@ -4,6 +4,7 @@ from shequ.access.models.credentials import Consent, Credential, Removal
 from shequ.access.models.log import AccessEvent, Alert, Colour
 from shequ.access.models.passes import VisitorPass
 from shequ.access.models.points import AccessPoint, Device
+from shequ.access.models.welfare import WelfareCheck, WelfareOptOut
 
 __all__ = [
     "AccessEvent",
@@ -15,4 +16,6 @@ __all__ = [
     "Device",
     "Removal",
     "VisitorPass",
+    "WelfareCheck",
+    "WelfareOptOut",
 ]
