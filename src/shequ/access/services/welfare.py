@@ -42,10 +42,10 @@ def _last_seen(person: Person) -> datetime | None:
     return found["last"]
 
 
-def sweep(now: datetime | None = None) -> int:
+def sweep(now: datetime | None = None, *, respect_quiet: bool = True) -> int:
     """Raise the checks due now; returns how many were raised."""
     now = now or timezone.now()
-    if quiet(now):
+    if respect_quiet and quiet(now):
         return 0
     window = timedelta(hours=int(settings.ACCESS_WELFARE_HOURS))
     elders = ELDERS.hashes()

@@ -1,6 +1,6 @@
 """Synthetic rows for the hub datasets that the apps read (fake but well-formed).
 
-One module per app's data (people, parking, flood, timebank).
+One module per app's data (people, parking, flood, timebank, access).
 
 Every table is written as a CSV and ingested through the real pipeline in replace
 mode, so running the demo again refreshes the data instead of duplicating it.
@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from shequ.demo.data.access import make_elders
 from shequ.demo.data.flood import make_water
 from shequ.demo.data.parking import GATE_WEEKS, make_gate_records, make_parking_tables
 from shequ.demo.data.people import START, Faker, make_people, make_vehicles
@@ -43,6 +44,7 @@ def demo_tables(scale: int = 1) -> dict[str, Any]:
             }
             for p in people
         ],
+        "elderly_living_alone": make_elders(people),
         "garage_gate_records": make_gate_records(plates, weeks=GATE_WEEKS * scale),
         "water_level_readings": make_water(f, days=14 * scale),
         "volunteers": volunteers,
