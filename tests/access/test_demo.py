@@ -7,8 +7,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from shequ.access.models import AccessEvent, AccessPoint, Alert, Credential, VisitorPass
-from shequ.access.models import WelfareCheck
+from shequ.access.models import (
+    AccessEvent,
+    AccessPoint,
+    Alert,
+    Credential,
+    VisitorPass,
+    WelfareCheck,
+)
 from shequ.demo.build import build_demo
 
 
