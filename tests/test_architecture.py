@@ -15,6 +15,7 @@ import shequ
 
 SRC = Path(shequ.__file__).parent
 APPS = ("core", "hub", "parking", "timebank", "web")
+APPS = ("core", "hub", "parking", "access", "web")
 
 
 def _module_name(path: Path) -> str:
