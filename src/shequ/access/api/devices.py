@@ -65,7 +65,7 @@ def removals(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-class ConfirmedOut(Schema):
+class RemovalDoneOut(Schema):
     id: int
     confirmed_at: str
 
@@ -73,7 +73,7 @@ class ConfirmedOut(Schema):
 @router.post(
     "/removals/{removal_id}/done",
     auth=DeviceAuth(),
-    response={200: ConfirmedOut, **errors(WRITE)},
+    response={200: RemovalDoneOut, **errors(WRITE)},
     summary="The device deleted the enrolment (a repeat answers the same)",
 )
 def removal_done(request: HttpRequest, removal_id: Id) -> dict[str, Any]:
