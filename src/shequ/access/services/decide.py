@@ -158,8 +158,8 @@ def check(device: Device, item: CheckIn, *, offline_allow: bool | None = None) -
             if any(f.alert for f in outcome.findings) and event.person_id is not None:
                 alerts.raise_for(event)
     except IntegrityError:  # the same event id, decided at the same moment by another process
-        first = AccessEvent.objects.get(device=device, event_id=item.event_id)
-        return Decision.of(first, replayed=True)
+        earlier = AccessEvent.objects.get(device=device, event_id=item.event_id)
+        return Decision.of(earlier, replayed=True)
     return Decision.of(event, replayed=False)
 
 
