@@ -24,15 +24,16 @@ class DeviceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Device.Kind.choices)
 
 
+def _local_input() -> forms.DateTimeInput:
+    """A phone's date-time picker; it shows a value only in this exact form."""
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
 class PassForm(forms.Form):
     estate = forms.ChoiceField(label=_("Estate"))
     visitor = forms.CharField(label=_("Visitor (optional)"), max_length=50, required=False)
-    valid_from = forms.DateTimeField(
-        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    valid_until = forms.DateTimeField(
-        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    valid_from = forms.DateTimeField(label=_("Valid from"), widget=_local_input())
+    valid_until = forms.DateTimeField(label=_("Valid until"), widget=_local_input())
     max_uses = forms.IntegerField(label=_("Uses allowed"), min_value=1, max_value=MAX_USES)
 
     def __init__(self, *args: object, estates: list[str], **kwargs: object) -> None:

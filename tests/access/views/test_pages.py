@@ -3,6 +3,7 @@ and residents (my passes: issue, QR, revoke; my consent: withdraw)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -103,6 +104,11 @@ def test_resident_pages_render(resident: Any, lang: str) -> None:
     assert client.get("/access/").status_code == 302  # residents land on their passes
     for url in ("/access/me/passes/", "/access/me/consent/"):
         assert client.get(url).status_code == 200
+    page = client.get("/access/me/passes/").content.decode()
+    # a phone's date-time picker shows its initial value only as YYYY-MM-DDTHH:MM
+    assert re.search(
+        r'type="datetime-local" name="valid_from" value="\d{4}-\d\d-\d\dT\d\d:\d\d"', page
+    )
 
 
 def test_a_resident_issues_shows_and_revokes_a_pass(resident: Any) -> None:
@@ -123,7 +129,7 @@ def test_a_resident_issues_shows_and_revokes_a_pass(resident: Any) -> None:
     assert visitor_pass.visitor_masked != "张三" and visitor_pass.max_uses == 2
     qr = client.get(f"/access/me/passes/{visitor_pass.pk}/qr.svg")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
-    assert b"<svg" in qr.content
+    assert b"<svg" in qr.content and b'xmlns="http://www.w3.org/2000/svg"' in qr.content
     client.post(f"/access/me/passes/{visitor_pass.pk}/revoke/")
     visitor_pass.refresh_from_db()
     assert visitor_pass.revoked_at is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import segno
@@ -83,8 +84,11 @@ def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
 def pass_qr(request: HttpRequest, pass_id: int) -> HttpResponse:
     visitor_pass = _own(request, pass_id)
     token = passes.token_of(user_of(request), visitor_pass)
-    svg = segno.make(token, error="m").svg_inline(scale=6)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    buffer = io.BytesIO()  # a file of its own: with its namespace, or browsers show nothing
+    segno.make(token, error="m", micro=False).save(
+        buffer, kind="svg", scale=6, border=2, xmldecl=False, svgns=True
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
 
