@@ -19,6 +19,35 @@ class Colour(models.TextChoices):
     GREY = "grey", _("Grey")
 
 
+# What each reason code of a decision means (codes are kept; pages show these).
+REASONS = {
+    "health_green": _("Health code green"),
+    "health_yellow": _("Health code yellow"),
+    "health_red": _("Health code red"),
+    "health_unknown": _("No health code on record"),
+    "resident": _("Registered resident"),
+    "not_resident": _("Moved out of the registry"),
+    "registered_elsewhere": _("Registered in another community"),
+    "residency_unknown": _("Not in the registry"),
+    "not_listed": _("Not on the watch list"),
+    "watch_list": _("On the watch list"),
+    "unknown_credential": _("Face or card not enrolled here"),
+    "credential_inactive": _("Consent withdrawn"),
+    "pass_valid": _("Visitor pass valid"),
+    "pass_unknown": _("Unknown visitor pass"),
+    "pass_revoked": _("Visitor pass revoked"),
+    "pass_other_estate": _("Visitor pass for another estate"),
+    "pass_not_yet_valid": _("Visitor pass not yet valid"),
+    "pass_expired": _("Visitor pass expired"),
+    "pass_used_up": _("Visitor pass used up"),
+    "decided_offline": _("Decided offline by the device"),
+}
+
+
+def reason_labels(codes: list[str]) -> list[str]:
+    return [str(REASONS.get(code, code)) for code in codes]
+
+
 class AccessEvent(models.Model):
     """One check at a device and the answer it got; unique per device and event id."""
 
@@ -67,6 +96,10 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.device} {self.event_id}"
 
+    @property
+    def reason_labels(self) -> list[str]:
+        return reason_labels(self.reasons)
+
 
 class Alert(models.Model):
     """An abnormal status at a gate: one per person and (local) day, however many attempts."""
@@ -103,3 +136,7 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return reason_labels(self.reasons)
