@@ -94,7 +94,10 @@ def test_a_resident_issues_a_visitor_pass_and_shows_its_qr(
     page.locator("#id_max_uses").fill("2")
     page.get_by_test_id("pass-form").locator("button[type=submit]").click()
     expect(page.get_by_test_id("pass-qr")).to_be_visible()
-    assert page.get_by_test_id("pass-qr").evaluate("img => img.naturalWidth") > 0
+    page.wait_for_function(  # the SVG loaded and drew (a broken image has no width)
+        "() => { const img = document.querySelector('[data-testid=pass-qr]');"
+        " return img.complete && img.naturalWidth > 0; }"
+    )
     assert_fits(page)
     snap(page, f"access-pass-{size}-{lang}")
     page.get_by_test_id("revoke").click()

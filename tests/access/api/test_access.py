@@ -12,7 +12,6 @@ from django.test import Client
 from django.utils import timezone
 
 from access.factories import ELSEWHERE, HOME, add_device, add_point, add_resident, health_row
-from conftest import token_client
 from shequ.access.models import Alert
 from shequ.access.services import decide
 from shequ.access.services.decide import CheckIn
@@ -62,9 +61,9 @@ def _user(make_user: Any, role: str) -> Any:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_alert_list_shows_only_the_users_regions(
-    role: str, alerts: dict[str, Alert], make_user: Any
+    role: str, alerts: dict[str, Alert], make_user: Any, client_for: Any
 ) -> None:
-    client = token_client(_user(make_user, role))
+    client = client_for(_user(make_user, role))
     response = client.get("/api/v1/access/alerts")
     assert response.status_code == 200
     ids = {a["id"] for a in response.json()}
@@ -74,9 +73,9 @@ def test_the_alert_list_shows_only_the_users_regions(
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("target", ["home", "elsewhere"])
 def test_acknowledging_needs_staff_of_the_alerts_region(
-    role: str, target: str, alerts: dict[str, Alert], make_user: Any
+    role: str, target: str, alerts: dict[str, Alert], make_user: Any, client_for: Any
 ) -> None:
-    client = token_client(_user(make_user, role))
+    client = client_for(_user(make_user, role))
     alert = alerts[target]
     response = client.post(
         f"/api/v1/access/alerts/{alert.pk}/acknowledge", {"note": "ok"}, "application/json"
