@@ -14,8 +14,7 @@ from pathlib import Path
 import shequ
 
 SRC = Path(shequ.__file__).parent
-APPS = ("core", "hub", "parking", "timebank", "web")
-APPS = ("core", "hub", "parking", "access", "web")
+APPS = ("core", "hub", "parking", "timebank", "access", "web")
 
 
 def _module_name(path: Path) -> str:
