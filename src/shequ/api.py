@@ -363,6 +363,9 @@ def register_routers() -> None:
     from shequ.access.api import mount as mount_access
 
     mount_access(api)
+    from shequ.flood.api import mount as mount_flood
+
+    mount_flood(api)
 
 
 register_routers()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shequ.parking",
     "shequ.timebank",
     "shequ.access",
+    "shequ.flood",
     "shequ.web",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("parking/", include("shequ.parking.urls")),
     path("timebank/", include("shequ.timebank.urls")),
     path("access/", include("shequ.access.urls")),
+    path("flood/", include("shequ.flood.urls")),
     path("", include("shequ.hub.ckan.urls")),  # CKAN Action API /api/3/action/, /catalog.jsonld
     path("", include("shequ.web.urls")),
 ]

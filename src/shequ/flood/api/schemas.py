@@ -1,0 +1,82 @@
+"""What the flood endpoints take and answer (errors through ``shequ.core.schemas``)."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime
+
+from shequ.flood.models import Alert, MonitoringPoint
+from shequ.flood.services.ingest import MAX_BATCH, ReadingRow
+
+
+class ReadingsIn(Schema):
+    readings: list[ReadingRow] = Field(..., min_length=1, max_length=MAX_BATCH)
+
+
+class IngestOut(Schema):
+    received: int
+    stored: int = Field(..., description="new readings; a repeated (device, time) is kept once")
+    duplicates: int
+    alerts_changed: int
+
+
+class CameraEventIn(Schema):
+    event_id: str = Field(..., min_length=1, max_length=64, description="unique per camera")
+    time: AwareDatetime = Field(..., description="ISO 8601 with an offset")
+    type: Literal["water_on_road", "vehicle_trapped", "person_in_water", "landslide", "other"]
+    confidence: float = Field(..., ge=0, le=1)
+    boxes: list[list[float]] = Field(default_factory=list, max_length=50)
+    image: str = Field("", max_length=300, description="a reference to the image")
+
+
+class CameraEventOut(Schema):
+    event_id: str
+    type: str
+    confidence: float
+    replayed: bool
+
+
+class PointOut(Schema):
+    code: str
+    name: str
+    kind: str
+    region_code: str
+    lat: float
+    lon: float
+    level: int = Field(..., description="worst open alert: 0 none, 1 blue … 4 red")
+
+    @staticmethod
+    def resolve_region_code(obj: MonitoringPoint) -> str:
+        return obj.region.code
+
+
+class AlertOut(Schema):
+    id: int
+    point: str
+    rule: str
+    device: str
+    level: int
+    state: str
+    value: float | None
+    opened_at: datetime
+    changed_at: datetime
+    acknowledged_at: datetime | None
+    ack_comment: str
+    resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_point(obj: Alert) -> str:
+        return obj.point.code
+
+    @staticmethod
+    def resolve_rule(obj: Alert) -> str:
+        return obj.rule.kind
+
+    @staticmethod
+    def resolve_device(obj: Alert) -> str:
+        return obj.rule.device.code
+
+
+class AcknowledgeIn(Schema):
+    comment: str = Field("", max_length=500)

@@ -1,0 +1,14 @@
+"""Worker jobs of the flood watch: the no-data sweep."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from shequ.flood.services import alerts
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_no_data() -> int:
+    """Every minute: a device silent for 3 of its reporting intervals opens a no-data alert."""
+    return alerts.sweep_no_data()

@@ -1,0 +1,39 @@
+"""Flood watch models, split by concept."""
+
+from shequ.flood.models.alerts import (
+    OPEN_STATES,
+    UNDERPASS_DEFAULTS,
+    Alert,
+    AlertEvent,
+    AlertEventKind,
+    AlertState,
+    Rule,
+    RuleKind,
+    RuleState,
+)
+from shequ.flood.models.levels import LEVEL_NAMES, Level
+from shequ.flood.models.points import UNITS, Device, DeviceKind, MonitoringPoint, PointKind
+from shequ.flood.models.readings import CameraEvent, CameraEventType, LatestReading, Reading
+
+__all__ = [
+    "LEVEL_NAMES",
+    "OPEN_STATES",
+    "UNDERPASS_DEFAULTS",
+    "UNITS",
+    "Alert",
+    "AlertEvent",
+    "AlertEventKind",
+    "AlertState",
+    "CameraEvent",
+    "CameraEventType",
+    "Device",
+    "DeviceKind",
+    "LatestReading",
+    "Level",
+    "MonitoringPoint",
+    "PointKind",
+    "Reading",
+    "Rule",
+    "RuleKind",
+    "RuleState",
+]

@@ -1,0 +1,1 @@
+"""The flood watch's domain: what views, API, CLI and jobs call."""

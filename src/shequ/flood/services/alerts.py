@@ -1,0 +1,269 @@
+"""Alerts: evaluating a device's new readings against its rules, acknowledging, no-data sweep.
+
+Each rule's evaluation locks its ``RuleState`` row, so two readings of the same rule queue
+instead of both deciding to open an alert. The database enforces the rule itself
+(``flood_one_open_alert``, a partial unique constraint): should anything reach it without
+the lock, the second alert is refused and its change becomes an escalation of the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import Conflict
+from shequ.core.services.audit import record
+from shequ.core.services.notify import notify_region_later
+from shequ.core.services.writelock import sqlite_writer
+from shequ.core.transports.base import Message
+from shequ.core.types import User
+from shequ.flood import evaluation as ev
+from shequ.flood.models import (
+    OPEN_STATES,
+    Alert,
+    AlertEvent,
+    AlertEventKind,
+    AlertState,
+    Device,
+    LatestReading,
+    Level,
+    Reading,
+    Rule,
+    RuleKind,
+    RuleState,
+)
+
+Series = Sequence[tuple[datetime, float]]
+NO_DATA_INTERVALS = 3
+
+
+def evaluate(device: Device, new: Series, now: datetime) -> int:
+    """Judge the device's new readings (sorted by time) by each of its rules; alerts changed.
+
+    Runs inside the ingesting transaction.
+    """
+    if not new:
+        return 0
+    changed = 0
+    for rule in Rule.objects.filter(device=device, enabled=True).select_related("point"):
+        if rule.kind == RuleKind.NO_DATA:
+            changed += _data_again(rule, now)
+        else:
+            changed += _evaluate_rule(rule, _derived(rule, new))
+    return changed
+
+
+def _derived(rule: Rule, new: Series) -> list[tuple[datetime, float]]:
+    """What the rule compares with its thresholds, for each new reading."""
+    if rule.kind == RuleKind.THRESHOLD:
+        return list(new)
+    window = timedelta(minutes=rule.window_minutes)
+    history = list(
+        Reading.objects.filter(
+            device_id=rule.device_id, at__gte=new[0][0] - window, at__lte=new[-1][0]
+        )
+        .order_by("at")
+        .values_list("at", "value")
+    )
+    if rule.kind == RuleKind.RAINFALL:
+        return [(at, ev.accumulated(history, at, window)) for at, _v in new]
+    rises = [(at, ev.rise_over(history, at, v, window)) for at, v in new]
+    return [(at, r) for at, r in rises if r is not None]
+
+
+def _lock(rule: Rule) -> tuple[RuleState, Alert | None]:
+    state, _created = RuleState.objects.select_for_update().get_or_create(rule=rule)
+    alert = Alert.objects.select_for_update().filter(rule=rule, state__in=OPEN_STATES).first()
+    return state, alert
+
+
+def _evaluate_rule(rule: Rule, series: Series) -> int:
+    if not series:
+        return 0
+    state, alert = _lock(rule)
+    spec = ev.Spec(
+        rule.thresholds(),
+        pending=timedelta(seconds=rule.pending_seconds),
+        clear_margin=rule.clear_margin,
+        clear_after=timedelta(seconds=rule.clear_seconds),
+    )
+    es = ev.State(
+        alert.level if alert else 0,
+        state.last_at,
+        state.pending_level,
+        state.pending_since,
+        state.clear_since,
+    )
+    changed = 0
+    for at, value in series:
+        change = ev.step(spec, es, at, value)
+        if change is not None:
+            alert = _apply(rule, alert, change)
+            changed += 1
+    state.last_at, state.pending_level = es.last_at, es.pending_level
+    state.pending_since, state.clear_since = es.pending_since, es.clear_since
+    state.save()
+    return changed
+
+
+def _apply(rule: Rule, alert: Alert | None, change: ev.Change) -> Alert | None:
+    if change.kind == ev.RESOLVE:
+        if alert is not None:
+            resolve(alert, change.at, change.value)
+        return None
+    if alert is None:
+        return _open(rule, change.level, change.at, change.value)
+    if change.level > alert.level:
+        escalate(alert, change.level, change.at, change.value)
+    return alert
+
+
+def _open(rule: Rule, level: int, at: datetime, value: float | None) -> Alert:
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                point=rule.point,
+                rule=rule,
+                level=level,
+                state=AlertState.FIRING,
+                value=value,
+                opened_at=at,
+                changed_at=at,
+            )
+    except IntegrityError:
+        # Another transaction opened it first: this change is that alert's, not a new one.
+        alert = Alert.objects.select_for_update().get(rule=rule, state__in=OPEN_STATES)
+        if level > alert.level:
+            escalate(alert, level, at, value)
+        return alert
+    AlertEvent.objects.create(
+        alert=alert, at=at, kind=AlertEventKind.FIRED, level=level, value=value
+    )
+    _notify(alert, _("%(point)s: %(level)s warning (%(rule)s)"))
+    return alert
+
+
+def escalate(alert: Alert, level: int, at: datetime, value: float | None) -> None:
+    """A worse level: the same alert, its history kept; an acknowledgement lapses."""
+    if alert.state == AlertState.ACKNOWLEDGED:
+        alert.state = AlertState.FIRING
+        alert.acknowledged_at, alert.acknowledged_by = None, None
+        AlertEvent.objects.create(
+            alert=alert, at=at, kind=AlertEventKind.ACK_LAPSED, level=alert.level, value=value
+        )
+    alert.level, alert.value, alert.changed_at = level, value, at
+    alert.save()
+    AlertEvent.objects.create(
+        alert=alert, at=at, kind=AlertEventKind.ESCALATED, level=level, value=value
+    )
+    _notify(alert, _("%(point)s: raised to %(level)s (%(rule)s)"))
+
+
+def resolve(alert: Alert, at: datetime, value: float | None) -> None:
+    alert.state, alert.resolved_at, alert.changed_at = AlertState.RESOLVED, at, at
+    alert.value = value
+    alert.save()
+    AlertEvent.objects.create(
+        alert=alert, at=at, kind=AlertEventKind.RESOLVED, level=alert.level, value=value
+    )
+    _notify(alert, _("%(point)s: %(level)s warning over (%(rule)s)"))
+
+
+def acknowledge(user: User, alert: Alert, comment: str = "") -> Alert:
+    """The duty officer has seen it; the comment stays with the alert's history."""
+    comment = comment.strip()[:500]
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.state == AlertState.RESOLVED:
+            raise Conflict(_("This alert is already over."), "flood_alert_resolved")
+        if alert.state == AlertState.ACKNOWLEDGED and not comment:
+            return alert  # a repeated tap
+        now = timezone.now()
+        alert.state, alert.acknowledged_at, alert.acknowledged_by = (
+            AlertState.ACKNOWLEDGED,
+            now,
+            user,
+        )
+        alert.ack_comment = comment or alert.ack_comment
+        alert.save()
+        AlertEvent.objects.create(
+            alert=alert,
+            at=now,
+            kind=AlertEventKind.ACKNOWLEDGED,
+            level=alert.level,
+            actor=user,
+            comment=comment,
+        )
+        record(
+            "flood.alert.acknowledge", actor=user, obj=alert, region_code=alert.point.region.code
+        )
+    return alert
+
+
+_MESSAGE_LEVEL = {1: "info", 2: "warning", 3: "critical", 4: "critical"}
+
+
+def _notify(alert: Alert, title: str) -> None:
+    point, rule = alert.point, alert.rule
+    text = title % {
+        "point": point.name,
+        "level": Level(alert.level).label,
+        "rule": rule.get_kind_display(),
+    }
+    body = _("%(device)s: %(value)s at %(point)s") % {
+        "device": rule.device.code,
+        "value": "—" if alert.value is None else f"{alert.value:g}",
+        "point": point.name,
+    }
+    level = "info" if alert.state == AlertState.RESOLVED else _MESSAGE_LEVEL[alert.level]
+    message = Message(
+        title=str(text),
+        body=str(body),
+        url=reverse("flood:point", args=[point.code]),
+        level=level,
+        region_code=point.region.code,
+        event_id=f"flood-alert-{alert.pk}-{alert.state}-{alert.level}",
+    )
+    notify_region_later(point.region, message)
+
+
+# --- no data ----------------------------------------------------------------------------------
+
+
+def _data_again(rule: Rule, now: datetime) -> int:
+    """A reading arrived: a no-data alert of its device is over."""
+    _state, alert = _lock(rule)
+    if alert is None:
+        return 0
+    resolve(alert, now, None)
+    return 1
+
+
+def sweep_no_data(now: datetime | None = None) -> int:
+    """Open a no-data alert for each device silent for 3 reporting intervals; alerts opened."""
+    now = now or timezone.now()
+    opened = 0
+    rules = Rule.objects.filter(kind=RuleKind.NO_DATA, enabled=True).select_related(
+        "device", "point", "point__region"
+    )
+    latest = dict(
+        LatestReading.objects.filter(device__rules__in=rules)
+        .values_list("device_id")
+        .annotate(last=Max("received_at"))
+    )
+    for rule in rules:
+        last = latest.get(rule.device_id) or rule.device.created
+        if now - last <= timedelta(seconds=NO_DATA_INTERVALS * rule.device.interval_seconds):
+            continue
+        with sqlite_writer(), transaction.atomic():
+            _state, alert = _lock(rule)
+            if alert is None:
+                _open(rule, rule.no_data_level, now, None)
+                opened += 1
+    return opened

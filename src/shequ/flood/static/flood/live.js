@@ -1,0 +1,68 @@
+/* The flood watch's live map: points coloured by level, asked again every data-refresh
+   seconds from data-url; region boundaries drawn as areas. No tile URL: the features alone
+   on a plain background (works offline). */
+(function () {
+  "use strict";
+
+  var COLORS = { none: "#1b7f3b", blue: "#1b6ec2", yellow: "#e0b000", orange: "#e8700a", red: "#c8102e" };
+
+  function style(feature) {
+    var p = feature.properties || {};
+    if (p.kind === "point") {
+      return { radius: p.level === "none" ? 7 : 10, weight: 2, color: "#fff",
+               fillColor: COLORS[p.level] || COLORS.none, fillOpacity: 0.95 };
+    }
+    return { color: "#6b7785", weight: 1.5, fillOpacity: 0.05 };
+  }
+
+  function each(feature, layer) {
+    var p = feature.properties || {};
+    if (!p.label) return;
+    layer.bindTooltip(p.label, { direction: "top", offset: [0, -8], className: "map-label" });
+    if (p.url) layer.on("click", function () { window.location.href = p.url; });
+  }
+
+  function levels(data) {
+    return data.features.filter(function (f) { return f.properties.kind === "point"; })
+      .map(function (f) { return f.properties.code + ":" + f.properties.level; }).join(",");
+  }
+
+  function draw(el) {
+    var source = document.getElementById(el.getAttribute("data-source"));
+    if (!source || typeof L === "undefined") return;
+    var data = JSON.parse(source.textContent);
+    var tiles = el.getAttribute("data-tiles");
+    var map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(tiles), zoomSnap: 0.25 });
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: el.getAttribute("data-attribution") || "" }).addTo(map);
+    var options = { pointToLayer: function (f, ll) { return L.circleMarker(ll, style(f)); }, style: style, onEachFeature: each };
+    var layer = L.geoJSON(data, options).addTo(map);
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    else map.setView([30, 120], 12);
+    el.setAttribute("data-levels", levels(data));
+    el.setAttribute("data-map-ready", String(data.features.length));
+
+    var every = 1000 * Number(el.getAttribute("data-refresh") || 5);
+    function refresh() {
+      fetch(el.getAttribute("data-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (fresh) {
+          if (!fresh) return;
+          map.removeLayer(layer);
+          layer = L.geoJSON(fresh, options).addTo(map);
+          el.setAttribute("data-levels", levels(fresh));
+        })
+        .catch(function () { /* offline for a moment: try again at the next tick */ })
+        .then(function () { window.setTimeout(refresh, every); });
+    }
+    window.setTimeout(refresh, every);
+  }
+
+  function start() {
+    var maps = document.querySelectorAll("[data-flood-map]");
+    for (var i = 0; i < maps.length; i++) draw(maps[i]);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,43 @@
+"""The duty officer's alert inbox: open alerts worst first; acknowledge with a comment."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.errors import ServiceError
+from shequ.core.types import user_of
+from shequ.flood.forms import AcknowledgeForm
+from shequ.flood.models import OPEN_STATES
+from shequ.flood.services import access, alerts
+from shequ.flood.views.common import watcher_required
+from shequ.web.errors import error_text
+
+
+@watcher_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    open_alerts = access.visible_alerts(request.user).filter(state__in=OPEN_STATES)
+    return render(
+        request,
+        "flood/alerts/inbox.html",
+        {"alerts": list(open_alerts), "ack_form": AcknowledgeForm()},
+    )
+
+
+@require_POST
+@watcher_required
+def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    user = user_of(request)
+    alert = access.alert_for(user, alert_id)
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            alerts.acknowledge(user, alert, form.cleaned_data["comment"])
+            messages.success(request, _("Alert acknowledged."))
+        except ServiceError as exc:
+            messages.error(request, error_text(exc))
+    back = request.POST.get("back") == "point"
+    return redirect("flood:point", alert.point.code) if back else redirect("flood:alerts")

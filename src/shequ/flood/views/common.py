@@ -1,0 +1,28 @@
+"""What the flood pages share: the login and permission check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from shequ.core.permissions import Perm, perms_of
+
+View = Callable[..., HttpResponse]
+
+
+def watcher_required(view: View) -> View:
+    """Signed in and holding the flood permission somewhere (regions narrow it further)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if Perm.FLOOD not in perms_of(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
