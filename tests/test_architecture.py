@@ -15,6 +15,7 @@ import shequ
 
 SRC = Path(shequ.__file__).parent
 APPS = ("core", "hub", "parking", "timebank", "access", "web")
+APPS = ("core", "hub", "parking", "timebank", "flood", "web")
 
 
 def _module_name(path: Path) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
-from shequ.flood.models import Alert, MonitoringPoint
+from shequ.flood.models import Alert
 from shequ.flood.services.ingest import MAX_BATCH, ReadingRow
 
 
@@ -45,10 +45,6 @@ class PointOut(Schema):
     lat: float
     lon: float
     level: int = Field(..., description="worst open alert: 0 none, 1 blue … 4 red")
-
-    @staticmethod
-    def resolve_region_code(obj: MonitoringPoint) -> str:
-        return obj.region.code
 
 
 class AlertOut(Schema):

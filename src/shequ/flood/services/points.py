@@ -76,9 +76,7 @@ def devices_now(point: MonitoringPoint, now: datetime | None = None) -> list[Dev
     return out
 
 
-def series(
-    point: MonitoringPoint, hours: int, now: datetime | None = None
-) -> list[dict[str, Any]]:
+def series(point: MonitoringPoint, hours: int, now: datetime | None = None) -> list[dict[str, Any]]:
     """The gauges' readings of the last ``hours``, one list per gauge, for the chart."""
     now = now or timezone.now()
     out = []

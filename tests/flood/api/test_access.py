@@ -1,0 +1,83 @@
+"""Who sees which point and alert over the API, as a matrix of roles × objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from flood.access import SEES, make_people
+from flood.factories import add_gauge, rows, threshold_rule
+from shequ.flood.models import Alert, MonitoringPoint
+from shequ.flood.services import ingest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alerts_at_both(culvert: MonitoringPoint, far_point: MonitoringPoint) -> dict[str, Alert]:
+    made = {}
+    for point, code in ((culvert, "W01"), (far_point, "B01")):
+        gauge, _token = add_gauge(point, code)
+        threshold_rule(gauge)
+        ingest.ingest(gauge, rows(20))
+        made[point.code] = Alert.objects.get(point=point)
+    return made
+
+
+@pytest.mark.parametrize("name", sorted(SEES))
+def test_points_and_alerts_by_role(
+    name: str,
+    make_user: Callable[..., Any],
+    client_for: Callable[[Any], Any],
+    alerts_at_both: dict[str, Alert],
+) -> None:
+    client = client_for(make_people(make_user)[name])
+    seen = SEES[name] or set()
+    points = client.get("/api/v1/flood/points")
+    assert points.status_code == 200
+    assert {p["code"] for p in points.json()} == seen
+    assert {a["point"] for a in client.get("/api/v1/flood/alerts").json()} == seen
+    for code, alert in alerts_at_both.items():
+        answer = client.post(
+            f"/api/v1/flood/alerts/{alert.pk}/acknowledge",
+            json.dumps({"comment": "收到"}),
+            content_type="application/json",
+        )
+        assert answer.status_code == (200 if code in seen else 404), (code, answer.content)
+        alert.refresh_from_db()
+        assert (alert.state == "acknowledged") == (code in seen)
+
+
+def test_anonymous_callers_are_refused(alerts_at_both: dict[str, Alert]) -> None:
+    from django.test import Client
+
+    assert Client().get("/api/v1/flood/points").status_code == 401
+    assert Client().get("/api/v1/flood/alerts").status_code == 401
+
+
+def test_acknowledging_a_resolved_alert_is_409(
+    make_user: Callable[..., Any],
+    client_for: Callable[[Any], Any],
+    alerts_at_both: dict[str, Alert],
+) -> None:
+    alert = alerts_at_both["culvert"]
+    alert.state = "resolved"
+    alert.save()
+    client = client_for(make_people(make_user)["village_officer"])
+    answer = client.post(
+        f"/api/v1/flood/alerts/{alert.pk}/acknowledge", "{}", content_type="application/json"
+    )
+    assert answer.status_code == 409
+
+
+def test_a_device_token_is_no_user_token(
+    alerts_at_both: dict[str, Alert], culvert: MonitoringPoint
+) -> None:
+    from django.test import Client
+
+    _gauge, token = add_gauge(culvert, "W09")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/flood/points").status_code == 401
