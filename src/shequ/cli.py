@@ -125,6 +125,14 @@ def timebank(args: argparse.Namespace) -> int:
     return timebank_main(args)
 
 
+def flood(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from shequ.flood.cli import main as flood_main
+
+    return flood_main(args)
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -179,6 +187,10 @@ def parser() -> argparse.ArgumentParser:
 
     timebank_cli.add_parser(sub)
     sub.choices["timebank"].set_defaults(func=timebank)
+    from shequ.flood import cli as flood_cli
+
+    flood_cli.add_parser(sub)
+    sub.choices["flood"].set_defaults(func=flood)
     return root
 
 

@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 import paho.mqtt.client as mqtt
 from django.conf import settings
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,10 @@ def make_client(url: str | None = None, client_id: str | None = None) -> mqtt.Cl
     return client
 
 
-def _connect(client: mqtt.Client, url: str | None, timeout: float) -> None:
+def _connect(client: mqtt.Client, url: str | None, timeout: float, session_expiry: int = 0) -> None:
+    """Connect and start the network loop. ``session_expiry`` > 0 resumes a persistent
+    session (MQTT 5 clean start off): the broker keeps the subscriptions and queues QoS 1
+    messages for that many seconds while the client is away."""
     broker = BrokerUrl.parse(_url(url))
     connected = threading.Event()
     failure: list[str] = []
@@ -87,7 +92,14 @@ def _connect(client: mqtt.Client, url: str | None, timeout: float) -> None:
 
     client.on_connect = on_connect
     try:
-        client.connect(broker.host, broker.port, keepalive=30)
+        if session_expiry > 0:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = session_expiry
+            client.connect(
+                broker.host, broker.port, keepalive=30, clean_start=False, properties=props
+            )
+        else:
+            client.connect(broker.host, broker.port, keepalive=30)
     except OSError as exc:
         raise MqttError(f"cannot reach MQTT broker {broker.host}:{broker.port}: {exc}") from exc
     client.loop_start()
@@ -145,7 +157,10 @@ class Consumer:
     """Subscribe to topics and hand each JSON object to ``handler(topic, data)``.
 
     A message that is not a JSON object, or whose handler raises, is logged and
-    counted as rejected; the consumer keeps going.
+    counted as rejected; the consumer keeps going. A QoS 1 message is acknowledged to the
+    broker only after the handler returns, so a consumer killed mid-message gets it again.
+    With ``client_id`` and ``session_expiry`` the session is persistent: messages published
+    while the consumer is down wait at the broker.
     """
 
     def __init__(
@@ -156,14 +171,17 @@ class Consumer:
         url: str | None = None,
         share_group: str | None = None,
         qos: int = 1,
+        client_id: str | None = None,
+        session_expiry: int = 0,
     ) -> None:
         self.topics = [f"$share/{share_group}/{t}" if share_group else t for t in topics]
         self.handler = handler
         self.url = url
         self.qos = qos
+        self.session_expiry = session_expiry
         self.stats = ConsumerStats()
         self.subscribed = threading.Event()
-        self.client = make_client(url)
+        self.client = make_client(url, client_id)
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_args: self.subscribed.set()
 
@@ -181,7 +199,7 @@ class Consumer:
             self.stats.handled += 1
 
     def start(self, timeout: float = 5.0) -> None:
-        _connect(self.client, self.url, timeout)
+        _connect(self.client, self.url, timeout, self.session_expiry)
         result, _mid = self.client.subscribe([(t, self.qos) for t in self.topics])
         if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttError(f"subscribe failed: {result}")
