@@ -77,17 +77,21 @@ def make_client(url: str | None = None, client_id: str | None = None) -> mqtt.Cl
     return client
 
 
-def _connect(client: mqtt.Client, url: str | None, timeout: float, session_expiry: int = 0) -> None:
-    """Connect and start the network loop. ``session_expiry`` > 0 resumes a persistent
-    session (MQTT 5 clean start off): the broker keeps the subscriptions and queues QoS 1
-    messages for that many seconds while the client is away."""
+def _connect(client: mqtt.Client, url: str | None, timeout: float, session_expiry: int = 0) -> bool:
+    """Connect and start the network loop; True when the broker resumed a session.
+
+    ``session_expiry`` > 0 resumes a persistent session (MQTT 5 clean start off): the broker
+    keeps the subscriptions and queues QoS 1 messages for that many seconds while the client
+    is away."""
     broker = BrokerUrl.parse(_url(url))
     connected = threading.Event()
     failure: list[str] = []
+    resumed: list[bool] = []
 
-    def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any = None) -> None:
+    def on_connect(_c: Any, _u: Any, flags: Any, reason: Any, _p: Any = None) -> None:
         if reason.is_failure:
             failure.append(str(reason))
+        resumed.append(bool(getattr(flags, "session_present", False)))
         connected.set()
 
     client.on_connect = on_connect
@@ -109,6 +113,7 @@ def _connect(client: mqtt.Client, url: str | None, timeout: float, session_expir
     if failure:
         client.loop_stop()
         raise MqttError(f"MQTT broker refused the connection: {failure[0]}")
+    return bool(resumed and resumed[0])
 
 
 def publish_json(
@@ -199,11 +204,13 @@ class Consumer:
             self.stats.handled += 1
 
     def start(self, timeout: float = 5.0) -> None:
-        _connect(self.client, self.url, timeout, self.session_expiry)
+        resumed = _connect(self.client, self.url, timeout, self.session_expiry)
         result, _mid = self.client.subscribe([(t, self.qos) for t in self.topics])
         if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttError(f"subscribe failed: {result}")
-        if not self.subscribed.wait(timeout):
+        # A resumed session holds the subscription already, and the messages it queued come
+        # before the broker's acknowledgement, behind the handler: do not wait on them.
+        if not resumed and not self.subscribed.wait(timeout):
             raise MqttError("the broker did not acknowledge the subscription")
 
     def stop(self) -> None:

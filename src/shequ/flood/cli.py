@@ -33,19 +33,13 @@ def main(args: argparse.Namespace) -> int:
 
 
 def ingest(args: argparse.Namespace) -> int:
-    from shequ.core.mqtt import Consumer
     from shequ.flood.services import mqtt
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
-    consumer = Consumer(
-        [mqtt.TOPIC],
-        mqtt.handle,
-        url=args.url,
-        share_group=args.group,
-        client_id=args.client_id,
-        session_expiry=args.session_expiry,
+    consumer = mqtt.consumer(
+        url=args.url, group=args.group, client_id=args.client_id, session_expiry=args.session_expiry
     )
     consumer.start()
     print(f"flood ingest: subscribed to $share/{args.group}/{mqtt.TOPIC}", flush=True)

@@ -95,14 +95,7 @@ def consumer(broker: str) -> Iterator[Callable[[str], Consumer]]:
     started: list[Consumer] = []
 
     def start(client_id: str) -> Consumer:
-        c = Consumer(
-            [mqtt.TOPIC],
-            mqtt.handle,
-            url=broker,
-            share_group=group,
-            client_id=client_id,
-            session_expiry=60,
-        )
+        c = mqtt.consumer(url=broker, group=group, client_id=client_id, session_expiry=60)
         c.start()
         started.append(c)
         return c

@@ -14,9 +14,10 @@ import logging
 import time
 from typing import Any
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from shequ.core.errors import Invalid
+from shequ.core.mqtt import Consumer
 from shequ.flood.services import devices, ingest
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,27 @@ def device_code(topic: str) -> str:
     return parts[3]
 
 
+def consumer(
+    *,
+    url: str | None = None,
+    group: str = SHARE_GROUP,
+    client_id: str | None = None,
+    session_expiry: int = 0,
+) -> Consumer:
+    """The readings consumer; the database connection of its network thread is closed when
+    it disconnects (the thread ends with it)."""
+    made = Consumer(
+        [TOPIC],
+        handle,
+        url=url,
+        share_group=group,
+        client_id=client_id,
+        session_expiry=session_expiry,
+    )
+    made.client.on_disconnect = lambda *_args: connection.close()
+    return made
+
+
 def handle(topic: str, data: dict[str, Any]) -> None:
     """The consumer's handler (``shequ.core.mqtt.Consumer``)."""
     store(topic, data)
@@ -51,7 +73,8 @@ def store(topic: str, data: dict[str, Any]) -> ingest.Outcome:
     except Invalid as exc:
         raise Rejected(f"{code}: {exc.message}") from exc
     for attempt in range(RETRIES):
-        close_old_connections()  # a connection the database dropped is opened anew
+        if not connection.in_atomic_block:
+            close_old_connections()  # a connection the database dropped is opened anew
         try:
             device = devices.device_by_code(code)
             if device is None:
