@@ -63,6 +63,12 @@ QUIET = {"water_level": 2.0, "rain": 0.0, "displacement": 0.5}
 RIVER_STAGE = {"blue": 150.0, "yellow": 200.0, "orange": 250.0, "red": 300.0}  # cm
 RAIN_HOUR = {"blue": 20.0, "yellow": 30.0, "orange": 50.0, "red": 70.0}  # mm in 1 h
 DISPLACEMENT = {"blue": 5.0, "yellow": 10.0, "orange": 20.0, "red": 40.0}  # mm
+# What each point's camera watches for, and at which level (4 red … 1 blue).
+CAMERA_RULES = {
+    "underpass": [(["vehicle_trapped", "person_in_water"], 4), (["water_on_road"], 2)],
+    "landslide": [(["landslide"], 3)],
+    "debris_flow": [(["landslide", "person_in_water"], 3)],
+}
 
 
 def build() -> dict[str, Any]:
@@ -106,6 +112,10 @@ def _rules(admin: Any, device: Device, point_kind: str) -> None:
         devices.add_underpass_rules(admin, device)
         return
     if device.kind == "camera":
+        for types, level in CAMERA_RULES[point_kind]:
+            devices.add_rule(
+                admin, device, "camera", event_types=types, level=level, clear_seconds=1800
+            )
         return
     if device.kind == "water_level":
         devices.add_rule(admin, device, "threshold", clear_margin=10, **RIVER_STAGE)

@@ -12,3 +12,9 @@ from shequ.flood.services import alerts
 def sweep_no_data() -> int:
     """Every minute: a device silent for 3 of its reporting intervals opens a no-data alert."""
     return alerts.sweep_no_data()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_cameras() -> int:
+    """Every minute: a camera alert whose camera saw nothing of its kind for a while resolves."""
+    return alerts.sweep_cameras()

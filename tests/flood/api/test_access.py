@@ -81,3 +81,20 @@ def test_a_device_token_is_no_user_token(
     _gauge, token = add_gauge(culvert, "W09")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get("/api/v1/flood/points").status_code == 401
+
+
+def test_resolving_over_the_api(
+    make_user: Callable[..., Any],
+    client_for: Callable[[Any], Any],
+    alerts_at_both: dict[str, Alert],
+) -> None:
+    people = make_people(make_user)
+    alert = alerts_at_both["culvert"]
+    url = f"/api/v1/flood/alerts/{alert.pk}/resolve"
+    body = json.dumps({"comment": "水已退"})
+    far = client_for(people["far_officer"]).post(url, body, content_type="application/json")
+    assert far.status_code == 404
+    mine = client_for(people["village_officer"]).post(url, body, content_type="application/json")
+    assert mine.status_code == 200 and mine.json()["state"] == "resolved"
+    again = client_for(people["village_officer"]).post(url, body, content_type="application/json")
+    assert again.status_code == 409

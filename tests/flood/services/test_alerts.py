@@ -4,6 +4,7 @@ resolve with hysteresis, rate of rise, rainfall, no data; the database allows on
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -160,3 +161,48 @@ def test_an_alert_the_lock_missed_becomes_an_escalation_not_a_second_alert(
     alert = Alert.objects.get()
     assert alert.level == 3
     assert kinds(alert) == [("fired", 1), (AlertEventKind.ESCALATED, 3)]
+
+
+def camera_rule(point: MonitoringPoint) -> tuple[Device, Rule]:
+    camera, _token = add_gauge(point, "C01", "camera")
+    rule = devices.add_rule(
+        admin(), camera, "camera", event_types=["vehicle_trapped"], level=4, clear_seconds=600
+    )
+    return camera, rule
+
+
+def event(
+    event_id: str, kind: str = "vehicle_trapped", confidence: float = 0.9, minute: int = 0
+) -> Any:
+    from shequ.flood.services.cameras import EventIn
+
+    return EventIn(event_id, T0 + timedelta(minutes=minute), kind, confidence)
+
+
+def test_a_watched_camera_event_opens_one_alert_at_its_level(culvert: MonitoringPoint) -> None:
+    from shequ.flood.services import cameras
+
+    camera, rule = camera_rule(culvert)
+    cameras.record_event(camera, event("e0", "water_on_road"))
+    cameras.record_event(camera, event("e1", confidence=0.5))
+    assert not Alert.objects.exists()  # another type; too unsure
+    cameras.record_event(camera, event("e2", minute=1))
+    cameras.record_event(camera, event("e3", minute=2))
+    cameras.record_event(camera, event("e2", minute=1))  # the vendor's retry
+    alert = Alert.objects.get()
+    assert (alert.rule, alert.level, alert.value) == (rule, 4, 0.9)
+    assert alerts.sweep_cameras(T0 + timedelta(minutes=11)) == 0  # 9 minutes after e3
+    assert alerts.sweep_cameras(T0 + timedelta(minutes=13)) == 1
+    alert.refresh_from_db()
+    assert alert.state == "resolved"
+
+
+def test_a_duty_officer_can_declare_an_alert_over(gauge: Device, depth: Rule) -> None:
+    ingest.ingest(gauge, rows(16))
+    alert = alerts.close(admin(), Alert.objects.get(), "车辆已拖离")
+    assert alert.state == "resolved"
+    assert alert.events.last().comment == "车辆已拖离"  # type: ignore[union-attr]
+    with pytest.raises(Conflict):
+        alerts.close(admin(), alert)
+    ingest.ingest(gauge, rows(16, start=T0 + timedelta(minutes=1)))  # still high: a new alert
+    assert Alert.objects.filter(state="firing").count() == 1

@@ -73,3 +73,21 @@ def test_the_pages_speak_chinese_by_default(officer_client: Client, gauge: Devic
     with translation.override("zh-hans"):
         page = officer_client.get("/flood/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "防汛" in page
+
+
+def test_the_resolve_button_declares_an_alert_over(
+    officer_client: Client, gauge: Device, depth: Rule
+) -> None:
+    ingest.ingest(gauge, rows(30))
+    alert = Alert.objects.get()
+    answer = officer_client.post(
+        f"/flood/alerts/{alert.pk}/acknowledge/",
+        {"comment": "水已退", "resolve": "1", "back": "point"},
+    )
+    assert answer["Location"] == "/flood/points/culvert/"
+    alert.refresh_from_db()
+    assert alert.state == "resolved"
+    again = officer_client.post(f"/flood/alerts/{alert.pk}/acknowledge/", {"comment": "x"})
+    assert again.status_code == 302  # the refusal is a message on the inbox, nothing changes
+    alert.refresh_from_db()
+    assert alert.state == "resolved"

@@ -48,3 +48,14 @@ def acknowledge(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> A
     user = user_of(request)
     alert = access.alert_for(user, alert_id)
     return alerts.acknowledge(user, alert, payload.comment)
+
+
+@router.post(
+    "/alerts/{alert_id}/resolve",
+    response={200: AlertOut, **errors(WRITE)},
+    summary="Declare an alert over, with a comment",
+)
+def resolve(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> Alert:
+    user = user_of(request)
+    alert = access.alert_for(user, alert_id)
+    return alerts.close(user, alert, payload.comment)

@@ -15,6 +15,7 @@ class RuleKind(models.TextChoices):
     RATE_OF_RISE = "rate_of_rise", _("Rate of rise (per 10 min)")
     RAINFALL = "rainfall", _("Rainfall accumulated")
     NO_DATA = "no_data", _("No data")
+    CAMERA = "camera", _("Camera event")
 
 
 # Depth of water in an underpass (cm) at which each level starts: orange closes the road.
@@ -28,7 +29,9 @@ class Rule(models.Model):
     measured value (threshold), its rise over 10 minutes (rate of rise) or the rain summed
     over ``window_minutes`` (rainfall). A level fires once held ``pending_seconds``; an alert
     resolves once the value stays below ``blue - clear_margin`` for ``clear_seconds``.
-    No data fires at ``no_data_level`` after 3 reporting intervals without a reading.
+    No data fires at ``level`` after 3 reporting intervals without a reading. A camera rule
+    fires at ``level`` for an event of one of ``event_types`` at ``min_confidence`` or above,
+    and resolves once no such event came for ``clear_seconds``.
     """
 
     point = models.ForeignKey(MonitoringPoint, models.CASCADE, related_name="rules")
@@ -42,9 +45,11 @@ class Rule(models.Model):
     pending_seconds = models.PositiveIntegerField(_("pending period (s)"), default=0)
     clear_margin = models.FloatField(_("hysteresis margin"), default=0)
     clear_seconds = models.PositiveIntegerField(_("clear after (s)"), default=0)
-    no_data_level = models.PositiveSmallIntegerField(
-        _("no-data level"), choices=Level.choices, default=Level.YELLOW
+    level = models.PositiveSmallIntegerField(
+        _("level (no data, camera)"), choices=Level.choices, default=Level.YELLOW
     )
+    event_types = models.JSONField(_("camera event types"), default=list, blank=True)
+    min_confidence = models.FloatField(_("minimum confidence"), default=0.8)
     enabled = models.BooleanField(_("enabled"), default=True)
 
     class Meta:

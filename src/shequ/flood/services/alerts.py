@@ -52,6 +52,8 @@ def evaluate(device: Device, new: Series, now: datetime) -> int:
         return 0
     changed = 0
     for rule in Rule.objects.filter(device=device, enabled=True).select_related("point"):
+        if rule.kind == RuleKind.CAMERA:
+            continue
         if rule.kind == RuleKind.NO_DATA:
             changed += _data_again(rule, now)
         else:
@@ -206,6 +208,28 @@ def acknowledge(user: User, alert: Alert, comment: str = "") -> Alert:
     return alert
 
 
+def close(user: User, alert: Alert, comment: str = "") -> Alert:
+    """A duty officer declares the alert over (a camera's trapped vehicle towed away); a rule
+    whose value is still over its threshold opens a new alert with its next reading."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().select_related("point__region").get(pk=alert.pk)
+        if alert.state == AlertState.RESOLVED:
+            raise Conflict(_("This alert is already over."), "flood_alert_resolved")
+        now = timezone.now()
+        alert.state, alert.resolved_at, alert.changed_at = AlertState.RESOLVED, now, now
+        alert.save()
+        AlertEvent.objects.create(
+            alert=alert,
+            at=now,
+            kind=AlertEventKind.RESOLVED,
+            level=alert.level,
+            actor=user,
+            comment=comment.strip()[:500],
+        )
+        record("flood.alert.resolve", actor=user, obj=alert, region_code=alert.point.region.code)
+    return alert
+
+
 _MESSAGE_LEVEL = {1: "info", 2: "warning", 3: "critical", 4: "critical"}
 
 
@@ -264,6 +288,46 @@ def sweep_no_data(now: datetime | None = None) -> int:
         with sqlite_writer(), transaction.atomic():
             _state, alert = _lock(rule)
             if alert is None:
-                _open(rule, rule.no_data_level, now, None)
+                _open(rule, rule.level, now, None)
                 opened += 1
     return opened
+
+
+# --- camera events ------------------------------------------------------------------------------
+
+
+def camera_event(device: Device, event_type: str, confidence: float, at: datetime) -> int:
+    """Judge a new camera event by the camera's rules; alerts opened. Runs in its transaction.
+
+    An event of a watched type at the rule's confidence opens the rule's alert (an open one
+    stays as it is, its value the latest confidence)."""
+    opened = 0
+    rules = Rule.objects.filter(device=device, kind=RuleKind.CAMERA, enabled=True)
+    for rule in rules.select_related("point", "device"):
+        if event_type not in rule.event_types or confidence < rule.min_confidence:
+            continue
+        state, alert = _lock(rule)
+        state.last_at = max(filter(None, [state.last_at, at]))
+        state.save(update_fields=["last_at"])
+        if alert is None:
+            _open(rule, rule.level, at, confidence)
+            opened += 1
+    return opened
+
+
+def sweep_cameras(now: datetime | None = None) -> int:
+    """Resolve camera alerts whose camera saw nothing of their kind for ``clear_seconds``."""
+    now = now or timezone.now()
+    resolved = 0
+    for alert in Alert.objects.filter(
+        rule__kind=RuleKind.CAMERA, state__in=OPEN_STATES
+    ).select_related("rule", "rule__state", "point", "point__region"):
+        last = alert.rule.state.last_at or alert.opened_at
+        if now - last < timedelta(seconds=max(alert.rule.clear_seconds, 60)):
+            continue
+        with sqlite_writer(), transaction.atomic():
+            _state, still_open = _lock(alert.rule)
+            if still_open is not None:
+                resolve(still_open, now, None)
+                resolved += 1
+    return resolved

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Invalid
+from shequ.core.services.writelock import sqlite_writer
 from shequ.flood.models import CameraEvent, Device, DeviceKind
+from shequ.flood.services import alerts
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def record_event(device: Device, event: EventIn) -> Recorded:
     if first is not None:
         return Recorded(first, True)
     try:
-        with transaction.atomic():
+        with sqlite_writer(), transaction.atomic():
             stored = CameraEvent.objects.create(
                 device=device,
                 event_id=event.event_id,
@@ -49,6 +51,7 @@ def record_event(device: Device, event: EventIn) -> Recorded:
                 image_ref=event.image_ref,
                 received_at=timezone.now(),
             )
+            alerts.camera_event(device, event.type, event.confidence, event.at)
     except IntegrityError:  # the same event, posted twice at once
         return Recorded(CameraEvent.objects.get(device=device, event_id=event.event_id), True)
     return Recorded(stored, False)

@@ -30,13 +30,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @watcher_required
 def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Acknowledge (the default button) or, with ``resolve``, declare the alert over."""
     user = user_of(request)
     alert = access.alert_for(user, alert_id)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
+        comment = form.cleaned_data["comment"]
         try:
-            alerts.acknowledge(user, alert, form.cleaned_data["comment"])
-            messages.success(request, _("Alert acknowledged."))
+            if "resolve" in request.POST:
+                alerts.close(user, alert, comment)
+                messages.success(request, _("Alert resolved."))
+            else:
+                alerts.acknowledge(user, alert, comment)
+                messages.success(request, _("Alert acknowledged."))
         except ServiceError as exc:
             messages.error(request, error_text(exc))
     back = request.POST.get("back") == "point"
