@@ -164,3 +164,22 @@ def test_malformed_camera_events_are_422_naming_the_field(
 def test_a_gauge_cannot_post_camera_events(gauge_and_token: tuple[Device, str]) -> None:
     answer = post(gauge_and_token[1], camera_event(), "/api/v1/flood/camera-events")
     assert answer.status_code == 422
+
+
+def test_staff_of_the_region_issue_a_token_that_replaces_the_old_one(
+    gauge_and_token: tuple[Device, str],
+    make_user: Any,
+    client_for: Any,
+) -> None:
+    from shequ.core.models import Role
+
+    _gauge, old = gauge_and_token
+    far = client_for(make_user(Role.DUTY_OFFICER, "990103001001"))
+    assert far.post("/api/v1/flood/devices/W01/token").status_code == 404
+    mine = client_for(make_user(Role.STREET_STAFF, "990102001000"))
+    issued = mine.post("/api/v1/flood/devices/W01/token")
+    assert issued.status_code == 200
+    token = issued.json()["token"]
+    assert post(old, body(1)).status_code == 401
+    assert post(token, body(1)).status_code == 200
+    assert mine.post("/api/v1/flood/devices/nothing/token").status_code == 404
