@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from shequ.flood.services import alerts
+from shequ.flood.services import alerts, flowback
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -18,3 +18,9 @@ def sweep_no_data() -> int:
 def sweep_cameras() -> int:
     """Every minute: a camera alert whose camera saw nothing of its kind for a while resolves."""
     return alerts.sweep_cameras()
+
+
+@db_periodic_task(crontab(minute="7"))
+def publish_to_hub() -> dict[str, int]:
+    """Hourly: readings and alerts flow back to the hub for the departments (R3.5)."""
+    return flowback.publish()

@@ -11,6 +11,7 @@ from shequ.flood.models.alerts import (
     RuleKind,
     RuleState,
 )
+from shequ.flood.models.flowback import FlowbackMark
 from shequ.flood.models.levels import LEVEL_NAMES, Level
 from shequ.flood.models.points import UNITS, Device, DeviceKind, MonitoringPoint, PointKind
 from shequ.flood.models.readings import CameraEvent, CameraEventType, LatestReading, Reading
@@ -28,6 +29,7 @@ __all__ = [
     "CameraEventType",
     "Device",
     "DeviceKind",
+    "FlowbackMark",
     "LatestReading",
     "Level",
     "MonitoringPoint",

@@ -105,6 +105,7 @@ class Alert(models.Model):
     )
     ack_comment = models.CharField(_("comment"), max_length=500, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)  # wall-clock: what the hub flowback follows
 
     class Meta:
         ordering = ["-level", "-opened_at"]
