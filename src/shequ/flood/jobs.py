@@ -24,3 +24,9 @@ def sweep_cameras() -> int:
 def publish_to_hub() -> dict[str, int]:
     """Hourly: readings and alerts flow back to the hub for the departments (R3.5)."""
     return flowback.publish()
+
+
+@db_periodic_task(crontab(minute="*"))
+def remind_unacknowledged() -> int:
+    """Every minute: alerts firing unacknowledged for 15 minutes since their last message."""
+    return alerts.remind()

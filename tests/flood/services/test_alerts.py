@@ -206,3 +206,19 @@ def test_a_duty_officer_can_declare_an_alert_over(gauge: Device, depth: Rule) ->
         alerts.close(admin(), alert)
     ingest.ingest(gauge, rows(16, start=T0 + timedelta(minutes=1)))  # still high: a new alert
     assert Alert.objects.filter(state="firing").count() == 1
+
+
+def test_an_unacknowledged_alert_is_told_again_every_quarter_hour(
+    gauge: Device, depth: Rule, notified: list[Message], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.ingest(gauge, rows(30))
+        now = timezone.now()
+        assert alerts.remind(now + timedelta(minutes=14)) == 0
+        assert alerts.remind(now + timedelta(minutes=16)) == 1
+        assert alerts.remind(now + timedelta(minutes=17)) == 0  # told a minute ago
+    assert notified[-1].title.endswith("still unacknowledged (Level threshold)")
+    alerts.acknowledge(admin(), Alert.objects.get())
+    assert alerts.remind(now + timedelta(hours=2)) == 0

@@ -106,6 +106,7 @@ class Alert(models.Model):
     ack_comment = models.CharField(_("comment"), max_length=500, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)  # wall-clock: what the hub flowback follows
+    notified_at = models.DateTimeField(null=True, blank=True)  # wall-clock: the last message
 
     class Meta:
         ordering = ["-level", "-opened_at"]

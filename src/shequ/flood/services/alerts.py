@@ -233,7 +233,7 @@ def close(user: User, alert: Alert, comment: str = "") -> Alert:
 _MESSAGE_LEVEL = {1: "info", 2: "warning", 3: "critical", 4: "critical"}
 
 
-def _notify(alert: Alert, title: str) -> None:
+def _notify(alert: Alert, title: str, event_suffix: str = "", now: datetime | None = None) -> None:
     point, rule = alert.point, alert.rule
     text = title % {
         "point": point.name,
@@ -252,9 +252,36 @@ def _notify(alert: Alert, title: str) -> None:
         url=reverse("flood:point", args=[point.code]),
         level=level,
         region_code=point.region.code,
-        event_id=f"flood-alert-{alert.pk}-{alert.state}-{alert.level}",
+        event_id=f"flood-alert-{alert.pk}-{alert.state}-{alert.level}-{event_suffix}",
     )
     notify_region_later(point.region, message)
+    alert.notified_at = now or timezone.now()
+    Alert.objects.filter(pk=alert.pk).update(notified_at=alert.notified_at)
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+REMIND_EVERY = timedelta(minutes=15)
+
+
+def remind(now: datetime | None = None) -> int:
+    """Tell the region again of each alert still firing unacknowledged 15 minutes after its
+    last message; alerts reminded."""
+    now = now or timezone.now()
+    due = Alert.objects.filter(
+        state=AlertState.FIRING, notified_at__lt=now - REMIND_EVERY
+    ).select_related("point", "point__region", "rule", "rule__device")
+    count = 0
+    for alert in due:
+        with transaction.atomic():
+            _notify(
+                alert,
+                _("%(point)s: %(level)s warning still unacknowledged (%(rule)s)"),
+                event_suffix=now.strftime("%Y%m%d%H%M"),
+                now=now,
+            )
+        count += 1
+    return count
 
 
 # --- no data ----------------------------------------------------------------------------------
