@@ -15,6 +15,7 @@ from shequ.flood.models.flowback import FlowbackMark
 from shequ.flood.models.levels import LEVEL_NAMES, Level
 from shequ.flood.models.points import UNITS, Device, DeviceKind, MonitoringPoint, PointKind
 from shequ.flood.models.readings import CameraEvent, CameraEventType, LatestReading, Reading
+from shequ.flood.models.roster import DutyShift, Tier
 
 __all__ = [
     "LEVEL_NAMES",
@@ -29,6 +30,7 @@ __all__ = [
     "CameraEventType",
     "Device",
     "DeviceKind",
+    "DutyShift",
     "FlowbackMark",
     "LatestReading",
     "Level",
@@ -38,4 +40,5 @@ __all__ = [
     "Rule",
     "RuleKind",
     "RuleState",
+    "Tier",
 ]

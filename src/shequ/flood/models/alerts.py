@@ -107,6 +107,7 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)  # wall-clock: what the hub flowback follows
     notified_at = models.DateTimeField(null=True, blank=True)  # wall-clock: the last message
+    tier = models.PositiveSmallIntegerField(_("tier told"), default=1)
 
     class Meta:
         ordering = ["-level", "-opened_at"]
@@ -138,6 +139,7 @@ class AlertEventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ACK_LAPSED = "ack_lapsed", _("Acknowledgement lapsed")
+    PASSED_ON = "passed_on", _("Passed to the next tier")
     RESOLVED = "resolved", _("Resolved")
 
 

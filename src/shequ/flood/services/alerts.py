@@ -38,6 +38,7 @@ from shequ.flood.models import (
     RuleKind,
     RuleState,
 )
+from shequ.flood.services import roster
 
 Series = Sequence[tuple[datetime, float]]
 NO_DATA_INTERVALS = 3
@@ -256,6 +257,7 @@ def _notify(alert: Alert, title: str, event_suffix: str = "", now: datetime | No
     )
     notify_region_later(point.region, message)
     alert.notified_at = now or timezone.now()
+    roster.tell(point, alert.tier, alert.level, alert.notified_at, message)
     Alert.objects.filter(pk=alert.pk).update(notified_at=alert.notified_at)
 
 
@@ -265,8 +267,9 @@ REMIND_EVERY = timedelta(minutes=15)
 
 
 def remind(now: datetime | None = None) -> int:
-    """Tell the region again of each alert still firing unacknowledged 15 minutes after its
-    last message; alerts reminded."""
+    """Tell again of each alert still firing unacknowledged 15 minutes after its last message:
+    the next tier of the duty roster with someone on duty, or else the same people; alerts
+    reminded."""
     now = now or timezone.now()
     due = Alert.objects.filter(
         state=AlertState.FIRING, notified_at__lt=now - REMIND_EVERY
@@ -274,12 +277,16 @@ def remind(now: datetime | None = None) -> int:
     count = 0
     for alert in due:
         with transaction.atomic():
-            _notify(
-                alert,
-                _("%(point)s: %(level)s warning still unacknowledged (%(rule)s)"),
-                event_suffix=now.strftime("%Y%m%d%H%M"),
-                now=now,
-            )
+            title = _("%(point)s: %(level)s warning still unacknowledged (%(rule)s)")
+            tier = roster.next_tier(alert.point, alert.tier, alert.level, now)
+            if tier is not None:
+                alert.tier = tier
+                Alert.objects.filter(pk=alert.pk).update(tier=tier)
+                AlertEvent.objects.create(
+                    alert=alert, at=now, kind=AlertEventKind.PASSED_ON, level=alert.level
+                )
+                title = _("%(point)s: %(level)s warning unacknowledged, passed on (%(rule)s)")
+            _notify(alert, title, event_suffix=now.strftime("%Y%m%d%H%M"), now=now)
         count += 1
     return count
 

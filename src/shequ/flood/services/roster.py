@@ -1,0 +1,77 @@
+"""The duty roster: shifts per region and tier, and who on duty is told of an alert.
+
+An alert is told to the region's channels (``core`` notifications) and, in person (their
+inbox), to those on duty at its tier over the point's region whose ``min_level`` it reaches.
+An alert still firing unacknowledged passes on to the next tier that has someone on duty
+(``alerts.remind``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from shequ.core.models import InboxMessage, Region
+from shequ.core.models.regions import covering_codes
+from shequ.core.services.audit import record
+from shequ.core.transports.base import Message
+from shequ.core.types import User
+from shequ.flood.models import DutyShift, MonitoringPoint, Tier
+from shequ.flood.services.access import require_point
+
+
+def add_shift(
+    actor: User,
+    region: Region,
+    user: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    tier: int = Tier.FIRST,
+    min_level: int = 1,
+) -> DutyShift:
+    require_point(actor, MonitoringPoint(region=region))
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": [_("A shift ends after it starts.")]})
+    shift = DutyShift.objects.create(
+        region=region, user=user, tier=tier, starts_at=starts_at, ends_at=ends_at,
+        min_level=min_level,
+    )  # fmt: skip
+    record("flood.shift.add", actor=actor, obj=shift, region_code=region.code, tier=tier)
+    return shift
+
+
+def on_duty(point: MonitoringPoint, tier: int, level: int, at: datetime) -> list[User]:
+    """Who is on duty at ``tier`` over the point's region at ``at`` and told of ``level``."""
+    shifts = DutyShift.objects.filter(
+        region__code__in=covering_codes(point.region.code),
+        tier=tier,
+        starts_at__lte=at,
+        ends_at__gt=at,
+        min_level__lte=level,
+        user__is_active=True,
+    ).select_related("user")
+    return list({s.user_id: s.user for s in shifts}.values())
+
+
+def next_tier(point: MonitoringPoint, after: int, level: int, at: datetime) -> int | None:
+    """The next tier above ``after`` with someone on duty for this alert, if any."""
+    for tier in range(after + 1, max(Tier.values) + 1):
+        if on_duty(point, tier, level, at):
+            return tier
+    return None
+
+
+def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: Message) -> int:
+    """Put the message in the inbox of each person on duty at ``tier``; people told."""
+    people = on_duty(point, tier, level, at)
+    InboxMessage.objects.bulk_create(
+        InboxMessage(
+            user=u, title=message.title[:200], body=message.body, url=message.url,
+            level=message.level,
+        )
+        for u in people
+    )  # fmt: skip
+    return len(people)
