@@ -98,3 +98,28 @@ def test_resolving_over_the_api(
     assert mine.status_code == 200 and mine.json()["state"] == "resolved"
     again = client_for(people["village_officer"]).post(url, body, content_type="application/json")
     assert again.status_code == 409
+
+
+def test_silencing_a_point_over_the_api(
+    make_user: Callable[..., Any], client_for: Callable[[Any], Any], culvert: MonitoringPoint
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    people = make_people(make_user)
+    until = (timezone.now() + timedelta(hours=2)).isoformat()
+    body = json.dumps({"until": until, "reason": "水位计检修"})
+    url = "/api/v1/flood/points/culvert/silences"
+    far = client_for(people["far_officer"]).post(url, body, content_type="application/json")
+    assert far.status_code == 404
+    mine = client_for(people["village_officer"]).post(url, body, content_type="application/json")
+    assert mine.status_code == 200 and mine.json()["point"] == "culvert"
+    naive = json.dumps({"until": until[:19], "reason": "x"})
+    refused = client_for(people["village_officer"]).post(
+        url, naive, content_type="application/json"
+    )
+    assert refused.status_code == 422 and "until" in refused.json()["error"]["fields"]
+    past = json.dumps({"until": "2020-01-01T00:00:00+08:00", "reason": "x"})
+    late = client_for(people["village_officer"]).post(url, past, content_type="application/json")
+    assert late.status_code == 422 and "until" in late.json()["error"]["fields"]

@@ -74,3 +74,30 @@ def test_a_shift_ends_after_it_starts(regions: dict[str, Region], make_user: Any
     now = timezone.now()
     with pytest.raises(ValidationError):
         roster.add_shift(admin(), regions[VILLAGE], make_user(Role.DUTY_OFFICER, VILLAGE), now, now)
+
+
+def test_a_silenced_point_tells_nobody_until_the_silence_ends(
+    shifts: dict[str, Any],
+    gauge: Device,
+    depth: Rule,
+    notified: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    now = timezone.now()
+    roster.silence(admin(), gauge.point, now + timedelta(hours=1), "水位计检修")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.ingest(gauge, rows(30))
+        assert Alert.objects.get().level == 3  # recorded all the same
+        assert alerts.remind(now + timedelta(minutes=30)) == 0
+        assert notified == [] and inbox(shifts["clerk"]) == []
+        assert alerts.remind(now + timedelta(minutes=61)) == 1  # over: told now
+    assert len(notified) == 1 and len(inbox(shifts["clerk"])) == 1
+
+
+def test_a_silence_needs_a_reason_and_an_end_ahead(culvert: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        roster.silence(admin(), culvert, timezone.now() - timedelta(minutes=1), "检修")
+    with pytest.raises(ValidationError):
+        roster.silence(admin(), culvert, timezone.now() + timedelta(hours=1), " ")

@@ -1,16 +1,19 @@
 """Points and alerts for staff and duty officers: what their regions hold, acknowledging."""
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from shequ.core.inputs import Id
 from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.flood.api.common import router
 from shequ.flood.api.schemas import AcknowledgeIn, AlertOut, PointOut
-from shequ.flood.models import OPEN_STATES, Alert
-from shequ.flood.services import access, alerts, points
+from shequ.flood.models import OPEN_STATES, Alert, Silence
+from shequ.flood.services import access, alerts, points, roster
 
 
 @router.get("/points", response={200: list[PointOut], **errors(READ)}, summary="Points and levels")
@@ -59,3 +62,31 @@ def resolve(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> Alert
     user = user_of(request)
     alert = access.alert_for(user, alert_id)
     return alerts.close(user, alert, payload.comment)
+
+
+class SilenceIn(Schema):
+    until: AwareDatetime = Field(..., description="ISO 8601 with an offset; in the future")
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class SilenceOut(Schema):
+    id: int
+    point: str
+    starts_at: datetime
+    until: datetime
+    reason: str
+
+    @staticmethod
+    def resolve_point(obj: Silence) -> str:
+        return obj.point.code
+
+
+@router.post(
+    "/points/{code}/silences",
+    response={200: SilenceOut, **errors(WRITE)},
+    summary="Silence a point for maintenance until a time (its alerts are told to nobody)",
+)
+def add_silence(request: HttpRequest, code: str, payload: SilenceIn) -> Silence:
+    user = user_of(request)
+    point = access.point_for(user, code)
+    return roster.silence(user, point, payload.until, payload.reason)

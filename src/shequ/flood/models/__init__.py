@@ -15,7 +15,7 @@ from shequ.flood.models.flowback import FlowbackMark
 from shequ.flood.models.levels import LEVEL_NAMES, Level
 from shequ.flood.models.points import UNITS, Device, DeviceKind, MonitoringPoint, PointKind
 from shequ.flood.models.readings import CameraEvent, CameraEventType, LatestReading, Reading
-from shequ.flood.models.roster import DutyShift, Tier
+from shequ.flood.models.roster import DutyShift, Silence, Tier
 
 __all__ = [
     "LEVEL_NAMES",
@@ -40,5 +40,6 @@ __all__ = [
     "Rule",
     "RuleKind",
     "RuleState",
+    "Silence",
     "Tier",
 ]

@@ -42,3 +42,29 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.user} T{self.tier}"
+
+
+class Silence(models.Model):
+    """Maintenance at a point (or one of its rules) until ``until``: its alerts still open,
+    escalate and resolve, but nobody is told of them."""
+
+    point = models.ForeignKey(
+        "flood.MonitoringPoint", models.CASCADE, related_name="silences", verbose_name=_("point")
+    )
+    rule = models.ForeignKey(
+        "flood.Rule", models.CASCADE, null=True, blank=True, related_name="silences"
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    until = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("silence")
+        verbose_name_plural = _("silences")
+
+    def __str__(self) -> str:
+        return f"{self.point_id} until {self.until}"

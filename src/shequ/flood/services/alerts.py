@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -255,10 +255,13 @@ def _notify(alert: Alert, title: str, event_suffix: str = "", now: datetime | No
         region_code=point.region.code,
         event_id=f"flood-alert-{alert.pk}-{alert.state}-{alert.level}-{event_suffix}",
     )
+    at = now or timezone.now()
+    if roster.silenced(point, rule, at):
+        return  # maintenance: recorded in the alert's history, told to nobody
     notify_region_later(point.region, message)
-    alert.notified_at = now or timezone.now()
-    roster.tell(point, alert.tier, alert.level, alert.notified_at, message)
-    Alert.objects.filter(pk=alert.pk).update(notified_at=alert.notified_at)
+    alert.notified_at = at
+    roster.tell(point, alert.tier, alert.level, at, message)
+    Alert.objects.filter(pk=alert.pk).update(notified_at=at)
 
 
 # --- reminders ---------------------------------------------------------------------------------
@@ -272,13 +275,17 @@ def remind(now: datetime | None = None) -> int:
     reminded."""
     now = now or timezone.now()
     due = Alert.objects.filter(
-        state=AlertState.FIRING, notified_at__lt=now - REMIND_EVERY
+        Q(notified_at__lt=now - REMIND_EVERY) | Q(notified_at__isnull=True),
+        state=AlertState.FIRING,
     ).select_related("point", "point__region", "rule", "rule__device")
     count = 0
     for alert in due:
+        if roster.silenced(alert.point, alert.rule, now):
+            continue  # told once the silence is over
         with transaction.atomic():
             title = _("%(point)s: %(level)s warning still unacknowledged (%(rule)s)")
-            tier = roster.next_tier(alert.point, alert.tier, alert.level, now)
+            told = alert.notified_at is not None
+            tier = roster.next_tier(alert.point, alert.tier, alert.level, now) if told else None
             if tier is not None:
                 alert.tier = tier
                 Alert.objects.filter(pk=alert.pk).update(tier=tier)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from shequ.core.models import InboxMessage, Region
@@ -18,7 +19,7 @@ from shequ.core.models.regions import covering_codes
 from shequ.core.services.audit import record
 from shequ.core.transports.base import Message
 from shequ.core.types import User
-from shequ.flood.models import DutyShift, MonitoringPoint, Tier
+from shequ.flood.models import DutyShift, MonitoringPoint, Rule, Silence, Tier
 from shequ.flood.services.access import require_point
 
 
@@ -75,3 +76,33 @@ def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: M
         for u in people
     )  # fmt: skip
     return len(people)
+
+
+def silence(
+    actor: User, point: MonitoringPoint, until: datetime, reason: str, rule: Rule | None = None
+) -> Silence:
+    """Maintenance: nobody is told of the point's (or the rule's) alerts until ``until``."""
+    from django.utils import timezone
+
+    require_point(actor, point)
+    now = timezone.now()
+    if until <= now:
+        raise ValidationError({"until": [_("A silence ends in the future.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the point is silenced.")]})
+    if rule is not None and rule.point_id != point.pk:
+        raise ValidationError({"rule": [_("That rule is another point's.")]})
+    made = Silence.objects.create(
+        point=point, rule=rule, starts_at=now, until=until, reason=reason.strip()[:200],
+        created_by=actor,
+    )  # fmt: skip
+    record("flood.silence.add", actor=actor, obj=point, region_code=point.region.code)
+    return made
+
+
+def silenced(point: MonitoringPoint, rule: Rule, at: datetime) -> bool:
+    return (
+        Silence.objects.filter(point=point, starts_at__lte=at, until__gt=at)
+        .filter(models.Q(rule__isnull=True) | models.Q(rule=rule))
+        .exists()
+    )
