@@ -120,7 +120,7 @@ def test_readings_published_to_the_broker_are_stored(
     publish_json(topic(live_gauge), reading(0, 5), url=broker)
     publish_json(topic(live_gauge), {"readings": [reading(1, 6), reading(2, 7)]}, url=broker)
     publish_json(topic(live_gauge), reading(0, 5), url=broker)  # a device's retry
-    assert wait_for(lambda: c.stats.handled == 3)
+    assert wait_for(lambda: c.stats.handled == 3, timeout=30)
     assert Reading.objects.filter(device=live_gauge).count() == 3
 
 
@@ -134,5 +134,8 @@ def test_readings_published_while_the_consumer_is_away_wait_in_its_session(
     for minute in range(5):
         publish_json(topic(live_gauge), reading(minute, minute), url=broker)
     assert Reading.objects.filter(device=live_gauge).count() == 0
-    consumer(client_id)
-    assert wait_for(lambda: Reading.objects.filter(device=live_gauge).count() == 5)
+    again = consumer(client_id)
+    # Wait on the consumer, not by polling the table: SQLite's shared in-memory test database
+    # refuses a writer at once ("table is locked") while another thread reads.
+    assert wait_for(lambda: again.stats.handled == 5, timeout=30)
+    assert Reading.objects.filter(device=live_gauge).count() == 5
