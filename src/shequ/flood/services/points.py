@@ -88,6 +88,7 @@ def series(point: MonitoringPoint, hours: int, now: datetime | None = None) -> l
                 "kind": device.kind,
                 "unit": device.unit,
                 "points": [[r[0].isoformat(), r[1]] for r in rows.values_list("at", "value")],
+                "labels": [str(Level(i).label) for i in range(1, 5)],
                 "thresholds": [
                     list(rule.thresholds())
                     for rule in device.rules.filter(kind="threshold", enabled=True)

@@ -1,5 +1,6 @@
 /* A gauge's readings with its warning thresholds as lines (ECharts), from the JSON the page
-   embeds: {device, unit, points: [[time, value]], thresholds: [[blue, yellow, orange, red]]}. */
+   embeds: {device, unit, points: [[time, value]], thresholds: [[blue, yellow, orange, red]],
+   labels: the levels' names in the page's language}. */
 (function () {
   "use strict";
 
@@ -11,12 +12,12 @@
     var s = JSON.parse(source.textContent);
     var marks = [];
     (s.thresholds[0] || []).forEach(function (value, i) {
-      if (value !== null) marks.push({ yAxis: value, lineStyle: { color: LINES[i][0] }, label: { formatter: LINES[i][1] + " " + value } });
+      if (value !== null) marks.push({ yAxis: value, lineStyle: { color: LINES[i][0] }, label: { formatter: (s.labels ? s.labels[i] : LINES[i][1]) + " " + value } });
     });
     var c = echarts.init(el);
     c.setOption({
       animation: false,
-      grid: { left: 48, right: 56, top: 24, bottom: 32 },
+      grid: { left: 48, right: 120, top: 24, bottom: 32 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "time" },
       yAxis: { type: "value", name: s.unit },
