@@ -51,6 +51,7 @@ def test_a_duty_officer_watches_the_culvert_rise_and_acknowledges(
 
     ingest.ingest(gauge, [ReadingRow(time=now, value=42.0)])  # red: over 40 cm
     expect(live).to_have_attribute("data-levels", "culvert:red,square:none", timeout=8_000)
+    expect(page.get_by_test_id("point-culvert")).to_contain_text("红色", timeout=2_000)
     snap(page, f"flood-map-red-{size}")
 
     page.goto("/flood/points/culvert/")

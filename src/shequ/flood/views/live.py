@@ -36,6 +36,7 @@ def _features(request: HttpRequest) -> tuple[list[points.PointStatus], dict[str,
                 code=s.point.code,
                 label=s.point.name,
                 level=s.level_name,
+                level_label=s.level_label,
                 url=reverse("flood:point", args=[s.point.code]),
             )
         )

@@ -27,6 +27,21 @@
       .map(function (f) { return f.properties.code + ":" + f.properties.level; }).join(",");
   }
 
+  // The list under the map: each point's level badge, as the map has it now.
+  function relabel(data) {
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      if (p.kind !== "point") return;
+      var cell = document.querySelector('[data-level-cell="' + p.code + '"]');
+      if (!cell) return;
+      var badge = document.createElement("span");
+      badge.className = p.level === "none" ? "muted" : "flood-level flood-level-" + p.level;
+      badge.setAttribute("data-testid", "level");
+      badge.textContent = p.level_label;
+      cell.replaceChildren(badge);
+    });
+  }
+
   function draw(el) {
     var source = document.getElementById(el.getAttribute("data-source"));
     if (!source || typeof L === "undefined") return;
@@ -51,6 +66,7 @@
           map.removeLayer(layer);
           layer = L.geoJSON(fresh, options).addTo(map);
           el.setAttribute("data-levels", levels(fresh));
+          relabel(fresh);
         })
         .catch(function () { /* offline for a moment: try again at the next tick */ })
         .then(function () { window.setTimeout(refresh, every); });
