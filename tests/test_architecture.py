@@ -14,8 +14,7 @@ from pathlib import Path
 import shequ
 
 SRC = Path(shequ.__file__).parent
-APPS = ("core", "hub", "parking", "timebank", "access", "web")
-APPS = ("core", "hub", "parking", "timebank", "flood", "web")
+APPS = ("core", "hub", "parking", "timebank", "access", "flood", "web")
 
 
 def _module_name(path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.access.models.credentials import Credential
 from shequ.access.models.passes import VisitorPass
@@ -13,10 +14,10 @@ from shequ.core.models import Person, Region
 
 
 class Colour(models.TextChoices):
-    GREEN = "green", _("Green")
-    YELLOW = "yellow", _("Yellow")
-    RED = "red", _("Red")
-    GREY = "grey", _("Grey")
+    GREEN = "green", pgettext_lazy("health code", "Green")
+    YELLOW = "yellow", pgettext_lazy("health code", "Yellow")
+    RED = "red", pgettext_lazy("health code", "Red")
+    GREY = "grey", pgettext_lazy("health code", "Grey")
 
 
 # What each reason code of a decision means (codes are kept; pages show these).
