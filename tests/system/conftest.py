@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from system_support import PASSWORD, ROLES, Platform
+from system_support import BROKER, PASSWORD, ROLES, Platform, broker_reachable
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -26,6 +26,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/system/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.xdist_group("system"))
+    # The fuzzer runs last: what it creates and changes at random stays out of the journeys.
+    items.sort(key=lambda item: Path(str(item.fspath)).name == "test_schemathesis.py")
 
 
 def _environment(var_dir: Path, database_url: str) -> dict[str, str]:
@@ -84,3 +86,37 @@ def clients(platform: Platform) -> Iterator[dict[str, httpx.Client]]:
     yield made
     for client in made.values():
         client.close()
+
+
+@pytest.fixture(scope="session")
+def flood_ingest(platform: Platform) -> Iterator[str]:
+    """`shequ flood ingest` on the platform's var dir, subscribed to the broker (its URL).
+
+    A group and client id of its own: other consumers on the same broker (other test runs)
+    neither share its messages nor keep a session for it after the tier.
+    """
+    if not broker_reachable(BROKER):
+        if os.environ.get("SHEQU_TEST_STRICT") == "1":
+            pytest.fail(f"no MQTT broker at {BROKER}")
+        pytest.skip(f"no MQTT broker at {BROKER}")
+    name = f"system-{uuid.uuid4().hex[:10]}"
+    platform.start(
+        "ingest",
+        "flood",
+        "ingest",
+        "--url",
+        BROKER,
+        "--client-id",
+        name,
+        "--group",
+        name,
+        "--session-expiry",
+        "60",
+        serve=False,
+    )
+    try:
+        platform.wait_for_log("ingest", "flood ingest: subscribed")
+        yield BROKER
+    finally:
+        if "ingest" in platform.procs:
+            platform.stop("ingest")

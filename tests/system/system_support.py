@@ -9,9 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -20,6 +22,8 @@ SHEQU = Path(sys.executable).with_name("shequ")
 PASSWORD = "system-tier-Passw0rd"
 ROLES = ("admin", "street", "community", "analyst", "garage", "duty", "volunteer", "resident")
 START_TIMEOUT = float(os.environ.get("SHEQU_SYSTEM_START_TIMEOUT", "600"))
+BROKER = os.environ.get("SHEQU_MQTT_URL") or "mqtt://127.0.0.1:1883"
+T = TypeVar("T")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|PanicException|Segmentation fault")
 
 
@@ -86,6 +90,19 @@ class Platform:
             f"shequ {name} did not answer within {timeout:.0f} s:\n{self.log(name)[-4000:]}"
         )
 
+    def wait_for_log(self, name: str, text: str, timeout: float = 60) -> None:
+        """Wait until process NAME has printed TEXT (it must not exit meanwhile)."""
+        proc = self.procs[name]
+        deadline = time.monotonic() + timeout
+        while text not in self.log(name):
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"shequ {name} exited with {proc.returncode}:\n{self.log(name)[-4000:]}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"shequ {name} did not print {text!r} in {timeout:.0f} s")
+            time.sleep(0.2)
+
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         proc = self.procs.pop(name)
         if proc.poll() is None:
@@ -109,6 +126,28 @@ class Platform:
         if role:
             login(client, role)
         return client
+
+
+def broker_reachable(url: str = BROKER) -> bool:
+    """Whether the MQTT broker of ``url`` accepts a TCP connection."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 1883), 3):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(probe: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Call PROBE until it returns something other than None (or fail after TIMEOUT s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.3)
 
 
 def csrf_token(html: str) -> str:
