@@ -49,11 +49,13 @@ def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> No
     build_demo()
     assert (Region.objects.count(), Membership.objects.count(), Person.objects.count()) == counts
     assert Dataset.objects.filter(origin=Origin.UPSTREAM).count() == 72
-    # The parking app publishes its indices back to the hub (flowback), once.
+    # Parking publishes its indices back to the hub (flowback), and the time bank its monthly
+    # indicators, once.
     assert set(Dataset.objects.exclude(origin=Origin.UPSTREAM).values_list("key", flat=True)) == {
         "berth_index_hourly",
         "idle_night_spaces",
         "estate_parking_index",
+        "timebank_indicators_monthly",
     }
     again = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
     assert again == rows

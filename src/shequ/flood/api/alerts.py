@@ -11,7 +11,7 @@ from shequ.core.inputs import Id
 from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.flood.api.common import router
-from shequ.flood.api.schemas import AcknowledgeIn, AlertOut, PointOut
+from shequ.flood.api.schemas import AcknowledgeIn, FloodAlertOut, PointOut
 from shequ.flood.models import OPEN_STATES, Alert, Silence
 from shequ.flood.services import access, alerts, points, roster
 
@@ -36,7 +36,9 @@ def list_points(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/alerts", response={200: list[AlertOut], **errors(READ)}, summary="Open alerts, worst first"
+    "/alerts",
+    response={200: list[FloodAlertOut], **errors(READ)},
+    summary="Open alerts, worst first",
 )
 def list_alerts(request: HttpRequest) -> list[Alert]:
     return list(access.visible_alerts(request.user).filter(state__in=OPEN_STATES))
@@ -44,7 +46,7 @@ def list_alerts(request: HttpRequest) -> list[Alert]:
 
 @router.post(
     "/alerts/{alert_id}/acknowledge",
-    response={200: AlertOut, **errors(WRITE)},
+    response={200: FloodAlertOut, **errors(WRITE)},
     summary="Acknowledge an alert, with a comment (lapses when the level worsens)",
 )
 def acknowledge(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> Alert:
@@ -55,7 +57,7 @@ def acknowledge(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> A
 
 @router.post(
     "/alerts/{alert_id}/resolve",
-    response={200: AlertOut, **errors(WRITE)},
+    response={200: FloodAlertOut, **errors(WRITE)},
     summary="Declare an alert over, with a comment",
 )
 def resolve(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> Alert:

@@ -47,7 +47,7 @@ class PointOut(Schema):
     level: int = Field(..., description="worst open alert: 0 none, 1 blue … 4 red")
 
 
-class AlertOut(Schema):
+class FloodAlertOut(Schema):
     id: int
     point: str
     rule: str
