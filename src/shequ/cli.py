@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import getpass
 import os
+import signal
+import socket
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 from shequ import config
 
@@ -72,6 +77,37 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_MQTT_URL = "mqtt://127.0.0.1:1883"
+
+
+def _flood_ingester() -> subprocess.Popen[bytes] | None:
+    """`shequ flood ingest` beside the demo's server, when an MQTT broker answers."""
+    url = config.env("MQTT_URL") or DEMO_MQTT_URL
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "", parts.port or 1883), timeout=2).close()
+    except OSError:
+        print(
+            f"flood readings over MQTT are off: no broker answers at {parts.hostname}:"
+            f"{parts.port or 1883} (start Mosquitto, or set SHEQU_MQTT_URL); HTTP works.",
+            flush=True,
+        )
+        return None
+    env = dict(os.environ, SHEQU_MQTT_URL=url)
+    # The shared subscription's group; the broker keeps the session of this client id.
+    group = config.env("FLOOD_MQTT_GROUP") or "shequ-flood"
+    argv = ["flood", "ingest", "--group", group, "--client-id", f"{group}-{socket.gethostname()}"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "shequ.cli", *argv], env=env, preexec_fn=_die_with_parent
+    )
+
+
+def _die_with_parent() -> None:
+    """In the child: be sent SIGTERM when the demo's process ends, however it ends (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):  # elsewhere the demo's `finally` does
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def demo(args: argparse.Namespace) -> int:
     if not args.no_serve:
         # Build in a child (it fills the hub with deltalake and DuckDB), then serve from here.
@@ -79,7 +115,14 @@ def demo(args: argparse.Namespace) -> int:
         build += ["--host", args.host, "--port", str(args.port)]
         if rc := _in_child(build):
             return rc
-        return serve(args)
+        # Gauge readings published to the broker are stored as they arrive (docs/flood.md).
+        ingester = _flood_ingester()
+        try:
+            return serve(args)
+        finally:
+            if ingester is not None:
+                ingester.terminate()
+                ingester.wait(timeout=30)
     _setup()
     _migrate()
     from shequ.demo.build import build_demo, print_logins

@@ -40,6 +40,7 @@ def _environment(var_dir: Path, database_url: str) -> dict[str, str]:
     )
     if database_url:
         env["SHEQU_DATABASE_URL"] = database_url
+    env["SHEQU_FLOOD_MQTT_GROUP"] = f"system-{uuid.uuid4().hex[:10]}"
     if os.environ.get("SHEQU_MQTT_URL"):
         env["SHEQU_MQTT_URL"] = os.environ["SHEQU_MQTT_URL"]
     return env
@@ -89,34 +90,15 @@ def clients(platform: Platform) -> Iterator[dict[str, httpx.Client]]:
 
 
 @pytest.fixture(scope="session")
-def flood_ingest(platform: Platform) -> Iterator[str]:
-    """`shequ flood ingest` on the platform's var dir, subscribed to the broker (its URL).
+def flood_ingest(platform: Platform) -> str:
+    """The broker whose readings `shequ demo`'s own MQTT ingester stores (README).
 
-    A group and client id of its own: other consumers on the same broker (other test runs)
-    neither share its messages nor keep a session for it after the tier.
+    The tier's group (``SHEQU_FLOOD_MQTT_GROUP``) is its own: other consumers on the same
+    broker (other test runs) do not share its messages.
     """
     if not broker_reachable(BROKER):
         if os.environ.get("SHEQU_TEST_STRICT") == "1":
             pytest.fail(f"no MQTT broker at {BROKER}")
         pytest.skip(f"no MQTT broker at {BROKER}")
-    name = f"system-{uuid.uuid4().hex[:10]}"
-    platform.start(
-        "ingest",
-        "flood",
-        "ingest",
-        "--url",
-        BROKER,
-        "--client-id",
-        name,
-        "--group",
-        name,
-        "--session-expiry",
-        "60",
-        serve=False,
-    )
-    try:
-        platform.wait_for_log("ingest", "flood ingest: subscribed")
-        yield BROKER
-    finally:
-        if "ingest" in platform.procs:
-            platform.stop("ingest")
+    platform.wait_for_log("web", "flood ingest: subscribed")
+    return BROKER
