@@ -85,6 +85,19 @@ def test_a_new_day_raises_a_new_alert(staff, regions, terminal, load, sent) -> N
     assert Alert.objects.count() == 2
 
 
+def test_a_late_upload_counts_but_never_moves_the_last_attempt_back(
+    staff, regions, terminal, load, sent
+) -> None:
+    add_resident(staff, regions[HOME], 1, ref="V1")
+    load("health_code_status", [health_row(1, "red")])
+    now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    _attempt(terminal[0], 1, now)
+    _attempt(terminal[0], 2, now + timedelta(hours=1))
+    _attempt(terminal[0], 3, now + timedelta(minutes=30))  # decided offline, uploaded later
+    alert = Alert.objects.get()
+    assert alert.attempts == 3 and alert.last_at == now + timedelta(hours=1)
+
+
 def test_green_raises_no_alert(staff, regions, terminal, load, sent) -> None:
     add_resident(staff, regions[HOME], 1, ref="V1")
     load("health_code_status", [health_row(1, "green")])

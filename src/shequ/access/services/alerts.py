@@ -8,9 +8,11 @@ the event commits; the staff's alert inbox lists it with the access log around i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,9 +32,7 @@ def raise_for(event: AccessEvent) -> Alert:
     """Open today's alert for the event's person, or count one more attempt on it."""
     assert event.person_id is not None
     day = timezone.localdate(event.at)
-    bumped = Alert.objects.filter(person_id=event.person_id, day=day).update(
-        attempts=F("attempts") + 1, last_at=event.at
-    )
+    bumped = Alert.objects.filter(person_id=event.person_id, day=day).update(**_counted(event))
     if bumped:
         return Alert.objects.get(person_id=event.person_id, day=day)
     try:
@@ -47,12 +47,16 @@ def raise_for(event: AccessEvent) -> Alert:
                 last_at=event.at,
             )
     except IntegrityError:  # another door raised it at the same moment
-        Alert.objects.filter(person_id=event.person_id, day=day).update(
-            attempts=F("attempts") + 1, last_at=event.at
-        )
+        Alert.objects.filter(person_id=event.person_id, day=day).update(**_counted(event))
         return Alert.objects.get(person_id=event.person_id, day=day)
     _notify(alert, event)
     return alert
+
+
+def _counted(event: AccessEvent) -> dict[str, Any]:
+    """One more attempt; the last one's time only moves forward (a late upload is older)."""
+    at = Value(event.at, output_field=DateTimeField())
+    return {"attempts": F("attempts") + 1, "last_at": Greatest("last_at", at)}
 
 
 def _notify(alert: Alert, event: AccessEvent) -> None:
