@@ -8,11 +8,8 @@ a repeated or overlapping run harmless, and the mark moves only after the hub co
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -179,16 +176,7 @@ def _upsert(key: str, rows: Iterable[dict[str, Any]]) -> None:
         tags=["防汛", "千里眼", "水位"],
         licence="政务内部共享",
     )
-    names = [f["name"] for f in spec["schema"]["fields"]]
-    with tempfile.TemporaryDirectory(prefix="shequ-flood-") as tmp:
-        path = Path(tmp) / f"{key}.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=names)
-            writer.writeheader()
-            writer.writerows(rows)
-        run = flowback.publish_file(None, dataset, path, mode="upsert")
-    if run.status != "succeeded":
-        raise RuntimeError(f"flood flowback: publishing {key} failed: {run.error}")
+    flowback.publish_rows(dataset, rows, mode="upsert")
 
 
 def _home_region() -> Region:

@@ -14,7 +14,11 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import logging
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +106,37 @@ def publish_file(
         raise PermissionDenied(_("Platform apps publish only their own datasets."))
     spec = runs.InputSpec(sheet=sheet or None)
     return runs.ingest_file(dataset, path, mode=mode, user=actor, spec=spec, notes=notes)
+
+
+def publish_rows(
+    dataset: Dataset, rows: Iterable[dict[str, Any]], *, mode: str = "replace"
+) -> int | None:
+    """Load an app's rows (dicts by field name) as the dataset's next version; its version.
+
+    The rows go through the same validation and quarantine as any file. With ``replace``,
+    rows identical to the last published ones make no new version (and so no notice to
+    subscribers). A run that does not succeed raises: an app never publishes half its rows.
+    """
+    names = [f["name"] for f in dataset.schema["fields"]]
+    with tempfile.TemporaryDirectory(prefix="shequ-flowback-") as tmp:
+        path = Path(tmp) / f"{dataset.key}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        if mode == "replace":
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            last = (
+                IngestRun.objects.filter(dataset=dataset, status="succeeded", version__isnull=False)
+                .order_by("-pk")
+                .first()
+            )
+            if last is not None and last.file_hash == digest and dataset.version == last.version:
+                return dataset.version
+        run = publish_file(None, dataset, path, mode=mode)
+    if run.status != "succeeded":
+        raise RuntimeError(f"publishing {dataset.key} failed: {run.error}")
+    return Dataset.objects.get(pk=dataset.pk).version
 
 
 def publish_from_file(

@@ -8,13 +8,9 @@ pipeline; rows identical to the last version make no new version.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from shequ.parking.indices.figures import BerthHour, EstateIndex, GarageNight, Window
@@ -177,7 +173,6 @@ def publish(key: str, rows: Iterable[dict[str, Any]]) -> int | None:
     The dataset is created on first use. Rows identical to the last published ones make no
     new version (and so no notice to subscribers).
     """
-    from shequ.hub.models import Dataset, IngestRun
     from shequ.hub.services import flowback
 
     spec = DATASETS[key]
@@ -196,25 +191,7 @@ def publish(key: str, rows: Iterable[dict[str, Any]]) -> int | None:
         tags=["停车", "错峰停车", "停车指数", "泊位指数"],
         licence="政务内部共享",
     )
-    names = [f["name"] for f in spec["schema"]["fields"]]
-    with tempfile.TemporaryDirectory(prefix="shequ-indices-") as tmp:
-        path = Path(tmp) / f"{key}.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        last = (
-            IngestRun.objects.filter(dataset=dataset, status="succeeded", version__isnull=False)
-            .order_by("-pk")
-            .first()
-        )
-        if last is not None and last.file_hash == digest and dataset.version == last.version:
-            return dataset.version
-        run = flowback.publish_file(None, dataset, path, mode="replace")
-    if run.status != "succeeded":
-        raise RuntimeError(f"parking indices: publishing {key} failed: {run.error}")
-    return Dataset.objects.get(pk=dataset.pk).version
+    return flowback.publish_rows(dataset, rows)
 
 
 def _home_region() -> Any:

@@ -9,17 +9,13 @@ new version.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 
 from shequ.core.models import Region
-from shequ.hub.models import Category, Dataset, IngestRun
+from shequ.hub.models import Category, Dataset
 from shequ.hub.services import flowback
 from shequ.timebank.models import Member
 from shequ.timebank.services.indicators import compute
@@ -136,22 +132,4 @@ def publish(now: datetime | None = None) -> int | None:
         tags=["时间银行", "志愿服务"],
         licence="政务内部共享",
     )
-    names = [f["name"] for f in SCHEMA["fields"]]
-    with tempfile.TemporaryDirectory(prefix="shequ-timebank-") as tmp:
-        path = Path(tmp) / f"{KEY}.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=names)
-            writer.writeheader()
-            writer.writerows(rows(now))
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        last = (
-            IngestRun.objects.filter(dataset=dataset, status="succeeded", version__isnull=False)
-            .order_by("-pk")
-            .first()
-        )
-        if last is not None and last.file_hash == digest and dataset.version == last.version:
-            return dataset.version
-        run = flowback.publish_file(None, dataset, path, mode="replace")
-    if run.status != "succeeded":
-        raise RuntimeError(f"time bank indicators: publishing failed: {run.error}")
-    return Dataset.objects.get(pk=dataset.pk).version
+    return flowback.publish_rows(dataset, rows(now))
