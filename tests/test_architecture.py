@@ -165,3 +165,14 @@ def test_the_project_api_imports_no_app_internals() -> None:
         if module.startswith("shequ")
     }
     assert imported <= allowed, imported - allowed
+
+
+def test_no_two_test_modules_outside_packages_share_a_name() -> None:
+    """pytest imports a test file outside a package by its name alone: a second file of the
+    same name elsewhere (``e2e/test_x.py`` and ``system/test_x.py``) fails to collect."""
+    tests = Path(__file__).parent
+    seen: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        if not (path.parent / "__init__.py").exists():
+            seen.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert {name: where for name, where in seen.items() if len(where) > 1} == {}

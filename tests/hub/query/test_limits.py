@@ -142,7 +142,10 @@ def test_health_answers_while_heavy_queries_run(hub: Hub, settings: Any, make_us
         answered.append((response.status_code, time.monotonic() - started))
         time.sleep(0.2)
     for thread in threads:
-        thread.join(30)
+        # A cancelled query ends within the timeout's check interval; a loaded machine (the
+        # other test worker racing processes) can delay that well past 30 s of wall time.
+        thread.join(180)
+        assert not thread.is_alive(), "a heavy query was not cancelled"
     assert all(status == 200 and took < 1.0 for status, took in answered), answered
     # Two ran until cancelled; the other two were turned away at once, freeing their threads.
     assert sorted(outcomes) == [408, 408, 429, 429]
