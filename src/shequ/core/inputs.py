@@ -10,11 +10,11 @@ the default of an ``Int`` field: pydantic keeps the annotation's bounds and drop
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from django.utils import timezone
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 INT_MAX = 2**31 - 1  # what an integer column holds on PostgreSQL (and less than SQLite's)
 
@@ -32,17 +32,33 @@ def _out_of_range() -> ValueError:
     return ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
 
 
-def _aware(value: datetime) -> datetime:
-    """A time without an offset is local time (SHEQU_TIME_ZONE); any time must fit in UTC."""
+# The offsets in use on Earth run from -12:00 to +14:00; PostgreSQL refuses a timestamp whose
+# offset is past ±15:59, which ISO 8601 (and so pydantic) lets through up to ±23:59.
+MAX_OFFSET = timedelta(hours=14)
+
+
+def _in_range(value: datetime) -> datetime:
+    """An aware time whose offset is one in use and which fits in UTC between the bounds."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        raise ValueError("the offset must be between -14:00 and +14:00")
     try:
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
         in_utc = value.astimezone(UTC)
     except (OverflowError, ValueError) as exc:
         raise _out_of_range() from exc
     if not _EARLIEST <= in_utc <= _LATEST:
         raise _out_of_range()
     return value
+
+
+def _aware(value: datetime) -> datetime:
+    """A time without an offset is local time (SHEQU_TIME_ZONE); any time must fit in UTC."""
+    if timezone.is_naive(value):
+        try:
+            value = timezone.make_aware(value)
+        except (OverflowError, ValueError) as exc:
+            raise _out_of_range() from exc
+    return _in_range(value)
 
 
 def _day(value: date) -> date:
@@ -52,4 +68,6 @@ def _day(value: date) -> date:
 
 
 LocalDatetime = Annotated[datetime, AfterValidator(_aware)]
+# A device's or a vendor's time: the offset is required (a naive time is a 422), and in use.
+OffsetDatetime = Annotated[AwareDatetime, AfterValidator(_in_range)]
 Day = Annotated[date, AfterValidator(_day)]

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, get_args
 
 import pytest
 import schemathesis
 from django.test import Client
 from ninja import Router
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shequ.api import api as ninja_api
+from shequ.core import inputs
 from shequ.core.inputs import INT_MAX
 from shequ.core.models import Role
 from shequ.core.services import tokens
@@ -292,3 +294,36 @@ def test_every_error_answer_is_described_in_the_projects_words() -> None:
                 stock.append(f"{method.upper()} {path} {status}: {answer['description']}")
     assert stock == []
     schemathesis.openapi.from_dict(json.loads(json.dumps(_schema()))).validate()  # OpenAPI 3.1
+
+
+def _unchecked_datetimes() -> Iterator[str]:
+    checks = {id(f) for f in (inputs._aware, inputs._in_range)}
+    for operation in _operations():
+        for signature_model in operation.signature.models:
+            for model in _models_in(signature_model):
+                for name, field in model.model_fields.items():
+                    types = (field.annotation, *get_args(field.annotation))
+                    if not any(t is datetime for t in types):
+                        continue
+                    validators = [getattr(m, "func", None) for m in field.metadata]
+                    if not any(id(v) in checks for v in validators):
+                        yield f"{model.__module__}.{model.__name__}.{name}"
+
+
+def test_every_input_time_is_checked_for_its_offset_and_range() -> None:
+    # A time the database cannot hold was a 500 on PostgreSQL ("time zone displacement out of
+    # range" for -22:22, which ISO 8601 allows); every input time is LocalDatetime or
+    # OffsetDatetime.
+    assert sorted(set(_unchecked_datetimes())) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-07-01T08:00:00-22:22", "2026-07-01T08:00:00+15:00", "9999-12-31T23:00:00-05:00"]
+)
+def test_an_offset_out_of_use_or_a_time_past_the_bounds_is_refused(value: str) -> None:
+    for kind in (inputs.LocalDatetime, inputs.OffsetDatetime):
+        with pytest.raises(ValidationError):
+            TypeAdapter(kind).validate_python(value)
+    assert TypeAdapter(inputs.OffsetDatetime).validate_python("2026-07-01T08:00:00+14:00")
+    with pytest.raises(ValidationError):  # a device's time without an offset
+        TypeAdapter(inputs.OffsetDatetime).validate_python("2026-07-01T08:00:00")

@@ -72,3 +72,24 @@ def test_staff_seed_and_reverse_with_a_reason(
     assert back.status_code == 201 and back.json()["reverses"] == t
     assert send(staff, f"/transfers/{t}/reverse", {"reason": "again"}).status_code == 409
     assert Transfer.objects.count() == 2 and ledger.check().ok
+
+
+def test_the_longest_keys_are_kept_apart_and_retry_safely(
+    client_for: Any, tb_staff: Any, volunteer: Any, home: Region
+) -> None:
+    # The service scopes a key ("seed:", "donate:<user>:"), which once made a 100-character key
+    # too long for the column: a 500 on PostgreSQL, a silently longer value on SQLite.
+    staff = client_for(tb_staff)
+    long_a, long_b = "a" * 100, "a" * 99 + "b"
+    first = send(staff, "/seed", {"region": home.code, "minutes": 60, "key": long_a})
+    assert first.status_code == 201, first.text
+    again = send(staff, "/seed", {"region": home.code, "minutes": 60, "key": long_a})
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    other = send(staff, "/seed", {"region": home.code, "minutes": 60, "key": long_b})
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    seed(home, 90, volunteer.account)
+    him = client_for(volunteer.user)
+    gave = send(him, "/donations", {"minutes": 30, "key": long_a})
+    assert gave.status_code == 201, gave.text
+    assert send(him, "/donations", {"minutes": 30, "key": long_a}).json()["id"] == gave.json()["id"]
+    assert ledger.pool_of(home).balance == 60 + 60 + 30

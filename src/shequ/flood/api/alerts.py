@@ -5,9 +5,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
-from pydantic import AwareDatetime
 
-from shequ.core.inputs import Id
+from shequ.core.inputs import Id, OffsetDatetime
 from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.flood.api.common import router
@@ -67,7 +66,7 @@ def resolve(request: HttpRequest, alert_id: Id, payload: AcknowledgeIn) -> Alert
 
 
 class SilenceIn(Schema):
-    until: AwareDatetime = Field(..., description="ISO 8601 with an offset; in the future")
+    until: OffsetDatetime = Field(..., description="ISO 8601 with an offset; in the future")
     reason: str = Field(..., min_length=1, max_length=200)
 
 

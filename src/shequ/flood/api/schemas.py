@@ -4,8 +4,8 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
 
+from shequ.core.inputs import OffsetDatetime
 from shequ.flood.models import Alert
 from shequ.flood.services.ingest import MAX_BATCH, ReadingRow
 
@@ -23,7 +23,7 @@ class IngestOut(Schema):
 
 class CameraEventIn(Schema):
     event_id: str = Field(..., min_length=1, max_length=64, description="unique per camera")
-    time: AwareDatetime = Field(..., description="ISO 8601 with an offset")
+    time: OffsetDatetime = Field(..., description="ISO 8601 with an offset")
     type: Literal["water_on_road", "vehicle_trapped", "person_in_water", "landslide", "other"]
     confidence: float = Field(..., ge=0, le=1)
     boxes: list[list[float]] = Field(default_factory=list, max_length=50)

@@ -14,10 +14,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticError
 
 from shequ.core.errors import Invalid
+from shequ.core.inputs import OffsetDatetime
 from shequ.core.services.writelock import sqlite_writer
 from shequ.flood.models import Device, DeviceKind, LatestReading, Reading
 from shequ.flood.services import alerts
@@ -31,7 +32,7 @@ class ReadingRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    time: AwareDatetime = Field(..., description="ISO 8601 with an offset, e.g. +08:00 or Z")
+    time: OffsetDatetime = Field(..., description="ISO 8601 with an offset, e.g. +08:00 or Z")
     value: float = Field(..., ge=-1e6, le=1e6, allow_inf_nan=False)
 
 

@@ -34,7 +34,9 @@ def donate(
         raise Invalid(_("Give to somebody else, or to the pool."), fields={"to": [_("Yourself.")]})
     target = to.account if to is not None else ledger.pool_of(giver.region)
     full_key = f"donate:{actor.pk}:{key}" if key else None
-    retry = full_key is not None and Transfer.objects.filter(key=full_key).exists()
+    retry = (
+        full_key is not None and Transfer.objects.filter(key=ledger.stored_key(full_key)).exists()
+    )
     with transaction.atomic():
         made = ledger.transfer(
             giver.account,

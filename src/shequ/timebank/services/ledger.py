@@ -8,6 +8,7 @@ new balances in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from shequ.timebank.services.errors import Conflict, Invalid, NotFound
 MAX_MINUTES = 100_000 * 60  # one transfer: far above any real service, below integer limits
 POOL_LOWER_LIMIT = 0
 MEMBER_LOWER_LIMIT = 0
+KEY_LENGTH = Transfer._meta.get_field("key").max_length or 100
 
 
 def hours(minutes: int) -> str:
@@ -91,6 +93,14 @@ def _locked(*account_ids: int) -> dict[int, Account]:
     return locked
 
 
+def stored_key(key: str) -> str:
+    """A caller's key as the ledger keeps it: as it is, or its digest when the scope a service
+    put before it (``donate:<user>:``, ``seed:``) makes it longer than the column."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _existing(key: str, debit: Account, credit: Account, minutes: int) -> Transfer | None:
     found = Transfer.objects.filter(key=key).first()
     if found is None:
@@ -133,6 +143,8 @@ def transfer(
         raise Invalid(
             _("A transfer needs two different accounts."), fields={"credit": [_("Same.")]}
         )
+    if key is not None:
+        key = stored_key(key)
     if key is not None and (found := _existing(key, debit, credit, minutes)):
         return found
     try:
