@@ -113,7 +113,7 @@ class QueryForm(forms.Form):
                 "spellcheck": "false",
                 "autocapitalize": "off",
                 "autocomplete": "off",
-                "placeholder": "SELECT name, count(*) FROM people GROUP BY name",
+                "placeholder": "SELECT gender, count(*) FROM people GROUP BY gender",
             }
         ),
     )

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from shequ.core.types import User
 from shequ.hub.access import NOT_FOR_YOU, may_use_hub
-from shequ.hub.query import limits, policy
+from shequ.hub.query import identity, limits, policy
 from shequ.hub.query.audit import audit_refused, audit_success, clear_exposed
 from shequ.hub.query.binding import Run, Versions, as_datetime, bind_views, resolve
 from shequ.hub.query.errors import QueryError
@@ -107,6 +107,7 @@ def _run(
         checked = policy.check(sql)
         datasets = resolve(run, checked)
         final = bind_views(run, checked, datasets, version, as_datetime(as_of))
+        identity.refuse_identity_uses(run, checked.tree)
         table, truncated = execute(run, final, int(limit), seconds)
     except QueryError as exc:
         audit_refused(run, exc)

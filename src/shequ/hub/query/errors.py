@@ -149,6 +149,21 @@ MESSAGES: dict[str, str] = {
     "set_columns": gettext_noop(
         "The parts of a UNION, INTERSECT or EXCEPT must return the same number of columns."
     ),
+    "masked_match": gettext_noop(
+        "%(name)s is masked for you, and many people share one masked value: matching on it "
+        "would pair different people. Match on a field that is not personal, or request a "
+        "grant to use %(name)s in clear."
+    ),
+    "masked_group": gettext_noop(
+        "%(name)s is masked for you, and many people share one masked value: grouping by it "
+        "would merge different people. Group by a field that is not personal, or request a "
+        "grant to use %(name)s in clear."
+    ),
+    "masked_distinct": gettext_noop(
+        "%(name)s is masked for you, and many people share one masked value: its distinct "
+        "values are not distinct people. Count rows, or request a grant to use %(name)s in "
+        "clear."
+    ),
     "failed": gettext_noop("The query failed: %(detail)s"),
     "failed_plain": gettext_noop("The query failed."),
     "timeout": gettext_noop(
