@@ -60,8 +60,8 @@ def test_publish_follow_and_hear_of_the_next_version(
     publish.locator("input[name=file]").set_input_files(str(first))
     assert_fits(staff)
     snap(staff, f"hub-publish-{tag}")
-    publish.get_by_test_id("publish-submit").click()
-    staff.wait_for_url("**/hub/datasets/elder_visits/")
+    publish.get_by_test_id("publish-submit").click(timeout=60_000)  # it ingests the file
+    staff.wait_for_url("**/hub/datasets/elder_visits/", timeout=60_000)
     expect(staff.get_by_test_id("origin")).to_be_visible()
     expect(staff.get_by_test_id("dataset-rows")).to_have_text("8")
 
@@ -85,8 +85,10 @@ def test_publish_follow_and_hear_of_the_next_version(
     upload = staff.get_by_test_id("upload-form")
     upload.locator("select[name=mode]").select_option("replace")
     upload.locator("input[name=file]").set_input_files(str(second))
-    upload.get_by_test_id("upload-submit").click()
-    staff.wait_for_url("**/hub/runs/*/")
+    # The upload ingests the file before the page answers: under a loaded CI that took more
+    # than the default 10 s once, so the click and the wait allow a minute.
+    upload.get_by_test_id("upload-submit").click(timeout=60_000)
+    staff.wait_for_url("**/hub/runs/*/", timeout=60_000)
     staff.goto("/hub/datasets/elder_visits/")
     expect(staff.get_by_test_id("subscribers")).to_contain_text("v1")
     assert_fits(staff)
