@@ -41,7 +41,7 @@ def masked_columns(run: Run) -> dict[str, str]:
     return found
 
 
-def _masked_in(nodes: Iterable[exp.Expression | None], masked: dict[str, str]) -> Iterator[str]:
+def _masked_in(nodes: Iterable[exp.Expr | None], masked: dict[str, str]) -> Iterator[str]:
     """The masked columns among ``nodes`` that are a bare column (aliased, in parentheses or
     cast at most): ``substr(id_number, 1, 6)`` is an area code, not a person, and stays
     allowed."""
@@ -52,18 +52,18 @@ def _masked_in(nodes: Iterable[exp.Expression | None], masked: dict[str, str]) -
             yield node.name.lower()
 
 
-def _selected(query: exp.Expression) -> list[exp.Expression]:
+def _selected(query: exp.Expr) -> list[exp.Expr]:
     return list(query.selects) if isinstance(query, exp.Query) else [query]
 
 
-def _grouped(group: exp.Group) -> list[exp.Expression]:
+def _grouped(group: exp.Group) -> list[exp.Expr]:
     """What a GROUP BY groups by, with ``GROUP BY 1`` and ``GROUP BY ALL`` read as the select
     list's expressions they stand for."""
     select = group.parent
     selects = list(select.selects) if isinstance(select, exp.Select) else []
     if group.args.get("all"):
         return [e for e in selects if not e.find(exp.AggFunc)]
-    found: list[exp.Expression] = []
+    found: list[exp.Expr] = []
     for item in group.expressions:
         if isinstance(item, exp.Literal) and not item.is_string and item.name.isdigit():
             position = int(item.name)
@@ -77,7 +77,7 @@ def _grouped(group: exp.Group) -> list[exp.Expression]:
     return found
 
 
-def _identity_uses(tree: exp.Expression, masked: dict[str, str]) -> Iterator[tuple[str, str]]:
+def _identity_uses(tree: exp.Expr, masked: dict[str, str]) -> Iterator[tuple[str, str]]:
     """(column, how) for each use of a masked column as an identity."""
     for node in tree.walk():
         if isinstance(node, _EQUALITY):
@@ -117,7 +117,7 @@ def _identity_uses(tree: exp.Expression, masked: dict[str, str]) -> Iterator[tup
                 yield name, "distinct"
 
 
-def refuse_identity_uses(run: Run, tree: exp.Expression) -> None:
+def refuse_identity_uses(run: Run, tree: exp.Expr) -> None:
     """Raise a ``QueryError`` naming the first masked column used as an identity."""
     masked = masked_columns(run)
     if not masked:
