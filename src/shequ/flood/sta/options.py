@@ -118,6 +118,8 @@ def _orderby(text: str) -> list[Order]:
     out = []
     for part in text.split(","):
         words = part.split()
+        if len(words) == 2:
+            words[1] = words[1].lower()  # clients send ASC and DESC too
         if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("asc", "desc")):
             raise _bad(
                 "$orderby",
