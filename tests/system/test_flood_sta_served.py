@@ -74,7 +74,9 @@ def test_frost_sta_client_lists_things_pages_observations_and_creates_observatio
     # Off the demo's 10-minute marks, so nothing written here repeats a (device, time).
     now = (datetime.now(UTC) - timedelta(minutes=1)).replace(second=17, microsecond=0)
     one = Observation(
-        phenomenon_time=now - timedelta(minutes=3), result=quiet, datastream=Datastream(id=stream.id)
+        phenomenon_time=now - timedelta(minutes=3),
+        result=quiet,
+        datastream=Datastream(id=stream.id),
     )
     writer.create(one)
     assert isinstance(one.id, int), one.id

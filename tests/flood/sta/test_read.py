@@ -25,8 +25,8 @@ def reader(user: Any, *, basic: bool = False) -> Client:
     _token, raw = issue(user, "sta")
     if basic:
         pair = base64.b64encode(f"anyone:{raw}".encode()).decode()
-        return Client(HTTP_AUTHORIZATION=f"Basic {pair}")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return Client(HTTP_AUTHORIZATION=f"Basic {pair}", HTTP_ACCEPT_LANGUAGE="en")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def get(client: Client, path: str, status: int = 200, **params: Any) -> Any:
@@ -217,7 +217,11 @@ def test_expand_datastreams_and_their_observations_with_nested_options(
         ({"$filter": "result eq phenomenonTime"}, "$filter", "property"),
         ({"$filter": "result gt 1 # 2"}, "$filter", "unexpected"),
         ({"$filter": ""}, "$filter", "empty"),
-        ({"$filter": "phenomenonTime gt 2026-07-01T08:00:00Z/2026-07-02T08:00:00Z"}, "$filter", "interval"),
+        (
+            {"$filter": "phenomenonTime gt 2026-07-01T08:00:00Z/2026-07-02T08:00:00Z"},
+            "$filter",
+            "interval",
+        ),
         ({"$top": "-1"}, "$top", "$top"),
         ({"$skip": "x"}, "$skip", "$skip"),
         ({"$count": "yes"}, "$count", "$count"),
@@ -261,9 +265,7 @@ def test_top_is_capped_and_zero_gives_no_next_link(officer: Client, readings: De
 
 
 @pytest.mark.parametrize("name", list(SEES))
-def test_who_sees_which_things(
-    make_user: Any, regions: dict[str, Any], name: str
-) -> None:
+def test_who_sees_which_things(make_user: Any, regions: dict[str, Any], name: str) -> None:
     """The flood API's matrix: another region's Thing, Datastream and Observations are 404."""
     near = add_point(regions["990102001201"])
     far = add_point(regions["990103001001"], code="beishan", name="北山低洼路段", kind="low_road")

@@ -21,8 +21,8 @@ BASE = "/sta/v1.1"
 def device_client(token: str, *, basic: bool = False) -> Client:
     if basic:
         pair = base64.b64encode(f"W01:{token}".encode()).decode()
-        return Client(HTTP_AUTHORIZATION=f"Basic {pair}")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return Client(HTTP_AUTHORIZATION=f"Basic {pair}", HTTP_ACCEPT_LANGUAGE="en")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def post(client: Client, path: str, data: Any) -> Any:
@@ -42,7 +42,9 @@ def device(gauge_and_token: tuple[Device, str]) -> Client:
 def test_an_observation_is_created_with_a_location_and_judged_by_the_rules(
     device: Client, gauge: Device, depth: Rule
 ) -> None:
-    answer = post(device, f"Datastreams({gauge.pk})/Observations", obs("2026-07-01T16:00:00+08:00", 42))
+    answer = post(
+        device, f"Datastreams({gauge.pk})/Observations", obs("2026-07-01T16:00:00+08:00", 42)
+    )
     assert answer.status_code == 201, answer.content
     reading = Reading.objects.get()
     assert answer["Location"] == f"http://testserver{BASE}/Observations({reading.pk})"
@@ -132,7 +134,10 @@ def test_create_observations_takes_data_arrays_in_one_request(
         ({"components": ["phenomenonTime", "result"], "dataArray": []}, "0.Datastream"),
         ({"components": ["phenomenonTime"], "dataArray": []}, "0.components"),
         ({"components": ["phenomenonTime", "result", "FeatureOfInterest/id"]}, "0.components"),
-        ({"components": ["phenomenonTime", "result"], "dataArray": [["2026-07-01T08:00:00Z"]]}, "0.dataArray.0"),
+        (
+            {"components": ["phenomenonTime", "result"], "dataArray": [["2026-07-01T08:00:00Z"]]},
+            "0.dataArray.0",
+        ),
         (
             {"components": ["phenomenonTime", "result"], "dataArray": [["2026-07-01T08:00:00", 1]]},
             "0.dataArray.0.phenomenonTime",
@@ -180,7 +185,7 @@ def test_staff_of_the_region_write_with_their_token_and_it_is_audited(
     make_user: Any, gauge: Device
 ) -> None:
     _t, raw = issue(make_user(Role.STREET_STAFF, "990102001000"), "sta")
-    staff = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    staff = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
     answer = post(staff, f"Datastreams({gauge.pk})/Observations", obs("2026-07-01T08:00:00Z", 1))
     assert answer.status_code == 201, answer.content
     assert AuditEvent.objects.filter(action="flood.sta.observations").count() == 1
@@ -191,7 +196,7 @@ def test_another_regions_user_cannot_write_nor_tell_it_exists(
 ) -> None:
     far = add_point(regions["990103001001"], code="beishan", name="北山", kind="low_road")
     _t, raw = issue(make_user(Role.DUTY_OFFICER, "990103001001"), "sta")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
     answer = post(client, f"Datastreams({gauge.pk})/Observations", obs("2026-07-01T08:00:00Z", 1))
     assert answer.status_code == 404
     assert far.pk
@@ -201,7 +206,9 @@ def test_another_regions_user_cannot_write_nor_tell_it_exists(
 def test_writing_needs_a_token_and_only_observations_are_created(
     device: Client, gauge: Device, culvert: MonitoringPoint
 ) -> None:
-    anonymous = post(Client(), f"Datastreams({gauge.pk})/Observations", obs("2026-07-01T08:00:00Z", 1))
+    anonymous = post(
+        Client(), f"Datastreams({gauge.pk})/Observations", obs("2026-07-01T08:00:00Z", 1)
+    )
     assert anonymous.status_code == 401
     revoked = device_client("flood_revoked-or-never-issued")
     assert post(revoked, "Observations", obs("2026-07-01T08:00:00Z", 1)).status_code == 401

@@ -120,14 +120,13 @@ def ingest_many(
             new = sorted((at, v) for at, v in values.items() if (device.pk, at) not in known)
             known.update((device.pk, at) for at, _v in new)  # a device twice: stored once
             fresh.append(new)
-        Reading.objects.bulk_create(
+        _insert(
             [
-                Reading(device=device, at=at, value=v, received_at=now)
+                (device.pk, at, v)
                 for (device, _v, _n), new in zip(checked, fresh, strict=True)
                 for at, v in new
             ],
-            ignore_conflicts=True,  # a concurrent retry of the same batch stores nothing twice
-            batch_size=2000,
+            now,
         )
         newest: dict[int, tuple[datetime, float]] = {}
         for (device, _v, _n), new in zip(checked, fresh, strict=True):
@@ -148,13 +147,30 @@ def ingest_many(
     return out
 
 
+def _insert(rows: list[tuple[int, datetime, float]], now: datetime) -> None:
+    """The new readings, in one statement executed for each (Django's bulk_create compiles
+    every row's SQL in Python); a concurrent retry of the same batch stores nothing twice."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    received = adapt(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (device_id, at, value, received_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (device_id, at) DO NOTHING",
+            [(device_id, adapt(at), value, received) for device_id, at, value in rows],
+        )
+
+
 def _known(checked: list[tuple[Device, dict[datetime, float], int]]) -> set[tuple[int, datetime]]:
     """The (device, time) pairs of the batches already stored: one query."""
     ids = {device.pk for device, values, _n in checked if values}
     times = [at for _d, values, _n in checked for at in values]
     return set(
-        Reading.objects.filter(device_id__in=ids, at__gte=min(times), at__lte=max(times))
-        .values_list("device_id", "at")
+        Reading.objects.filter(
+            device_id__in=ids, at__gte=min(times), at__lte=max(times)
+        ).values_list("device_id", "at")
     )
 
 
@@ -174,7 +190,7 @@ def _move_latest(newest: dict[int, tuple[datetime, float]], now: datetime) -> No
             params += [device_id, adapt(at), value, adapt(now)]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (device_id, at, value, received_at) VALUES {rows} "  # noqa: S608
+                f"INSERT INTO {table} (device_id, at, value, received_at) VALUES {rows} "
                 "ON CONFLICT (device_id) DO UPDATE SET "
                 f"value = CASE WHEN excluded.at > {table}.at "
                 f"THEN excluded.value ELSE {table}.value END, "

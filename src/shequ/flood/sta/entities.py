@@ -21,8 +21,8 @@ from shequ.core.types import Requester
 from shequ.flood.models import Device, DeviceKind, MonitoringPoint, PointKind, Reading
 from shequ.flood.sta.filters import Field
 
-KIND_IDS = {DeviceKind.WATER_LEVEL: 1, DeviceKind.RAIN: 2, DeviceKind.DISPLACEMENT: 3}
-KINDS_BY_ID = {v: str(k) for k, v in KIND_IDS.items()}
+KIND_IDS: dict[str, int] = {"water_level": 1, "rain": 2, "displacement": 3}
+KINDS_BY_ID = {v: k for k, v in KIND_IDS.items()}
 MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 UNITS = {
     "water_level": {"name": "centimetre", "symbol": "cm", "definition": "ucum:cm"},
@@ -102,7 +102,7 @@ def visible_kinds(user: Requester) -> Kinds:
 
 
 def _kind_id(kind: str) -> int:
-    return KIND_IDS[DeviceKind(kind)]
+    return KIND_IDS[kind]
 
 
 def _point_text(point: MonitoringPoint) -> str:
@@ -241,7 +241,9 @@ SETS: dict[str, EntitySet] = {
             {
                 "Thing": Nav("Things", False, lambda d, _u: _points().filter(pk=d.point_id)),
                 "Sensor": Nav("Sensors", False, lambda d, _u: Kinds((d.kind,))),
-                "ObservedProperty": Nav("ObservedProperties", False, lambda d, _u: Kinds((d.kind,))),
+                "ObservedProperty": Nav(
+                    "ObservedProperties", False, lambda d, _u: Kinds((d.kind,))
+                ),
                 "Observations": Nav(
                     "Observations", True, lambda d, _u: Reading.objects.filter(device_id=d.pk)
                 ),
@@ -259,7 +261,11 @@ SETS: dict[str, EntitySet] = {
                 "phenomenonTime": Field("at", datetime),
                 "result": Field("value", float),
             },
-            {"Datastream": Nav("Datastreams", False, lambda r, _u: _gauges().filter(pk=r.device_id))},
+            {
+                "Datastream": Nav(
+                    "Datastreams", False, lambda r, _u: _gauges().filter(pk=r.device_id)
+                )
+            },
             visible_readings,
             _observation,
         ),

@@ -125,9 +125,7 @@ def _literal(token: Token) -> Literal:
             )
         return Literal(value.astimezone(UTC), token.text)
     if token.kind == "date":
-        raise _bad(
-            _("$filter: the time %(text)s needs an offset (Z or +08:00).") % token.__dict__
-        )
+        raise _bad(_("$filter: the time %(text)s needs an offset (Z or +08:00).") % token.__dict__)
     if token.kind == "name" and token.text in ("true", "false"):
         return Literal(token.text == "true", token.text)
     if token.kind == "name" and token.text == "null":

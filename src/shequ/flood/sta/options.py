@@ -5,6 +5,7 @@ Parsed once into ``Options``; the raw text of each is kept so a next link repeat
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -87,9 +88,7 @@ def parse(pairs: Iterable[tuple[str, str]], depth: int = 0) -> Options:
         if not name.startswith("$"):
             continue  # not a query option (a cache buster): ignored, as OData does
         if name not in KNOWN:
-            raise _bad(
-                name, _("The query option %(option)s is not supported.") % {"option": name}
-            )
+            raise _bad(name, _("The query option %(option)s is not supported.") % {"option": name})
         if name in opts.raw:
             raise _bad(name, _("%(option)s is given twice.") % {"option": name})
         opts.raw[name] = value
@@ -144,7 +143,9 @@ def _nested(text: str, depth: int) -> Options:
 
 def _expand(text: str, depth: int) -> list[Expand]:
     if depth >= MAX_EXPAND_DEPTH:
-        raise _bad("$expand", _("$expand goes at most %(n)s levels deep.") % {"n": MAX_EXPAND_DEPTH})
+        raise _bad(
+            "$expand", _("$expand goes at most %(n)s levels deep.") % {"n": MAX_EXPAND_DEPTH}
+        )
     out: list[Expand] = []
     for item in split_top_level(text, ","):
         segments = split_top_level(item, "/")
@@ -157,11 +158,12 @@ def _expand(text: str, depth: int) -> list[Expand]:
                 raise _bad("$expand", _("$expand names navigation properties such as Datastreams."))
             if level + depth >= MAX_EXPAND_DEPTH:
                 raise _bad(
-                    "$expand", _("$expand goes at most %(n)s levels deep.") % {"n": MAX_EXPAND_DEPTH}
+                    "$expand",
+                    _("$expand goes at most %(n)s levels deep.") % {"n": MAX_EXPAND_DEPTH},
                 )
             options = _nested(rest[:-1], depth + level + 1) if paren else Options()
             chain.append(Expand(name.strip(), options))
-        for parent, child in zip(chain, chain[1:], strict=False):
+        for parent, child in itertools.pairwise(chain):
             _merge(parent.options.expand, child)
         _merge(out, chain[0])
     return out
@@ -172,9 +174,7 @@ def _merge(into: list[Expand], item: Expand) -> None:
     for existing in into:
         if existing.nav == item.nav:
             if item.options.raw and existing.options.raw:
-                raise _bad(
-                    "$expand", _("$expand: %(nav)s is expanded twice.") % {"nav": item.nav}
-                )
+                raise _bad("$expand", _("$expand: %(nav)s is expanded twice.") % {"nav": item.nav})
             if item.options.raw:
                 item.options.expand.extend(existing.options.expand)
                 into[into.index(existing)] = item

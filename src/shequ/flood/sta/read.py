@@ -83,12 +83,12 @@ def entity(ctx: Context, eset: EntitySet, obj: Any, opts: Options) -> dict[str, 
     self_link = ctx.link(eset, entity_id)
     full: dict[str, Any] = {"@iot.id": entity_id, "@iot.selfLink": self_link}
     full.update(eset.render(obj))
-    for nav in eset.navs:
-        full[f"{nav}@iot.navigationLink"] = f"{self_link}/{nav}"
+    for name in eset.navs:
+        full[f"{name}@iot.navigationLink"] = f"{self_link}/{name}"
     if selected is not None:
         if "id" in selected:
             selected.add("@iot.id")
-        keep = {k for k in full if k in selected or k.split("@")[0] in selected and "@" in k}
+        keep = {k for k in full if k in selected or (k.split("@")[0] in selected and "@" in k)}
         full = {k: v for k, v in full.items() if k in keep}
     for item in opts.expand:
         nav = eset.navs[item.nav]

@@ -76,7 +76,9 @@ def caller(request: HttpRequest) -> Caller:
 
 
 def _json(body: Any, status: int = 200) -> HttpResponse:
-    response = JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+    )
     response["Cache-Control"] = "no-store"  # answers depend on who asks
     response["Vary"] = "Authorization, X-Api-Token, Cookie, Accept-Language"
     return response
@@ -175,8 +177,10 @@ def _post(request: HttpRequest, base: str, path: str) -> HttpResponse:
 
 def _not_allowed() -> ServiceError:
     return ServiceError(
-        _("Only Observations are created here: POST to Observations, "
-          "Datastreams(<id>)/Observations or CreateObservations."),
+        _(
+            "Only Observations are created here: POST to Observations, "
+            "Datastreams(<id>)/Observations or CreateObservations."
+        ),
         "method_not_allowed",
         status=405,
     )
@@ -197,7 +201,9 @@ def _gauge_for(who: Caller, datastream_id: int, name: str) -> Device:
             raise missing
         return who.device
     assert who.user is not None
-    gauge = visible_gauges(who.user).select_related("point__region").filter(pk=datastream_id).first()
+    gauge = (
+        visible_gauges(who.user).select_related("point__region").filter(pk=datastream_id).first()
+    )
     if gauge is None:
         raise missing
     return gauge
@@ -227,8 +233,9 @@ def _store(who: Caller, batches: list[write.Batch], base: str) -> list[str]:
             )
         times = [at for at, _v in batch.rows]
         found = dict(
-            Reading.objects.filter(device=gauge, at__gte=min(times), at__lte=max(times))
-            .values_list("at", "pk")
+            Reading.objects.filter(
+                device=gauge, at__gte=min(times), at__lte=max(times)
+            ).values_list("at", "pk")
         )
         links += [f"{base}/Observations({found[at]})" for at in times]
     return links

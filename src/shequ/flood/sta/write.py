@@ -113,7 +113,9 @@ def data_arrays(body: Any) -> list[Batch]:
             raise _invalid(f"{where}.components", _("a list of property names."))
         for name in components:
             if name not in COMPONENTS:
-                raise _invalid(f"{where}.components", _("%(name)s is not supported.") % {"name": name})
+                raise _invalid(
+                    f"{where}.components", _("%(name)s is not supported.") % {"name": name}
+                )
         for name in ("phenomenonTime", "result"):
             if name not in components:
                 raise _invalid(f"{where}.components", _("%(name)s is required.") % {"name": name})
