@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from paho.mqtt.properties import Properties
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, dict[str, Any]], None]
+# Takes a batch of (topic, JSON object) and answers how many of them it rejected.
+BatchHandler = Callable[[list[tuple[str, dict[str, Any]]]], int]
 
 
 class MqttError(RuntimeError):
@@ -63,12 +66,15 @@ def _url(url: str | None) -> str:
     return url
 
 
-def make_client(url: str | None = None, client_id: str | None = None) -> mqtt.Client:
+def make_client(
+    url: str | None = None, client_id: str | None = None, *, manual_ack: bool = False
+) -> mqtt.Client:
     broker = BrokerUrl.parse(_url(url))
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id or f"shequ-{uuid.uuid4().hex[:12]}",
         protocol=mqtt.MQTTv5,
+        manual_ack=manual_ack,
     )
     if broker.username:
         client.username_pw_set(broker.username, broker.password)
@@ -77,12 +83,19 @@ def make_client(url: str | None = None, client_id: str | None = None) -> mqtt.Cl
     return client
 
 
-def _connect(client: mqtt.Client, url: str | None, timeout: float, session_expiry: int = 0) -> bool:
+def _connect(
+    client: mqtt.Client,
+    url: str | None,
+    timeout: float,
+    session_expiry: int = 0,
+    receive_maximum: int | None = None,
+) -> bool:
     """Connect and start the network loop; True when the broker resumed a session.
 
     ``session_expiry`` > 0 resumes a persistent session (MQTT 5 clean start off): the broker
     keeps the subscriptions and queues QoS 1 messages for that many seconds while the client
-    is away."""
+    is away. ``receive_maximum``: how many QoS 1 messages the broker may send before the
+    client acknowledges them (Mosquitto's own default is 20)."""
     broker = BrokerUrl.parse(_url(url))
     connected = threading.Event()
     failure: list[str] = []
@@ -96,12 +109,16 @@ def _connect(client: mqtt.Client, url: str | None, timeout: float, session_expir
 
     client.on_connect = on_connect
     try:
+        props = Properties(PacketTypes.CONNECT)
+        if receive_maximum:
+            props.ReceiveMaximum = receive_maximum
         if session_expiry > 0:
-            props = Properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = session_expiry
             client.connect(
                 broker.host, broker.port, keepalive=30, clean_start=False, properties=props
             )
+        elif receive_maximum:
+            client.connect(broker.host, broker.port, keepalive=30, properties=props)
         else:
             client.connect(broker.host, broker.port, keepalive=30)
     except OSError as exc:
@@ -168,6 +185,9 @@ class Consumer:
     while the consumer is down wait at the broker.
     """
 
+    manual_ack = False
+    receive_maximum: int | None = None
+
     def __init__(
         self,
         topics: list[str],
@@ -186,7 +206,7 @@ class Consumer:
         self.session_expiry = session_expiry
         self.stats = ConsumerStats()
         self.subscribed = threading.Event()
-        self.client = make_client(url, client_id)
+        self.client = make_client(url, client_id, manual_ack=self.manual_ack)
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_args: self.subscribed.set()
 
@@ -204,7 +224,9 @@ class Consumer:
             self.stats.handled += 1
 
     def start(self, timeout: float = 5.0) -> None:
-        resumed = _connect(self.client, self.url, timeout, self.session_expiry)
+        resumed = _connect(
+            self.client, self.url, timeout, self.session_expiry, self.receive_maximum
+        )
         result, _mid = self.client.subscribe([(t, self.qos) for t in self.topics])
         if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttError(f"subscribe failed: {result}")
@@ -216,3 +238,90 @@ class Consumer:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+class BatchConsumer(Consumer):
+    """A consumer that hands messages to ``handler`` in batches, from a thread of its own.
+
+    The network thread only queues what arrives; the worker takes everything queued (at most
+    ``batch_size``, without waiting for more) and calls ``handler(batch)``, which answers how
+    many it rejected. Each QoS 1 message is acknowledged to the broker only after the handler
+    returns, so a consumer killed mid-batch gets the whole batch again. The broker may send
+    ``2 * batch_size`` messages ahead of the acknowledgements (MQTT 5 receive maximum), so
+    the next batch queues while one is handled. ``on_exit`` runs in the worker as it ends
+    (to close its database connection).
+    """
+
+    manual_ack = True
+
+    def __init__(
+        self,
+        topics: list[str],
+        handler: BatchHandler,
+        *,
+        batch_size: int = 500,
+        on_exit: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(topics, lambda _t, _d: None, **kwargs)
+        self.batch_handler = handler
+        self.batch_size = batch_size
+        self.receive_maximum = min(2 * batch_size, 65_535)
+        self.on_exit = on_exit
+        self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self._stopping = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="mqtt-batches", daemon=True)
+
+    def _on_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self._queue.put(msg)
+
+    def _work(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    batch = [self._queue.get(timeout=0.2)]
+                except queue.Empty:
+                    continue
+                while len(batch) < self.batch_size:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._handle(batch)
+        finally:
+            if self.on_exit is not None:
+                self.on_exit()
+
+    def _handle(self, batch: list[mqtt.MQTTMessage]) -> None:
+        parsed, rejected = [], 0
+        for msg in batch:
+            try:
+                data = json.loads(msg.payload)
+                if not isinstance(data, dict):
+                    raise ValueError("payload is not a JSON object")
+                parsed.append((msg.topic, data))
+            except ValueError:
+                rejected += 1
+                log.warning("rejected MQTT message on %s", msg.topic, exc_info=True)
+        try:
+            rejected += self.batch_handler(parsed) if parsed else 0
+        except Exception:  # the batch could not be stored at all: dropped, the consumer goes on
+            rejected = len(batch)
+            log.exception("rejected a batch of %d MQTT messages", len(batch))
+        for msg in batch:
+            self.client.ack(msg.mid, msg.qos)
+        self.stats.received += len(batch)
+        self.stats.rejected += rejected
+        self.stats.handled += len(batch) - rejected
+
+    def start(self, timeout: float = 5.0) -> None:
+        self._worker.start()
+        super().start(timeout)
+
+    def stop(self) -> None:
+        """Finish the batch under way (acknowledged), then disconnect; the rest waits at the
+        broker for the session."""
+        self._stopping.set()
+        if self._worker.is_alive():
+            self._worker.join()
+        super().stop()

@@ -25,6 +25,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--group", default="shequ-flood", help="MQTT 5 shared subscription group")
     p.add_argument("--session-expiry", type=int, default=DAY, help="seconds the broker waits")
     p.add_argument("--url", default=None, help="broker URL (default $SHEQU_MQTT_URL)")
+    p.add_argument(
+        "--batch", type=int, default=500, help="messages stored together at most (one transaction)"
+    )
     p.set_defaults(flood_func=ingest)
 
 
@@ -39,7 +42,11 @@ def ingest(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
     consumer = mqtt.consumer(
-        url=args.url, group=args.group, client_id=args.client_id, session_expiry=args.session_expiry
+        url=args.url,
+        group=args.group,
+        client_id=args.client_id,
+        session_expiry=args.session_expiry,
+        batch_size=max(1, args.batch),
     )
     consumer.start()
     print(f"flood ingest: subscribed to $share/{args.group}/{mqtt.TOPIC}", flush=True)

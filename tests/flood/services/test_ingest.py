@@ -82,7 +82,7 @@ def test_a_failure_while_evaluating_leaves_nothing_half_written(
     def explode(*args: object) -> int:
         raise RuntimeError("rule evaluation failed")
 
-    monkeypatch.setattr(alerts, "evaluate", explode)
+    monkeypatch.setattr(alerts, "evaluate_many", explode)
     with pytest.raises(RuntimeError):
         ingest.ingest(gauge, rows(1, 2, 50))
     assert not Reading.objects.filter(device=gauge).exists()

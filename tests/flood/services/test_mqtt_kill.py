@@ -39,7 +39,9 @@ def _database_url() -> str:
 def _start(client_id: str, group: str) -> subprocess.Popen[str]:
     env = {**os.environ, "SHEQU_DATABASE_URL": _database_url(), "SHEQU_MQTT_URL": BROKER}
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    # Small batches, so the kill falls mid-stream (500 messages would be one transaction).
     args = [sys.executable, "-m", "shequ.cli", "flood", "ingest", "--client-id", client_id]
+    args += ["--batch", "10"]
     proc = subprocess.Popen(
         [*args, "--group", group, "--session-expiry", "300"],
         env=env,

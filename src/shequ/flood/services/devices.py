@@ -124,6 +124,14 @@ def device_by_code(code: str) -> Device | None:
     )
 
 
+def devices_by_code(codes: set[str]) -> dict[str, Device]:
+    """Devices named by MQTT topics, in one query (revoked ones are missing)."""
+    found = Device.objects.select_related("point", "point__region").filter(
+        code__in=codes, revoked_at__isnull=True
+    )
+    return {d.code: d for d in found}
+
+
 @receiver([post_save, post_delete], sender=Device, dispatch_uid="flood.devices.device")
 def _devices_changed(**_kwargs: Any) -> None:
     _devices.clear()

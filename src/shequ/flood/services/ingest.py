@@ -7,11 +7,12 @@ evaluated, or nothing is. A retried batch stores nothing twice and answers what 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -89,37 +90,112 @@ def _check(device: Device, rows: list[ReadingRow]) -> dict[datetime, float]:
     return values
 
 
+def check(device: Device, rows: list[ReadingRow]) -> None:
+    """Refuse (``Invalid``) what ``ingest`` would refuse, before any write."""
+    _check(device, rows)
+
+
 def ingest(device: Device, rows: list[ReadingRow], now: datetime | None = None) -> Outcome:
-    values = _check(device, rows)
-    if not values:
-        return Outcome(0, 0, 0, 0)
+    return ingest_many([(device, rows)], now)[0]
+
+
+def ingest_many(
+    batches: Sequence[tuple[Device, list[ReadingRow]]], now: datetime | None = None
+) -> list[Outcome]:
+    """Several batches (the MQTT consumer's messages of many gauges) in one transaction.
+
+    Every batch is checked first (one invalid batch refuses them all: the caller checks each
+    with ``check`` to drop only it). Then a constant number of queries, whatever the number
+    of readings and devices: which (device, time) are known, the new readings inserted, the
+    latest values moved, the rules judged (``alerts.evaluate_many``).
+    """
+    checked = [(device, _check(device, rows), len(rows)) for device, rows in batches]
     now = now or timezone.now()
+    if not any(values for _d, values, _n in checked):
+        return [Outcome(n, 0, n, 0) for _d, _v, n in checked]
     with sqlite_writer(), transaction.atomic():
-        known = set(
-            Reading.objects.filter(
-                device=device, at__gte=min(values), at__lte=max(values)
-            ).values_list("at", flat=True)
+        known = _known(checked)
+        fresh: list[list[tuple[datetime, float]]] = []
+        for device, values, _n in checked:
+            new = sorted((at, v) for at, v in values.items() if (device.pk, at) not in known)
+            known.update((device.pk, at) for at, _v in new)  # a device twice: stored once
+            fresh.append(new)
+        _insert(
+            [
+                (device.pk, at, v)
+                for (device, _v, _n), new in zip(checked, fresh, strict=True)
+                for at, v in new
+            ],
+            now,
         )
-        new = sorted((at, v) for at, v in values.items() if at not in known)
-        Reading.objects.bulk_create(
-            [Reading(device=device, at=at, value=v, received_at=now) for at, v in new],
-            ignore_conflicts=True,  # a concurrent retry of the same batch stores nothing twice
-            batch_size=2000,
+        newest: dict[int, tuple[datetime, float]] = {}
+        for (device, _v, _n), new in zip(checked, fresh, strict=True):
+            if new and (device.pk not in newest or newest[device.pk][0] < new[-1][0]):
+                newest[device.pk] = new[-1]
+        _move_latest(newest, now)
+        merged: dict[int, tuple[Device, list[tuple[datetime, float]]]] = {}
+        for (device, _v, _n), new in zip(checked, fresh, strict=True):
+            merged.setdefault(device.pk, (device, []))[1].extend(new)
+        changed = alerts.evaluate_many(
+            [(device, sorted(new)) for device, new in merged.values()], now
         )
-        if new:
-            _move_latest(device, *new[-1], now)
-        changed = alerts.evaluate(device, new, now)
-    return Outcome(len(rows), len(new), len(rows) - len(new), changed)
+    out, told = [], set()
+    for (device, _v, n), new in zip(checked, fresh, strict=True):
+        count = 0 if device.pk in told else changed.get(device.pk, 0)
+        told.add(device.pk)
+        out.append(Outcome(n, len(new), n - len(new), count))
+    return out
 
 
-def _move_latest(device: Device, at: datetime, value: float, now: datetime) -> None:
-    """The latest value only moves forward: an older reading never replaces a newer one."""
-    LatestReading.objects.bulk_create(
-        [LatestReading(device=device, at=at, value=value, received_at=now)],
-        ignore_conflicts=True,
+def _insert(rows: list[tuple[int, datetime, float]], now: datetime) -> None:
+    """The new readings, in one statement executed for each (Django's bulk_create compiles
+    every row's SQL in Python); a concurrent retry of the same batch stores nothing twice."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    received = adapt(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (device_id, at, value, received_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (device_id, at) DO NOTHING",
+            [(device_id, adapt(at), value, received) for device_id, at, value in rows],
+        )
+
+
+def _known(checked: list[tuple[Device, dict[datetime, float], int]]) -> set[tuple[int, datetime]]:
+    """The (device, time) pairs of the batches already stored: one query."""
+    ids = {device.pk for device, values, _n in checked if values}
+    times = [at for _d, values, _n in checked for at in values]
+    return set(
+        Reading.objects.filter(
+            device_id__in=ids, at__gte=min(times), at__lte=max(times)
+        ).values_list("device_id", "at")
     )
-    LatestReading.objects.filter(device=device, at__lt=at).update(
-        at=at, value=value, received_at=now
-    )
-    # A late reading still shows the device is alive.
-    LatestReading.objects.filter(device=device, received_at__lt=now).update(received_at=now)
+
+
+def _move_latest(newest: dict[int, tuple[datetime, float]], now: datetime) -> None:
+    """The latest value only moves forward: an older reading never replaces a newer one, and
+    a late reading still shows the device is alive (``received_at``). One upsert per 500
+    devices, in device order, each row decided by the database against its current value (so
+    concurrent ingesters never move it back)."""
+    table = connection.ops.quote_name(LatestReading._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    items = sorted(newest.items())
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for device_id, (at, value) in chunk:
+            params += [device_id, adapt(at), value, adapt(now)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (device_id, at, value, received_at) VALUES {rows} "
+                "ON CONFLICT (device_id) DO UPDATE SET "
+                f"value = CASE WHEN excluded.at > {table}.at "
+                f"THEN excluded.value ELSE {table}.value END, "
+                f"at = CASE WHEN excluded.at > {table}.at THEN excluded.at ELSE {table}.at END, "
+                f"received_at = CASE WHEN excluded.received_at > {table}.received_at "
+                f"THEN excluded.received_at ELSE {table}.received_at END",
+                params,
+            )

@@ -1,11 +1,13 @@
 """Readings over MQTT: ``shequ/v1/devices/<device id>/readings`` with one reading or a batch.
 
 The broker's ACL lets each device publish only to its own topic (docs/flood.md), so the
-topic names the device. Each message is ingested like an HTTP batch (``ingest.ingest``) and
-acknowledged to the broker only after it is stored: a consumer killed mid-message gets it
-again, and the (device, time) key stores it once. A message that can never be stored
-(unknown device, malformed) is logged and dropped; a database that is briefly away is tried
-again before the message is given up.
+topic names the device. The consumer takes the messages queued since its last batch (up to
+``BATCH``) and ingests them together (``ingest.ingest_many``: one transaction, a constant
+number of queries), judged exactly like HTTP batches; they are acknowledged to the broker
+only after they are stored: a consumer killed mid-batch gets them again, and the (device,
+time) key stores them once. A message that can never be stored (unknown device, malformed)
+is logged and dropped, alone; a database that is briefly away is tried again before the
+batch is given up.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any
 from django.db import DatabaseError, close_old_connections, connection
 
 from shequ.core.errors import Invalid
-from shequ.core.mqtt import Consumer
+from shequ.core.mqtt import BatchConsumer, Consumer
+from shequ.flood.models import Device
 from shequ.flood.services import devices, ingest
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 TOPIC = "shequ/v1/devices/+/readings"
 SHARE_GROUP = "shequ-flood"
 RETRIES = 5
+BATCH = 500
 
 
 class Rejected(ValueError):
@@ -44,19 +48,60 @@ def consumer(
     group: str = SHARE_GROUP,
     client_id: str | None = None,
     session_expiry: int = 0,
+    batch_size: int = BATCH,
 ) -> Consumer:
-    """The readings consumer; the database connection of its network thread is closed when
-    it disconnects (the thread ends with it)."""
-    made = Consumer(
+    """The readings consumer; its worker thread closes its database connection as it ends."""
+    return BatchConsumer(
         [TOPIC],
-        handle,
+        handle_many,
         url=url,
         share_group=group,
         client_id=client_id,
         session_expiry=session_expiry,
+        batch_size=batch_size,
+        on_exit=lambda: connection.close(),  # the worker thread's own connection
     )
-    made.client.on_disconnect = lambda *_args: connection.close()
-    return made
+
+
+def handle_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
+    """The consumer's handler: store a batch of messages; how many were rejected."""
+    return len(messages) - len(store_many(messages))
+
+
+def store_many(messages: list[tuple[str, dict[str, Any]]]) -> list[ingest.Outcome]:
+    """Store the messages that can be stored, in one transaction; the others are logged and
+    dropped. Raises a ``DatabaseError`` still there after the retries."""
+    parsed: list[tuple[str, list[ingest.ReadingRow]]] = []
+    for topic, data in messages:
+        try:
+            parsed.append((device_code(topic), ingest.parse_rows(data.get("readings", data))))
+        except (Rejected, Invalid) as exc:
+            log.warning("rejected MQTT message on %s: %s", topic, exc)
+    if not parsed:
+        return []
+    for attempt in range(RETRIES):
+        if not connection.in_atomic_block:
+            close_old_connections()  # a connection the database dropped is opened anew
+        try:
+            known = devices.devices_by_code({code for code, _rows in parsed})
+            batches: list[tuple[Device, list[ingest.ReadingRow]]] = []
+            for code, rows in parsed:
+                device = known.get(code)
+                try:
+                    if device is None:
+                        raise Rejected(f"unknown or revoked device {code!r}")
+                    ingest.check(device, rows)
+                except (Rejected, Invalid) as exc:
+                    log.warning("rejected MQTT message of %s: %s", code, exc)
+                    continue
+                batches.append((device, rows))
+            return ingest.ingest_many(batches) if batches else []
+        except DatabaseError:
+            if attempt == RETRIES - 1:
+                raise
+            log.warning("database error storing a batch, retrying", exc_info=True)
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def handle(topic: str, data: dict[str, Any]) -> None:
