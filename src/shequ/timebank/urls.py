@@ -24,5 +24,6 @@ urlpatterns = [
     # Staff
     path("staff/", staff.console, name="staff"),
     path("staff/members/", staff.members, name="staff-members"),
+    path("staff/unmatched/", staff.unmatched, name="staff-unmatched"),
     path("staff/indicators/", staff.indicator_page, name="staff-indicators"),
 ]

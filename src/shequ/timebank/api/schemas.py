@@ -18,6 +18,9 @@ class TimebankMemberOut(Schema):
     is_volunteer: bool
     is_requester: bool
     skills: list[str]
+    languages: list[str]
+    availability: dict[str, list[str]]
+    reach: str
     balance_minutes: int
     lower_limit_minutes: int | None
     upper_limit_minutes: int | None

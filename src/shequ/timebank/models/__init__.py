@@ -1,7 +1,7 @@
 """Time bank models, split by concept."""
 
 from shequ.timebank.models.ledger import Account, ImmutableError, Movement, Transfer
-from shequ.timebank.models.members import Member, Skill
+from shequ.timebank.models.members import Member, Reach, Skill
 from shequ.timebank.models.requests import (
     ACTIVE_ORDER,
     Category,
@@ -22,6 +22,7 @@ __all__ = [
     "Movement",
     "Order",
     "Rating",
+    "Reach",
     "Skill",
     "Transfer",
 ]
