@@ -11,6 +11,7 @@ from shequ.timebank.api import (  # noqa: F401  (add routes)
     members,
     orders,
     requests,
+    series,
 )
 from shequ.timebank.api.common import router
 

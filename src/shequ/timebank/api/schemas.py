@@ -55,6 +55,7 @@ class HelpRequestOut(Schema):
     ends_at: datetime
     volunteers_needed: int
     estimated_minutes: int
+    series_id: int | None = Field(None, description="the recurring request it belongs to")
     urgency: str
     status: str
     created: datetime

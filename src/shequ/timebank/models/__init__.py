@@ -9,6 +9,7 @@ from shequ.timebank.models.requests import (
     HelpRequest,
     Order,
     Rating,
+    Series,
 )
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Order",
     "Rating",
     "Reach",
+    "Series",
     "Skill",
     "Transfer",
 ]

@@ -16,7 +16,15 @@ from shequ.core import pii
 from shequ.core.permissions import Perm, can
 from shequ.core.services.audit import record
 from shequ.core.types import Requester, User
-from shequ.timebank.models import ACTIVE_ORDER, Category, Event, HelpRequest, Member, Order
+from shequ.timebank.models import (
+    ACTIVE_ORDER,
+    Category,
+    Event,
+    HelpRequest,
+    Member,
+    Order,
+    Series,
+)
 from shequ.timebank.services.access import is_staff_at
 from shequ.timebank.services.errors import Conflict, Forbidden, Invalid
 from shequ.timebank.services.notices import is_muted, tell
@@ -181,10 +189,14 @@ def post(
     key: str | None = None,
     now: datetime | None = None,
     request: HttpRequest | None = None,
+    series: Series | None = None,
+    announce: bool = True,
 ) -> HelpRequest:
     """Post a help request for ``beneficiary`` (themselves, a carer, or staff on a phone call).
 
     With ``key``, posting again (a double tap, a retried call) returns the first request.
+    ``series``: the recurring request it is an occurrence of (``announce``: whether matching
+    volunteers are told; a series tells them once).
     """
     now = now or timezone.now()
     if not may_act_for(actor, beneficiary):
@@ -222,9 +234,11 @@ def post(
                 urgency=urgency,
                 key=key or None,
                 created=now,
+                series=series,
             )
             event(req, "post", Status.OPEN, actor=actor, at=now)
-            _announce_open(req)
+            if announce:
+                _announce_open(req)
     except IntegrityError:
         if key and (found := HelpRequest.objects.filter(key=key, posted_by=actor).first()):
             return found  # the same key posted at the same moment: the first one stands
