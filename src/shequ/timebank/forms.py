@@ -62,7 +62,7 @@ class RequestForm(forms.Form):
         coerce=int,
         initial=1,
         required=False,
-        empty_value=1,
+        empty_value=None,
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 

@@ -79,6 +79,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         beneficiary = next(m for m in members if m.pk == data["beneficiary"])
         start, end = form.window(timezone.now())
+        repeat = int(data.get("repeat") or 1)
         common = {
             "category": data["category"],
             "description": data["description"],
@@ -88,13 +89,13 @@ def ask(request: HttpRequest) -> HttpResponse:
             "key": data["key"],
         }
         try:
-            if data["repeat"] > 1:
+            if repeat > 1:
                 made = series.post(
                     user_of(request),
                     beneficiary,
                     first_starts_at=start,
                     window_minutes=int((end - start).total_seconds() // 60),
-                    count=data["repeat"],
+                    count=repeat,
                     **common,
                 )
             else:
@@ -110,7 +111,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             put_errors(form, exc)
         else:
             messages.success(request, _("Your request is posted: volunteers nearby are told."))
-            if data["repeat"] > 1:
+            if repeat > 1:
                 return redirect("timebank:series", made.pk)
             return redirect("timebank:request", req.pk)
     return render(request, "timebank/requests/ask.html", {"form": form})
