@@ -10,6 +10,7 @@ from shequ.timebank.models.requests import (
     Order,
     Rating,
     Series,
+    ThankYou,
 )
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "Reach",
     "Series",
     "Skill",
+    "ThankYou",
     "Transfer",
 ]

@@ -215,3 +215,23 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 on order {self.order_id}"
+
+
+class ThankYou(models.Model):
+    """A thank-you note (感谢信) from the requester side to the volunteer of one order,
+    shown on the volunteer's page."""
+
+    order = models.OneToOneField(Order, models.CASCADE, related_name="thank_you")
+    text = models.CharField(_("thank-you note"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("thank-you note")
+        verbose_name_plural = _("thank-you notes")
+
+    def __str__(self) -> str:
+        return f"thanks on order {self.order_id}"

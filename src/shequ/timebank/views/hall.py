@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from shequ.core.types import user_of
 from shequ.timebank.models import Category, Order, Transfer
-from shequ.timebank.services import access, certificates, matching
+from shequ.timebank.services import access, certificates, matching, ratings
 from shequ.timebank.services.ledger import hours
 
 
@@ -53,6 +53,7 @@ def my_hours(request: HttpRequest) -> HttpResponse:
             "balance": hours(account.balance),
             "moves": [(m, hours(abs(m.minutes))) for m in moves],
             "kinds": dict(Transfer.Kind.choices),
+            "thanks": ratings.thanks_for([member.pk]) if member.is_volunteer else [],
         },
     )
 

@@ -146,6 +146,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "address": requests.reveal_address(user, req, request=request) if holding else None,
         "events": history(req),
         "rated": rated,
+        "thanked": set(req.orders.filter(thank_you__isnull=False).values_list("pk", flat=True)),
         "reason_form": ReasonForm(),
         "checkout_form": CheckOutForm(),
         "confirm_form": ConfirmForm(),
