@@ -116,8 +116,13 @@ def test_volunteers_taking_a_series_at_once_get_it_whole_or_not_at_all(
     ]
     answers = race(work)
     assert not [a for a in answers if isinstance(a, Exception) and not isinstance(a, Conflict)]
-    for req in occurrences:
-        assert Order.objects.filter(request=req, status="taken").count() == 1
+    winners = [a for a in answers[:4] if isinstance(a, list)]
+    assert len(winners) <= 1
+    for i, req in enumerate(occurrences):
+        held = Order.objects.filter(request=req, status="taken").count()
+        # Occurrences 0-3 were each wanted by a single taker: someone holds each. The last
+        # one only by the series takers: held exactly when one of them got the series.
+        assert held == (1 if i < 4 or winners else 0), (i, answers)
     for user, answer in zip(whole, answers[:4], strict=True):
         held = Order.objects.filter(volunteer__user=user, status="taken").count()
         assert held in (0, 5) and (held == 5) is isinstance(answer, list)
