@@ -272,6 +272,8 @@ PARKING_SIGN_CACHE_SECONDS = float(env("PARKING_SIGN_CACHE_SECONDS", "1"))
 # nobody objects to is confirmed after this many days.
 TIMEBANK_TAKE_ALERT_MINUTES = envint("TIMEBANK_TAKE_ALERT_MINUTES", 60)
 TIMEBANK_AUTO_CONFIRM_DAYS = envint("TIMEBANK_AUTO_CONFIRM_DAYS", 3)
+# A volunteer holding this many orders not yet served is not offered more (matching).
+TIMEBANK_MAX_ACTIVE_ORDERS = envint("TIMEBANK_MAX_ACTIVE_ORDERS", 3)
 # The demo's time bank (R4.3): volunteers and services built through the app's services
 # (about a minute or two at the seed's figures; tests of the whole demo build fewer).
 TIMEBANK_DEMO_VOLUNTEERS = envint("TIMEBANK_DEMO_VOLUNTEERS", 356)

@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from shequ.timebank.models import Category, HelpRequest, Member
 
 DURATIONS = [(30, _("Half an hour")), (60, _("1 hour")), (120, _("2 hours")), (180, _("3 hours"))]
+REPEAT = [
+    (1, _("Just once")),
+    (7, _("Every day for a week")),
+    (14, _("Every day for two weeks")),
+]
 WHEN = [
     ("soon", _("As soon as possible")),
     ("tonight", _("This evening (18:00)")),
@@ -51,6 +56,14 @@ class RequestForm(forms.Form):
         label=_("Address (shown only to the volunteer who comes)"), max_length=200, required=False
     )
     urgent = forms.BooleanField(label=_("Urgent"), required=False)
+    repeat = forms.TypedChoiceField(
+        label=_("How often (continuing care)"),
+        choices=REPEAT,
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=None,
+    )
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def __init__(self, *args: Any, members: list[Member], **kwargs: Any) -> None:

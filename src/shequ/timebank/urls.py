@@ -10,6 +10,12 @@ urlpatterns = [
     path("mine/", requests.mine, name="mine"),
     path("requests/<int:request_id>/", requests.detail, name="request"),
     path("requests/<int:request_id>/cancel/", requests.cancel, name="cancel"),
+    path("series/<int:series_id>/", requests.series_page, name="series"),
+    path(
+        "series/<int:series_id>/<str:action>/",
+        requests.series_action,
+        name="series-action",
+    ),
     path("requests/<int:request_id>/take/", orders.take, name="take"),
     path(
         "orders/<int:order_id>/<str:action>/",
@@ -24,5 +30,6 @@ urlpatterns = [
     # Staff
     path("staff/", staff.console, name="staff"),
     path("staff/members/", staff.members, name="staff-members"),
+    path("staff/unmatched/", staff.unmatched, name="staff-unmatched"),
     path("staff/indicators/", staff.indicator_page, name="staff-indicators"),
 ]

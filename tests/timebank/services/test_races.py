@@ -85,3 +85,45 @@ def test_a_retried_confirmation_at_once_pays_once(
     assert all(isinstance(x, Order) for x in answers), answers
     assert ledger.pool_of(home).balance == 540
     assert ledger.check().ok
+
+
+def test_volunteers_taking_a_series_at_once_get_it_whole_or_not_at_all(
+    daughter: Any, father: Member, tb_staff: Any, home: Region
+) -> None:
+    """Series takers and single-occurrence takers race: each occurrence ends with exactly
+    one volunteer, and a series taker either holds every occurrence or none."""
+    from datetime import timedelta
+
+    from shequ.timebank.services import series
+    from timebank.factories import START
+
+    made = series.post(
+        daughter,
+        father,
+        category="meals",
+        description="每天送饭",
+        first_starts_at=START,
+        window_minutes=120,
+        count=5,
+        estimated_minutes=45,
+        now=NOW,
+    )
+    occurrences = list(made.occurrences.order_by("starts_at"))
+    whole = [add_volunteer(tb_staff, home).user for _ in range(4)]
+    single = [add_volunteer(tb_staff, home).user for _ in range(4)]
+    work = [partial(series.take, u, made, now=NOW) for u in whole] + [
+        partial(orders.take, u, occurrences[i], now=NOW) for i, u in enumerate(single)
+    ]
+    answers = race(work)
+    assert not [a for a in answers if isinstance(a, Exception) and not isinstance(a, Conflict)]
+    winners = [a for a in answers[:4] if isinstance(a, list)]
+    assert len(winners) <= 1
+    for i, req in enumerate(occurrences):
+        held = Order.objects.filter(request=req, status="taken").count()
+        # Occurrences 0-3 were each wanted by a single taker: someone holds each. The last
+        # one only by the series takers: held exactly when one of them got the series.
+        assert held == (1 if i < 4 or winners else 0), (i, answers)
+    for user, answer in zip(whole, answers[:4], strict=True):
+        held = Order.objects.filter(volunteer__user=user, status="taken").count()
+        assert held in (0, 5) and (held == 5) is isinstance(answer, list)
+    assert START - timedelta(hours=1) < occurrences[0].starts_at

@@ -11,15 +11,16 @@ from shequ.core.models import Region, Role
 from shequ.timebank.models import Member
 from timebank.factories import ELSEWHERE, HOME, STREET, add_member, add_user, post
 
-# who -> (home request, other community's request, staff console, order hall)
+# who -> (home request, other community's request, staff console, order hall, the report of
+# requests nobody matches)
 MATRIX = {
-    "home_staff": (200, 404, 200, 403),
-    "street_staff": (200, 404, 200, 403),
-    "far_staff": (404, 200, 200, 403),
-    "home_volunteer": (200, 404, 403, 200),
-    "daughter": (200, 404, 403, 403),
-    "other_resident": (404, 404, 403, 403),
-    "no_role": (404, 404, 403, 403),
+    "home_staff": (200, 404, 200, 403, 200),
+    "street_staff": (200, 404, 200, 403, 200),
+    "far_staff": (404, 200, 200, 403, 200),
+    "home_volunteer": (200, 404, 403, 200, 403),
+    "daughter": (200, 404, 403, 403, 403),
+    "other_resident": (404, 404, 403, 403, 403),
+    "no_role": (404, 404, 403, 403, 403),
 }
 
 
@@ -58,6 +59,7 @@ def test_who_opens_which_page(world: dict[str, Any], who: str) -> None:
         f"/timebank/requests/{world['far'].pk}/",
         "/timebank/staff/",
         "/timebank/hall/",
+        "/timebank/staff/unmatched/",
     )
     assert tuple(client.get(p).status_code for p in paths) == MATRIX[who]
 

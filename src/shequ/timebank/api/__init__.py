@@ -5,7 +5,14 @@ No ``from __future__ import annotations`` in these modules: django-ninja reads t
 
 from ninja import NinjaAPI
 
-from shequ.timebank.api import accounts, members, orders, requests  # noqa: F401  (add routes)
+from shequ.timebank.api import (  # noqa: F401  (add routes)
+    accounts,
+    matching,
+    members,
+    orders,
+    requests,
+    series,
+)
 from shequ.timebank.api.common import router
 
 __all__ = ["mount", "router"]

@@ -55,9 +55,13 @@ class TimebankMemberIn(Schema):
     volunteer: bool = False
     requester: bool = True
     skills: list[str] = Field(default_factory=list, max_length=9)
-    availability: dict[str, list[str]] = Field(default_factory=dict)
+    languages: list[str] = Field(default_factory=list, max_length=8, description="普通话, 上海话…")
+    availability: dict[str, list[str]] = Field(
+        default_factory=dict, description='weekday (0 Monday) -> ["08:00-12:00", ...]'
+    )
     estate: str = Field("", max_length=100)
     building: str = Field("", max_length=50)
+    reach: str = Field("community", description="building, estate or community")
 
 
 def _login(name: str, field: str) -> User:
@@ -92,6 +96,8 @@ def register(request: HttpRequest, payload: TimebankMemberIn) -> tuple[int, Memb
             requester=payload.requester,
             skills=payload.skills,
             availability=payload.availability,
+            languages=payload.languages,
+            reach=payload.reach,
             estate=payload.estate,
             building=payload.building,
             request=request,

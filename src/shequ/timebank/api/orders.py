@@ -1,5 +1,9 @@
 """Orders: my orders as a volunteer, hand back, check in and out, confirm, object, no-show,
-rate."""
+rate, thank.
+
+No ``from __future__ import annotations``: django-ninja reads the annotations."""
+
+from datetime import datetime
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,7 +14,7 @@ from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.timebank.api.common import router
 from shequ.timebank.api.schemas import HelpOrderOut, HelpRatingOut, HelpReasonIn
-from shequ.timebank.models import Order, Rating
+from shequ.timebank.models import Order, Rating, ThankYou
 from shequ.timebank.services import access, orders, ratings
 
 
@@ -81,3 +85,31 @@ def rate(request: HttpRequest, order_id: Id, payload: HelpRatingIn) -> tuple[int
         user_of(request), _order(request, order_id), score=payload.score, text=payload.text
     )
     return 201, made
+
+
+class HelpThanksIn(Schema):
+    text: str = Field(..., min_length=1, max_length=300)
+
+
+class HelpThanksOut(Schema):
+    order_id: int
+    request_id: int
+    text: str
+    at: datetime
+
+    @staticmethod
+    def resolve_request_id(obj: ThankYou) -> int:
+        return obj.order.request_id
+
+
+@router.post("/orders/{order_id}/thanks", response={201: HelpThanksOut, **errors(WRITE)})
+def thank(request: HttpRequest, order_id: Id, payload: HelpThanksIn) -> tuple[int, ThankYou]:
+    """A thank-you note to the volunteer (the requester side; a retry returns the first)."""
+    return 201, ratings.thank(user_of(request), _order(request, order_id), text=payload.text)
+
+
+@router.get("/thanks", response={200: list[HelpThanksOut], **errors(READ)})
+def my_thanks(request: HttpRequest) -> list[ThankYou]:
+    """Thank-you notes to me as a volunteer."""
+    mine = [m.pk for m in access.memberships(user_of(request))]
+    return ratings.thanks_for(mine)

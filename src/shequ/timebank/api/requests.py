@@ -44,7 +44,8 @@ class HelpListFilter(Schema):
     mine: bool = Field(False, description="only those posted by or for you")
 
 
-def _beneficiary(request: HttpRequest, beneficiary_id: int | None) -> Member:
+def beneficiary_for(request: HttpRequest, beneficiary_id: int | None) -> Member:
+    """Whom a request (or a series) is posted for: the asker, or a member they may act for."""
     user = user_of(request)
     if beneficiary_id is None:
         return access.member_of(user)
@@ -76,7 +77,7 @@ def list_requests(request: HttpRequest, filters: Query[HelpListFilter]) -> Query
     "/requests", response={201: HelpRequestOut, **errors(WRITE)}, summary="Post a help request"
 )
 def post_request(request: HttpRequest, payload: HelpRequestIn) -> tuple[int, HelpRequest]:
-    beneficiary = _beneficiary(request, payload.beneficiary_id)
+    beneficiary = beneficiary_for(request, payload.beneficiary_id)
     fields = payload.dict(exclude={"beneficiary_id"})
     return 201, requests.post(user_of(request), beneficiary, request=request, **fields)
 

@@ -18,6 +18,9 @@ class TimebankMemberOut(Schema):
     is_volunteer: bool
     is_requester: bool
     skills: list[str]
+    languages: list[str]
+    availability: dict[str, list[str]]
+    reach: str
     balance_minutes: int
     lower_limit_minutes: int | None
     upper_limit_minutes: int | None
@@ -52,6 +55,7 @@ class HelpRequestOut(Schema):
     ends_at: datetime
     volunteers_needed: int
     estimated_minutes: int
+    series_id: int | None = Field(None, description="the recurring request it belongs to")
     urgency: str
     status: str
     created: datetime

@@ -1,7 +1,7 @@
 """Time bank models, split by concept."""
 
 from shequ.timebank.models.ledger import Account, ImmutableError, Movement, Transfer
-from shequ.timebank.models.members import Member, Skill
+from shequ.timebank.models.members import Member, Reach, Skill
 from shequ.timebank.models.requests import (
     ACTIVE_ORDER,
     Category,
@@ -9,6 +9,8 @@ from shequ.timebank.models.requests import (
     HelpRequest,
     Order,
     Rating,
+    Series,
+    ThankYou,
 )
 
 __all__ = [
@@ -22,6 +24,9 @@ __all__ = [
     "Movement",
     "Order",
     "Rating",
+    "Reach",
+    "Series",
     "Skill",
+    "ThankYou",
     "Transfer",
 ]

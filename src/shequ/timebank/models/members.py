@@ -26,6 +26,14 @@ class Skill(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Reach(models.TextChoices):
+    """How far a volunteer will go."""
+
+    BUILDING = "building", _("My building only")
+    ESTATE = "estate", _("My estate")
+    COMMUNITY = "community", _("Anywhere in the community")
+
+
 class Member(models.Model):
     """A time bank member (时间银行成员) in one community."""
 
@@ -51,6 +59,9 @@ class Member(models.Model):
     availability = models.JSONField(_("weekly availability"), default=dict, blank=True)
     estate = models.CharField(_("estate"), max_length=100, blank=True)
     building = models.CharField(_("building"), max_length=50, blank=True)
+    reach = models.CharField(
+        _("how far I will go"), max_length=10, choices=Reach.choices, default=Reach.COMMUNITY
+    )
     active = models.BooleanField(_("active"), default=True)
     joined = models.DateTimeField(_("joined"))
 

@@ -14,6 +14,39 @@ from shequ.timebank.models.members import Member, Skill
 Category = Skill  # a request's category is what a volunteer's skill answers
 
 
+class Series(models.Model):
+    """A recurring request (e.g. dinner every day for two weeks: continuing care): its schedule
+    made one help request per occurrence, each with one volunteer's slot; a volunteer may
+    take them all at once."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="timebank_series")
+    beneficiary = models.ForeignKey(Member, models.PROTECT, related_name="series")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    first_starts_at = models.DateTimeField(_("first from"))
+    window_minutes = models.PositiveIntegerField(_("window (minutes)"))
+    every_days = models.PositiveSmallIntegerField(_("every (days)"), default=1)
+    count = models.PositiveSmallIntegerField(_("occurrences"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created = models.DateTimeField(_("posted"))
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("recurring request")
+        verbose_name_plural = _("recurring requests")
+
+    def __str__(self) -> str:
+        return f"series #{self.pk} ({self.count} x)"
+
+
 class HelpRequest(models.Model):
     """Help request (求助单) posted by or for a resident (the beneficiary)."""
 
@@ -57,6 +90,9 @@ class HelpRequest(models.Model):
     created = models.DateTimeField(_("posted"), db_index=True)
     first_taken_at = models.DateTimeField(null=True, blank=True)
     alerted_at = models.DateTimeField(null=True, blank=True)  # staff told it is untaken
+    series = models.ForeignKey(
+        Series, models.PROTECT, null=True, blank=True, related_name="occurrences"
+    )
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -179,3 +215,23 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 on order {self.order_id}"
+
+
+class ThankYou(models.Model):
+    """A thank-you note (感谢信) from the requester side to the volunteer of one order,
+    shown on the volunteer's page."""
+
+    order = models.OneToOneField(Order, models.CASCADE, related_name="thank_you")
+    text = models.CharField(_("thank-you note"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("thank-you note")
+        verbose_name_plural = _("thank-you notes")
+
+    def __str__(self) -> str:
+        return f"thanks on order {self.order_id}"

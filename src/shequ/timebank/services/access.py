@@ -40,7 +40,9 @@ def memberships(user: Requester) -> QuerySet[Member]:
     """The user's own memberships, in communities where they still hold the time bank."""
     if not isinstance(user, User):
         return Member.objects.none()
-    mine = Member.objects.filter(user=user, active=True).select_related("region", "account")
+    mine = Member.objects.filter(user=user, active=True).select_related(
+        "region", "account", "person"
+    )
     return scope(mine, user, Perm.TIMEBANK)
 
 

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from shequ.core.models import Region
@@ -39,6 +39,12 @@ def pool_of(region: Region) -> Account:
         defaults={"name": f"{region.name} pool", "lower_limit": POOL_LOWER_LIMIT},
     )
     return account
+
+
+def pool_in(region_id: int) -> Account:
+    """The pool of the region with this id (one query when it exists)."""
+    found = Account.objects.filter(region_id=region_id, kind=Account.Kind.POOL).first()
+    return found or pool_of(Region.objects.get(pk=region_id))
 
 
 def issue_of(region: Region) -> Account:
@@ -114,6 +120,67 @@ def _existing(key: str, debit: Account, credit: Account, minutes: int) -> Transf
     return found
 
 
+def _check_amount(debit: Account, credit: Account, minutes: int) -> None:
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise Invalid(
+            _("Minutes must be a whole number above 0."), fields={"minutes": [_("Above 0.")]}
+        )
+    if minutes > MAX_MINUTES:
+        raise Invalid(
+            _("At most %(max_minutes)s minutes in one transfer.") % {"max_minutes": MAX_MINUTES},
+            fields={"minutes": [_("At most %(max_minutes)s.") % {"max_minutes": MAX_MINUTES}]},
+        )
+    if debit.pk == credit.pk:
+        raise Invalid(
+            _("A transfer needs two different accounts."), fields={"credit": [_("Same.")]}
+        )
+
+
+def _write(
+    debit: Account,
+    credit: Account,
+    minutes: int,
+    *,
+    kind: str,
+    memo: str,
+    actor: User | None,
+    key: str | None,
+    reverses: Transfer | None,
+) -> Transfer:
+    """Lock, check the limits, write the transfer, its movements and both balances (five
+    statements); the caller's account objects get the new balances."""
+    accounts = _locked(debit.pk, credit.pk)
+    source, target = accounts[debit.pk], accounts[credit.pk]
+    _check_limits(source, source.balance - minutes)
+    _check_limits(target, target.balance + minutes)
+    made = Transfer.objects.create(
+        kind=kind,
+        debit=source,
+        credit=target,
+        minutes=minutes,
+        memo=memo[:200],
+        key=key,
+        reverses=reverses,
+        created_by=actor,
+    )
+    Movement.objects.bulk_create(
+        [
+            Movement(transfer=made, account=source, minutes=-minutes),
+            Movement(transfer=made, account=target, minutes=minutes),
+        ]
+    )
+    Account.objects.filter(pk__in=(source.pk, target.pk)).update(
+        balance=F("balance")
+        + Case(
+            When(pk=source.pk, then=Value(-minutes)),
+            default=Value(minutes),
+            output_field=BigIntegerField(),
+        )
+    )
+    debit.balance, credit.balance = source.balance - minutes, target.balance + minutes
+    return made
+
+
 def transfer(
     debit: Account,
     credit: Account,
@@ -130,47 +197,23 @@ def transfer(
     With ``key``, a retried call returns the first transfer instead of moving the minutes
     twice.
     """
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-        raise Invalid(
-            _("Minutes must be a whole number above 0."), fields={"minutes": [_("Above 0.")]}
-        )
-    if minutes > MAX_MINUTES:
-        raise Invalid(
-            _("At most %(max_minutes)s minutes in one transfer.") % {"max_minutes": MAX_MINUTES},
-            fields={"minutes": [_("At most %(max_minutes)s.") % {"max_minutes": MAX_MINUTES}]},
-        )
-    if debit.pk == credit.pk:
-        raise Invalid(
-            _("A transfer needs two different accounts."), fields={"credit": [_("Same.")]}
-        )
+    _check_amount(debit, credit, minutes)
     if key is not None:
         key = stored_key(key)
     if key is not None and (found := _existing(key, debit, credit, minutes)):
         return found
     try:
         with transaction.atomic():
-            accounts = _locked(debit.pk, credit.pk)
-            source, target = accounts[debit.pk], accounts[credit.pk]
-            _check_limits(source, source.balance - minutes)
-            _check_limits(target, target.balance + minutes)
-            made = Transfer.objects.create(
+            return _write(
+                debit,
+                credit,
+                minutes,
                 kind=kind,
-                debit=source,
-                credit=target,
-                minutes=minutes,
-                memo=memo[:200],
+                memo=memo,
+                actor=actor,
                 key=key,
                 reverses=reverses,
-                created_by=actor,
             )
-            Movement.objects.bulk_create(
-                [
-                    Movement(transfer=made, account=source, minutes=-minutes),
-                    Movement(transfer=made, account=target, minutes=minutes),
-                ]
-            )
-            Account.objects.filter(pk=source.pk).update(balance=F("balance") - minutes)
-            Account.objects.filter(pk=target.pk).update(balance=F("balance") + minutes)
     except IntegrityError:
         # Two retries with one key at once, or two reversals of one transfer: the first won.
         if key is not None and (found := _existing(key, debit, credit, minutes)):
@@ -180,9 +223,36 @@ def transfer(
                 _("This transfer has been reversed already."), "already_reversed"
             ) from None
         raise
-    for account in (debit, credit):
-        account.refresh_from_db(fields=["balance"])
-    return made
+
+
+def transfer_locked(
+    debit: Account,
+    credit: Account,
+    minutes: int,
+    *,
+    kind: str,
+    memo: str = "",
+    actor: User | None = None,
+    key: str | None = None,
+) -> Transfer:
+    """``transfer`` inside the caller's transaction, for a caller whose own lock already makes
+    ``key`` unused (``orders.confirm`` holds the order's row and has seen it unconfirmed): no
+    look-up of the key and no savepoint. A refusal (a limit) comes before any write, so the
+    caller's transaction stays usable; a key used after all fails the caller's transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transfer_locked runs inside the caller's transaction")
+    _check_amount(debit, credit, minutes)
+    return _write(
+        debit,
+        credit,
+        minutes,
+        kind=kind,
+        memo=memo,
+        actor=actor,
+        key=None if key is None else stored_key(key),
+        reverses=None,
+    )
 
 
 def reverse(original: Transfer, *, actor: User | None = None, memo: str = "") -> Transfer:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shequ.core.models import Person, Region
 from shequ.core.services.audit import record
 from shequ.core.types import User
-from shequ.timebank.models import Account, Member, Skill
+from shequ.timebank.models import Account, Member, Reach, Skill
 from shequ.timebank.services import ledger
 from shequ.timebank.services.access import require_staff
 from shequ.timebank.services.errors import Conflict, Invalid
@@ -59,6 +59,30 @@ def clean_availability(availability: Mapping[str, Iterable[str]]) -> dict[str, l
     return clean
 
 
+MAX_LANGUAGES = 8
+
+
+def clean_languages(languages: Iterable[str]) -> list[str]:
+    """Languages and dialects as people say them (普通话, 上海话, English): at most eight,
+    each at most 30 characters, repeats dropped."""
+    chosen = list(dict.fromkeys(str(x).strip() for x in languages if str(x).strip()))
+    if len(chosen) > MAX_LANGUAGES or any(len(x) > 30 for x in chosen):
+        raise Invalid(
+            _("At most %(n)s languages, each at most 30 characters.") % {"n": MAX_LANGUAGES},
+            fields={"languages": [_("At most %(n)s, 30 characters each.") % {"n": MAX_LANGUAGES}]},
+        )
+    return chosen
+
+
+def clean_reach(reach: str) -> str:
+    if reach not in Reach.values:
+        raise Invalid(
+            _("How far: one of %(values)s.") % {"values": ", ".join(Reach.values)},
+            fields={"reach": [_("One of %(values)s.") % {"values": ", ".join(Reach.values)}]},
+        )
+    return reach
+
+
 def register(
     actor: User,
     person: Person,
@@ -72,6 +96,7 @@ def register(
     availability: Mapping[str, Iterable[str]] | None = None,
     estate: str = "",
     building: str = "",
+    reach: str = Reach.COMMUNITY,
     joined: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Member:
@@ -90,6 +115,8 @@ def register(
         )
     skill_list = clean_skills(skills)
     hours_of_week = clean_availability(availability or {})
+    language_list = clean_languages(languages)
+    reach = clean_reach(reach)
     try:
         with transaction.atomic():
             account = Account.objects.create(
@@ -106,7 +133,8 @@ def register(
                 is_volunteer=volunteer,
                 is_requester=requester,
                 skills=skill_list,
-                languages=[str(x)[:30] for x in languages],
+                languages=language_list,
+                reach=reach,
                 availability=hours_of_week,
                 estate=estate[:100],
                 building=building[:50],
@@ -127,13 +155,20 @@ def update_profile(
     skills: Iterable[str] | None = None,
     availability: Mapping[str, Iterable[str]] | None = None,
     volunteer: bool | None = None,
+    languages: Iterable[str] | None = None,
+    reach: str | None = None,
 ) -> Member:
-    """A member keeps their own skills, availability and whether they volunteer."""
+    """A member keeps their own skills, languages, availability, reach and whether they
+    volunteer (all checked before anything is written)."""
     if skills is not None:
         member.skills = clean_skills(skills)
     if availability is not None:
         member.availability = clean_availability(availability)
+    if languages is not None:
+        member.languages = clean_languages(languages)
+    if reach is not None:
+        member.reach = clean_reach(reach)
     if volunteer is not None:
         member.is_volunteer = volunteer
-    member.save(update_fields=["skills", "availability", "is_volunteer"])
+    member.save(update_fields=["skills", "availability", "languages", "reach", "is_volunteer"])
     return member

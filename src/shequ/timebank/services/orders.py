@@ -21,20 +21,48 @@ from shequ.timebank.services import ledger
 from shequ.timebank.services.access import is_staff_at, member_of
 from shequ.timebank.services.errors import Conflict, Forbidden, Invalid
 from shequ.timebank.services.notices import is_muted, tell, tell_requester
-from shequ.timebank.services.requests import event, lock, refresh_status, requester_side
+from shequ.timebank.services.requests import (
+    LOCKED_WITH,
+    History,
+    lock,
+    refresh_status,
+    requester_side,
+)
 
 S = Order.Status
 MAX_REPORTED = 12 * 60
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("request", "volunteer").get(pk=order.pk)
+    """The order and its request, both rows locked by one statement, with what the services
+    read of them (the accounts that pay, who is told)."""
+    locked = (
+        Order.objects.select_for_update(of=("self", "request"))
+        .select_related(
+            *(f"request__{name}" for name in LOCKED_WITH),
+            "request__beneficiary__account",
+            "volunteer__user",
+            "volunteer__account",
+        )
+        .get(pk=order.pk)
+    )
+    # The region the caller read (it never changes) rather than reading it again.
+    known = order.request if Order.request.is_cached(order) else None
+    if known is not None and HelpRequest.region.is_cached(known):
+        locked.request.region = known.region
+    return locked
 
 
 def _move(
-    order: Order, to: str, actor: User | None, at: datetime, action: str, note: str = ""
+    history: History,
+    order: Order,
+    to: str,
+    actor: User | None,
+    at: datetime,
+    action: str,
+    note: str = "",
 ) -> None:
-    event(
+    history.add(
         order.request,
         action,
         to,
@@ -55,10 +83,10 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
         raise Forbidden(_("You volunteer in another community."), "other_community")
     if req.beneficiary_id == volunteer.pk:
         raise Conflict(_("You cannot take your own request."), "own_request")
-    mine = req.orders.filter(volunteer=volunteer, status__in=ACTIVE_ORDER).first()
-    if mine is not None:
-        return mine  # a retried take
     if req.status != HelpRequest.Status.OPEN or req.ends_at <= now:
+        mine = req.orders.filter(volunteer=volunteer, status__in=ACTIVE_ORDER).first()
+        if mine is not None:
+            return mine  # a retried take
         raise Conflict(_("This request is no longer open."), "not_open")
     for slot in range(1, req.volunteers_needed + 1):
         try:
@@ -69,21 +97,31 @@ def take(actor: User, req: HelpRequest, *, now: datetime | None = None) -> Order
                 locked = lock(req)
                 if locked.status != HelpRequest.Status.OPEN:
                     raise Conflict(_("This request is no longer open."), "not_open")
-                event(locked, "take", S.TAKEN, actor=actor, at=now, order=order)
-                if locked.first_taken_at is None:
-                    HelpRequest.objects.filter(pk=req.pk).update(first_taken_at=now)
-                refresh_status(locked, actor=actor, at=now, action="take")
+                history = History()
+                history.add(locked, "take", S.TAKEN, actor=actor, at=now, order=order)
+                refresh_status(
+                    locked,
+                    actor=actor,
+                    at=now,
+                    action="take",
+                    history=history,
+                    changed=order,
+                    also={"first_taken_at": now} if locked.first_taken_at is None else None,
+                )
+                history.write()
                 tell_requester(
                     locked,
                     _("A volunteer (%(name)s) took your help request #%(pk)s")
                     % {"name": volunteer.name, "pk": req.pk},
                 )
         except IntegrityError:
-            # The slot went to someone else a moment ago (or this volunteer took another).
-            if req.orders.filter(volunteer=volunteer, status__in=ACTIVE_ORDER).exists():
-                return req.orders.get(volunteer=volunteer, status__in=ACTIVE_ORDER)
+            # The slot went to someone else a moment ago, or this volunteer holds one already
+            # (a retried take at the same moment): their order is the answer.
+            mine = req.orders.filter(volunteer=volunteer, status__in=ACTIVE_ORDER).first()
+            if mine is not None:
+                return mine
             continue
-        req.refresh_from_db(fields=["status", "first_taken_at"])
+        req.status, req.first_taken_at = locked.status, locked.first_taken_at
         return order
     raise Conflict(_("Every slot of this request has been taken."), "full")
 
@@ -105,10 +143,12 @@ def hand_back(actor: User, order: Order, *, reason: str = "", now: datetime | No
             raise Conflict(
                 _("An order can be handed back only before its service starts."), "too_late"
             )
-        req = lock(order.request)
-        _move(order, S.HANDED_BACK, actor, now, "hand_back", reason)
+        req = order.request
+        history = History()
+        _move(history, order, S.HANDED_BACK, actor, now, "hand_back", reason)
         order.save(update_fields=["status"])
-        refresh_status(req, actor=actor, at=now, action="hand_back")
+        refresh_status(req, actor=actor, at=now, action="hand_back", history=history, changed=order)
+        history.write()
         tell_requester(
             req,
             _("The volunteer handed back help request #%(pk)s; it is open again") % {"pk": req.pk},
@@ -132,11 +172,13 @@ def check_in(actor: User, order: Order, *, now: datetime | None = None) -> Order
             )
         if now < order.request.starts_at - timedelta(hours=2) or now > order.request.ends_at:
             raise Conflict(_("Check in within the request's time window."), "outside_window")
-        req = lock(order.request)
-        _move(order, S.IN_SERVICE, actor, now, "check_in")
+        req = order.request
+        history = History()
+        _move(history, order, S.IN_SERVICE, actor, now, "check_in")
         order.checked_in_at = now
         order.save(update_fields=["status", "checked_in_at"])
-        refresh_status(req, actor=actor, at=now, action="check_in")
+        refresh_status(req, actor=actor, at=now, action="check_in", history=history, changed=order)
+        history.write()
     return order
 
 
@@ -164,11 +206,13 @@ def check_out(
                     ]
                 },
             )
-        req = lock(order.request)
-        _move(order, S.COMPLETED, actor, now, "check_out")
+        req = order.request
+        history = History()
+        _move(history, order, S.COMPLETED, actor, now, "check_out")
         order.checked_out_at, order.reported_minutes = now, reported
         order.save(update_fields=["status", "checked_out_at", "reported_minutes"])
-        refresh_status(req, actor=actor, at=now, action="check_out")
+        refresh_status(req, actor=actor, at=now, action="check_out", history=history, changed=order)
+        history.write()
         tell_requester(
             req,
             _("Help request #%(pk)s is done: please confirm %(n)s minutes and rate")
@@ -178,7 +222,10 @@ def check_out(
 
 
 def _pay(order: Order, minutes: int, actor: User | None) -> Transfer:
-    """Hours from the beneficiary, or from the community pool when they have too few."""
+    """Hours from the beneficiary, or from the community pool when they have too few.
+
+    Inside ``confirm``'s transaction, which holds the order's lock and has seen it
+    unconfirmed: the key cannot have been used, so the ledger writes without looking it up."""
     req = order.request
     key = f"order:{order.pk}:confirm"
     payer = req.beneficiary.account
@@ -187,14 +234,14 @@ def _pay(order: Order, minutes: int, actor: User | None) -> Transfer:
     # The balance read here only saves a refused attempt; the transfer checks it under lock.
     if payer.lower_limit is None or payer.balance - minutes >= payer.lower_limit:
         try:
-            return ledger.transfer(
+            return ledger.transfer_locked(
                 payer, credit, minutes, kind=Transfer.Kind.SERVICE, memo=memo, actor=actor, key=key
             )
         except Conflict as exc:
             if exc.code != "insufficient_hours":
                 raise
-    return ledger.transfer(
-        ledger.pool_of(req.region),
+    return ledger.transfer_locked(
+        ledger.pool_in(req.region_id),
         credit,
         minutes,
         kind=Transfer.Kind.SUBSIDY,
@@ -240,15 +287,17 @@ def confirm(
                 _("Between 1 and %(max_reported)s minutes.") % {"max_reported": MAX_REPORTED},
                 fields={"minutes": [_("Range.")]},
             )
-        req = lock(order.request)
-        _move(order, S.CONFIRMED, actor, now, "confirm" if actor else "auto_confirm", note)
+        req = order.request
+        history = History()
+        action = "confirm" if actor else "auto_confirm"
+        _move(history, order, S.CONFIRMED, actor, now, action, note)
         order.confirmed_at = now
-        order.save(update_fields=["status", "confirmed_at"])
-        refresh_status(req, actor=actor, at=now, action="confirm")
+        refresh_status(req, actor=actor, at=now, action="confirm", history=history, changed=order)
+        history.write()
         # The accounts last: the community pool pays most services, so its row lock is held
         # from here to the commit only (all confirmations queue on it).
         order.transfer = _pay(order, paid, actor)
-        order.save(update_fields=["transfer"])
+        order.save(update_fields=["status", "confirmed_at", "transfer"])
         if not is_muted():
             tell(
                 [order.volunteer.user],
@@ -272,8 +321,10 @@ def object_to(actor: User, order: Order, *, reason: str, now: datetime | None = 
             raise Conflict(
                 _("Only a completed, unconfirmed service can be objected to."), "bad_state"
             )
-        _move(order, S.DISPUTED, actor, now, "object", reason)
+        history = History()
+        _move(history, order, S.DISPUTED, actor, now, "object", reason)
         order.save(update_fields=["status"])
+        history.write()
     return order
 
 
@@ -288,10 +339,12 @@ def mark_no_show(actor: User, order: Order, *, now: datetime | None = None) -> O
             return order
         if order.status != S.TAKEN or now < order.request.starts_at:
             raise Conflict(_("A no-show is marked on a taken order after its start."), "bad_state")
-        req = lock(order.request)
-        _move(order, S.NO_SHOW, actor, now, "no_show")
+        req = order.request
+        history = History()
+        _move(history, order, S.NO_SHOW, actor, now, "no_show")
         order.save(update_fields=["status"])
-        refresh_status(req, actor=actor, at=now, action="no_show")
+        refresh_status(req, actor=actor, at=now, action="no_show", history=history, changed=order)
+        history.write()
     return order
 
 

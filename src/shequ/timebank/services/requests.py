@@ -16,7 +16,15 @@ from shequ.core import pii
 from shequ.core.permissions import Perm, can
 from shequ.core.services.audit import record
 from shequ.core.types import Requester, User
-from shequ.timebank.models import ACTIVE_ORDER, Category, Event, HelpRequest, Member, Order
+from shequ.timebank.models import (
+    ACTIVE_ORDER,
+    Category,
+    Event,
+    HelpRequest,
+    Member,
+    Order,
+    Series,
+)
 from shequ.timebank.services.access import is_staff_at
 from shequ.timebank.services.errors import Conflict, Forbidden, Invalid
 from shequ.timebank.services.notices import is_muted, tell
@@ -65,6 +73,44 @@ def event(
         at=at,
         note=note[:300],
     )
+
+
+class History:
+    """The events of one transaction, written by one insert when the transition is decided
+    (``write``), instead of one round trip each."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def add(
+        self,
+        req: HelpRequest,
+        action: str,
+        to_status: str,
+        *,
+        actor: User | None,
+        at: datetime,
+        order: Order | None = None,
+        from_status: str = "",
+        note: str = "",
+    ) -> None:
+        self.events.append(
+            Event(
+                request=req,
+                order=order,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+                at=at,
+                note=note[:300],
+            )
+        )
+
+    def write(self) -> None:
+        if self.events:
+            Event.objects.bulk_create(self.events)
+            self.events = []
 
 
 def _validate(
@@ -143,10 +189,14 @@ def post(
     key: str | None = None,
     now: datetime | None = None,
     request: HttpRequest | None = None,
+    series: Series | None = None,
+    announce: bool = True,
 ) -> HelpRequest:
     """Post a help request for ``beneficiary`` (themselves, a carer, or staff on a phone call).
 
     With ``key``, posting again (a double tap, a retried call) returns the first request.
+    ``series``: the recurring request it is an occurrence of (``announce``: whether matching
+    volunteers are told; a series tells them once).
     """
     now = now or timezone.now()
     if not may_act_for(actor, beneficiary):
@@ -184,9 +234,11 @@ def post(
                 urgency=urgency,
                 key=key or None,
                 created=now,
+                series=series,
             )
             event(req, "post", Status.OPEN, actor=actor, at=now)
-            _announce_open(req)
+            if announce:
+                _announce_open(req)
     except IntegrityError:
         if key and (found := HelpRequest.objects.filter(key=key, posted_by=actor).first()):
             return found  # the same key posted at the same moment: the first one stands
@@ -194,33 +246,68 @@ def post(
     return req
 
 
-def refresh_status(req: HelpRequest, *, actor: User | None, at: datetime, action: str) -> str:
-    """Set the request's status from its orders (the caller holds the request's lock)."""
-    if req.status in (Status.CANCELLED, Status.EXPIRED):
-        return req.status
-    active = list(req.orders.filter(status__in=ACTIVE_ORDER).values_list("status", flat=True))
-    if len(active) < req.volunteers_needed:
-        new = Status.OPEN
-    elif all(s == Order.Status.CONFIRMED for s in active):
-        new = Status.CONFIRMED
-    elif all(s in (Order.Status.COMPLETED, Order.Status.CONFIRMED, "disputed") for s in active):
-        new = Status.COMPLETED
-    elif any(s != Order.Status.TAKEN for s in active):
-        new = Status.IN_SERVICE
-    else:
-        new = Status.TAKEN
+def refresh_status(
+    req: HelpRequest,
+    *,
+    actor: User | None,
+    at: datetime,
+    action: str,
+    history: History | None = None,
+    changed: Order | None = None,
+    also: dict[str, object] | None = None,
+) -> str:
+    """Set the request's status from its orders (the caller holds the request's lock).
+
+    ``changed``: the order the caller just moved (its new status set), so a one-slot request
+    needs no look-up of its orders; ``history``: where the event goes (else written at once);
+    ``also``: more of the request's fields written by the same update.
+    """
+    fields: dict[str, object] = dict(also or {})
+    new = req.status
+    if req.status not in (Status.CANCELLED, Status.EXPIRED):
+        if changed is not None and req.volunteers_needed == 1:
+            # One slot: the changed order is the only one that can be active.
+            active = [changed.status] if changed.status in ACTIVE_ORDER else []
+        else:
+            active = list(
+                req.orders.filter(status__in=ACTIVE_ORDER).values_list("status", flat=True)
+            )
+        if len(active) < req.volunteers_needed:
+            new = Status.OPEN
+        elif all(s == Order.Status.CONFIRMED for s in active):
+            new = Status.CONFIRMED
+        elif all(s in (Order.Status.COMPLETED, Order.Status.CONFIRMED, "disputed") for s in active):
+            new = Status.COMPLETED
+        elif any(s != Order.Status.TAKEN for s in active):
+            new = Status.IN_SERVICE
+        else:
+            new = Status.TAKEN
     if new != req.status:
-        event(req, action, new, actor=actor, at=at, from_status=req.status)
-        HelpRequest.objects.filter(pk=req.pk).update(status=new)
-        req.status = new
-        if new == Status.OPEN:
+        if history is not None:
+            history.add(req, action, new, actor=actor, at=at, from_status=req.status)
+        else:
+            event(req, action, new, actor=actor, at=at, from_status=req.status)
+        fields["status"] = new
+    if fields:
+        HelpRequest.objects.filter(pk=req.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(req, name, value)
+        if new == Status.OPEN and "status" in fields:
             _announce_open(req)
     return new
 
 
+# Not the region: its boundary is a GeoJSON document nobody here reads.
+LOCKED_WITH = ("posted_by", "beneficiary__user")
+
+
 def lock(req: HelpRequest) -> HelpRequest:
-    """The request's row, locked until the transaction ends."""
-    return HelpRequest.objects.select_for_update().select_related("region").get(pk=req.pk)
+    """The request's row, locked until the transaction ends (with who is told of it)."""
+    return (
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related(*LOCKED_WITH)
+        .get(pk=req.pk)
+    )
 
 
 def cancel(

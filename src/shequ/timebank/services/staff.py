@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.models import Membership, Role
 from shequ.core.types import User
 from shequ.timebank.models import ACTIVE_ORDER, HelpRequest, Member, Order
-from shequ.timebank.services import reliability
+from shequ.timebank.services import matching
 from shequ.timebank.services.notices import tell
 from shequ.timebank.services.requests import untaken
 
 MATCHES_TOLD = 10
-LOAD_DAYS = 30
 
 
 def staff_of(req: HelpRequest) -> list[User]:
@@ -46,35 +45,12 @@ def alert_untaken(now: datetime | None = None) -> int:
 
 
 def matching_volunteers(req: HelpRequest, *, now: datetime | None = None) -> list[Member]:
-    """Volunteers of the community with the request's skill: the same building, then the same
-    estate, first; then the more reliable (recent no-shows weigh more); then the least busy of
-    late (spreading the work)."""
-    now = now or timezone.now()
-    since = now - timedelta(days=LOAD_DAYS)
-    candidates = (
-        Member.objects.filter(region=req.region, is_volunteer=True, active=True, user__isnull=False)
-        .exclude(pk=req.beneficiary_id)
-        .annotate(load=Count("orders", filter=Q(orders__taken_at__gte=since)))
-        .select_related("user")
-    )
-    skilled = [m for m in candidates if req.category in m.skills]
-    reliable = reliability.scores([m.pk for m in skilled], now)
-
-    def rank(m: Member) -> tuple[int, int, int, int]:
-        near = (
-            0
-            if req.building and m.building == req.building and m.estate == req.estate
-            else (1 if req.estate and m.estate == req.estate else 2)
-        )
-        # Reliability in bands of a tenth: it orders volunteers, not hairs between them.
-        return (near, -int(reliable[m.pk] * 10), getattr(m, "load", 0), m.pk)
-
-    ranked: list[Member] = sorted(skilled, key=rank)
-    return ranked[:MATCHES_TOLD]
+    """The volunteers to tell about a request, ranked by ``matching`` (its one set of rules)."""
+    return matching.volunteers_for(req, now=now, limit=MATCHES_TOLD)
 
 
 def tell_matching_volunteers(request_id: int) -> int:
-    req = HelpRequest.objects.select_related("region").filter(pk=request_id).first()
+    req = HelpRequest.objects.select_related("region", "beneficiary").filter(pk=request_id).first()
     if req is None or req.status != HelpRequest.Status.OPEN:
         return 0
     return tell(

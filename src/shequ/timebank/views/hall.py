@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from shequ.core.types import user_of
-from shequ.timebank.models import Category, HelpRequest, Order, Transfer
-from shequ.timebank.services import access, certificates
+from shequ.timebank.models import Category, Order, Transfer
+from shequ.timebank.services import access, certificates, matching, ratings
 from shequ.timebank.services.ledger import hours
 
 
@@ -16,13 +16,10 @@ from shequ.timebank.services.ledger import hours
 def hall(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     volunteer = access.member_of(user, volunteer=True)
-    found = access.visible_requests(user).filter(
-        region=volunteer.region, status=HelpRequest.Status.OPEN
-    )
     category = request.GET.get("category", "")
-    if category in Category.values:
-        found = found.filter(category=category)
-    found = found.exclude(beneficiary=volunteer).order_by("-urgency", "starts_at")[:100]
+    found = matching.ranked_requests(
+        volunteer, category=category if category in Category.values else ""
+    )
     return render(
         request,
         "timebank/hall/hall.html",
@@ -56,6 +53,7 @@ def my_hours(request: HttpRequest) -> HttpResponse:
             "balance": hours(account.balance),
             "moves": [(m, hours(abs(m.minutes))) for m in moves],
             "kinds": dict(Transfer.Kind.choices),
+            "thanks": ratings.thanks_for([member.pk]) if member.is_volunteer else [],
         },
     )
 

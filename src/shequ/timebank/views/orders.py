@@ -30,7 +30,7 @@ def take(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def step(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
-    """hand-back, check-in, check-out, confirm, object, no-show or rate one order."""
+    """hand-back, check-in, check-out, confirm, object, no-show, rate or thank one order."""
     user = user_of(request)
     order = access.get_order(user, order_id)
     reason = ReasonForm(request.POST)
@@ -55,6 +55,10 @@ def step(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
         ),
         "no-show": (lambda: orders.mark_no_show(user, order), _("Marked as a no-show.")),
         "rate": (lambda: _rate(request, order), _("Thank you for your rating.")),
+        "thank": (
+            lambda: ratings.thank(user, order, text=request.POST.get("text", "")),
+            _("Your thank-you note went to the volunteer."),
+        ),
     }
     if action not in calls:
         raise Http404("No such step of an order.")

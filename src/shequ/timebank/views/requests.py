@@ -18,7 +18,7 @@ from shequ.core.errors import ServiceError
 from shequ.core.types import user_of
 from shequ.timebank.forms import CheckOutForm, ConfirmForm, RateForm, ReasonForm, RequestForm
 from shequ.timebank.models import HelpRequest, Member, Order
-from shequ.timebank.services import access, requests
+from shequ.timebank.services import access, requests, series
 from shequ.timebank.views.common import act
 from shequ.web.errors import put_errors
 
@@ -79,24 +79,40 @@ def ask(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         beneficiary = next(m for m in members if m.pk == data["beneficiary"])
         start, end = form.window(timezone.now())
+        repeat = int(data.get("repeat") or 1)
+        common = {
+            "category": data["category"],
+            "description": data["description"],
+            "estimated_minutes": data["minutes"],
+            "urgency": "urgent" if data["urgent"] else "normal",
+            "address": data["address"],
+            "key": data["key"],
+        }
         try:
-            req = requests.post(
-                user_of(request),
-                beneficiary,
-                category=data["category"],
-                description=data["description"],
-                starts_at=start,
-                ends_at=end,
-                estimated_minutes=data["minutes"],
-                urgency="urgent" if data["urgent"] else "normal",
-                address=data["address"],
-                key=data["key"],
-                request=request,
-            )
+            if repeat > 1:
+                made = series.post(
+                    user_of(request),
+                    beneficiary,
+                    first_starts_at=start,
+                    window_minutes=int((end - start).total_seconds() // 60),
+                    count=repeat,
+                    **common,
+                )
+            else:
+                req = requests.post(
+                    user_of(request),
+                    beneficiary,
+                    starts_at=start,
+                    ends_at=end,
+                    request=request,
+                    **common,
+                )
         except (ServiceError, ValidationError) as exc:
             put_errors(form, exc)
         else:
             messages.success(request, _("Your request is posted: volunteers nearby are told."))
+            if repeat > 1:
+                return redirect("timebank:series", made.pk)
             return redirect("timebank:request", req.pk)
     return render(request, "timebank/requests/ask.html", {"form": form})
 
@@ -130,6 +146,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "address": requests.reveal_address(user, req, request=request) if holding else None,
         "events": history(req),
         "rated": rated,
+        "thanked": set(req.orders.filter(thank_you__isnull=False).values_list("pk", flat=True)),
         "reason_form": ReasonForm(),
         "checkout_form": CheckOutForm(),
         "confirm_form": ConfirmForm(),
@@ -154,4 +171,54 @@ def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
         _("The request is cancelled."),
         "timebank:request",
         req.pk,
+    )
+
+
+@login_required
+def series_page(request: HttpRequest, series_id: int) -> HttpResponse:
+    """A recurring request: its occurrences, and taking or cancelling the whole series."""
+    user = user_of(request)
+    found = series.get(user, series_id)
+    occurrences = list(
+        found.occurrences.select_related("region").prefetch_related("orders__volunteer__person")
+    )
+    occurrences.sort(key=lambda r: (r.starts_at, r.pk))
+    first = occurrences[0]
+    upcoming = series.upcoming(found, timezone.now())
+    volunteer = access.memberships(user).filter(region=found.region, is_volunteer=True).first()
+    context = {
+        "series": found,
+        "occurrences": occurrences,
+        "requester_side": requests.requester_side(user, first),
+        "can_take": volunteer is not None
+        and found.status == found.Status.ACTIVE
+        and bool(upcoming)
+        and all(r.status == HelpRequest.Status.OPEN for r in upcoming)
+        and volunteer.pk != found.beneficiary_id,
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "timebank/requests/series.html", context)
+
+
+@login_required
+@require_POST
+def series_action(request: HttpRequest, series_id: int, action: str) -> HttpResponse:
+    user = user_of(request)
+    found = series.get(user, series_id)
+    if action == "take":
+        return act(
+            request,
+            lambda: series.take(user, found),
+            _("You took every occurrence of this series."),
+            "timebank:series",
+            found.pk,
+        )
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return act(
+        request,
+        lambda: series.cancel(user, found, reason=reason),
+        _("The recurring request is cancelled."),
+        "timebank:series",
+        found.pk,
     )

@@ -14,7 +14,7 @@ from shequ.core.models import Region
 from shequ.core.types import user_of
 from shequ.timebank.forms import StatusFilterForm
 from shequ.timebank.models import HelpRequest, Member
-from shequ.timebank.services import access, indicators, reliability, requests, staff
+from shequ.timebank.services import access, indicators, matching, reliability, requests, staff
 from shequ.timebank.services.ledger import hours
 
 PERIODS = {"30": 30, "150": 150}  # the last month; the seed's five months
@@ -81,3 +81,10 @@ def indicator_page(request: HttpRequest) -> HttpResponse:
             "days": days,
         },
     )
+
+
+@login_required
+def unmatched(request: HttpRequest) -> HttpResponse:
+    """Open requests no volunteer matches, and why (the skill, the window, reach, load)."""
+    ids = [r.pk for r in _regions(request)]
+    return render(request, "timebank/staff/unmatched.html", {"rows": matching.unmatched(ids)})
