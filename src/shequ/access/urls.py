@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.access.views import alerts, consent, passes, points, welfare
+from shequ.access.views import alerts, consent, credentials, passes, points, welfare
 
 app_name = "access"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert"),
     path("passes/", passes.staff_passes, name="passes"),
     path("consents/", consent.consent_list, name="consents"),
+    path("credentials/", credentials.credential_list, name="credentials"),
     path("welfare/", welfare.welfare_list, name="welfare"),
     path("welfare/<int:check_id>/outcome/", welfare.welfare_outcome, name="welfare-outcome"),
     # Residents (phone first).
