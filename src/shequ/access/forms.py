@@ -37,9 +37,9 @@ class PassForm(forms.Form):
     valid_until = forms.DateTimeField(label=_("Valid until"), widget=_local_input())
     max_uses = forms.IntegerField(label=_("Uses allowed"), min_value=1, max_value=MAX_USES)
 
-    def __init__(self, *args: object, estates: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: object, estates: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["estate"].choices = [(e, e) for e in estates]  # type: ignore[attr-defined]
+        self.fields["estate"].choices = estates  # type: ignore[attr-defined]
 
 
 class WithdrawForm(forms.Form):

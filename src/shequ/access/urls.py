@@ -12,6 +12,7 @@ urlpatterns = [
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert"),
     path("passes/", passes.staff_passes, name="passes"),
+    path("passes/<int:pass_id>/revoke/", passes.staff_pass_revoke, name="staff-pass-revoke"),
     path("consents/", consent.consent_list, name="consents"),
     path("credentials/", credentials.credential_list, name="credentials"),
     path("welfare/", welfare.welfare_list, name="welfare"),
