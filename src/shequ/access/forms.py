@@ -95,3 +95,20 @@ class EnrolForm(forms.Form):
             if not data.get("given_on"):
                 self.add_error("given_on", _("Face data needs the day consent was given."))
         return data
+
+
+class LogFilterForm(forms.Form):
+    """The staff log page's filters (all optional)."""
+
+    point = forms.TypedChoiceField(label=_("Door"), coerce=int, required=False, empty_value=None)
+    since = forms.DateTimeField(label=_("From"), required=False, widget=_local_input())
+    until = forms.DateTimeField(label=_("Until"), required=False, widget=_local_input())
+    decision = forms.ChoiceField(
+        label=_("Result"),
+        required=False,
+        choices=[("", _("All")), ("allowed", _("Allowed")), ("refused", _("Refused"))],
+    )
+
+    def __init__(self, *args: object, points: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["point"].choices = [("", _("All doors")), *points]  # type: ignore[attr-defined]

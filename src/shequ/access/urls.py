@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.access.views import alerts, consent, credentials, passes, points, welfare
+from shequ.access.views import alerts, consent, credentials, log, passes, points, welfare
 
 app_name = "access"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("points/<int:point_id>/", points.point_detail, name="point"),
     path("devices/<int:device_id>/revoke/", points.device_revoke, name="device-revoke"),
     path("alerts/", alerts.alert_list, name="alerts"),
+    path("log/", log.log_page, name="log"),
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert"),
     path("passes/", passes.staff_passes, name="passes"),
     path("passes/<int:pass_id>/revoke/", passes.staff_pass_revoke, name="staff-pass-revoke"),
