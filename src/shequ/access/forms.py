@@ -112,3 +112,15 @@ class LogFilterForm(forms.Form):
     def __init__(self, *args: object, points: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["point"].choices = [("", _("All doors")), *points]  # type: ignore[attr-defined]
+
+
+class OptOutForm(forms.Form):
+    """Staff record a resident's opt-out on their behalf (found by ID number's HMAC)."""
+
+    region = forms.ChoiceField(label=_("Community"))
+    id_number = forms.CharField(label=_("Resident's ID number"), max_length=18)
+    confirm = forms.BooleanField(label=_("The resident asked not to be watched for absence"))
+
+    def __init__(self, *args: object, regions: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["region"].choices = regions  # type: ignore[attr-defined]

@@ -18,11 +18,14 @@ urlpatterns = [
     path("credentials/", credentials.credential_list, name="credentials"),
     path("welfare/", welfare.welfare_list, name="welfare"),
     path("welfare/<int:check_id>/outcome/", welfare.welfare_outcome, name="welfare-outcome"),
+    path("welfare/opt-outs/", welfare.opt_outs, name="opt-outs"),
+    path("welfare/opt-outs/<int:person_id>/in/", welfare.opt_back_in, name="opt-back-in"),
     # Residents (phone first).
     path("me/passes/", passes.my_passes, name="my-passes"),
     path("me/passes/<int:pass_id>/", passes.pass_detail, name="pass"),
     path("me/passes/<int:pass_id>/qr.svg", passes.pass_qr, name="pass-qr"),
     path("me/passes/<int:pass_id>/revoke/", passes.pass_revoke, name="pass-revoke"),
     path("me/consent/", consent.my_consent, name="my-consent"),
+    path("me/welfare/", welfare.my_welfare, name="my-welfare"),
     path("me/consent/<int:credential_id>/withdraw/", consent.withdraw, name="withdraw"),
 ]
