@@ -100,7 +100,7 @@ def pass_revoke(request: HttpRequest, pass_id: int) -> HttpResponse:
     visitor_pass = _own(request, pass_id)
     passes.revoke(user_of(request), visitor_pass)
     messages.success(request, _("Pass revoked."))
-    return redirect("access:pass", pass_id=visitor_pass.pk)
+    return redirect("access:my-passes")
 
 
 def _staff_estates(user: User) -> dict[str, tuple[Region, str]]:
