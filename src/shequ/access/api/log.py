@@ -15,7 +15,7 @@ from shequ.core.schemas import READ, errors
 from shequ.core.types import user_of
 
 
-class EventOut(Schema):
+class AccessEventOut(Schema):
     id: int
     region: str = Field(..., alias="region.code")
     point_id: int
@@ -33,7 +33,7 @@ class EventOut(Schema):
     offline: bool
 
 
-class LogFilter(Schema):
+class AccessLogFilter(Schema):
     point_id: Id | None = Field(None, description="one door (access point)")
     since: LocalDatetime | None = Field(None, description="from this time (inclusive)")
     until: LocalDatetime | None = Field(None, description="before this time")
@@ -42,11 +42,11 @@ class LogFilter(Schema):
 
 @router.get(
     "/log",
-    response={200: list[EventOut], **errors(READ)},
+    response={200: list[AccessEventOut], **errors(READ)},
     summary="The access log of the caller's regions, newest first (each read is audited)",
 )
 @paginate(Pages, page_size=100)
-def access_log(request: HttpRequest, filters: Query[LogFilter]) -> Any:
+def access_log(request: HttpRequest, filters: Query[AccessLogFilter]) -> Any:
     allow = None if filters.decision is None else filters.decision == "allowed"
     wanted = log.LogFilter(filters.point_id, filters.since, filters.until, allow)
     return log.search(user_of(request), wanted, request=request).select_related("point", "region")
