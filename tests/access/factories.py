@@ -67,6 +67,7 @@ def add_resident(
         ref=ref or f"V{seq:06d}",
         purpose="小区门禁人脸识别通行",
         channel="paper",
+        given_on=timezone.localdate(),
         user=user,
     )
 

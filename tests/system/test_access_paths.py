@@ -5,15 +5,16 @@ its signed allow-list, and staff see the demo week's alerts and the welfare chec
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 
 import httpx
-from system_support import Platform, assert_clean, csrf_token
+from system_support import Platform, api_headers, assert_clean, csrf_token, json_items
 
 from shequ.access.services import offline
 
 
-def _device_token(staff: httpx.Client) -> str:
+def _device_token(staff: httpx.Client, kind: str = "face") -> str:
     points = staff.get("/access/points/")
     assert_clean(points)
     found = re.search(r'href="/access/points/(\d+)/">北门<', points.text)
@@ -22,8 +23,8 @@ def _device_token(staff: httpx.Client) -> str:
     page = staff.post(
         url,
         data={
-            "name": "system test",
-            "kind": "face",
+            "name": f"system test {kind}",
+            "kind": kind,
             "csrfmiddlewaretoken": csrf_token(points.text),
         },
         headers={"Referer": f"{staff.base_url}{url}"},
@@ -75,3 +76,39 @@ def test_staff_see_the_demo_weeks_alerts_and_the_welfare_check(
     assert welfare.status_code == 200
     assert len(re.findall(r"/access/welfare/\d+/outcome/", welfare.text)) == 1  # 60 h unseen
     assert clients["resident"].get("/api/v1/access/alerts").json() == []
+
+
+def test_staff_enrol_a_card_and_read_its_check_in_the_log(
+    platform: Platform, clients: dict[str, httpx.Client]
+) -> None:
+    """Enrolment and the access-log API through the served processes: a card enrolled by the
+    community's staff (a retry answers the same credential) is checked at a card reader, and
+    the check is in the staff's log, masked, the read audited."""
+    staff = clients["community"]
+    people = staff.get("/api/v1/people", params={"region_code": "990102001001"})
+    assert_clean(people)
+    person = json_items(people.json())[0]
+    card = f"SYS{uuid.uuid4().hex[:10].upper()}"
+    body = {"person_id": person["id"], "kind": "card", "ref": card}
+    first = staff.post("/api/v1/access/credentials", json=body, headers=api_headers(staff))
+    assert_clean(first)
+    assert first.status_code == 201, first.text
+    again = staff.post("/api/v1/access/credentials", json=body, headers=api_headers(staff))
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert card not in first.text and first.json()["ref"].startswith(card[:2])
+    token = _device_token(staff, "card")
+    device = httpx.Client(
+        base_url=platform.base, timeout=10, headers={"Authorization": f"Bearer {token}"}
+    )
+    event_id = f"sys-card-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC).isoformat()
+    check = {"event_id": event_id, "method": "card", "value": card, "time": now}
+    answer = device.post("/api/v1/access/check", json=check)
+    assert_clean(answer)
+    assert "unknown_credential" not in answer.json()["reasons"], answer.json()
+    device.close()
+    log = staff.get("/api/v1/access/log", params={"page_size": 50})
+    assert_clean(log)
+    mine = [e for e in json_items(log.json()) if e["event_id"] == event_id]
+    assert len(mine) == 1 and mine[0]["who"] == person["name"], mine
+    assert staff.get("/api/v1/access/log", params={"decision": "maybe"}).status_code == 422

@@ -72,7 +72,13 @@ def _enrol(admin: Any, region: Region, person_id: str, name: str, id_number: str
     if found is not None:
         return found
     return credentials.enrol(
-        admin, person, kind="face", ref=f"DEMO-{person_id}", purpose=PURPOSE, channel="paper"
+        admin,
+        person,
+        kind="face",
+        ref=f"DEMO-{person_id}",
+        purpose=PURPOSE,
+        channel="paper",
+        given_on=timezone.localdate() - timedelta(days=30),
     )
 
 

@@ -9,7 +9,7 @@ from unittest import mock
 from django.utils import timezone
 
 from access.factories import HOME, add_resident, health_row, registry_row
-from shequ.access.models import AccessEvent
+from shequ.access.models import AccessEvent, Alert
 from shequ.access.providers import base
 from shequ.access.services import credentials, decide
 from shequ.access.services.decide import CheckIn
@@ -176,3 +176,29 @@ def test_a_revoked_or_expired_pass_is_refused(staff, regions, terminal, hub) -> 
     expired = decide.check(terminal[0], CheckIn("r3", "qr", other, now + timedelta(hours=2)))
     assert expired.reasons == ["pass_expired"]
     assert _check(terminal[0], "vp_forged", "r4", "qr").reasons == ["pass_unknown"]
+
+
+def test_the_hot_insert_writes_every_column_of_the_event() -> None:
+    fields = [f.attname for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+    assert sorted(decide.INSERT_COLUMNS) == sorted(fields)
+
+
+def test_an_event_written_by_the_hot_insert_reads_back_as_the_orm_writes_it(
+    staff, regions, terminal, load
+) -> None:
+    resident = add_resident(staff, regions[HOME], 1, ref="V1")
+    load("health_code_status", [health_row(1, "red")])
+    at = timezone.now().replace(microsecond=123456) - timedelta(minutes=3)
+    before = timezone.now()
+    decide.check(terminal[0], CheckIn("e1", "face", "V1", at))
+    event = AccessEvent.objects.get()
+    assert event.at == at and before <= event.received_at <= timezone.now()
+    assert event.reasons == ["health_red", "residency_unknown"]
+    assert (event.credential_id, event.person_id) == (resident.pk, resident.person_id)
+    assert (event.region_id, event.point_id, event.device_id) == (
+        terminal[0].point.region_id,
+        terminal[0].point_id,
+        terminal[0].pk,
+    )
+    assert event.abnormal and not event.offline and event.subject_masked == "王*"
+    assert Alert.objects.get().first_event_id == event.pk

@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` in these modules: django-ninja reads t
 
 from ninja import NinjaAPI
 
-from shequ.access.api import alerts, devices, offline  # noqa: F401  (they add routes)
+from shequ.access.api import alerts, credentials, devices, log, offline  # noqa: F401
 from shequ.access.api.common import router
 
 __all__ = ["mount", "router"]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.access.models import Consent, Credential, Device, Removal
-from shequ.access.services.access import require_staff
+from shequ.access.services.access import require_staff, staff_scope
 from shequ.core import pii
 from shequ.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shequ.core.models import Person
@@ -23,6 +23,7 @@ from shequ.core.services.audit import record
 from shequ.core.types import User
 
 REF_MAX = 64
+PURPOSE_MAX = 200
 
 
 def ref_hash(kind: str, ref: str) -> str:
@@ -56,42 +57,111 @@ def enrol(
     given_on: date | None = None,
     user: User | None = None,
 ) -> Credential:
-    """Record a credential and its consent together, or neither."""
+    """Record a credential and its consent together, or neither (see ``enrol_once``)."""
+    return enrol_once(
+        actor,
+        person,
+        kind=kind,
+        ref=ref,
+        purpose=purpose,
+        channel=channel,
+        given_on=given_on,
+        user=user,
+    )[0]
+
+
+def enrol_once(
+    actor: User,
+    person: Person,
+    *,
+    kind: str,
+    ref: str,
+    purpose: str,
+    channel: str,
+    given_on: date | None = None,
+    user: User | None = None,
+) -> tuple[Credential, bool]:
+    """Enrol a face reference or card of ``person`` with its consent; ``(credential, created)``.
+
+    A face needs its consent first (PIPL art. 28/29, sensitive personal information): the
+    purpose, the day it was given (not in the future) and the channel, all recorded with it.
+    A retry of the same enrolment (same person, kind and reference, still active) answers
+    the credential already recorded and writes nothing; the reference enrolled for someone
+    else, or withdrawn, is a conflict (the vendor gives a new reference on re-enrolment).
+    """
     require_staff(actor, person.region.code)
-    clean = _check_ref(ref)
     errors: dict[str, list[str]] = {}
     if kind not in Credential.Kind.values:
         errors["kind"] = [_("Unknown kind.")]
-    if kind == Credential.Kind.FACE and not purpose.strip():
+    try:
+        clean = _check_ref(ref)
+    except Invalid as exc:
+        errors.update(exc.fields or {})
+        clean = ""
+    purpose = purpose.strip()
+    if kind == Credential.Kind.FACE and not purpose:
         errors["purpose"] = [_("Face data needs a stated purpose.")]
+    if len(purpose) > PURPOSE_MAX:
+        errors["purpose"] = [_("At most %(n)d characters.") % {"n": PURPOSE_MAX}]
     if channel not in Consent.Channel.values:
         errors["channel"] = [_("Unknown channel.")]
+    if kind == Credential.Kind.FACE and given_on is None:
+        errors["given_on"] = [_("Face data needs the day consent was given.")]
+    if given_on is not None and given_on > timezone.localdate():
+        errors["given_on"] = [_("Consent cannot be given in the future.")]
     if errors:
         raise Invalid(_("The enrolment is incomplete."), fields=errors)
+    digest = ref_hash(kind, clean)
+    same = Credential.objects.filter(region=person.region, kind=kind, ref_hash=digest).first()
+    if same is not None:
+        return _same(same, person), False
     try:
         with transaction.atomic():
             credential = Credential.objects.create(
                 region=person.region,
                 kind=kind,
                 ref_enc=pii.encrypt(clean),
-                ref_hash=ref_hash(kind, clean),
+                ref_hash=digest,
                 ref_masked=mask_ref(clean),
                 person=person,
                 user=user,
             )
             Consent.objects.create(
                 credential=credential,
-                purpose=purpose.strip()[:200],
+                purpose=purpose,
                 given_on=given_on or timezone.localdate(),
                 channel=channel,
                 recorded_by=actor,
             )
             record("access.enrol", actor=actor, obj=credential, kind=kind)
-    except IntegrityError as exc:
+    except IntegrityError:  # the same reference, enrolled at the same moment by another request
+        same = Credential.objects.filter(region=person.region, kind=kind, ref_hash=digest).first()
+        if same is None:
+            raise
+        return _same(same, person), False
+    return credential, True
+
+
+def _same(credential: Credential, person: Person) -> Credential:
+    """The credential a retry meant, or a conflict naming the reference."""
+    if credential.person_id != person.pk:
         raise Conflict(
-            _("This reference is already enrolled here."), fields={"ref": [_("Taken.")]}
-        ) from exc
+            _("This reference is already enrolled here for someone else."),
+            fields={"ref": [_("Taken.")]},
+        )
+    if not credential.active:
+        raise Conflict(
+            _("Consent for this reference was withdrawn: enrol under a new reference."),
+            fields={"ref": [_("Withdrawn.")]},
+        )
     return credential
+
+
+def credentials_in(actor: User) -> QuerySet[Credential]:
+    """Credentials of the regions where the actor is staff (masked fields only are shown)."""
+    return staff_scope(Credential.objects.all(), actor, "region").select_related(
+        "region", "person", "consent"
+    )
 
 
 def credentials_of(user: User) -> QuerySet[Credential]:

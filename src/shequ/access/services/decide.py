@@ -8,13 +8,14 @@ returns the first answer and changes nothing.
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ from shequ.access.services import alerts, passes
 from shequ.access.services.credentials import ref_hash
 from shequ.core.errors import Invalid
 from shequ.core.models import Person
-from shequ.core.services import fastsql
+from shequ.core.services.writelock import sqlite_writer
 
 METHODS = ("face", "card", "qr")
 
@@ -75,6 +76,17 @@ class Decision:
         )
 
 
+@dataclass(frozen=True)
+class _Credential:
+    """The hot path's view of a credential row and its person (no model instances)."""
+
+    id: int
+    active: bool
+    person_id: int
+    id_hash: str
+    name_masked: str
+
+
 @dataclass
 class _Outcome:
     allow: bool
@@ -82,7 +94,7 @@ class _Outcome:
     display: str
     reasons: list[str]
     findings: list[Finding] = field(default_factory=list)
-    credential: Credential | None = None
+    credential: _Credential | None = None
     visitor_pass: VisitorPass | None = None
 
 
@@ -118,7 +130,7 @@ def _replay(device: Device, event_id: str) -> Decision | None:
     return Decision(event_id, bool(row[0]), row[1], row[2], list(reasons), replayed=True)
 
 
-def _credential(device: Device, method: str, value: str) -> Credential | None:
+def _credential(device: Device, method: str, value: str) -> _Credential | None:
     sql = (
         f"SELECT c.id, c.active, p.id, p.id_number_hash, p.name_masked FROM {_CREDENTIAL} c "
         f"JOIN {_PERSON} p ON p.id = c.person_id "
@@ -129,11 +141,7 @@ def _credential(device: Device, method: str, value: str) -> Credential | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    person = Person(id=row[2], id_number_hash=row[3], name_masked=row[4])
-    person._state.adding = False
-    credential = Credential(id=row[0], active=bool(row[1]), person=person, kind=method)
-    credential._state.adding = False
-    return credential
+    return _Credential(row[0], bool(row[1]), row[2], row[3] or "", row[4] or "")
 
 
 def check(device: Device, item: CheckIn, *, offline_allow: bool | None = None) -> Decision:
@@ -142,25 +150,38 @@ def check(device: Device, item: CheckIn, *, offline_allow: bool | None = None) -
     ``offline_allow``: the event was decided by the device from its allow-list while offline
     and is uploaded now; what the door did is recorded, with today's reasons beside it (an
     abnormal status still alerts the staff, late).
+
+    The reads that decide a face or card (its credential, the providers' snapshots) run
+    before the write transaction; the transaction only records the event (and, for a QR
+    pass, counts its use; for an abnormal status, the alert). On SQLite it waits its turn in
+    the writer queue (``core.services.writelock``) instead of SQLite's busy sleeps. A repeated
+    event id is caught by the event's unique constraint: the transaction rolls back (a pass
+    use with it) and the first answer is returned, so a repeat costs no read up front.
     """
     if item.method not in METHODS:
         raise Invalid("unknown method", fields={"method": ["face, card or qr"]})
-    first = _replay(device, item.event_id)
-    if first is not None:
-        return first
+    outcome = None if item.method == "qr" else _decide(device, item)
     try:
-        with transaction.atomic():  # a visitor pass's use counts only with its event
-            outcome = _decide(device, item)
+        with _writer(), transaction.atomic():  # a visitor pass's use counts only with its event
+            if outcome is None:
+                outcome = _visitor(device, item)
             if offline_allow is not None:
                 outcome.allow = offline_allow
                 outcome.reasons = [*outcome.reasons, "decided_offline"]
             event = _record(device, item, outcome, offline_allow is not None)
-            if any(f.alert for f in outcome.findings) and event.person_id is not None:
-                alerts.raise_for(event)
-    except IntegrityError:  # the same event id, decided at the same moment by another process
-        earlier = AccessEvent.objects.get(device=device, event_id=item.event_id)
-        return Decision.of(earlier, replayed=True)
-    return Decision.of(event, replayed=False)
+    except IntegrityError:  # the same event id: recorded before, or by another process now
+        first = _replay(device, item.event_id)
+        if first is None:
+            raise
+        return first
+    return Decision(
+        item.event_id, event.allow, event.colour, event.display, list(event.reasons), False
+    )
+
+
+def _writer() -> AbstractContextManager[None]:
+    """The SQLite writer queue, unless a caller's transaction (an upload) already holds it."""
+    return nullcontext() if connection.in_atomic_block else sqlite_writer()
 
 
 def _decide(device: Device, item: CheckIn) -> _Outcome:
@@ -173,7 +194,7 @@ def _decide(device: Device, item: CheckIn) -> _Outcome:
         return _Outcome(
             False, Colour.GREY, _text("unknown"), ["credential_inactive"], credential=credential
         )
-    subject = Subject(credential.person.id_number_hash, device.point.region.code)
+    subject = Subject(credential.id_hash, device.point.region.code)
     findings = [p.answer(subject) for p in providers()] if subject.id_hash else []
     colour = max((f.colour for f in findings), key=lambda c: _RANK[Colour(c)], default="green")
     refused = [f for f in findings if f.refuse]
@@ -196,28 +217,109 @@ def _visitor(device: Device, item: CheckIn) -> _Outcome:
     return _Outcome(True, Colour.GREEN, _text("visitor"), ["pass_valid"], visitor_pass=visitor_pass)
 
 
-def _record(device: Device, item: CheckIn, outcome: _Outcome, offline: bool) -> AccessEvent:
+# The event's INSERT, written out: building a model instance and converting its 17 fields one
+# by one through Django cost ~1.5 ms a check (cProfile), more than the statement and its commit.
+# ``tests/access/services/test_decide.py`` checks that these are all of the model's columns and
+# that a row written here reads back as the ORM would have written it.
+INSERT_COLUMNS = (
+    "region_id",
+    "point_id",
+    "device_id",
+    "event_id",
+    "method",
+    "at",
+    "received_at",
+    "credential_id",
+    "visitor_pass_id",
+    "person_id",
+    "subject_masked",
+    "allow",
+    "colour",
+    "display",
+    "reasons",
+    "abnormal",
+    "offline",
+)
+_REASONS = AccessEvent._meta.get_field("reasons")
+_inserts: dict[str, str] = {}
+
+
+def _insert_sql() -> str:
+    sql = _inserts.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(c) for c in INSERT_COLUMNS)
+        marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
+        sql = _inserts[connection.vendor] = (
+            f"INSERT INTO {quote(_EVENT)} ({columns}) VALUES ({marks}) RETURNING {quote('id')}"
+        )
+    return sql
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    pk: int
+    allow: bool
+    colour: str
+    display: str
+    reasons: list[str]
+    abnormal: bool
+    person_id: int | None
+
+
+def _record(device: Device, item: CheckIn, outcome: _Outcome, offline: bool) -> _Recorded:
     credential = outcome.credential
-    person = credential.person if credential is not None else None
-    subject = person.name_masked if person is not None else ""
-    if outcome.visitor_pass is not None:
-        subject = outcome.visitor_pass.visitor_masked
-    event = AccessEvent(
-        region=device.point.region,
-        point=device.point,
-        device=device,
-        event_id=item.event_id,
-        method=item.method,
-        at=item.at,
-        credential=credential,
-        visitor_pass=outcome.visitor_pass,
-        person=person,
-        subject_masked=subject,
-        allow=outcome.allow,
-        colour=outcome.colour,
-        display=outcome.display,
-        reasons=outcome.reasons,
-        abnormal=any(f.alert for f in outcome.findings),
-        offline=offline,
+    subject = credential.name_masked if credential is not None else ""
+    visitor_pass = outcome.visitor_pass
+    if visitor_pass is not None:
+        subject = visitor_pass.visitor_masked
+    point = device.point
+    abnormal = any(f.alert for f in outcome.findings)
+    person_id = credential.person_id if credential is not None else None
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        point.region_id,
+        point.pk,
+        device.pk,
+        item.event_id,
+        item.method,
+        adapt(item.at),
+        adapt(timezone.now()),
+        credential.id if credential is not None else None,
+        visitor_pass.pk if visitor_pass is not None else None,
+        person_id,
+        subject,
+        outcome.allow,
+        outcome.colour,
+        outcome.display,
+        _REASONS.get_db_prep_save(outcome.reasons, connection),
+        abnormal,
+        offline,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), params)
+        pk = cursor.fetchone()[0]
+    recorded = _Recorded(
+        pk, outcome.allow, outcome.colour, outcome.display, outcome.reasons, abnormal, person_id
     )
-    return fastsql.insert(event)  # AccessEvent has no signal receivers
+    if abnormal and person_id is not None:
+        event = AccessEvent(
+            pk=pk,
+            region=point.region,
+            point=point,
+            device=device,
+            event_id=item.event_id,
+            method=item.method,
+            at=item.at,
+            person_id=person_id,
+            subject_masked=subject,
+            allow=outcome.allow,
+            colour=outcome.colour,
+            display=outcome.display,
+            reasons=outcome.reasons,
+            abnormal=True,
+            offline=offline,
+        )
+        event._state.adding = False
+        alerts.raise_for(event)
+    return recorded

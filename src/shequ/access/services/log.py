@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.access.models import AccessEvent, AccessPoint
 from shequ.access.services.access import require_staff, staff_scope
+from shequ.core.errors import Invalid, NotFound
 from shequ.core.services.audit import record
 from shequ.core.types import User
 
@@ -44,6 +47,54 @@ def view(
         rows=len(rows),
     )
     return rows
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    point_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    allow: bool | None = None
+
+
+def search(
+    actor: User, filters: LogFilter, *, request: HttpRequest | None = None
+) -> QuerySet[AccessEvent]:
+    """The events of the actor's regions matching ``filters``, newest first; audited.
+
+    The audit records who looked and with which filters (the page or slice they read is
+    decided by the caller); a door outside the actor's regions is not found.
+    """
+    if filters.since is not None and filters.until is not None and filters.until <= filters.since:
+        raise Invalid(_("The end must be after the start."), fields={"until": [_("After since.")]})
+    events = events_for(actor)
+    point = None
+    if filters.point_id is not None:
+        point = (
+            staff_scope(AccessPoint.objects.all(), actor, "region")
+            .filter(pk=filters.point_id)
+            .first()
+        )
+        if point is None:
+            raise NotFound(_("No such access point."))
+        events = events.filter(point=point)
+    if filters.since is not None:
+        events = events.filter(at__gte=filters.since)
+    if filters.until is not None:
+        events = events.filter(at__lt=filters.until)
+    if filters.allow is not None:
+        events = events.filter(allow=filters.allow)
+    record(
+        "access.log.view",
+        actor=actor,
+        obj=point,
+        request=request,
+        what="search",
+        since=filters.since.isoformat() if filters.since else "",
+        until=filters.until.isoformat() if filters.until else "",
+        allow="" if filters.allow is None else filters.allow,
+    )
+    return events.order_by("-at", "-id")
 
 
 def audit_view(actor: User, what: str, obj: object, rows: int) -> None:

@@ -29,6 +29,7 @@ from shequ.access.models import Credential, Device, VisitorPass
 from shequ.access.providers import Subject, providers
 from shequ.access.services import decide
 from shequ.core import pii
+from shequ.core.services.writelock import sqlite_writer
 
 FORMAT = "shequ-access-allowlist/1"
 MAX_UPLOAD = 500
@@ -175,7 +176,8 @@ class OfflineEvent:
 def upload(device: Device, events: list[OfflineEvent]) -> list[dict[str, Any]]:
     """Record events a device decided offline; a repeated event id is a duplicate, unchanged."""
     results = []
-    with transaction.atomic():  # a batch is recorded whole or not at all
+    # A batch is recorded whole or not at all, in one turn of the SQLite writer queue.
+    with sqlite_writer(), transaction.atomic():
         for event in events:
             decision = decide.check(device, event.item, offline_allow=event.allow)
             status = "duplicate" if decision.replayed else "recorded"

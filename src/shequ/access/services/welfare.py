@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from shequ.access.models import AccessEvent, Credential, WelfareCheck, WelfareOptOut
 from shequ.access.providers.elders import ELDERS
-from shequ.access.services.access import require_staff, staff_scope
-from shequ.core.errors import Invalid
+from shequ.access.services.access import is_staff_for, require_staff, staff_scope
+from shequ.core.errors import Forbidden, Invalid
 from shequ.core.models import Person
 from shequ.core.services.audit import record
 from shequ.core.services.notify import notify_region_later
@@ -140,13 +140,79 @@ def record_outcome(actor: User, check: WelfareCheck, outcome: str, note: str = "
     return check
 
 
+def may_choose_for(actor: User, person: Person) -> bool:
+    """The resident themself (an account linked to one of their credentials) or their staff."""
+    if Credential.objects.filter(person=person, user=actor).exists():
+        return True
+    return is_staff_for(actor, person.region.code)
+
+
+def _require_chooser(actor: User, person: Person) -> None:
+    if not may_choose_for(actor, person):
+        raise Forbidden(_("Only the resident or staff of their community may change this."))
+
+
+def opted_out(person: Person) -> bool:
+    return WelfareOptOut.objects.filter(person=person).exists()
+
+
 def opt_out(actor: User, person: Person) -> WelfareOptOut:
-    """Record a resident's wish not to be watched for absence (staff record it for them)."""
-    require_staff(actor, person.region.code)
+    """Record a resident's wish not to be watched for absence (by them, or staff for them).
+
+    The sweep skips them from then on, and an open check of theirs is closed as fine
+    (nobody should call on someone who said no). Repeating it changes nothing.
+    """
+    _require_chooser(actor, person)
     with transaction.atomic():
         opted, created = WelfareOptOut.objects.get_or_create(
             person=person, defaults={"recorded_by": actor}
         )
         if created:
-            record("access.welfare.opt_out", actor=actor, obj=person)
+            closed = WelfareCheck.objects.filter(
+                person=person, outcome=WelfareCheck.Outcome.OPEN
+            ).update(
+                outcome=WelfareCheck.Outcome.FINE,
+                note=_("Opted out of the welfare check."),
+                recorded_by=actor,
+                recorded_at=timezone.now(),
+            )
+            record(
+                "access.welfare.opt_out",
+                actor=actor,
+                obj=person,
+                on_behalf=not _is_self(actor, person),
+                closed_checks=closed,
+            )
     return opted
+
+
+def opt_in(actor: User, person: Person) -> bool:
+    """Back into the welfare check; ``True`` when they had opted out (a repeat changes nothing)."""
+    _require_chooser(actor, person)
+    with transaction.atomic():
+        deleted, _detail = WelfareOptOut.objects.filter(person=person).delete()
+        if deleted:
+            record(
+                "access.welfare.opt_in",
+                actor=actor,
+                obj=person,
+                on_behalf=not _is_self(actor, person),
+            )
+    return bool(deleted)
+
+
+def _is_self(actor: User, person: Person) -> bool:
+    return Credential.objects.filter(person=person, user=actor).exists()
+
+
+def people_of(user: User) -> list[Person]:
+    """The residents whose credentials are linked to this account (usually one)."""
+    return list(
+        Person.objects.filter(access_credentials__user=user).select_related("region").distinct()
+    )
+
+
+def opt_outs_for(actor: User) -> QuerySet[WelfareOptOut]:
+    return staff_scope(WelfareOptOut.objects.all(), actor, "person__region").select_related(
+        "person__region", "recorded_by"
+    )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from shequ.access.forms import PassForm
 from shequ.access.models import AccessPoint, VisitorPass
 from shequ.access.services import passes
-from shequ.access.services.access import staff_scope
+from shequ.access.services.access import is_staff_for, staff_scope
 from shequ.access.views.common import require_staff_somewhere
 from shequ.core.errors import ServiceError
 from shequ.core.models import Region
@@ -43,7 +43,7 @@ def my_passes(request: HttpRequest) -> HttpResponse:
     now = timezone.localtime().replace(second=0, microsecond=0)
     form = PassForm(
         request.POST or None,
-        estates=list(estates),
+        estates=[(e, e) for e in estates],
         initial={"valid_from": now, "valid_until": now + timedelta(hours=4), "max_uses": 1},
     )
     if request.method == "POST" and form.is_valid():
@@ -77,7 +77,8 @@ def _own(request: HttpRequest, pass_id: int) -> VisitorPass:
 @login_required
 def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
     visitor_pass = _own(request, pass_id)
-    return render(request, "access/passes/detail.html", {"pass": visitor_pass})
+    staff = is_staff_for(request.user, visitor_pass.region.code)
+    return render(request, "access/passes/detail.html", {"pass": visitor_pass, "staff": staff})
 
 
 @login_required
@@ -102,10 +103,63 @@ def pass_revoke(request: HttpRequest, pass_id: int) -> HttpResponse:
     return redirect("access:my-passes")
 
 
+def _staff_estates(user: User) -> dict[str, tuple[Region, str]]:
+    """Estates of the staff's regions, keyed ``code|estate`` (two communities may share a name)."""
+    points = staff_scope(AccessPoint.objects.select_related("region"), user, "region")
+    found: dict[str, tuple[Region, str]] = {}
+    for point in points.order_by("region__code", "estate"):
+        found.setdefault(f"{point.region.code}|{point.estate}", (point.region, point.estate))
+    return found
+
+
 @login_required
 def staff_passes(request: HttpRequest) -> HttpResponse:
+    """Staff issue a pass for a visitor of their estates, and see (and revoke) their regions'."""
     require_staff_somewhere(request.user)
-    qs = staff_scope(VisitorPass.objects.all(), request.user, "region").select_related(
+    user = user_of(request)
+    estates = _staff_estates(user)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = PassForm(
+        request.POST or None,
+        estates=[(key, f"{region.name} · {estate}") for key, (region, estate) in estates.items()],
+        initial={"valid_from": now, "valid_until": now + timedelta(hours=4), "max_uses": 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        region, estate = estates[data["estate"]]
+        try:
+            visitor_pass, _token = passes.issue(
+                user,
+                region,
+                estate,
+                visitor=data["visitor"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                max_uses=data["max_uses"],
+            )
+        except ServiceError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Pass issued: show the QR code to your visitor."))
+            return redirect("access:pass", pass_id=visitor_pass.pk)
+    qs = staff_scope(VisitorPass.objects.all(), user, "region").select_related(
         "region", "issued_by"
     )
-    return render(request, "access/passes/staff.html", {"passes": qs[:200]})
+    return render(
+        request,
+        "access/passes/staff.html",
+        {"passes": qs[:200], "form": form, "estates": estates},
+    )
+
+
+@login_required
+@require_POST
+def staff_pass_revoke(request: HttpRequest, pass_id: int) -> HttpResponse:
+    require_staff_somewhere(request.user)
+    visitor_pass = get_object_or_404(
+        staff_scope(VisitorPass.objects.select_related("region"), request.user, "region"),
+        pk=pass_id,
+    )
+    passes.revoke(user_of(request), visitor_pass)
+    messages.success(request, _("Pass revoked."))
+    return redirect("access:passes")
