@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from shequ.flood.models import TaskKind
 
 
 class AcknowledgeForm(forms.Form):
@@ -13,3 +17,42 @@ class AcknowledgeForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. patrol on the way")}),
     )
+
+
+class TaskCreateForm(forms.Form):
+    """The second tap: the kind's button posts it (the key makes a double tap one task)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
+    note = forms.CharField(label=_("What to do"), max_length=300, required=False)
+    key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, people: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Nobody"))] + [
+            (p.pk, p.get_full_name() or p.get_username()) for p in people
+        ]
+
+
+class FinishForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("e.g. road closed at both ends")}),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(label=_("Why cancel"), max_length=500)

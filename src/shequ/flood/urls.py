@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.flood.views import alerts, live, points
+from shequ.flood.views import alerts, live, points, tasks
 
 app_name = "flood"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("points/<slug:code>/", points.point_detail, name="point"),
     path("alerts/", alerts.inbox, name="alerts"),
     path("alerts/<int:alert_id>/acknowledge/", alerts.acknowledge, name="acknowledge"),
+    path("alerts/<int:alert_id>/tasks/", tasks.create, name="task-create"),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
+    path("tasks/<int:task_id>/photo", tasks.task_photo, name="task-photo"),
 ]

@@ -16,10 +16,12 @@ from shequ.flood.models.levels import LEVEL_NAMES, Level
 from shequ.flood.models.points import UNITS, Device, DeviceKind, MonitoringPoint, PointKind
 from shequ.flood.models.readings import CameraEvent, CameraEventType, LatestReading, Reading
 from shequ.flood.models.roster import DutyShift, Silence, Tier
+from shequ.flood.models.tasks import TASK_OPEN_STATES, Task, TaskKind, TaskState
 
 __all__ = [
     "LEVEL_NAMES",
     "OPEN_STATES",
+    "TASK_OPEN_STATES",
     "UNDERPASS_DEFAULTS",
     "UNITS",
     "Alert",
@@ -41,5 +43,8 @@ __all__ = [
     "RuleKind",
     "RuleState",
     "Silence",
+    "Task",
+    "TaskKind",
+    "TaskState",
     "Tier",
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.models import InboxMessage, Region
 from shequ.core.models.regions import covering_codes
+from shequ.core.permissions import Perm, can
 from shequ.core.services.audit import record
 from shequ.core.transports.base import Message
 from shequ.core.types import User
@@ -67,7 +68,11 @@ def next_tier(point: MonitoringPoint, after: int, level: int, at: datetime) -> i
 
 def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: Message) -> int:
     """Put the message in the inbox of each person on duty at ``tier``; people told."""
-    people = on_duty(point, tier, level, at)
+    return to_inbox(on_duty(point, tier, level, at), message)
+
+
+def to_inbox(people: list[User], message: Message) -> int:
+    """Put the message in each person's inbox; people told."""
     InboxMessage.objects.bulk_create(
         InboxMessage(
             user=u, title=message.title[:200], body=message.body, url=message.url,
@@ -76,6 +81,21 @@ def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: M
         for u in people
     )  # fmt: skip
     return len(people)
+
+
+def on_roster(point: MonitoringPoint, at: datetime) -> list[User]:
+    """Who has a shift over the point's region now or later, and watches the region: those a
+    task of the point may be assigned to."""
+    shifts = (
+        DutyShift.objects.filter(
+            region__code__in=covering_codes(point.region.code), ends_at__gt=at,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("starts_at", "tier")
+    )  # fmt: skip
+    people = {s.user_id: s.user for s in shifts}
+    return [u for u in people.values() if can(u, Perm.FLOOD, point.region.code)]
 
 
 def silence(
