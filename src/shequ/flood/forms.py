@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.flood.models import TaskKind
+from shequ.flood.models import ResponseLevel, TaskKind
 
 
 class AcknowledgeForm(forms.Form):
@@ -56,3 +56,23 @@ class FinishForm(forms.Form):
 
 class CancelForm(forms.Form):
     note = forms.CharField(label=_("Why cancel"), max_length=500)
+
+
+class ResponseLevelForm(forms.Form):
+    region = forms.ChoiceField(label=_("Region"))
+    level = forms.TypedChoiceField(
+        label=_("Emergency response level"), coerce=int, choices=ResponseLevel.choices
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. typhoon red warning from the county")}
+        ),
+    )
+
+    def __init__(self, *args: Any, regions: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.code, r.name) for r in regions]

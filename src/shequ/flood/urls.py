@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.flood.views import alerts, live, points, tasks
+from shequ.flood.views import alerts, live, points, response, tasks
 
 app_name = "flood"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("tasks/", tasks.task_list, name="tasks"),
     path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
     path("tasks/<int:task_id>/photo", tasks.task_photo, name="task-photo"),
+    path("response/", response.response_page, name="response"),
 ]

@@ -10,6 +10,7 @@ from shequ.flood.api import (  # noqa: F401  (they add routes)
     cameras,
     devices,
     readings,
+    response,
     tasks,
 )
 from shequ.flood.api.common import router

@@ -15,7 +15,7 @@ from shequ.core.errors import ServiceError
 from shequ.core.types import user_of
 from shequ.flood.forms import AcknowledgeForm
 from shequ.flood.models import OPEN_STATES, Alert, TaskKind
-from shequ.flood.services import access, alerts, tasks
+from shequ.flood.services import access, alerts, response, tasks
 from shequ.flood.views.common import watcher_required
 from shequ.web.errors import error_text
 
@@ -26,7 +26,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "flood/alerts/inbox.html",
-        {"alerts": with_tasks(open_alerts), "ack_form": AcknowledgeForm(), **task_buttons()},
+        {
+            "alerts": with_tasks(open_alerts),
+            "ack_form": AcknowledgeForm(),
+            "responses": response.active_for(request.user),
+            **task_buttons(),
+        },
     )
 
 

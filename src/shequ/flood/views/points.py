@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from shequ.flood.forms import AcknowledgeForm
-from shequ.flood.services import access, points, tasks
+from shequ.flood.services import access, points, response, tasks
 from shequ.flood.views.alerts import task_buttons, with_tasks
 from shequ.flood.views.common import watcher_required
 
@@ -29,6 +29,11 @@ def point_detail(request: HttpRequest, code: str) -> HttpResponse:
             "alerts": with_tasks(points.open_alerts(point)),
             "tasks": list(tasks.visible_tasks(request.user).filter(point=point)[:20]),
             "ack_form": AcknowledgeForm(),
+            "responses": [
+                r
+                for r in response.active_for(request.user)
+                if point.region.code.startswith(r.region.prefix)
+            ],
             **task_buttons(),
         },
     )

@@ -12,13 +12,19 @@
       return { radius: p.level === "none" ? 7 : 10, weight: 2, color: "#fff",
                fillColor: COLORS[p.level] || COLORS.none, fillOpacity: 0.95 };
     }
+    if (p.response && p.response !== "none") {
+      // A region under an emergency response: its outline in the response's colour.
+      return { color: RESPONSE[p.response] || "#c8102e", weight: 3, dashArray: "8 5", fillOpacity: 0.08 };
+    }
     return { color: "#6b7785", weight: 1.5, fillOpacity: 0.05 };
   }
+
+  var RESPONSE = { IV: "#1b6ec2", III: "#b38600", II: "#e8700a", I: "#c8102e" };
 
   function each(feature, layer) {
     var p = feature.properties || {};
     if (!p.label) return;
-    layer.bindTooltip(p.label, { direction: "top", offset: [0, -8], className: "map-label" });
+    layer.bindTooltip(p.response_label ? p.label + " · " + p.response_label : p.label, { direction: "top", offset: [0, -8], className: "map-label" });
     if (p.url) layer.on("click", function () { window.location.href = p.url; });
   }
 
