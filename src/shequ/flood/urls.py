@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.flood.views import alerts, live, points, response, tasks
+from shequ.flood.views import alerts, cameras, live, points, response, tasks
 
 app_name = "flood"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
     path("tasks/<int:task_id>/photo", tasks.task_photo, name="task-photo"),
     path("response/", response.response_page, name="response"),
+    path("camera-events/<int:event_id>/image", cameras.image, name="camera-image"),
+    path("camera-events/<int:event_id>/thumb", cameras.thumb, name="camera-thumb"),
 ]

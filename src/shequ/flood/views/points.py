@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from shequ.flood.forms import AcknowledgeForm
-from shequ.flood.services import access, points, response, tasks
+from shequ.flood.services import access, cameras, points, response, tasks
 from shequ.flood.views.alerts import task_buttons, with_tasks
 from shequ.flood.views.common import watcher_required
 
@@ -28,6 +28,7 @@ def point_detail(request: HttpRequest, code: str) -> HttpResponse:
             "span": span if span in RANGES else "24h",
             "alerts": with_tasks(points.open_alerts(point)),
             "tasks": list(tasks.visible_tasks(request.user).filter(point=point)[:20]),
+            "snapshots": cameras.latest_snapshots(point),
             "ack_form": AcknowledgeForm(),
             "responses": [
                 r

@@ -21,7 +21,7 @@ from shequ.core.errors import ServiceError
 from shequ.core.services.audit import record
 from shequ.core.types import user_of
 from shequ.flood.forms import AssignForm, CancelForm, FinishForm, TaskCreateForm
-from shequ.flood.models import Task
+from shequ.flood.models import MonitoringPoint
 from shequ.flood.services import access, images, tasks
 from shequ.flood.views.common import watcher_required
 from shequ.web.errors import error_text, put_errors
@@ -126,12 +126,13 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     )
 
 
-def _image(request: HttpRequest, task: Task, name: str) -> FileResponse:
+def serve_image(request: HttpRequest, point: MonitoringPoint, name: str) -> FileResponse:
+    """An image of the point (the caller checked the user may see it): audited, private."""
     path = images.path_of(name)
     if path is None:
         raise Http404(_("No photo."))
     record(
-        "flood.image.view", request=request, obj=task, region_code=task.point.region.code,
+        "flood.image.view", request=request, obj=point, region_code=point.region.code,
         image=name,
     )  # fmt: skip
     response = FileResponse(path.open("rb"), content_type=images.content_type(name))
@@ -144,4 +145,4 @@ def _image(request: HttpRequest, task: Task, name: str) -> FileResponse:
 def task_photo(request: HttpRequest, task_id: int) -> FileResponse:
     """A task's photo, for who watches the point's region only; no shared cache keeps it."""
     task = tasks.task_for(request.user, task_id)
-    return _image(request, task, task.photo)
+    return serve_image(request, task.point, task.photo)
