@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.flood.views import alerts, cameras, live, points, response, tasks
+from shequ.flood.views import alerts, cameras, live, points, response, staff, tasks
 
 app_name = "flood"
 urlpatterns = [
@@ -16,4 +16,10 @@ urlpatterns = [
     path("response/", response.response_page, name="response"),
     path("camera-events/<int:event_id>/image", cameras.image, name="camera-image"),
     path("camera-events/<int:event_id>/thumb", cameras.thumb, name="camera-thumb"),
+    path("staff/", staff.devices_page, name="staff-devices"),
+    path("staff/rules/<int:rule_id>/", staff.rule_page, name="staff-rule"),
+    path("staff/roster/", staff.roster_page, name="staff-roster"),
+    path("staff/roster/<int:shift_id>/end/", staff.end_shift, name="staff-shift-end"),
+    path("staff/silences/", staff.silences_page, name="staff-silences"),
+    path("staff/silences/<int:silence_id>/end/", staff.end_silence, name="staff-silence-end"),
 ]

@@ -35,7 +35,7 @@ def response_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(region)s: %(level)s.")
+                    _("%(region)s: the emergency response is now %(level)s.")
                     % {"region": region.name, "level": row.get_level_display()},
                 )
                 return redirect("flood:response")
