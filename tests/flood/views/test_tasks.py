@@ -100,7 +100,7 @@ def test_task_pages_by_role(
     for code, task in made.items():
         assert (f'data-testid="task-row-{task.pk}"' in listing.content.decode()) == (code in seen)
         assert client.get(f"/flood/tasks/{task.pk}/").status_code == (200 if code in seen else 404)
-        cancel = client.post(f"/flood/tasks/{task.pk}/", {"action": "cancel", "note": "x"})
+        cancel = client.post(f"/flood/tasks/{task.pk}/", {"action": "cancel", "cancel-note": "x"})
         assert cancel.status_code == (302 if code in seen else 404)
         task.refresh_from_db()
         assert (task.state == "cancelled") == (code in seen)

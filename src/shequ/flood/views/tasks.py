@@ -69,7 +69,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = tasks.task_for(user, task_id)
     people = tasks.assignable(task.point)
     assign_form = AssignForm(people=people, initial={"assignee": task.assignee_id})
-    finish_form, cancel_form = FinishForm(), CancelForm()
+    finish_form, cancel_form = FinishForm(), CancelForm(prefix="cancel")
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -95,7 +95,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
                     messages.success(request, _("Task done."))
                     return redirect("flood:task", task.pk)
             elif action == "cancel":
-                cancel_form = CancelForm(request.POST)
+                cancel_form = CancelForm(request.POST, prefix="cancel")
                 if cancel_form.is_valid():
                     tasks.cancel(user, task, cancel_form.cleaned_data["note"])
                     messages.success(request, _("Task cancelled."))
