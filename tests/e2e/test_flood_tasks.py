@@ -15,8 +15,9 @@ from playwright.sync_api import Page, expect
 
 from flood.factories import STREET, VILLAGE, add_gauge, add_point, admin, png, threshold_rule
 from shequ.core.models import Role
+from shequ.flood.demo import BASEMAP
 from shequ.flood.models import Alert, Task
-from shequ.flood.services import ingest, response, roster
+from shequ.flood.services import basemap, ingest, response, roster
 from shequ.flood.services.ingest import ReadingRow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -52,11 +53,14 @@ def test_a_road_closure_task_from_the_alert_in_two_taps(
     alert = Alert.objects.get()
     assert alert.level == 4
 
+    basemap.write(BASEMAP)  # no tile server: the village's own roads, railway and creek
+
     page = new_page(size)
     log_in(page, "duty")
     page.goto("/flood/")
     expect(page.get_by_test_id("response-banner")).to_contain_text("Ⅰ级")
     expect(page.get_by_test_id("flood-map")).to_have_attribute("data-map-ready", "3")
+    expect(page.get_by_test_id("flood-map")).to_have_attribute("data-basemap-ready", "6")
     assert_fits(page)
     snap(page, f"flood-response-map-{size}")
 

@@ -6,6 +6,7 @@ app_name = "flood"
 urlpatterns = [
     path("", live.live_map, name="map"),
     path("map.json", live.map_data, name="map-data"),
+    path("basemap.json", live.basemap_data, name="basemap"),
     path("points/<slug:code>/", points.point_detail, name="point"),
     path("alerts/", alerts.inbox, name="alerts"),
     path("alerts/<int:alert_id>/acknowledge/", alerts.acknowledge, name="acknowledge"),

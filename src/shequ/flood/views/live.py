@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from shequ.core.permissions import Perm, regions_for
-from shequ.flood.services import points, response
+from shequ.flood.services import basemap, points, response
 from shequ.flood.views.common import watcher_required
 from shequ.web import maps
 
@@ -69,3 +69,9 @@ def live_map(request: HttpRequest) -> HttpResponse:
 def map_data(request: HttpRequest) -> JsonResponse:
     _statuses, drawing = _features(request)
     return JsonResponse(drawing["geojson"])
+
+
+@watcher_required
+def basemap_data(request: HttpRequest) -> JsonResponse:
+    """The map's own background when no tile server is configured (see services/basemap)."""
+    return JsonResponse(basemap.features(request.user))
