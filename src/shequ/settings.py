@@ -295,6 +295,12 @@ MAP_TILE_URL = env("MAP_TILE_URL", "")
 MAP_TILE_CRS = env("MAP_TILE_CRS", "wgs84")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
 
+# Flood watch: the largest camera image or task photo kept (a 413 past it); images live under
+# DATA_DIR/flood/images and are served only to those who watch their point's region.
+FLOOD_IMAGE_MAX_BYTES = envint("FLOOD_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+# The live map's own background without tiles (GeoJSON); default DATA_DIR/flood/basemap.geojson.
+FLOOD_BASEMAP = env("FLOOD_BASEMAP", "")
+
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")
 

@@ -63,3 +63,32 @@ def body(*values: float, start: datetime = T0, step: int = 60) -> dict[str, Any]
             for i, v in enumerate(values)
         ]
     }
+
+
+def png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A real PNG image of one colour (what a phone's photo or a camera's snapshot would be)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def open_alert(gauge: Device, value: float = 30.0) -> Any:
+    """The gauge's threshold rule and an alert it opened (orange at 30 cm)."""
+    from shequ.flood.models import Alert
+    from shequ.flood.services import ingest
+
+    threshold_rule(gauge)
+    ingest.ingest(gauge, rows(value))
+    return Alert.objects.get(rule__device=gauge, state="firing")

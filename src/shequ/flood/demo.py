@@ -23,7 +23,7 @@ from django.db import transaction
 from shequ.core.models import Region
 from shequ.demo.data.people import VILLAGE
 from shequ.flood.models import Device, MonitoringPoint
-from shequ.flood.services import devices, ingest
+from shequ.flood.services import basemap, devices, ingest
 from shequ.flood.services.ingest import ReadingRow
 
 INTERVAL = 600  # seconds between a demo gauge's reports
@@ -58,6 +58,36 @@ BOUNDARY = {
     ]],
 }  # fmt: skip
 
+
+# The village's own map for the live map without tiles: roads, the railway, the creek, a hill.
+def _line(kind: str, label: str, *coords: tuple[float, float]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
+        "properties": {"kind": kind, "label": label},
+    }
+
+
+BASEMAP = {
+    "type": "FeatureCollection",
+    "features": [
+        _line("water", "石桥溪", (120.1188, 30.2380), (120.1215, 30.2399), (120.1290, 30.2349),
+              (120.1330, 30.2360), (120.1365, 30.2375), (120.1452, 30.2362)),
+        _line("road", "石桥村主路", (120.1188, 30.2440), (120.1276, 30.2431),
+              (120.1318, 30.2452), (120.1452, 30.2470)),
+        _line("road", "村委会路", (120.1318, 30.2452), (120.1322, 30.2408), (120.1365, 30.2375)),
+        _line("railway", "铁路", (120.1296, 30.2523), (120.1318, 30.2452), (120.1342, 30.2297)),
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [120.1205, 30.2470], [120.1262, 30.2468], [120.1270, 30.2505],
+                [120.1215, 30.2512], [120.1205, 30.2470],
+            ]]},
+            "properties": {"kind": "hill", "label": "后山"},
+        },
+    ],
+}  # fmt: skip
+
 # Where each kind of gauge sits on a quiet day, and its rules' levels.
 QUIET = {"water_level": 2.0, "rain": 0.0, "displacement": 0.5}
 RIVER_STAGE = {"blue": 150.0, "yellow": 200.0, "orange": 250.0, "red": 300.0}  # cm
@@ -78,6 +108,7 @@ def build() -> dict[str, Any]:
     if not village.boundary:
         village.boundary = BOUNDARY
         village.save(update_fields=["boundary"])
+    basemap.write(BASEMAP)
     with transaction.atomic():
         gauges = [g for spec in POINTS for g in _point(admin, duty, village, spec)]
     now = datetime.now(UTC).replace(second=0, microsecond=0)

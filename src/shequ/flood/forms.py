@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from shequ.flood.models import Level, ResponseLevel, TaskKind, Tier
 
 
 class AcknowledgeForm(forms.Form):
@@ -13,3 +17,110 @@ class AcknowledgeForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. patrol on the way")}),
     )
+
+
+class TaskCreateForm(forms.Form):
+    """The second tap: the kind's button posts it (the key makes a double tap one task)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
+    note = forms.CharField(label=_("What to do"), max_length=300, required=False)
+    key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, people: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Nobody"))] + [
+            (p.pk, p.get_full_name() or p.get_username()) for p in people
+        ]
+
+
+class FinishForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("e.g. road closed at both ends")}),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(label=_("Why cancel"), max_length=500)
+
+
+class ResponseLevelForm(forms.Form):
+    region = forms.ChoiceField(label=_("Region"))
+    level = forms.TypedChoiceField(
+        label=_("Emergency response level"), coerce=int, choices=ResponseLevel.choices
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. typhoon red warning from the county")}
+        ),
+    )
+
+    def __init__(self, *args: Any, regions: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.code, r.name) for r in regions]
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class RuleForm(forms.Form):
+    """A rule's figures; the service checks them together (thresholds rising with the level)."""
+
+    blue = forms.FloatField(label=_("Blue from"), required=False)
+    yellow = forms.FloatField(label=_("Yellow from"), required=False)
+    orange = forms.FloatField(label=_("Orange from"), required=False)
+    red = forms.FloatField(label=_("Red from"), required=False)
+    window_minutes = forms.IntegerField(label=_("Window (min)"), min_value=0, max_value=10080)
+    pending_seconds = forms.IntegerField(
+        label=_("Pending period (s)"), min_value=0, max_value=604800
+    )
+    clear_margin = forms.FloatField(label=_("Hysteresis margin"), min_value=0, max_value=1e6)
+    clear_seconds = forms.IntegerField(label=_("Clear after (s)"), min_value=0, max_value=604800)
+    enabled = forms.BooleanField(label=_("Enabled"), required=False)
+
+
+class ShiftForm(forms.Form):
+    region = forms.ChoiceField(label=_("Region"))
+    person = forms.CharField(label=_("User name"), max_length=150)
+    tier = forms.TypedChoiceField(label=_("Tier"), coerce=int, choices=Tier.choices)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    min_level = forms.TypedChoiceField(
+        label=_("Told from level"), coerce=int, choices=Level.choices[1:]
+    )
+
+    def __init__(self, *args: Any, regions: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.code, r.name) for r in regions]
+
+
+class SilenceForm(forms.Form):
+    point = forms.ChoiceField(label=_("Monitoring point"))
+    until = forms.DateTimeField(label=_("Until"), widget=DATETIME)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, points: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["point"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(p.code, p.name) for p in points]

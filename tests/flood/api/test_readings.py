@@ -138,6 +138,7 @@ def test_a_camera_event_is_stored_once_and_a_repeat_answers_the_first(
         "type": "vehicle_trapped",
         "confidence": 0.93,
         "replayed": True,
+        "has_image": False,
     }
     assert CameraEvent.objects.count() == 1
 

@@ -5,7 +5,14 @@ No ``from __future__ import annotations`` in these modules: django-ninja reads t
 
 from ninja import NinjaAPI
 
-from shequ.flood.api import alerts, cameras, devices, readings  # noqa: F401  (they add routes)
+from shequ.flood.api import (  # noqa: F401  (they add routes)
+    alerts,
+    cameras,
+    devices,
+    readings,
+    response,
+    tasks,
+)
 from shequ.flood.api.common import router
 
 __all__ = ["mount", "router"]

@@ -24,6 +24,8 @@ def post_camera_event(request: HttpRequest, payload: CameraEventIn) -> dict[str,
         confidence=payload.confidence,
         boxes=payload.boxes,
         image_ref=payload.image,
+        image=cameras.decode(payload.image_base64, "image_base64"),
+        thumbnail=cameras.decode(payload.thumbnail_base64, "thumbnail_base64"),
     )
     done = cameras.record_event(request.auth, event)  # type: ignore[attr-defined]
     e = done.event
@@ -32,4 +34,5 @@ def post_camera_event(request: HttpRequest, payload: CameraEventIn) -> dict[str,
         "type": e.type,
         "confidence": e.confidence,
         "replayed": done.replayed,
+        "has_image": bool(e.image),
     }

@@ -27,7 +27,17 @@ class CameraEventIn(Schema):
     type: Literal["water_on_road", "vehicle_trapped", "person_in_water", "landslide", "other"]
     confidence: float = Field(..., ge=0, le=1)
     boxes: list[list[float]] = Field(default_factory=list, max_length=50)
-    image: str = Field("", max_length=300, description="a reference to the image")
+    image: str = Field(
+        "", max_length=300, description="the vendor's URL of the image: kept, never fetched"
+    )
+    image_base64: str = Field(
+        "",
+        description=(
+            "the snapshot, base64 (JPEG, PNG or WebP; a data: URL too), at most "
+            "FLOOD_IMAGE_MAX_BYTES decoded (413) and within the request body limit (413)"
+        ),
+    )
+    thumbnail_base64: str = Field("", description="the vendor's thumbnail, base64, if any")
 
 
 class CameraEventOut(Schema):
@@ -35,6 +45,7 @@ class CameraEventOut(Schema):
     type: str
     confidence: float
     replayed: bool
+    has_image: bool
 
 
 class PointOut(Schema):

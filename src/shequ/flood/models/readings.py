@@ -53,7 +53,9 @@ class CameraEvent(models.Model):
     type = models.CharField(max_length=20, choices=CameraEventType.choices)
     confidence = models.FloatField()
     boxes = models.JSONField(default=list, blank=True)
-    image_ref = models.CharField(max_length=300, blank=True)
+    image_ref = models.CharField(max_length=300, blank=True)  # the vendor's URL, never fetched
+    image = models.CharField(max_length=200, blank=True)  # a snapshot under the data dir
+    thumb = models.CharField(max_length=200, blank=True)  # the vendor's thumbnail, if sent
     received_at = models.DateTimeField()
 
     class Meta:
@@ -61,6 +63,7 @@ class CameraEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "event_id"], name="flood_camera_event_once")
         ]
+        indexes = [models.Index(fields=["device", "-at"], name="flood_camera_event_latest")]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.event_id}"

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Forbidden, NotFound
+from shequ.core.models import Region
 from shequ.core.permissions import Perm, can, scope
 from shequ.core.types import Requester
 from shequ.flood.models import Alert, MonitoringPoint
@@ -23,6 +24,19 @@ def visible_alerts(user: Requester) -> QuerySet[Alert]:
 def require_point(user: Requester, point: MonitoringPoint) -> None:
     if not can(user, Perm.FLOOD, point.region.code):
         raise Forbidden(_("You do not watch this point's region."), "flood_forbidden")
+
+
+def require_region(user: Requester, region: Region) -> None:
+    if not can(user, Perm.FLOOD, region.code):
+        raise Forbidden(_("You do not watch this region."), "flood_forbidden")
+
+
+def region_for(user: Requester, code: str) -> Region:
+    """A region where the user holds the flood permission; any other is as missing."""
+    region = Region.objects.filter(code=code).first()
+    if region is None or not can(user, Perm.FLOOD, region.code):
+        raise NotFound(_("No such region."), "flood_region_not_found")
+    return region
 
 
 def point_for(user: Requester, code: str) -> MonitoringPoint:

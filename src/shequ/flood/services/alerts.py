@@ -38,7 +38,7 @@ from shequ.flood.models import (
     RuleKind,
     RuleState,
 )
-from shequ.flood.services import roster
+from shequ.flood.services import response, roster
 
 Series = Sequence[tuple[datetime, float]]
 NO_DATA_INTERVALS = 3
@@ -84,6 +84,7 @@ def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict
     states, open_alerts = _lock_many(rules)
     history = _history(rules, series)
     saved: list[RuleState] = []
+    factors: dict[str, float] = {}  # a region's emergency response tightens its thresholds
     for rule in rules:
         alert = open_alerts.get(rule.pk)
         if rule.kind == RuleKind.NO_DATA:
@@ -93,7 +94,11 @@ def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict
             continue
         derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
         if derived:
-            changed[rule.device_id] += _judge(rule, derived, states[rule.pk], alert)
+            code = rule.point.region.code
+            if code not in factors:
+                factors[code] = response.threshold_factor(code)
+            judged = _judge(rule, derived, states[rule.pk], alert, factors[code])
+            changed[rule.device_id] += judged
             saved.append(states[rule.pk])
     _save_states(saved)
     return changed
@@ -195,11 +200,13 @@ def _lock(rule: Rule) -> tuple[RuleState, Alert | None]:
     return state, alert
 
 
-def _judge(rule: Rule, series: Series, state: RuleState, alert: Alert | None) -> int:
+def _judge(
+    rule: Rule, series: Series, state: RuleState, alert: Alert | None, factor: float = 1.0
+) -> int:
     """Step the rule's (locked) state through the values; alerts changed. The caller saves
     the state."""
     spec = ev.Spec(
-        rule.thresholds(),
+        response.scaled(rule.thresholds(), factor),
         pending=timedelta(seconds=rule.pending_seconds),
         clear_margin=rule.clear_margin,
         clear_after=timedelta(seconds=rule.clear_seconds),

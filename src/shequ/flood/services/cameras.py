@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import Invalid
 from shequ.core.services.writelock import sqlite_writer
-from shequ.flood.models import CameraEvent, Device, DeviceKind
-from shequ.flood.services import alerts
+from shequ.flood.models import CameraEvent, Device, DeviceKind, MonitoringPoint
+from shequ.flood.services import alerts, images
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class EventIn:
     confidence: float
     boxes: list[Any] = field(default_factory=list)
     image_ref: str = ""
+    image: bytes | None = None  # the snapshot itself (the API takes it as base64)
+    thumbnail: bytes | None = None  # the vendor's own thumbnail, when it sends one
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,15 @@ def record_event(device: Device, event: EventIn) -> Recorded:
         raise Invalid(_("Only a camera sends camera events."), fields={"device": []})
     first = CameraEvent.objects.filter(device=device, event_id=event.event_id).first()
     if first is not None:
-        return Recorded(first, True)
+        return Recorded(first, True)  # a retry: its images are not stored again
+    if event.image:
+        images.check(event.image, "image_base64")
+    if event.thumbnail:
+        images.check(event.thumbnail, "thumbnail_base64")
+    kept = [
+        images.store(data, name).name if data else ""
+        for data, name in ((event.image, "image_base64"), (event.thumbnail, "thumbnail_base64"))
+    ]
     try:
         with sqlite_writer(), transaction.atomic():
             stored = CameraEvent.objects.create(
@@ -49,9 +61,46 @@ def record_event(device: Device, event: EventIn) -> Recorded:
                 confidence=event.confidence,
                 boxes=event.boxes,
                 image_ref=event.image_ref,
+                image=kept[0],
+                thumb=kept[1],
                 received_at=timezone.now(),
             )
             alerts.camera_event(device, event.type, event.confidence, event.at)
     except IntegrityError:  # the same event, posted twice at once
+        _forget(kept)
         return Recorded(CameraEvent.objects.get(device=device, event_id=event.event_id), True)
+    except BaseException:
+        _forget(kept)
+        raise
     return Recorded(stored, False)
+
+
+def _forget(names: list[str]) -> None:
+    for name in names:
+        if name:
+            images.remove(name)
+
+
+def latest_snapshots(point: MonitoringPoint, limit: int = 6) -> list[CameraEvent]:
+    """The newest events with a snapshot of the point's cameras, newest first."""
+    return list(
+        CameraEvent.objects.filter(device__point=point)
+        .exclude(image="")
+        .select_related("device")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def decode(value: str, field: str) -> bytes | None:
+    """An image sent as base64 (a ``data:`` URL's prefix allowed); a 422 naming the field."""
+    if not value:
+        return None
+    if value.startswith("data:") and "," in value:
+        value = value.split(",", 1)[1]
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Invalid(
+            _("%(field)s: not valid base64.") % {"field": field},
+            fields={field: [_("Base64 of a JPEG, PNG or WebP image.")]},
+        ) from exc

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
+from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shequ.core.errors import Invalid
 from shequ.core.models import Region
 from shequ.core.services.audit import record
 from shequ.core.types import User
@@ -135,3 +139,67 @@ def devices_by_code(codes: set[str]) -> dict[str, Device]:
 @receiver([post_save, post_delete], sender=Device, dispatch_uid="flood.devices.device")
 def _devices_changed(**_kwargs: Any) -> None:
     _devices.clear()
+
+
+RULE_FIELDS = (
+    "blue", "yellow", "orange", "red", "window_minutes", "pending_seconds", "clear_margin",
+    "clear_seconds", "level", "min_confidence", "enabled",
+)  # fmt: skip
+LEVEL_FIELDS = ("blue", "yellow", "orange", "red")
+
+
+def update_rule(actor: User, rule: Rule, **fields: Any) -> Rule:
+    """Change a rule's figures; each refusal names its field (thresholds must rise with the
+    level: blue ≤ yellow ≤ orange ≤ red, and a threshold rule needs at least one)."""
+    require_point(actor, rule.point)
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise Invalid(
+            _("%(fields)s: not a rule's figure.") % {"fields": ", ".join(sorted(unknown))},
+            fields={name: [_("Unknown field.")] for name in unknown},
+        )
+    errors: dict[str, list[str]] = {}
+    merged = {name: fields.get(name, getattr(rule, name)) for name in RULE_FIELDS}
+    for name in LEVEL_FIELDS:
+        value = merged[name]
+        if value is not None and not (math.isfinite(value) and -1e6 <= value <= 1e6):
+            errors[name] = [_("A number between -1,000,000 and 1,000,000.")]
+    if rule.kind in (RuleKind.THRESHOLD, RuleKind.RATE_OF_RISE, RuleKind.RAINFALL):
+        present = [(n, merged[n]) for n in LEVEL_FIELDS if merged[n] is not None]
+        if not present:
+            errors.setdefault("blue", []).append(_("A rule needs at least one threshold."))
+        for (low_name, low), (high_name, high) in pairwise(present):
+            if high < low and high_name not in errors:
+                errors[high_name] = [
+                    _("At least the %(lower)s threshold (%(value)s).")
+                    % {"lower": low_name, "value": f"{low:g}"}
+                ]
+    for name in ("window_minutes", "pending_seconds", "clear_seconds"):
+        value = merged[name]
+        if not isinstance(value, int) or not 0 <= value <= 7 * 24 * 3600:
+            errors[name] = [_("A whole number between 0 and 604,800.")]
+    if merged["window_minutes"] == 0 and rule.kind in (RuleKind.RATE_OF_RISE, RuleKind.RAINFALL):
+        errors["window_minutes"] = [_("A window of at least one minute.")]
+    if not (math.isfinite(merged["clear_margin"]) and 0 <= merged["clear_margin"] <= 1e6):
+        errors["clear_margin"] = [_("A margin of 0 or more.")]
+    if not 0 <= merged["min_confidence"] <= 1:
+        errors["min_confidence"] = [_("A confidence between 0 and 1.")]
+    if merged["level"] not in (1, 2, 3, 4):
+        errors["level"] = [_("Choose a level.")]
+    if errors:
+        raise Invalid(
+            _("Invalid rule: %(fields)s.") % {"fields": ", ".join(sorted(errors))}, fields=errors
+        )
+    changed = {n: v for n, v in merged.items() if getattr(rule, n) != v}
+    if not changed:
+        return rule
+    with transaction.atomic():
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        for name, value in changed.items():
+            setattr(rule, name, value)
+        rule.save(update_fields=list(changed))
+        record(
+            "flood.rule.update", actor=actor, obj=rule.point, rule=rule.pk,
+            changed={n: v for n, v in changed.items()},
+        )  # fmt: skip
+    return rule

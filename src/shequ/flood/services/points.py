@@ -21,6 +21,7 @@ from shequ.flood.models import (
     MonitoringPoint,
     Reading,
 )
+from shequ.flood.services import response
 from shequ.flood.services.access import visible_points
 
 ONLINE_INTERVALS = 3  # a device is online while it reported within 3 of its intervals
@@ -62,17 +63,21 @@ class DeviceNow:
     device: Device
     latest: LatestReading | None
     online: bool
+    asked_seconds: int  # the reporting interval the region's emergency response asks for
 
 
 def devices_now(point: MonitoringPoint, now: datetime | None = None) -> list[DeviceNow]:
     now = now or timezone.now()
     devices = list(point.devices.all())
     latest = {r.device_id: r for r in LatestReading.objects.filter(device__in=devices)}
+    level = response.level_at(point.region.code)
+    asked = response.factors(level).interval if level else 1.0
     out = []
     for d in devices:
         last = latest.get(d.pk)
         window = timedelta(seconds=ONLINE_INTERVALS * d.interval_seconds)
-        out.append(DeviceNow(d, last, last is not None and now - last.received_at <= window))
+        online = last is not None and now - last.received_at <= window
+        out.append(DeviceNow(d, last, online, max(1, round(d.interval_seconds * asked))))
     return out
 
 
@@ -80,6 +85,7 @@ def series(point: MonitoringPoint, hours: int, now: datetime | None = None) -> l
     """The gauges' readings of the last ``hours``, one list per gauge, for the chart."""
     now = now or timezone.now()
     out = []
+    factor = response.threshold_factor(point.region.code)  # the lines the rules judge by now
     for device in point.devices.exclude(kind=DeviceKind.CAMERA):
         rows = Reading.objects.filter(device=device, at__gte=now - timedelta(hours=hours))
         out.append(
@@ -90,7 +96,7 @@ def series(point: MonitoringPoint, hours: int, now: datetime | None = None) -> l
                 "points": [[r[0].isoformat(), r[1]] for r in rows.values_list("at", "value")],
                 "labels": [str(Level(i).label) for i in range(1, 5)],
                 "thresholds": [
-                    list(rule.thresholds())
+                    list(response.scaled(rule.thresholds(), factor))
                     for rule in device.rules.filter(kind="threshold", enabled=True)
                 ],
             }

@@ -8,17 +8,19 @@ An alert still firing unacknowledged passes on to the next tier that has someone
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from shequ.core.models import InboxMessage, Region
 from shequ.core.models.regions import covering_codes
+from shequ.core.permissions import Perm, can, scope
 from shequ.core.services.audit import record
 from shequ.core.transports.base import Message
-from shequ.core.types import User
+from shequ.core.types import Requester, User
 from shequ.flood.models import DutyShift, MonitoringPoint, Rule, Silence, Tier
 from shequ.flood.services.access import require_point
 
@@ -67,7 +69,11 @@ def next_tier(point: MonitoringPoint, after: int, level: int, at: datetime) -> i
 
 def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: Message) -> int:
     """Put the message in the inbox of each person on duty at ``tier``; people told."""
-    people = on_duty(point, tier, level, at)
+    return to_inbox(on_duty(point, tier, level, at), message)
+
+
+def to_inbox(people: list[User], message: Message) -> int:
+    """Put the message in each person's inbox; people told."""
     InboxMessage.objects.bulk_create(
         InboxMessage(
             user=u, title=message.title[:200], body=message.body, url=message.url,
@@ -76,6 +82,21 @@ def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: M
         for u in people
     )  # fmt: skip
     return len(people)
+
+
+def on_roster(point: MonitoringPoint, at: datetime) -> list[User]:
+    """Who has a shift over the point's region now or later, and watches the region: those a
+    task of the point may be assigned to."""
+    shifts = (
+        DutyShift.objects.filter(
+            region__code__in=covering_codes(point.region.code), ends_at__gt=at,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("starts_at", "tier")
+    )  # fmt: skip
+    people = {s.user_id: s.user for s in shifts}
+    return [u for u in people.values() if can(u, Perm.FLOOD, point.region.code)]
 
 
 def silence(
@@ -106,3 +127,36 @@ def silenced(point: MonitoringPoint, rule: Rule, at: datetime) -> bool:
         .filter(models.Q(rule__isnull=True) | models.Q(rule=rule))
         .exists()
     )
+
+
+def shifts_for(user: Requester, at: datetime) -> QuerySet[DutyShift]:
+    """Shifts not yet over in the regions where the user holds the flood permission."""
+    qs = DutyShift.objects.filter(ends_at__gt=at).select_related("region", "user")
+    return scope(qs, user, Perm.FLOOD).order_by("starts_at", "tier")
+
+
+def end_shift(actor: User, shift: DutyShift, at: datetime) -> DutyShift:
+    """End a shift now (someone sent home); one already over stays as it was."""
+    require_point(actor, MonitoringPoint(region=shift.region))
+    if shift.ends_at <= at:
+        return shift
+    shift.ends_at = max(at, shift.starts_at + timedelta(seconds=1))
+    shift.save(update_fields=["ends_at"])
+    record("flood.shift.end", actor=actor, obj=shift, region_code=shift.region.code)
+    return shift
+
+
+def silences_for(user: Requester, at: datetime) -> QuerySet[Silence]:
+    qs = Silence.objects.filter(until__gt=at).select_related("point", "point__region", "rule")
+    return scope(qs, user, Perm.FLOOD, region_field="point__region").order_by("until")
+
+
+def end_silence(actor: User, made: Silence, at: datetime) -> Silence:
+    """End a silence now (maintenance over); one already over stays as it was."""
+    require_point(actor, made.point)
+    if made.until <= at:
+        return made
+    made.until = max(at, made.starts_at)
+    made.save(update_fields=["until"])
+    record("flood.silence.end", actor=actor, obj=made.point, region_code=made.point.region.code)
+    return made

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,20 +14,38 @@ from django.views.decorators.http import require_POST
 from shequ.core.errors import ServiceError
 from shequ.core.types import user_of
 from shequ.flood.forms import AcknowledgeForm
-from shequ.flood.models import OPEN_STATES
-from shequ.flood.services import access, alerts
+from shequ.flood.models import OPEN_STATES, Alert, TaskKind
+from shequ.flood.services import access, alerts, response, tasks
 from shequ.flood.views.common import watcher_required
 from shequ.web.errors import error_text
 
 
 @watcher_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    open_alerts = access.visible_alerts(request.user).filter(state__in=OPEN_STATES)
+    open_alerts = list(access.visible_alerts(request.user).filter(state__in=OPEN_STATES))
     return render(
         request,
         "flood/alerts/inbox.html",
-        {"alerts": list(open_alerts), "ack_form": AcknowledgeForm()},
+        {
+            "alerts": with_tasks(open_alerts),
+            "ack_form": AcknowledgeForm(),
+            "responses": response.active_for(request.user),
+            **task_buttons(),
+        },
     )
+
+
+def with_tasks(alerts_: list[Alert]) -> list[Alert]:
+    """Each alert with its tasks (``task_list``), read in one query."""
+    by_alert = tasks.for_alerts(alerts_)
+    for alert in alerts_:
+        alert.task_list = by_alert.get(alert.pk, [])  # type: ignore[attr-defined]
+    return alerts_
+
+
+def task_buttons() -> dict[str, Any]:
+    """What the "create a task" buttons need: the kinds, and a key for this page's taps."""
+    return {"task_kinds": TaskKind.choices, "task_key": secrets.token_urlsafe(12)}
 
 
 @require_POST

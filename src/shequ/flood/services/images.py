@@ -1,0 +1,107 @@
+"""Images of the flood watch (camera snapshots, task photos): kept under the data dir.
+
+An image is checked by its first bytes (JPEG, PNG or WebP, whatever its name or the type the
+client claims), refused past ``FLOOD_IMAGE_MAX_BYTES`` (413), and written atomically under
+``DATA_DIR/flood/images/<yyyy>/<mm>/<random>.<ext>``. A stored image is named by that relative
+path; ``path_of`` refuses any other name, so a name from the database can never reach
+outside the folder. Pictures may show people (personal data): views serve them only to who
+watches the owning point's region, never cached by anyone else (``Cache-Control: private``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import Invalid, ServiceError
+
+TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+_NAME = re.compile(r"^\d{4}/\d{2}/[A-Za-z0-9_-]{16,40}\.(jpg|png|webp)$")
+
+
+class TooLarge(ServiceError):
+    status = 413
+    default_code = "too_large"
+
+
+def root() -> Path:
+    return Path(settings.DATA_DIR) / "flood" / "images"
+
+
+def sniff(data: bytes) -> str | None:
+    """The image's extension from its first bytes; None when it is no JPEG, PNG or WebP."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def check(data: bytes, field: str) -> str:
+    """The image's extension, or a refusal naming ``field``: 413 too large, 422 no image."""
+    limit = settings.FLOOD_IMAGE_MAX_BYTES
+    if len(data) > limit:
+        raise TooLarge(
+            _("%(field)s: an image of at most %(n)s bytes.") % {"field": field, "n": limit},
+            fields={field: [_("At most %(n)s bytes.") % {"n": limit}]},
+        )
+    ext = sniff(data)
+    if ext is None:
+        raise Invalid(
+            _("%(field)s: not a JPEG, PNG or WebP image.") % {"field": field},
+            fields={field: [_("A JPEG, PNG or WebP image.")]},
+        )
+    return ext
+
+
+@dataclass(frozen=True)
+class Stored:
+    name: str
+    content_type: str
+
+
+def store(data: bytes, field: str) -> Stored:
+    """Check and keep an image; its name under ``root()``."""
+    ext = check(data, field)
+    now = timezone.now()
+    name = f"{now:%Y}/{now:%m}/{secrets.token_urlsafe(18)}.{ext}"
+    target = root() / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Stored(name, TYPES[ext])
+
+
+def path_of(name: str) -> Path | None:
+    """The file of a stored image's name; None for a name that is not one, or a file gone."""
+    if not _NAME.fullmatch(name):
+        return None
+    path = root() / name
+    return path if path.is_file() else None
+
+
+def content_type(name: str) -> str:
+    return TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+
+
+def remove(name: str) -> None:
+    """Forget an image (a transaction that stored it failed)."""
+    path = path_of(name)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,173 @@
+"""Staff pages of the flood watch: devices and their state, rules, the duty roster, silences.
+
+Every form calls a service (``services/devices``, ``services/roster``); a refusal shows next
+to the field it names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.errors import NotFound, ServiceError
+from shequ.core.types import user_of
+from shequ.flood.forms import RuleForm, ShiftForm, SilenceForm
+from shequ.flood.models import Rule, Silence
+from shequ.flood.services import access, devices, points, response, roster
+from shequ.flood.views.common import watcher_required
+from shequ.web.errors import put_errors
+
+
+@watcher_required
+def devices_page(request: HttpRequest) -> HttpResponse:
+    rows = []
+    for point in access.visible_points(request.user):
+        for now in points.devices_now(point):
+            rows.append((point, now))
+    rules = (
+        Rule.objects.filter(point__in=access.visible_points(request.user))
+        .select_related("point", "device")
+        .order_by("point__code", "device__code", "id")
+    )
+    return render(request, "flood/staff/devices.html", {"rows": rows, "rules": list(rules)})
+
+
+def _rule_for(request: HttpRequest, rule_id: int) -> Rule:
+    rule = (
+        Rule.objects.select_related("point", "point__region", "device")
+        .filter(pk=rule_id, point__in=access.visible_points(request.user))
+        .first()
+    )
+    if rule is None:
+        raise NotFound(_("No such rule."), "flood_rule_not_found")
+    return rule
+
+
+FIGURES = (
+    "blue", "yellow", "orange", "red", "window_minutes", "pending_seconds", "clear_margin",
+    "clear_seconds", "enabled",
+)  # fmt: skip
+
+
+@watcher_required
+def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
+    user = user_of(request)
+    rule = _rule_for(request, rule_id)
+    form = RuleForm(initial={name: getattr(rule, name) for name in FIGURES})
+    status = 200
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            try:
+                devices.update_rule(user, rule, **form.cleaned_data)
+            except (ServiceError, ValidationError) as exc:
+                put_errors(form, exc)
+            else:
+                messages.success(request, _("Rule saved."))
+                return redirect("flood:staff-devices")
+        status = 422
+    factor = response.threshold_factor(rule.point.region.code)
+    return render(
+        request,
+        "flood/staff/rule.html",
+        {"rule": rule, "form": form, "factor": factor},
+        status=status,
+    )
+
+
+@watcher_required
+def roster_page(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    regions = list(response.watched_regions(user))
+    form = ShiftForm(regions=regions)
+    status = 200
+    if request.method == "POST":
+        form = ShiftForm(request.POST, regions=regions)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                region = access.region_for(user, data["region"])
+                person = _person(data["person"], region.code)
+                roster.add_shift(
+                    user, region, person, data["starts_at"], data["ends_at"],
+                    tier=data["tier"], min_level=data["min_level"],
+                )  # fmt: skip
+            except (ServiceError, ValidationError) as exc:
+                put_errors(form, exc)
+            else:
+                messages.success(request, _("Shift added."))
+                return redirect("flood:staff-roster")
+        status = 422
+    shifts = list(roster.shifts_for(user, timezone.now()))
+    return render(
+        request, "flood/staff/roster.html", {"form": form, "shifts": shifts}, status=status
+    )
+
+
+def _person(username: str, region_code: str) -> Any:
+    from shequ.core.permissions import Perm, can
+
+    person = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if person is None or not can(person, Perm.FLOOD, region_code):
+        raise ValidationError({"person": [_("Nobody of that user name watches this region.")]})
+    return person
+
+
+@require_POST
+@watcher_required
+def end_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
+    user = user_of(request)
+    shift = roster.shifts_for(user, timezone.now()).filter(pk=shift_id).first()
+    if shift is None:
+        raise NotFound(_("No such shift."), "flood_shift_not_found")
+    roster.end_shift(user, shift, timezone.now())
+    messages.success(request, _("Shift ended."))
+    return redirect("flood:staff-roster")
+
+
+@watcher_required
+def silences_page(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    watched = list(access.visible_points(user))
+    form = SilenceForm(points=watched)
+    status = 200
+    if request.method == "POST":
+        form = SilenceForm(request.POST, points=watched)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                point = access.point_for(user, data["point"])
+                roster.silence(user, point, data["until"], data["reason"])
+            except (ServiceError, ValidationError) as exc:
+                put_errors(form, exc)
+            else:
+                messages.success(request, _("Point silenced."))
+                return redirect("flood:staff-silences")
+        status = 422
+    silences = list(roster.silences_for(user, timezone.now()))
+    return render(
+        request,
+        "flood/staff/silences.html",
+        {"form": form, "silences": silences},
+        status=status,
+    )
+
+
+@require_POST
+@watcher_required
+def end_silence(request: HttpRequest, silence_id: int) -> HttpResponse:
+    user = user_of(request)
+    made: Silence | None = roster.silences_for(user, timezone.now()).filter(pk=silence_id).first()
+    if made is None:
+        raise NotFound(_("No such silence."), "flood_silence_not_found")
+    roster.end_silence(user, made, timezone.now())
+    messages.success(request, _("Silence ended."))
+    return redirect("flood:staff-silences")
