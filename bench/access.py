@@ -46,7 +46,7 @@ from parking import (
     _tree_hwm_mib,
     _wait_healthy,
 )
-from support.common import ROOT, run_child, setup_django, shequ_env
+from support.common import ROOT, region_chain, run_child, setup_django, shequ_env
 
 RESIDENTS = 2_000
 DOORS = 4
@@ -63,22 +63,12 @@ def server_setup(var_dir: Path) -> dict[str, Any]:
     from shequ.access.models import AccessPoint, Consent, Credential
     from shequ.access.services import credentials, devices
     from shequ.core import pii
-    from shequ.core.models import Membership, Person, Region, Role
-    from shequ.core.models.regions import RegionLevel
+    from shequ.core.models import Membership, Person, Role
     from shequ.hub.models import Dataset
     from shequ.hub.services.catalog import load_catalog
     from shequ.hub.services.runs import ingest_file
 
-    parent = None
-    for code, level in (
-        ("990000000000", RegionLevel.PROVINCE),
-        ("990100000000", RegionLevel.CITY),
-        ("990102000000", RegionLevel.DISTRICT),
-        ("990102001000", RegionLevel.STREET),
-        (COMMUNITY, RegionLevel.COMMUNITY),
-    ):
-        parent = Region.objects.create(code=code, name=code, level=level, parent=parent)
-    assert parent is not None
+    parent = region_chain(COMMUNITY)
     staff = get_user_model().objects.create_user(username="bench-staff")
     Membership.objects.create(user=staff, region=parent, role=Role.COMMUNITY_STAFF)
     load_catalog(region=parent.parent)

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parking import _free_port, _load_avg, _tree_hwm_mib, _wait_healthy
-from support.common import ROOT, run_child, setup_django, shequ_env
+from support.common import ROOT, region_chain, run_child, setup_django, shequ_env
 
 GAUGES = 1_000
 PER_POINT = 10
@@ -63,20 +63,10 @@ def server_setup(var_dir: Path) -> dict[str, Any]:
     setup_django(var_dir)
     from django.contrib.auth import get_user_model
 
-    from shequ.core.models import Membership, Region, Role
-    from shequ.core.models.regions import RegionLevel
+    from shequ.core.models import Membership, Role
     from shequ.flood.services import devices, roster
 
-    parent = None
-    for code, level in (
-        ("990000000000", RegionLevel.PROVINCE),
-        ("990100000000", RegionLevel.CITY),
-        ("990102000000", RegionLevel.DISTRICT),
-        ("990102001000", RegionLevel.STREET),
-        (VILLAGE, RegionLevel.COMMUNITY),
-    ):
-        parent = Region.objects.create(code=code, name=code, level=level, parent=parent)
-    assert parent is not None
+    parent = region_chain(VILLAGE)
     users = get_user_model().objects
     admin = users.create_user(username="bench-admin", is_superuser=True, is_staff=True)
     duty = users.create_user(username="bench-duty")

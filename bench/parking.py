@@ -63,7 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from shequ.parking.allocation import Allocation, Applicant, Garage, allocate, exact, greedy
 from shequ.parking.geo import LatLon, haversine_m
-from support.common import ROOT, peak_rss_mib, run_child, setup_django, shequ_env
+from support.common import ROOT, peak_rss_mib, region_chain, run_child, setup_django, shequ_env
 
 TARGET_SECONDS = 5.0
 T0 = datetime(2026, 11, 1, 9, 0)
@@ -201,21 +201,11 @@ def server_setup(var_dir: Path) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     from shequ.core import pii
-    from shequ.core.models import Membership, Region, Role
-    from shequ.core.models.regions import RegionLevel
+    from shequ.core.models import Membership, Role
     from shequ.parking.models import Application, Estate, ResidentAccount
     from shequ.parking.services import garages, passes, plates
 
-    parent = None
-    for code, level in (
-        ("990000000000", RegionLevel.PROVINCE),
-        ("990100000000", RegionLevel.CITY),
-        ("990102000000", RegionLevel.DISTRICT),
-        ("990102001000", RegionLevel.STREET),
-        (COMMUNITY, RegionLevel.COMMUNITY),
-    ):
-        parent = Region.objects.create(code=code, name=code, level=level, parent=parent)
-    assert parent is not None
+    parent = region_chain(COMMUNITY)
     users = get_user_model().objects
     operator = users.create_user(username="bench-operator")
     Membership.objects.create(user=operator, region=parent, role=Role.COMMUNITY_STAFF)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -65,3 +66,20 @@ def setup_django(var_dir: Path) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def region_chain(community: str) -> Any:
+    """The province, city, district and street above ``community``, and the community (returned)."""
+    from shequ.core.models import Region
+    from shequ.core.models.regions import RegionLevel
+
+    parent = None
+    for code, level in (
+        ("990000000000", RegionLevel.PROVINCE),
+        ("990100000000", RegionLevel.CITY),
+        ("990102000000", RegionLevel.DISTRICT),
+        ("990102001000", RegionLevel.STREET),
+        (community, RegionLevel.COMMUNITY),
+    ):
+        parent = Region.objects.create(code=code, name=code, level=level, parent=parent)
+    return parent
