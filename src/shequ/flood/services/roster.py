@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -160,3 +161,11 @@ def end_silence(actor: User, made: Silence, at: datetime) -> Silence:
     made.save(update_fields=["until"])
     record("flood.silence.end", actor=actor, obj=made.point, region_code=made.point.region.code)
     return made
+
+
+def watcher_named(username: str, region: Region) -> User:
+    """The active user of that user name who watches ``region`` (who may be put on its roster)."""
+    person = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if person is None or not can(person, Perm.FLOOD, region.code):
+        raise ValidationError({"person": [_("Nobody of that user name watches this region.")]})
+    return person

@@ -6,10 +6,7 @@ to the field it names.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -95,7 +92,7 @@ def roster_page(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 region = access.region_for(user, data["region"])
-                person = _person(data["person"], region.code)
+                person = roster.watcher_named(data["person"], region)
                 roster.add_shift(
                     user, region, person, data["starts_at"], data["ends_at"],
                     tier=data["tier"], min_level=data["min_level"],
@@ -110,15 +107,6 @@ def roster_page(request: HttpRequest) -> HttpResponse:
     return render(
         request, "flood/staff/roster.html", {"form": form, "shifts": shifts}, status=status
     )
-
-
-def _person(username: str, region_code: str) -> Any:
-    from shequ.core.permissions import Perm, can
-
-    person = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
-    if person is None or not can(person, Perm.FLOOD, region_code):
-        raise ValidationError({"person": [_("Nobody of that user name watches this region.")]})
-    return person
 
 
 @require_POST

@@ -62,17 +62,13 @@ def event(
     order: Order | None = None,
     from_status: str = "",
     note: str = "",
-) -> Event:
-    return Event.objects.create(
-        request=req,
-        order=order,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        at=at,
-        note=note[:300],
+) -> None:
+    """One event written at once (a transition that writes nothing else)."""
+    history = History()
+    history.add(
+        req, action, to_status, actor=actor, at=at, order=order, from_status=from_status, note=note
     )
+    history.write()
 
 
 class History:
