@@ -80,7 +80,6 @@ def ingest_both_ways(
     monkeypatch.setattr(validate, "PART_FIELDS", PART_FIELDS)
     for key, narrow in (("wide", False), ("narrow", True)):
         if narrow:  # the paths narrow tables take, for the same table
-            monkeypatch.setattr(validate, "WIDE_FIELDS", 10_000)
             monkeypatch.setattr(validate, "PART_FIELDS", 10_000)
             monkeypatch.setattr(summary, "UNION_COLUMNS", 10_000)
         dataset = make_dataset(category, key, schema.to_dict())

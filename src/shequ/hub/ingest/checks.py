@@ -66,20 +66,24 @@ def cell_checks(
     key: bool = False,
     untrimmed: str | None = None,
     year_start: int | None = None,
+    shown_from: str | None = None,
 ) -> list[tuple[str, str]]:
     """(condition that means failure, reason SQL expression) in the order they are tried.
 
     ``key``: the field is part of the primary key, so it may not be empty either.
     ``untrimmed``: *raw* (the trimmed value) is costly, so every condition tests the
     typed or untrimmed value first and reaches *raw* only for rows that may fail.
+    ``shown_from``: the trimmed value a reason quotes, when *raw* is NULL for values
+    the typed value came from without it (default *raw*).
     """
     c = f.constraints
     # Quarantine reasons quote the bad value, masked when the column holds personal data.
     # A short value (a two-character name) would show whole through its ends: hide it all.
+    text = shown_from or raw
     shown = (
-        f"left({raw}, 40)"
+        f"left({text}, 40)"
         if f.pii == "none"
-        else f"CASE WHEN length({raw}) >= 8 THEN left({raw}, 2) || '***' || right({raw}, 2) "
+        else f"CASE WHEN length({text}) >= 8 THEN left({text}, 2) || '***' || right({text}, 2) "
         "ELSE '***' END"
     )
     checks: list[tuple[str, str]] = []

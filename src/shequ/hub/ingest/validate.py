@@ -107,9 +107,6 @@ def _extra_names(staged: StagedInput) -> dict[str, str]:
     return names
 
 
-WIDE_FIELDS = 64  # see _fields_sql
-
-
 # A query's planning time grows faster than its number of columns (DuckDB 2.0: 500
 # fields 1.7 s, 2,000 fields 11.5 s): a wider input is typed and checked in parts of
 # this many fields, each a query of its own over the input read once (see validation_sql).
@@ -122,9 +119,10 @@ class _Part:
 
     raws: list[str] = field(default_factory=list)  # from the input: SELECT … FROM src
     quicks: list[str] = field(default_factory=list)  # from raws: SELECT *, … FROM raw
-    prepared: list[str] = field(default_factory=list)  # from quicks: SELECT *, …
+    trims: list[str] = field(default_factory=list)  # from quicks: SELECT *, …
+    prepared: list[str] = field(default_factory=list)  # from trims: SELECT *, …
     passed: list[str] = field(default_factory=list)  # raws the checks read
-    typed: list[str] = field(default_factory=list)  # from quicks: the typed fields
+    typed: list[str] = field(default_factory=list)  # from prepared: the typed fields
     names: list[str] = field(default_factory=list)  # of the typed fields, as identifiers
     failures: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason)
 
@@ -151,11 +149,6 @@ def _fields_sql(
     with no check that could fail.
     """
     part = _Part()
-    # The trimmed text is inlined where it is needed, so that only the values that need
-    # it pay for it; but it is used several times per column, and a wide input's query
-    # then took DuckDB minutes to plan (2,000 columns: 12 MB of SQL). There it is a
-    # column of its own, computed once per value.
-    wide = len(schema.fields) > WIDE_FIELDS
     for i in numbers:
         f = schema.fields[i]
         src = plan.sources[f.name]
@@ -184,25 +177,35 @@ def _fields_sql(
             part.raws.append(f"{ident(src)} AS {raw}")
             part.raws += [f"{helper} AS h_{i}"] if helper else []
             part.quicks.append(f"{expr.replace('{h}', f'h_{i}')} AS q_{i}")
+            # The trimmed text, once, for the values the cheap reading left (and those too
+            # long to keep): the full reading and every check that reads it test first that
+            # the cheap reading gave nothing, and NULL elsewhere costs nothing to compute.
+            max_len = int(f.constraints.get("maxLength", MAX_CELL_CHARS))
             trimmed = trimmed_sql(raw)
-            full = typed_sql(f, trimmed, year_start)
-            if wide:
-                part.quicks.append(f"{trimmed} AS t_{i}")
-                trimmed = f"t_{i}"
-                part.passed.append(trimmed)
-                full = typed_sql(f, trimmed, year_start)
-                if f.type in NUMERIC_TYPES:
-                    # Its text for the full reading, once: the query is a third smaller.
-                    part.prepared.append(
-                        f"CASE WHEN q_{i} IS NULL THEN {numeric_text(trimmed)} END AS w_{i}"
-                    )
-                    full = typed_sql(f, f"w_{i}", year_start, prepared=True)
+            part.trims.append(
+                f"CASE WHEN q_{i} IS NULL OR strlen({raw}) > {max_len} THEN {trimmed} END AS t_{i}"
+            )
+            part.passed.append(f"t_{i}")
+            full = typed_sql(f, f"t_{i}", year_start)
+            if f.type in NUMERIC_TYPES:
+                # Its text for the full reading, once: the query is a third smaller.
+                part.prepared.append(
+                    f"CASE WHEN q_{i} IS NULL THEN {numeric_text(f't_{i}')} END AS w_{i}"
+                )
+                full = typed_sql(f, f"w_{i}", year_start, prepared=True)
             # CASE, unlike COALESCE, computes the full reading only for the rows it needs.
             part.typed.append(
                 f"CASE WHEN q_{i} IS NOT NULL THEN q_{i} ELSE {full} END AS {ident(f.name)}"
             )
+            # A reason may quote a value the cheap reading read (below the minimum, say).
             checks = cell_checks(
-                f, trimmed, ident(f.name), key=key, untrimmed=raw, year_start=year_start
+                f,
+                f"t_{i}",
+                ident(f.name),
+                key=key,
+                untrimmed=raw,
+                year_start=year_start,
+                shown_from=f"coalesce(t_{i}, {trimmed})",
             )
         else:
             part.raws.append(
@@ -298,7 +301,8 @@ def prepare_parts(
             row = "_row, " if n == 0 else ""
             raw = f"SELECT {k}, {row}{', '.join(part.raws)} FROM src"
             quick = f"SELECT {', '.join(['*', *part.quicks])} FROM ({raw})"
-            prepared = f"SELECT {', '.join(['*', *part.prepared])} FROM ({quick})"
+            trims = f"SELECT {', '.join(['*', *part.trims])} FROM ({quick})"
+            prepared = f"SELECT {', '.join(['*', *part.prepared])} FROM ({trims})"
             typed = f"SELECT {k}, {row}{', '.join(part.passed + part.typed)} FROM ({prepared})"
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE p{n} AS SELECT {k}, {row}"
@@ -421,7 +425,8 @@ def validation_sql(
             f"WITH src AS ({staged.select_sql}), "
             f"raw AS (SELECT _row, {', '.join(part.raws)} FROM src), "
             f"quick AS (SELECT {', '.join(['*', *part.quicks])} FROM raw), "
-            f"prepared AS (SELECT {', '.join(['*', *part.prepared])} FROM quick), "
+            f"trims AS (SELECT {', '.join(['*', *part.trims])} FROM quick), "
+            f"prepared AS (SELECT {', '.join(['*', *part.prepared])} FROM trims), "
             f"typed AS (SELECT _row, {', '.join(part.passed + part.typed)} FROM prepared), "
         )
         first_pass = part.first_failure()
