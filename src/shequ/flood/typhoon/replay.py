@@ -62,9 +62,14 @@ def reserved() -> Reserved | None:
 
 
 def window() -> tuple[datetime, datetime] | None:
-    """The storm's span [start, end): the demo's quiet readings stay out of it."""
+    """Where the demo's quiet readings must not go: the storm's hours [start, end), and
+    everything after its start until it has been replayed to its end (a quiet reading newer
+    than the storm's would make the rules ignore the storm as late)."""
     found = reserved()
-    return (found.anchor, found.at(plan.STEPS)) if found else None
+    if found is None:
+        return None
+    over = found.done >= plan.STEPS - 1
+    return found.anchor, found.at(plan.STEPS) if over else datetime.max.replace(tzinfo=UTC)
 
 
 def reserve(seed: int = plan.DEFAULT_SEED, now: datetime | None = None) -> Reserved:
