@@ -22,7 +22,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 NewPage = Callable[[str], Page]
 Snap = Callable[[Page, str], Any]
-WORDS = {"zh": ("铁路涵洞", "红色", "封闭道路", "无预警"), "en": ("Railway", "Red", "Close the road", "No warning")}
+WORDS = {
+    "zh": ("铁路涵洞", "红色", "封闭道路", "无预警"),
+    "en": ("Railway", "Red", "Close the road", "No warning"),
+}
 
 
 @pytest.mark.django_db(transaction=True)

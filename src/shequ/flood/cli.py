@@ -51,7 +51,16 @@ def typhoon_options(p: argparse.ArgumentParser) -> None:
 
 def typhoon_argv(args: argparse.Namespace, pace: float) -> list[str]:
     """``shequ flood typhoon`` with the options of ``args`` (for ``shequ demo``'s child)."""
-    return ["flood", "typhoon", "--pace", str(pace), "--until", args.until, "--seed", str(args.seed)]
+    return [
+        "flood",
+        "typhoon",
+        "--pace",
+        str(pace),
+        "--until",
+        args.until,
+        "--seed",
+        str(args.seed),
+    ]
 
 
 def main(args: argparse.Namespace) -> int:

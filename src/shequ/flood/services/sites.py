@@ -8,6 +8,7 @@ with it; a point's thresholds per level are those of its gauges' threshold rules
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -78,11 +79,12 @@ def responsible_named(names: str, region: Region) -> list[User]:
 
 def _check_levels(levels: dict[str, float | None]) -> None:
     present = [(n, levels.get(n)) for n in LEVELS if levels.get(n) is not None]
-    for (low_name, low), (high_name, high) in zip(present, present[1:], strict=False):
+    for (low_name, low), (high_name, high) in pairwise(present):
         assert low is not None and high is not None
         if high < low:
             raise Invalid(
-                _("%(high)s: at least the %(low)s threshold.") % {"high": high_name, "low": low_name},
+                _("%(high)s: at least the %(low)s threshold.")
+                % {"high": high_name, "low": low_name},
                 fields={
                     high_name: [
                         _("At least the %(lower)s threshold (%(value)s).")
@@ -137,9 +139,7 @@ def save_device(
         if given:
             _check_levels(given)
         with transaction.atomic():
-            made = devices.add_device(
-                actor, point, code, kind, interval_seconds=interval_seconds
-            )
+            made = devices.add_device(actor, point, code, kind, interval_seconds=interval_seconds)
             default_rules(actor, made, given)
         return made
     require_point(actor, device.point)

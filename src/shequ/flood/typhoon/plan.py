@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 STEP = timedelta(minutes=5)
 STEPS = 72  # six hours
@@ -85,21 +86,27 @@ ACTS = [
     Act(19, "duty", "task", "culvert:threshold", "积水超过封路线，封闭主路涵洞段", "close_road"),
     Act(20, "duty", "start", "culvert:threshold", task="close_road"),
     Act(25, "duty", "acknowledge", "culvert:threshold", "已封路，消防救援到场待命"),
-    Act(27, "duty", "task", "culvert:camera:vehicle_trapped", "涵洞内有车辆被困，派员救援",
-        "patrol"),
+    Act(
+        27, "duty", "task", "culvert:camera:vehicle_trapped", "涵洞内有车辆被困，派员救援", "patrol"
+    ),
     Act(27, "duty", "start", "culvert:camera:vehicle_trapped", task="patrol"),
-    Act(31, "duty", "finish", "culvert:camera:vehicle_trapped", "被困车辆已拖离，车内人员安全",
-        "patrol"),
+    Act(
+        31,
+        "duty",
+        "finish",
+        "culvert:camera:vehicle_trapped",
+        "被困车辆已拖离，车内人员安全",
+        "patrol",
+    ),
     Act(31, "duty", "close", "culvert:camera:vehicle_trapped", "车辆已拖离"),
-    Act(58, "duty", "finish", "culvert:threshold", "积水退至5厘米以下，涵洞恢复通行",
-        "close_road"),
+    Act(58, "duty", "finish", "culvert:threshold", "积水退至5厘米以下，涵洞恢复通行", "close_road"),
     Act(62, "street", "response", "none", "台风已过境，终止防台风应急响应"),
 ]
 
 
 def value_at(course: list[tuple[int, float]], step: int) -> float:
     """The course's value at ``step``, on the straight line between its corners."""
-    for (k0, v0), (k1, v1) in zip(course, course[1:], strict=False):
+    for (k0, v0), (k1, v1) in pairwise(course):
         if k0 <= step <= k1:
             return v0 + (v1 - v0) * (step - k0) / (k1 - k0)
     return course[-1][1]

@@ -15,7 +15,7 @@ WATER, CAR, BOX = (122, 98, 64), (36, 92, 170), (220, 40, 40)
 
 
 def _pixel(x: int, y: int, water_top: int, trapped: bool) -> tuple[int, int, int]:
-    edge = y in (38, 39, 64, 65) and 48 <= x <= 96 or x in (48, 49, 95, 96) and 38 <= y <= 65
+    edge = (y in (38, 39, 64, 65) and 48 <= x <= 96) or (x in (48, 49, 95, 96) and 38 <= y <= 65)
     if trapped and edge:
         return BOX
     if trapped and 54 <= x <= 90 and 46 <= y <= 60 and y < water_top + 6:

@@ -109,7 +109,12 @@ def device_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
             try:
                 point = access.point_for(user, data["point"])
                 saved = sites.save_device(
-                    user, device, point, data["code"], data["kind"], data["interval_seconds"],
+                    user,
+                    device,
+                    point,
+                    data["code"],
+                    data["kind"],
+                    data["interval_seconds"],
                     {name: data.get(name) for name in sites.LEVELS},
                 )
                 token = devices.issue_token(user, saved) if device is None else None
