@@ -47,7 +47,7 @@ def test_the_typhoon_on_the_live_map_and_in_the_inbox(
         log_in(page, "duty", lang=lang)
         page.goto("/flood/")
         live = page.get_by_test_id("flood-map")
-        expect(live).to_have_attribute("data-map-ready", "2")
+        expect(live).to_have_attribute("data-map-ready", "9")  # 8 points, the village
         expect(live).to_have_attribute("data-levels", _levels_with("culvert:red"))
         expect(page.get_by_test_id("point-culvert")).to_contain_text(red_word)
         assert_fits(page)
@@ -66,7 +66,7 @@ def test_the_typhoon_on_the_live_map_and_in_the_inbox(
     page = new_page(size)
     log_in(page, "duty", lang="en")
     page.goto("/flood/")
-    expect(page.get_by_test_id("flood-map")).to_have_attribute("data-map-ready", "2")
+    expect(page.get_by_test_id("flood-map")).to_have_attribute("data-map-ready", "9")
     expect(page.get_by_test_id("point-culvert")).to_contain_text(WORDS["en"][3])
     page.goto("/flood/alerts/")
     expect(page.get_by_test_id("no-alerts")).to_be_visible()

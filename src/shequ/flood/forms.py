@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.flood.models import DeviceKind, Level, PointKind, ResponseLevel, TaskKind, Tier
 
@@ -130,7 +131,7 @@ class PointForm(forms.Form):
     """A monitoring point: where it is (WGS-84, picked on the map or typed), what it watches."""
 
     code = forms.SlugField(label=_("Code"), max_length=32, help_text=_("e.g. culvert-2"))
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("flood point", "Name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=PointKind.choices)
     region = forms.ChoiceField(label=_("Region"))

@@ -9,16 +9,19 @@ how far the replay got: six hours ending now on a fresh demo (the demo's quiet w
 that window empty, see ``demo.py``), or just after the gauges' last reading when they already
 report up to now. Running the scenario again replays the same steps: a reading already stored
 is a duplicate, a camera event a replay, and the steps the audit log says are done are not
-acted again, so nothing is doubled.
+acted again, so nothing is doubled. People act at the storm's time (``_clock``), so an
+acknowledgement comes minutes after the reading that fired the alert, as it would.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db.models import Max
@@ -178,7 +181,8 @@ def _step(
     if act:
         for deed in plan.ACTS:
             if deed.step == step:
-                _act(deed)
+                with _clock(at + ACT_AFTER):
+                    _act(deed)
                 summary.acts.append(f"{deed.what} {deed.target}")
     summary.steps += 1
 
@@ -195,6 +199,18 @@ def _shoot(state: Reserved, shot: plan.CameraShot, depth: float) -> int:
         image=picture,
     )
     return 0 if cameras.record_event(camera, event).replayed else 1
+
+
+ACT_AFTER = timedelta(minutes=2)  # people act a little after the reading that moved them
+
+
+@contextmanager
+def _clock(at: datetime) -> Iterator[None]:
+    """People act at the storm's time: what the services stamp with ``timezone.now`` (an
+    acknowledgement, a task's start, a response level's change, their audit) is stamped then.
+    The replay is a process of its own (``shequ flood typhoon``), so nothing else is moved."""
+    with mock.patch.object(timezone, "now", return_value=at):
+        yield
 
 
 def _act(deed: plan.Act) -> None:
