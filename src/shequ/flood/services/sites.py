@@ -7,7 +7,7 @@ with it; a point's thresholds per level are those of its gauges' threshold rules
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -42,7 +42,7 @@ KIND_DEFAULTS: dict[str, dict[str, float]] = {
     PointKind.DEBRIS_FLOW: {"blue": 5.0, "yellow": 10.0, "orange": 20.0, "red": 40.0},
 }
 RAIN_HOUR = {"blue": 20.0, "yellow": 30.0, "orange": 50.0, "red": 70.0}  # mm in 1 h
-CAMERA_EVENTS = {
+CAMERA_EVENTS: dict[str, tuple[list[str], int]] = {
     PointKind.UNDERPASS: (["vehicle_trapped", "person_in_water", "water_on_road"], 3),
     PointKind.LOW_ROAD: (["vehicle_trapped", "person_in_water", "water_on_road"], 3),
     PointKind.RIVER: (["person_in_water"], 4),
@@ -77,7 +77,7 @@ def responsible_named(names: str, region: Region) -> list[User]:
     return people
 
 
-def _check_levels(levels: dict[str, float | None]) -> None:
+def _check_levels(levels: Mapping[str, float | None]) -> None:
     present = [(n, levels.get(n)) for n in LEVELS if levels.get(n) is not None]
     for (low_name, low), (high_name, high) in pairwise(present):
         assert low is not None and high is not None
