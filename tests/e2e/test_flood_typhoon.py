@@ -50,6 +50,8 @@ def test_the_typhoon_on_the_live_map_and_in_the_inbox(
         expect(live).to_have_attribute("data-map-ready", "9")  # 8 points, the village
         expect(live).to_have_attribute("data-levels", _levels_with("culvert:red"))
         expect(page.get_by_test_id("point-culvert")).to_contain_text(red_word)
+        street = "Wanghu Sub-district" if lang == "en" else "望湖街道"
+        expect(page.get_by_test_id("response-banner")).to_contain_text(street)
         assert_fits(page)
         snap(page, f"typhoon-map-peak-{size}-{lang}")
 
