@@ -1,4 +1,4 @@
-"""``shequ flood …``: the MQTT ingester of gauge readings."""
+"""``shequ flood …``: the MQTT ingester of gauge readings, the demo's typhoon replay."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ DAY = 24 * 3600
 
 
 def add_parser(sub: Any) -> None:
-    flood = sub.add_parser("flood", help="flood watch: the MQTT readings ingester")
+    flood = sub.add_parser("flood", help="flood watch: the MQTT readings ingester, the typhoon")
     flood_sub = flood.add_subparsers(dest="flood_command", required=True)
     p = flood_sub.add_parser(
         "ingest", help="consume gauge readings from MQTT (SHEQU_MQTT_URL) until stopped"
@@ -29,10 +29,56 @@ def add_parser(sub: Any) -> None:
         "--batch", type=int, default=500, help="messages stored together at most (one transaction)"
     )
     p.set_defaults(flood_func=ingest)
+    p = flood_sub.add_parser(
+        "typhoon", help="replay the demo's typhoon on 石桥村 (after `shequ demo`); again: no change"
+    )
+    typhoon_options(p)
+    p.add_argument("--reserve", action="store_true", help="only place the storm in time")
+    p.set_defaults(flood_func=typhoon)
+
+
+def typhoon_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pace", type=float, default=None,
+        help="seconds between the storm's 5-minute steps (default: 0, or 1 while serving)",
+    )  # fmt: skip
+    p.add_argument(
+        "--until", choices=["peak", "end"], default="end",
+        help="stop at the peak (alerts red, tasks under way) or play it to the end",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=2026, help="the same seed, the same storm")
+
+
+def typhoon_argv(args: argparse.Namespace, pace: float) -> list[str]:
+    """``shequ flood typhoon`` with the options of ``args`` (for ``shequ demo``'s child)."""
+    return [
+        "flood",
+        "typhoon",
+        "--pace",
+        str(pace),
+        "--until",
+        args.until,
+        "--seed",
+        str(args.seed),
+    ]
 
 
 def main(args: argparse.Namespace) -> int:
     return int(args.flood_func(args))
+
+
+def typhoon(args: argparse.Namespace) -> int:
+    from shequ.flood.typhoon import plan, replay
+
+    if args.reserve:
+        placed = replay.reserve(args.seed)
+        print(f"typhoon: placed from {placed.anchor:%Y-%m-%d %H:%M} UTC", flush=True)
+        return 0
+    until = plan.PEAK if args.until == "peak" else plan.STEPS - 1
+    replay.run(
+        seed=args.seed, until=until, pace=args.pace or 0.0, say=lambda s: print(s, flush=True)
+    )
+    return 0
 
 
 def ingest(args: argparse.Namespace) -> int:

@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from shequ.flood.models import Level, ResponseLevel, TaskKind, Tier
+from shequ.flood.models import DeviceKind, Level, PointKind, ResponseLevel, TaskKind, Tier
 
 
 class AcknowledgeForm(forms.Form):
@@ -118,6 +119,60 @@ class SilenceForm(forms.Form):
     point = forms.ChoiceField(label=_("Monitoring point"))
     until = forms.DateTimeField(label=_("Until"), widget=DATETIME)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, points: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["point"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(p.code, p.name) for p in points]
+
+
+class PointForm(forms.Form):
+    """A monitoring point: where it is (WGS-84, picked on the map or typed), what it watches."""
+
+    code = forms.SlugField(label=_("Code"), max_length=32, help_text=_("e.g. culvert-2"))
+    name = forms.CharField(label=pgettext_lazy("flood point", "Name"), max_length=100)
+    name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PointKind.choices)
+    region = forms.ChoiceField(label=_("Region"))
+    lat = forms.FloatField(
+        label=_("Latitude (WGS-84)"), min_value=-90, max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )  # fmt: skip
+    lon = forms.FloatField(
+        label=_("Longitude (WGS-84)"), min_value=-180, max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )  # fmt: skip
+    responsible = forms.CharField(
+        label=_("Responsible people"), required=False, max_length=500,
+        help_text=_("User names, separated by commas; each must watch the region."),
+    )  # fmt: skip
+    blue = forms.FloatField(label=_("Blue from"), required=False)
+    yellow = forms.FloatField(label=_("Yellow from"), required=False)
+    orange = forms.FloatField(label=_("Orange from"), required=False)
+    red = forms.FloatField(label=_("Red from"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, regions: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.code, r.name) for r in regions]
+
+
+class DeviceForm(forms.Form):
+    """A gauge or camera at a point; its id is the one of its MQTT topic."""
+
+    code = forms.SlugField(label=_("Device id"), max_length=40, help_text=_("e.g. W07"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=DeviceKind.choices)
+    point = forms.ChoiceField(label=_("Monitoring point"))
+    interval_seconds = forms.IntegerField(
+        label=_("Reporting interval (s)"), min_value=10, max_value=86400, initial=600
+    )
+    blue = forms.FloatField(label=_("Blue from"), required=False)
+    yellow = forms.FloatField(label=_("Yellow from"), required=False)
+    orange = forms.FloatField(label=_("Orange from"), required=False)
+    red = forms.FloatField(label=_("Red from"), required=False)
 
     def __init__(self, *args: Any, points: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)

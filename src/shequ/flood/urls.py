@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.flood.views import alerts, cameras, live, points, response, staff, tasks
+from shequ.flood.views import alerts, cameras, live, points, response, sites, staff, tasks
 
 app_name = "flood"
 urlpatterns = [
@@ -19,6 +19,11 @@ urlpatterns = [
     path("camera-events/<int:event_id>/thumb", cameras.thumb, name="camera-thumb"),
     path("staff/", staff.devices_page, name="staff-devices"),
     path("staff/rules/<int:rule_id>/", staff.rule_page, name="staff-rule"),
+    path("staff/points/new/", sites.point_page, name="staff-point-new"),
+    path("staff/points/<slug:code>/", sites.point_page, name="staff-point"),
+    path("staff/devices/new/", sites.device_page, name="staff-device-new"),
+    path("staff/devices/<slug:code>/", sites.device_page, name="staff-device"),
+    path("staff/devices/<slug:code>/token/", sites.device_token, name="staff-device-token"),
     path("staff/roster/", staff.roster_page, name="staff-roster"),
     path("staff/roster/<int:shift_id>/end/", staff.end_shift, name="staff-shift-end"),
     path("staff/silences/", staff.silences_page, name="staff-silences"),

@@ -123,3 +123,22 @@ def test_silencing_a_point_over_the_api(
     past = json.dumps({"until": "2020-01-01T00:00:00+08:00", "reason": "x"})
     late = client_for(people["village_officer"]).post(url, past, content_type="application/json")
     assert late.status_code == 422 and "until" in late.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("name", sorted(SEES))
+def test_alert_history_and_past_alerts_by_role(
+    name: str,
+    make_user: Callable[..., Any],
+    client_for: Callable[[Any], Any],
+    alerts_at_both: dict[str, Alert],
+) -> None:
+    client = client_for(make_people(make_user)[name])
+    seen = SEES[name] or set()
+    everything = client.get("/api/v1/flood/alerts?state=all")
+    assert everything.status_code == 200
+    assert {a["point"] for a in everything.json()} == seen
+    for code, alert in alerts_at_both.items():
+        history = client.get(f"/api/v1/flood/alerts/{alert.pk}/events")
+        assert history.status_code == (200 if code in seen else 404), (code, history.content)
+        if code in seen:
+            assert [e["kind"] for e in history.json()][:1] == ["fired"]

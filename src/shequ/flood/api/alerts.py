@@ -1,7 +1,7 @@
 """Points and alerts for staff and duty officers: what their regions hold, acknowledging."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Schema
@@ -10,8 +10,8 @@ from shequ.core.inputs import Id, OffsetDatetime
 from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.flood.api.common import router
-from shequ.flood.api.schemas import AcknowledgeIn, FloodAlertOut, PointOut
-from shequ.flood.models import OPEN_STATES, Alert, Silence
+from shequ.flood.api.schemas import AcknowledgeIn, AlertEventOut, FloodAlertOut, PointOut
+from shequ.flood.models import OPEN_STATES, Alert, AlertEvent, Silence
 from shequ.flood.services import access, alerts, points, roster
 
 
@@ -37,10 +37,23 @@ def list_points(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get(
     "/alerts",
     response={200: list[FloodAlertOut], **errors(READ)},
-    summary="Open alerts, worst first",
+    summary="Open alerts, worst first (state=all: the last 500 of any state, newest first)",
 )
-def list_alerts(request: HttpRequest) -> list[Alert]:
-    return list(access.visible_alerts(request.user).filter(state__in=OPEN_STATES))
+def list_alerts(request: HttpRequest, state: Literal["open", "all"] = "open") -> list[Alert]:
+    visible = access.visible_alerts(request.user)
+    if state == "all":
+        return list(visible.order_by("-opened_at", "-id")[:500])
+    return list(visible.filter(state__in=OPEN_STATES))
+
+
+@router.get(
+    "/alerts/{alert_id}/events",
+    response={200: list[AlertEventOut], **errors(READ)},
+    summary="An alert's history: fired, escalated, acknowledged, passed on, resolved",
+)
+def list_alert_events(request: HttpRequest, alert_id: Id) -> list[AlertEvent]:
+    alert = access.alert_for(request.user, alert_id)
+    return list(alert.events.select_related("actor").order_by("at", "id"))
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from shequ.core.inputs import OffsetDatetime
-from shequ.flood.models import Alert
+from shequ.flood.models import Alert, AlertEvent
 from shequ.flood.services.ingest import MAX_BATCH, ReadingRow
 
 
@@ -83,6 +83,19 @@ class FloodAlertOut(Schema):
     @staticmethod
     def resolve_device(obj: Alert) -> str:
         return obj.rule.device.code
+
+
+class AlertEventOut(Schema):
+    at: datetime
+    kind: str = Field(..., description="fired, escalated, acknowledged, ack_lapsed, passed_on, …")
+    level: int
+    value: float | None
+    actor: str | None
+    comment: str
+
+    @staticmethod
+    def resolve_actor(obj: AlertEvent) -> str | None:
+        return obj.actor.get_username() if obj.actor else None
 
 
 class AcknowledgeIn(Schema):

@@ -34,7 +34,9 @@ def devices_page(request: HttpRequest) -> HttpResponse:
         .select_related("point", "device")
         .order_by("point__code", "device__code", "id")
     )
-    return render(request, "flood/staff/devices.html", {"rows": rows, "rules": list(rules)})
+    watched = list(access.visible_points(request.user))
+    context = {"rows": rows, "rules": list(rules), "points": watched}
+    return render(request, "flood/staff/devices.html", context)
 
 
 def _rule_for(request: HttpRequest, rule_id: int) -> Rule:

@@ -1,0 +1,1 @@
+"""The demo's typhoon scenario: ``plan`` (what happens), ``replay`` (through the services)."""
