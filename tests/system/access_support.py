@@ -48,7 +48,8 @@ def issue_device(staff: httpx.Client, kind: str, door: str = GATE, name: str = "
     url = point_urls(staff)[door]
     page = form_post(staff, url, {"name": name or f"系统测试{kind}", "kind": kind})
     assert page.status_code == 200, page.text[:500]
-    shown = re.search(r'data-testid="device-token">.*?<p class="mono">([^<]+)</p>', page.text, re.S)
+    token = r'data-testid="device-token">.*?<p class="mono[^"]*">([^<]+)</p>'
+    shown = re.search(token, page.text, re.S)
     assert shown, "the point's page did not show the new device's token"
     return shown.group(1).strip()
 
