@@ -10,7 +10,9 @@ runs as it ships. Eight concurrent clients, one per terminal, post 20,000 checks
 their snapshots, read once per dataset version), 3 % unknown faces, 3 % repeats of an earlier
 event id (idempotency); red and yellow attempts raise their one alert a day. Printed: checks/s
 and the latency p50/p99 the clients saw, against the same number of health checks from the
-same clients in the same run (the HTTP stack and one query), and the server's peak RSS.
+same clients in the same run (the HTTP stack and one query), the server's peak RSS, and the
+server's CPU time per check and per health check (the measure that the machine's other load
+does not move: a shared machine's wall-clock figures do).
 Targets (issue 19): p99 < 50 ms at 1,000 checks/s.
 
 The clients share the machine's cores with the server (see bench/parking.py for the client,
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
@@ -193,6 +196,23 @@ async def drive(port: int, work: list[list[tuple[str, bytes]]], health: int) -> 
     return loads
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants (the server's workers)."""
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += [int(c) for c in children]
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="2,000 checks")
@@ -204,8 +224,12 @@ def main() -> None:
     checks = 2_000 if args.quick else 20_000
     with shequ_server() as (port, pid, setup):
         asyncio.run(drive(port, streams(setup, 400, "warm"), 0))  # imports, snapshots, caches
-        cpu = _client_cpu()
-        loads = asyncio.run(drive(port, streams(setup, checks, "run"), checks))
+        cpu, server = _client_cpu(), _tree_cpu_s(pid)
+        work = streams(setup, checks, "run")
+        loads = asyncio.run(drive(port, [s[:0] for s in work], checks))  # health alone
+        server_health, server = _tree_cpu_s(pid) - server, _tree_cpu_s(pid)
+        loads["checks"] = asyncio.run(drive(port, work, 0))["checks"]
+        server_checks = _tree_cpu_s(pid) - server
         cpu = _client_cpu() - cpu
         rss = _tree_hwm_mib(pid)
     c, h = loads["checks"], loads["health"]
@@ -215,6 +239,11 @@ def main() -> None:
         f"{h.rate:,.0f} req/s, p50 {h.ms(0.5):.1f} ms, p99 {h.ms(0.99):.1f} ms; ratio rate "
         f"{c.rate / h.rate:.2f}, p99 {c.ms(0.99) / h.ms(0.99):.1f}x); peak RSS server "
         f"{rss:.0f} MiB"
+    )
+    per_check, per_health = 1000 * server_checks / checks, 1000 * server_health / checks
+    print(
+        f"server CPU (whatever the machine's load): {per_check:.2f} ms a check, "
+        f"{per_health:.2f} ms a health check (ratio {per_check / per_health:.2f}x)"
     )
     within = c.ms(0.99) < TARGET_P99_MS and c.rate >= TARGET_RATE and not c.errors + h.errors
     decisions = ", ".join(f"{k} {n}" for k, n in sorted(c.decisions.items()))

@@ -17,7 +17,8 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Request
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.multipartparser import MultiPartParserError
-from django.urls import URLPattern, URLResolver, re_path
+from django.urls import URLPattern, URLResolver, include, re_path
+from django.urls import path as route_to
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -122,8 +123,38 @@ class ShequAPI(NinjaAPI):
         for pattern in urls:
             if isinstance(pattern, URLPattern) and not iscoroutinefunction(pattern.callback):
                 pattern.callback = _json_method_not_allowed(pattern.callback)
+        urls = by_first_segment(urls)
         urls.append(re_path(r"^", _unknown_endpoint, name="unknown-endpoint"))
         return urls
+
+
+def by_first_segment(urls: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
+    """The API's paths grouped under their first segment (``access/``, ``parking/`` …).
+
+    ninja lists every operation flat, and Django tries patterns one by one: the door check,
+    144th of 173, cost ~0.3 ms a request in resolving alone (cProfile; ``/health``, 2nd, next
+    to nothing). Grouped, a request tries ~20 prefixes and then its app's own paths. Every
+    route starts with a literal segment, so no path can match a different pattern than before;
+    names reverse as before (an include without a namespace is transparent).
+    """
+    groups: dict[str, list[URLPattern]] = {}
+    out: list[URLResolver | URLPattern | str] = []
+    for pattern in urls:
+        route = getattr(pattern.pattern, "_route", "")
+        head, slash, rest = route.partition("/")
+        if not (isinstance(pattern, URLPattern) and slash and rest and "<" not in head):
+            out.append(pattern)
+            continue
+        if head not in groups:
+            groups[head] = []
+            out.append(head)
+        groups[head].append(
+            route_to(rest, pattern.callback, pattern.default_args, pattern.name)  # type: ignore[arg-type]
+        )
+    return [
+        route_to(f"{item}/", include(groups[item])) if isinstance(item, str) else item
+        for item in out
+    ]
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -9,39 +9,16 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
-from system_support import Platform, api_headers, assert_clean, csrf_token, json_items
+from access_support import device_client, issue_device
+from system_support import Platform, api_headers, assert_clean, json_items
 
 from shequ.access.services import offline
-
-
-def _device_token(staff: httpx.Client, kind: str = "face") -> str:
-    points = staff.get("/access/points/")
-    assert_clean(points)
-    found = re.search(r'href="/access/points/(\d+)/">北门<', points.text)
-    assert found, "the demo's north gate of 锦绣花园 is not listed"
-    url = f"/access/points/{found.group(1)}/"
-    page = staff.post(
-        url,
-        data={
-            "name": f"system test {kind}",
-            "kind": kind,
-            "csrfmiddlewaretoken": csrf_token(points.text),
-        },
-        headers={"Referer": f"{staff.base_url}{url}"},
-    )
-    assert_clean(page)
-    token = re.search(r"door_[A-Za-z0-9_-]+", page.text)
-    assert token, page.text[:1000]
-    return token.group(0)
 
 
 def test_a_door_device_checks_faces_and_works_offline(
     platform: Platform, clients: dict[str, httpx.Client]
 ) -> None:
-    token = _device_token(clients["community"])
-    device = httpx.Client(
-        base_url=platform.base, timeout=10, headers={"Authorization": f"Bearer {token}"}
-    )
+    device = device_client(platform.base, issue_device(clients["community"], "face"))
     now = datetime.now(UTC).isoformat()
     unknown = {"event_id": "sys-1", "method": "face", "value": "NOBODY", "time": now}
     first = device.post("/api/v1/access/check", json=unknown)
@@ -96,10 +73,7 @@ def test_staff_enrol_a_card_and_read_its_check_in_the_log(
     again = staff.post("/api/v1/access/credentials", json=body, headers=api_headers(staff))
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     assert card not in first.text and first.json()["ref"].startswith(card[:2])
-    token = _device_token(staff, "card")
-    device = httpx.Client(
-        base_url=platform.base, timeout=10, headers={"Authorization": f"Bearer {token}"}
-    )
+    device = device_client(platform.base, issue_device(staff, "card"))
     event_id = f"sys-card-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC).isoformat()
     check = {"event_id": event_id, "method": "card", "value": card, "time": now}

@@ -23,44 +23,15 @@ from typing import Any
 
 import httpx
 import pytest
+from access_support import ESTATE, device_client, form_post, issue_device
 from qr_read import read_qr
-from system_support import Platform, api_headers, assert_clean, csrf_token, json_items, wait_until
+from system_support import Platform, api_headers, assert_clean, json_items, wait_until
 
 SHANGHAI = timezone(timedelta(hours=8))
 COMMUNITY = "990102001001"  # 锦绣社区
-ESTATE, GATE = "锦绣花园", "北门"
 RED_TEXT = "红码 请联系物业"
 VISITOR_TEXT = "访客 请通行"
 PASS_INVALID_TEXT = "通行码无效 请联系物业"
-
-
-def form_post(client: httpx.Client, url: str, data: dict[str, str]) -> httpx.Response:
-    page = client.get(url)
-    assert_clean(page)
-    assert page.status_code == 200, f"{url}: {page.status_code}"
-    answer = client.post(
-        url,
-        data={**data, "csrfmiddlewaretoken": csrf_token(page.text)},
-        headers={"Referer": f"{client.base_url}{url}"},
-    )
-    assert_clean(answer)
-    return answer
-
-
-def issue_device(staff: httpx.Client, kind: str) -> str:
-    """Issue a device token at the estate's north gate through its page; the clear token."""
-    points = staff.get("/access/points/")
-    assert_clean(points)
-    assert points.status_code == 200, points.text[:500]
-    row = re.search(
-        rf'<td>{ESTATE}</td><td><a href="(/access/points/\d+/)">{GATE}</a></td>', points.text
-    )
-    assert row, f"no {ESTATE} {GATE} among the access points"
-    page = form_post(staff, row.group(1), {"name": f"系统测试{kind}", "kind": kind})
-    assert page.status_code == 200, page.text[:500]
-    shown = re.search(r'data-testid="device-token">.*?<p class="mono">([^<]+)</p>', page.text, re.S)
-    assert shown, "the point's page did not show the new device's token"
-    return shown.group(1).strip()
 
 
 def red_residents(street: httpx.Client, admin: httpx.Client) -> list[str]:
@@ -134,10 +105,7 @@ def doors(
     """A face terminal and a QR scanner at the north gate, each with its own token."""
     made = {}
     for kind in ("face", "qr"):
-        token = issue_device(clients["community"], kind)
-        made[kind] = httpx.Client(
-            base_url=platform.base, timeout=10, headers={"Authorization": f"Bearer {token}"}
-        )
+        made[kind] = device_client(platform.base, issue_device(clients["community"], kind))
     yield made
     for client in made.values():
         client.close()

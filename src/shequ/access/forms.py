@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.access.models import AccessPoint, Consent, Credential, Device, WelfareCheck
 from shequ.access.services.credentials import PURPOSE_MAX, REF_MAX
@@ -21,7 +22,7 @@ class PointForm(forms.Form):
 
 
 class DeviceForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("device", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Device.Kind.choices)
 
 

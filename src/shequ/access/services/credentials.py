@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,6 +161,22 @@ def credentials_in(actor: User) -> QuerySet[Credential]:
     """Credentials of the regions where the actor is staff (masked fields only are shown)."""
     return staff_scope(Credential.objects.all(), actor, "region").select_related(
         "region", "person", "consent"
+    )
+
+
+def consents_in(actor: User) -> QuerySet[Consent]:
+    """Consent records of the actor's staff regions, newest first, each with how many devices
+    were told to delete its enrolment (``removals``) and how many confirmed (``confirmed``)."""
+    qs = staff_scope(Consent.objects.all(), actor, "credential__region")
+    return (
+        qs.select_related("credential__region", "credential__person")
+        .annotate(
+            removals=Count("credential__removals"),
+            confirmed=Count(
+                "credential__removals", filter=Q(credential__removals__confirmed_at__isnull=False)
+            ),
+        )
+        .order_by(F("withdrawn_at").desc(nulls_last=True), "-id")
     )
 
 

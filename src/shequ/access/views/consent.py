@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from shequ.access.forms import WithdrawForm
 from shequ.access.models import Consent
 from shequ.access.services import credentials
-from shequ.access.services.access import staff_scope
 from shequ.access.views.common import require_staff_somewhere
 from shequ.core.types import user_of
 
@@ -46,7 +45,5 @@ def withdraw(request: HttpRequest, credential_id: int) -> HttpResponse:
 @login_required
 def consent_list(request: HttpRequest) -> HttpResponse:
     require_staff_somewhere(request.user)
-    qs = staff_scope(Consent.objects.all(), request.user, "credential__region").select_related(
-        "credential__region", "credential__person"
-    )
-    return render(request, "access/consent/staff.html", {"consents": qs[:300]})
+    consents = credentials.consents_in(user_of(request))[:300]
+    return render(request, "access/consent/staff.html", {"consents": consents})
