@@ -14,7 +14,7 @@ from pathlib import Path
 import shequ
 
 SRC = Path(shequ.__file__).parent
-APPS = ("core", "hub", "parking", "timebank", "access", "flood", "web")
+APPS = ("core", "hub", "parking", "timebank", "access", "flood", "dashboard", "web")
 
 
 def _module_name(path: Path) -> str:

@@ -397,6 +397,9 @@ def register_routers() -> None:
     from shequ.flood.api import mount as mount_flood
 
     mount_flood(api)
+    from shequ.dashboard.api import mount as mount_dashboard
+
+    mount_dashboard(api)
 
 
 register_routers()

@@ -202,6 +202,14 @@ def flood(args: argparse.Namespace) -> int:
     return flood_main(args)
 
 
+def dashboard(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from shequ.dashboard.cli import main as dashboard_main
+
+    return dashboard_main(args)
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -267,6 +275,10 @@ def parser() -> argparse.ArgumentParser:
 
     flood_cli.add_parser(sub)
     sub.choices["flood"].set_defaults(func=flood)
+    from shequ.dashboard import cli as dashboard_cli
+
+    dashboard_cli.add_parser(sub)
+    sub.choices["dashboard"].set_defaults(func=dashboard)
     return root
 
 

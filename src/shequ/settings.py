@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shequ.timebank",
     "shequ.access",
     "shequ.flood",
+    "shequ.dashboard",
     "shequ.web",
 ]
 

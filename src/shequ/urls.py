@@ -12,6 +12,7 @@ urlpatterns = [
     path("timebank/", include("shequ.timebank.urls")),
     path("access/", include("shequ.access.urls")),
     path("flood/", include("shequ.flood.urls")),
+    path("dashboard/", include("shequ.dashboard.urls")),
     path("sta/v1.1", include("shequ.flood.sta.urls")),  # OGC SensorThings API (flood watch)
     path("", include("shequ.hub.ckan.urls")),  # CKAN Action API /api/3/action/, /catalog.jsonld
     path("", include("shequ.web.urls")),

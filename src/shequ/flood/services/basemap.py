@@ -31,7 +31,7 @@ def path() -> Path:
     return Path(configured) if configured else Path(settings.DATA_DIR) / "flood" / "basemap.geojson"
 
 
-def _file_features() -> list[dict[str, Any]]:
+def file_features() -> list[dict[str, Any]]:
     source = path()
     if not source.is_file():
         return []
@@ -71,7 +71,7 @@ def features(user: Requester) -> dict[str, Any]:
             feature = maps.area(region.boundary, kind="boundary", label=region.name)
             if feature is not None:
                 out.append(feature)
-        out.extend(_file_features())
+        out.extend(file_features())
     return {"type": "FeatureCollection", "features": out}
 
 

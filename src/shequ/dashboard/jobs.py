@@ -1,0 +1,14 @@
+"""Worker jobs of the dashboards: refresh the indicators that are due, publish them to the hub."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from shequ.dashboard.services import refresh
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def refresh_indicators() -> int:
+    """Every five minutes: each indicator whose interval has passed (5 minutes to 6 hours)."""
+    return refresh.run()
