@@ -11,7 +11,7 @@ from shequ.core.models import Region
 class NoDataReason(models.TextChoices):
     """Why a value is missing (the engine's ``Reason``); empty when there is a value."""
 
-    NONE = "", _("None")
+    NONE = "", _("Has a value")
     SOURCE_MISSING = "source_missing", _("The source dataset holds no data yet")
     QUERY_FAILED = "query_failed", _("The query failed")
     NOT_MEASURED = "not_measured", _("Nothing to measure yet")
