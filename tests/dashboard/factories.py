@@ -1,4 +1,4 @@
-"""Objects for the dashboard tests: a small hub dataset of figures per community, test indicators."""
+"""Objects for the dashboard tests: a hub dataset of figures per community, test indicators."""
 
 from __future__ import annotations
 
