@@ -11,6 +11,7 @@ from shequ.dashboard.services.access import children, shown_at
 from shequ.dashboard.views.common import scope_and_region
 
 REFRESH_SECONDS = 30
+SCREEN_ALERTS = 7  # as many as the column shows at 1920×1080
 
 
 @login_required
@@ -19,7 +20,7 @@ def big_screen(request: HttpRequest) -> HttpResponse:
     context = {
         "region": region,
         "figures": screen.key_figures(scope, region),
-        "alerts": screen.live_alerts(scope, region),
+        "alerts": screen.live_alerts(scope, region, SCREEN_ALERTS),
         "communities": [(c, screen.key_figures(scope, c)) for c in children(scope, region)],
         "map": screen.drawing(scope, region),
         "refresh": REFRESH_SECONDS,

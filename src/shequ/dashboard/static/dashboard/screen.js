@@ -15,14 +15,19 @@
 
   function style(f) {
     var p = f.properties || {};
+    if (f.geometry && f.geometry.type === "Point") return pointStyle(p);
     if (p.kind === "area") return { color: "#4fc3f7", weight: 2, fillColor: "#4fc3f7", fillOpacity: 0.12 };
     return BASE[p.kind] || BASE.boundary;
   }
 
+  // Leaflet applies ``style`` to circle markers too: points keep their own.
+  function pointStyle(p) {
+    if (p.kind === "alert") return { radius: 11, weight: 2, color: "#fff", fillColor: LEVELS[p.level] || LEVELS.red, fillOpacity: 1 };
+    return { radius: 9, weight: 2, color: "#e6f1ff", fillColor: "#4fc3f7", fillOpacity: 0.95 };
+  }
+
   function marker(f, ll) {
-    var p = f.properties || {};
-    if (p.kind === "alert") return L.circleMarker(ll, { radius: 11, weight: 2, color: "#fff", fillColor: LEVELS[p.level] || LEVELS.red, fillOpacity: 1 });
-    return L.circleMarker(ll, { radius: 8, weight: 2, color: "#0b1a2e", fillColor: "#4fc3f7", fillOpacity: 0.95 });
+    return L.circleMarker(ll, pointStyle(f.properties || {}));
   }
 
   function label(f, layer) {
@@ -57,6 +62,7 @@
 
   function setFigure(box, f) {
     box.querySelector("[data-value]").textContent = f.display;
+    box.querySelector(".screen-value").classList.toggle("screen-long", f.display.length > 5);
     var unit = box.querySelector("[data-unit]");
     if (unit) unit.textContent = f.value === null ? "" : f.unit;
     var why = box.querySelector("[data-why]");
