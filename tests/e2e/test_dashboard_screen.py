@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from browser_support import log_in
+from browser_support import assert_fits, log_in
 from django.db.models import Max
 from django.utils import formats, translation
 from playwright.sync_api import Page, expect
@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from shequ.access.models import AccessEvent, WelfareCheck
 from shequ.core.models import Region
 from shequ.dashboard.models import Value
+from shequ.dashboard.services import refresh
 from shequ.demo.build import build_demo
 from shequ.flood.models import OPEN_STATES, Alert, LatestReading, MonitoringPoint
 from shequ.hub.models import DatasetVersion
@@ -121,9 +122,11 @@ def test_the_big_screen_shows_the_demo_street_and_every_number_matches(
     )  # fmt: skip
     context.set_default_timeout(20_000)
     page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     try:
         log_in(page, "street", password=password)
-        page.goto("/dashboard/screen/")
+        page.goto("/dashboard/screen/?every=5")
         expect(page.locator("body")).to_have_attribute("data-polls", "1")  # refreshed by the API
         expect(page.get_by_test_id("screen-map")).to_have_attribute("data-map-ready", "3")
         page.wait_for_timeout(300)
@@ -156,5 +159,36 @@ def test_the_big_screen_shows_the_demo_street_and_every_number_matches(
         # The street's record count needs grouping: thousands separators in Chinese too.
         records = page.get_by_test_id("screen-hub.records").locator("[data-value]").inner_text()
         assert "," in records
+        # The worker's next refresh reaches the screen without a reload: the open welfare
+        # check is closed, the indicator computed again, and the next poll shows 0.
+        page.evaluate("() => { window.notReloaded = true; }")
+        WelfareCheck.objects.filter(outcome="open").update(outcome="fine")
+        refresh.run(["access.welfare_open"], force=True)
+        welfare = page.get_by_test_id("screen-access.welfare_open").locator("[data-value]")
+        expect(welfare).to_have_text(shown(expected("access.welfare_open", street.prefix, at)))
+        assert welfare.inner_text() == "0"
+        assert page.evaluate("() => window.notReloaded === true")
     finally:
         context.close()
+    assert refused == [], "refused by the Content-Security-Policy"
+
+    # The other pages, looked at in the screenshots: overview and a module page at a desk,
+    # the phone summary for the street's staff and for a resident of 锦绣社区.
+    desk = new_page("desktop")
+    log_in(desk, "street", password=password)
+    desk.goto("/dashboard/")
+    expect(desk.get_by_test_id("communities")).to_contain_text("锦绣社区")
+    snap(desk, "dashboard-overview-desktop")
+    desk.goto("/dashboard/?region=990102001001")
+    expect(desk.get_by_test_id("estates")).to_be_visible()
+    snap(desk, "dashboard-community-desktop")
+    desk.goto("/dashboard/m/timebank/")
+    expect(desk.locator("[data-dash-chart]").first).to_have_attribute("data-chart-ready", "15")
+    snap(desk, "dashboard-timebank-desktop")
+    for user in ("street", "resident"):
+        phone = new_page("phone")
+        log_in(phone, user, password=password)
+        phone.goto("/dashboard/phone/")
+        expect(phone.get_by_test_id("phone-figures")).to_be_visible()
+        assert_fits(phone)
+        snap(phone, f"dashboard-phone-{user}")

@@ -94,6 +94,8 @@ class Indicator:
     description: str = ""
     description_en: str = ""
     scale: float = 1.0  # a ratio shown as a percentage: 100
+    # The definition computes the value as it was at a past moment (the demo's history).
+    as_of: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 

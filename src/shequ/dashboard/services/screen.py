@@ -93,7 +93,7 @@ def payload(scope: Scope, region: Region) -> dict[str, Any]:
         "region": {"code": region.code, "name": region.name},
         "generated_at": timezone.now(),
         "figures": [figure_out(f) for f in figures],
-        "alerts": live_alerts(scope, region, 7),
+        "alerts": live_alerts(scope, region, 6),
         "communities": [
             {
                 "code": c.code,

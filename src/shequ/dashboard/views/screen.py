@@ -11,7 +11,12 @@ from shequ.dashboard.services.access import children, shown_at
 from shequ.dashboard.views.common import scope_and_region
 
 REFRESH_SECONDS = 30
-SCREEN_ALERTS = 7  # as many as the column shows at 1920×1080
+SCREEN_ALERTS = 6  # as many as the column shows at 1920×1080
+
+
+def _every(asked: str) -> int:
+    """Seconds between refreshes: ``?every=`` (5 to 300) for a wall that wants it faster."""
+    return min(300, max(5, int(asked))) if asked.isdigit() else REFRESH_SECONDS
 
 
 @login_required
@@ -23,7 +28,7 @@ def big_screen(request: HttpRequest) -> HttpResponse:
         "alerts": screen.live_alerts(scope, region, SCREEN_ALERTS),
         "communities": [(c, screen.key_figures(scope, c)) for c in children(scope, region)],
         "map": screen.drawing(scope, region),
-        "refresh": REFRESH_SECONDS,
+        "refresh": _every(request.GET.get("every", "")),
     }
     return render(request, "dashboard/screen/page.html", context)
 

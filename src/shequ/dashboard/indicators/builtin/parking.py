@@ -52,6 +52,7 @@ register(
         "张",
         "passes",
         Function(_passes),
+        as_of=True,
         every=timedelta(minutes=15),
         target=150,
         public=True,
