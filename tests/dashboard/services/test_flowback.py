@@ -23,11 +23,11 @@ def test_each_refresh_is_upserted_into_the_hub_with_its_reasons(regions: Any) ->
     later = now + timedelta(hours=1)
     refresh.run(["timebank.volunteers"], force=True, now=later)
     rows = run_query_system(
-        "SELECT indicator, scope_code, at, value, reason FROM dashboard_indicator_values "
-        "ORDER BY indicator, scope_code, at"
+        "SELECT indicator, scope_code, computed_at, value, reason FROM dashboard_indicator_values "
+        "ORDER BY indicator, scope_code, computed_at"
     ).table.to_pylist()
     volunteers = [r for r in rows if r["indicator"] == "timebank.volunteers"]
-    assert [r["at"] for r in volunteers if r["scope_code"] == HOME] == [now, later]
+    assert [r["computed_at"] for r in volunteers if r["scope_code"] == HOME] == [now, later]
     assert all(r["value"] == 0 and not r["reason"] for r in volunteers)
     idle = [r for r in rows if r["indicator"] == "parking.idle_night_spaces"]
     assert {r["scope_code"] for r in idle} >= {STREET, HOME}

@@ -23,7 +23,7 @@ def _f(name: str, type_: str, title: str, title_en: str, **extra: Any) -> dict[s
 
 
 SCHEMA: dict[str, Any] = {
-    "primaryKey": ["indicator", "scope_code", "at"],
+    "primaryKey": ["indicator", "scope_code", "computed_at"],
     "regionField": "region_code",
     "fields": [
         _f("indicator", "string", "指标", "Indicator", constraints={"required": True}),
@@ -34,7 +34,7 @@ SCHEMA: dict[str, Any] = {
             "Region or estate code",
             constraints={"required": True},
         ),
-        _f("at", "datetime", "计算时间", "Computed at", constraints={"required": True}),
+        _f("computed_at", "datetime", "计算时间", "Computed at", constraints={"required": True}),
         _f("value", "number", "指标值", "Value"),
         _f("reason", "string", "无数据原因", "Reason for no data"),
         _f(
@@ -53,7 +53,7 @@ def _row(v: Value) -> dict[str, Any]:
     return {
         "indicator": v.indicator,
         "scope_code": v.estate_code or v.region.code,
-        "at": v.at.isoformat(),
+        "computed_at": v.at.isoformat(),
         "value": "" if v.value is None else v.value,
         "reason": v.reason,
         "region_code": v.region.code,
