@@ -53,6 +53,10 @@ class Figure:
         return unit(self.indicator)
 
     @property
+    def description(self) -> str:
+        return self.indicator.description_en if english() else self.indicator.description
+
+    @property
     def display(self) -> str:
         return _("no data") if self.value is None else number(self.value, self.indicator.decimals)
 

@@ -34,7 +34,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "figures": key_figures(scope, region),
         "sections": [s for s in sections if s[2]],
-        "key_indicators": key,
+        "key_titles": [values.title(i) for i in key],
         "communities": [(c, [found[(i.key, c.code, "")] for i in key]) for c in below],
         "estates": estates,
         "modules": [m for m in MODULES if any(i.module == m for i in shown)],
