@@ -68,7 +68,9 @@ class Figure:
         if not self.reason:
             return _("Not computed yet: the worker has not run this indicator.")
         label = str(NoDataReason(self.reason).label)
-        return f"{label} ({self.detail})" if self.detail else label
+        if self.reason == NoDataReason.NOT_MEASURED or not self.detail:
+            return label  # the detail is a note in English for the logs and the API
+        return f"{label} ({self.detail})"
 
     @property
     def status(self) -> str:

@@ -45,6 +45,8 @@ def module_page(request: HttpRequest, module: str) -> HttpResponse:
                 "chart": {
                     "title": values.title(i),
                     "unit": values.unit(i),
+                    "target": i.target,
+                    "target_label": _("Target"),
                     "points": [[p.at.isoformat(), p.value] for p in points if p.at],
                 },
                 "children": [found[(i.key, c.code, "")] for c in below if shown_at(i, c)],

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from shequ.dashboard.indicators import MODULES
 from shequ.dashboard.services import values
 from shequ.dashboard.services.access import children, shown_at
 from shequ.dashboard.services.screen import key_figures
@@ -24,7 +23,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         (key, title, [found[(i.key, region.code, "")] for i in shown if i.module == key])
         for key, title in module_titles().items()
     ]
-    key = [i for i in shown if i.key_figure]
+    # The communities' table: the key figures a community has (not the street-only ones).
+    key = [i for i in shown if i.key_figure and (not below or shown_at(i, below[0]))]
     estates = sorted(
         (f for k, f in found.items() if k[2] and k[1] == region.code),
         key=lambda f: (f.indicator.key, f.estate_code),
@@ -37,7 +37,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "key_titles": [values.title(i) for i in key],
         "communities": [(c, [found[(i.key, c.code, "")] for i in key]) for c in below],
         "estates": estates,
-        "modules": [m for m in MODULES if any(i.module == m for i in shown)],
+        "modules": {
+            m: title for m, title in module_titles().items() if any(i.module == m for i in shown)
+        },
         "parent": region.parent if region.parent and region.parent in scope.regions else None,
     }
     return render(request, "dashboard/overview/page.html", context)

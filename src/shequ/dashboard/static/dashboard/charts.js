@@ -1,5 +1,6 @@
 /* Module pages: each indicator's values over time (ECharts), from the JSON the page embeds:
-   {title, unit, points: [[time, value]]}; "PNG" saves the chart as an image. */
+   {title, unit, target, target_label, points: [[time, value]]}, the target as a dashed line;
+   "PNG" saves the chart as an image. A value that could not be computed is a gap. */
 (function () {
   "use strict";
 
@@ -14,7 +15,10 @@
       tooltip: { trigger: "axis" },
       xAxis: { type: "time" },
       yAxis: { type: "value", name: s.unit },
-      series: [{ type: "line", name: s.title, showSymbol: s.points.length < 40, data: s.points, connectNulls: false }]
+      series: [{ type: "line", name: s.title, showSymbol: s.points.length < 40, data: s.points, connectNulls: false,
+                 markLine: s.target === null ? undefined : { symbol: "none", silent: true,
+                   lineStyle: { color: "#1b7f3b", type: "dashed" },
+                   data: [{ yAxis: s.target, label: { formatter: s.target_label + " " + s.target } }] } }]
     });
     window.addEventListener("resize", function () { c.resize(); });
     var link = el.parentNode.querySelector("[data-png-link]");
