@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 
 from shequ.cli import main
 from shequ.core.models import Membership, Person, Region, Role
+from shequ.dashboard.indicators import REGISTRY
+from shequ.dashboard.models import Value
 from shequ.demo.build import build_demo
 from shequ.hub.models import Dataset, Origin
 
@@ -49,15 +51,20 @@ def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> No
     build_demo()
     assert (Region.objects.count(), Membership.objects.count(), Person.objects.count()) == counts
     assert Dataset.objects.filter(origin=Origin.UPSTREAM).count() == 72
-    # Parking publishes its indices back to the hub (flowback), and the time bank its monthly
-    # indicators, once.
+    # Parking publishes its indices back to the hub (flowback), the time bank its monthly
+    # indicators, once, and the dashboards their indicators' time series.
     assert set(Dataset.objects.exclude(origin=Origin.UPSTREAM).values_list("key", flat=True)) == {
         "berth_index_hourly",
         "idle_night_spaces",
         "estate_parking_index",
         "timebank_indicators_monthly",
+        "dashboard_indicator_values",
     }
     again = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))
+    # A time series: the second build adds today's run of the indicators, not their history.
+    runs = Value.objects.values("indicator", "at").distinct().count()
+    assert runs == len(REGISTRY) * 2 + sum(i.as_of for i in REGISTRY.values()) * 14
+    assert again.pop("dashboard_indicator_values") > rows.pop("dashboard_indicator_values")
     assert again == rows
     assert rows["household_registry"] > 1000 and rows["garage_gate_records"] > 10_000
     # The demo login "resident", with its password, is a resident on the parking pages.
