@@ -68,8 +68,9 @@ def register(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Registered: %(name)s.") % {"name": member.name})
                 return redirect("timebank:staff-members")
     if found is not None:  # keep the person, not the number, for the next try
-        form.data = form.data.copy()
-        form.data["person"] = signing.dumps(found.pk, salt=SALT)
+        data = request.POST.copy()
+        data["person"] = signing.dumps(found.pk, salt=SALT)
+        form.data = data
     return render(
         request, "timebank/staff/member_form.html", {"form": form, "found": found, "member": None}
     )
