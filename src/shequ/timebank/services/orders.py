@@ -240,8 +240,8 @@ def _pay(order: Order, minutes: int, actor: User | None) -> Transfer:
         except Conflict as exc:
             if exc.code != "insufficient_hours":
                 raise
-    return ledger.transfer_locked(
-        ledger.pool_in(req.region_id),
+    return ledger.transfer_locked_from_pool(
+        req.region_id,
         credit,
         minutes,
         kind=Transfer.Kind.SUBSIDY,
