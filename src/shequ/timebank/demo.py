@@ -33,6 +33,7 @@ from shequ.timebank.services import (
     notices,
     orders,
     ratings,
+    records,
     requests,
 )
 
@@ -235,6 +236,7 @@ def build(*, volunteers: int | None = None, services: int | None = None) -> dict
         done = 0 if already else _history(cast, rng, services)
     live = _live(cast, rng)
     published = flowback.publish()
+    records.publish()
     report = ledger.check()
     log.info("time bank demo: %d services, %d live requests, ledger ok=%s", done, live, report.ok)
     return {"services": done, "live": live, "ledger_ok": report.ok, "hub_version": published}

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shequ.timebank.services import flowback, ledger, orders, requests, staff
+from shequ.timebank.services import flowback, ledger, orders, records, requests, staff
 from shequ.timebank.signals import request_open
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,10 @@ def check_ledger() -> dict[str, Any]:
 
 
 @db_periodic_task(crontab(hour="3", minute="40"))
-def publish_indicators() -> int | None:
-    """Nightly: the communities' monthly indicators, published back to the hub (anonymised)."""
-    return flowback.publish()
+def publish_indicators() -> dict[str, int | None]:
+    """Nightly: the communities' monthly indicators and the service records, published back to
+    the hub (anonymised); the version each is at."""
+    return {flowback.KEY: flowback.publish(), records.KEY: records.publish()}
 
 
 @db_periodic_task(crontab(minute="15"))

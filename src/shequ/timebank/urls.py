@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.timebank.views import hall, home, orders, requests, staff
+from shequ.timebank.views import hall, home, members, orders, requests, staff
 
 app_name = "timebank"
 urlpatterns = [
@@ -30,6 +30,8 @@ urlpatterns = [
     # Staff
     path("staff/", staff.console, name="staff"),
     path("staff/members/", staff.members, name="staff-members"),
+    path("staff/members/new/", members.register, name="staff-member-new"),
+    path("staff/members/<int:member_id>/", members.edit, name="staff-member-edit"),
     path("staff/unmatched/", staff.unmatched, name="staff-unmatched"),
     path("staff/indicators/", staff.indicator_page, name="staff-indicators"),
 ]

@@ -169,3 +169,38 @@ def test_the_cli_check_says_ok_or_names_the_problem(
     Account.objects.filter(pk=funded[0].pk).update(balance=1)
     assert check(argparse.Namespace(json=False)) == 1
     assert "problem: account" in capsys.readouterr().out
+
+
+def test_the_pool_pays_a_service_found_and_locked_by_one_statement(
+    funded: tuple[Account, Account], home: Region
+) -> None:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    _, member = funded
+    pool = ledger.pool_of(home)
+    ledger.transfer(ledger.issue_of(home), pool, 120, kind="seed")
+    with transaction.atomic(), CaptureQueriesContext(connection) as seen:
+        made = ledger.transfer_locked_from_pool(home.pk, member, 45, kind="subsidy", key="k1")
+    reads = [q["sql"] for q in seen.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and made.debit_id == pool.pk and made.minutes == 45
+    pool.refresh_from_db()
+    assert pool.balance == 75 and ledger.check().ok
+    with pytest.raises(Conflict), transaction.atomic():
+        ledger.transfer_locked_from_pool(home.pk, member, 100, kind="subsidy")
+    pool.refresh_from_db()
+    assert pool.balance == 75  # refused before any write
+
+
+def test_a_pool_not_made_yet_is_made_and_its_limit_holds(
+    funded: tuple[Account, Account], regions: dict[str, Region]
+) -> None:
+    from django.db import transaction
+
+    from timebank.factories import SIBLING
+
+    _, member = funded
+    sibling = regions[SIBLING]
+    with pytest.raises(Conflict) as refused, transaction.atomic():
+        ledger.transfer_locked_from_pool(sibling.pk, member, 10, kind="subsidy")
+    assert refused.value.code == "insufficient_hours"  # the new, empty pool's lower limit

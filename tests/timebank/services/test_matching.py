@@ -21,7 +21,7 @@ MORNINGS = {"0": ["08:00-12:00"]}
 
 
 def test_weekly_overlap_counts_the_minutes_across_days_and_weeks() -> None:
-    cum = matching._cumulative({"0": ["08:00-12:00"], "6": ["23:00-24:00"]})
+    cum = matching.cumulative({"0": ["08:00-12:00"], "6": ["23:00-24:00"]})
     monday = matching.local_minutes(NOW.replace(hour=0))
     assert monday % matching.WEEK == 0
     overlap = matching.weekly_overlap(

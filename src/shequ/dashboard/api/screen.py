@@ -13,12 +13,12 @@ from shequ.dashboard.services import screen
 from shequ.dashboard.services.access import region_in, require_scope
 
 
-class RegionOut(Schema):
+class ScreenRegionOut(Schema):
     code: str
     name: str
 
 
-class AlertOut(Schema):
+class ScreenAlertOut(Schema):
     kind: str
     region: str
     what: str
@@ -27,15 +27,15 @@ class AlertOut(Schema):
     at: datetime
 
 
-class CommunityOut(RegionOut):
+class CommunityOut(ScreenRegionOut):
     figures: list[FigureOut]
 
 
 class ScreenOut(Schema):
-    region: RegionOut
+    region: ScreenRegionOut
     generated_at: datetime
     figures: list[FigureOut]
-    alerts: list[AlertOut]
+    alerts: list[ScreenAlertOut]
     communities: list[CommunityOut]
 
 

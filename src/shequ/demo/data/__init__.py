@@ -17,7 +17,7 @@ from shequ.demo.data.access import make_elders
 from shequ.demo.data.flood import make_water
 from shequ.demo.data.parking import GATE_WEEKS, make_gate_records, make_parking_tables
 from shequ.demo.data.people import START, Faker, make_people, make_vehicles
-from shequ.demo.data.timebank import make_services, make_volunteers
+from shequ.demo.data.timebank import make_volunteers
 
 
 def demo_tables(scale: int = 1) -> dict[str, Any]:
@@ -48,7 +48,8 @@ def demo_tables(scale: int = 1) -> dict[str, Any]:
         "garage_gate_records": make_gate_records(plates, weeks=GATE_WEEKS * scale),
         "water_level_readings": make_water(f, days=14 * scale),
         "volunteers": volunteers,
-        "volunteer_service_records": make_services(f, volunteers, 1680 * scale),
+        # The service records are the time bank's own now: it publishes them anonymised
+        # (timebank_service_records) from the services ``shequ demo`` runs through it.
     }
 
 

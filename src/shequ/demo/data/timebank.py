@@ -1,12 +1,11 @@
-"""The demo's volunteers and their service records."""
+"""The demo's volunteers as the district's register holds them (their services are the time
+bank's own records: ``shequ.timebank.demo``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
-from shequ.demo.data.people import START, Faker
+from shequ.demo.data.people import Faker
 
 
 def make_volunteers(f: Faker, people: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
@@ -28,22 +27,3 @@ def make_volunteers(f: Faker, people: list[dict[str, Any]], count: int) -> list[
         }
         for i, p in enumerate(chosen)
     ]
-
-
-def make_services(
-    f: Faker, volunteers: list[dict[str, Any]], count: int
-) -> Iterator[dict[str, Any]]:
-    kinds = ["送餐", "陪同就医", "上门探访", "代买药品", "维修", "理发"]
-    for i in range(count):
-        v = f.rng.choice(volunteers)
-        yield {
-            "record_id": f"S{i + 1:06d}",
-            "volunteer_id": v["volunteer_id"],
-            "request_id": f"R{i + 1:06d}",
-            "service_type": f.rng.choice(kinds),
-            "started_at": (START - timedelta(days=f.rng.randint(0, 150))).isoformat(),
-            "minutes": f.rng.randint(20, 180),
-            "rating": f.rng.choice([4, 5, 5, 5]),
-            "feedback": "",
-            "region_code": v["region_code"],
-        }

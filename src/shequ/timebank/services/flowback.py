@@ -101,7 +101,7 @@ def rows(now: datetime | None = None) -> list[dict[str, Any]]:
     return found
 
 
-def _owner() -> Region | None:
+def owner() -> Region | None:
     """The street above the communities (the region of the hub's volunteers data), else the top."""
     source = Dataset.objects.select_related("region").filter(key="volunteers").first()
     if source is not None and source.region is not None:
@@ -111,7 +111,7 @@ def _owner() -> Region | None:
 
 def publish(now: datetime | None = None) -> int | None:
     """Replace the dataset's rows; the version it is at (None: no hub catalog to publish in)."""
-    region = _owner()
+    region = owner()
     if region is None or not Category.objects.filter(key=CATEGORY).exists():
         return None
     dataset = flowback.publish_dataset(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
@@ -136,9 +137,17 @@ def _check_amount(debit: Account, credit: Account, minutes: int) -> None:
         )
 
 
-def _write(
-    debit: Account,
-    credit: Account,
+def _write(debit: Account, credit: Account, minutes: int, **what: Any) -> Transfer:
+    """Lock, check the limits, write the transfer, its movements and both balances (five
+    statements); the caller's account objects get the new balances."""
+    accounts = _locked(debit.pk, credit.pk)
+    source, target = accounts[debit.pk], accounts[credit.pk]
+    return _write_locked(source, target, minutes, debit=debit, credit=credit, **what)
+
+
+def _write_locked(
+    source: Account,
+    target: Account,
     minutes: int,
     *,
     kind: str,
@@ -146,11 +155,11 @@ def _write(
     actor: User | None,
     key: str | None,
     reverses: Transfer | None,
+    debit: Account,
+    credit: Account,
 ) -> Transfer:
-    """Lock, check the limits, write the transfer, its movements and both balances (five
-    statements); the caller's account objects get the new balances."""
-    accounts = _locked(debit.pk, credit.pk)
-    source, target = accounts[debit.pk], accounts[credit.pk]
+    """``_write`` once both rows are locked (``source`` and ``target`` as read under the lock);
+    ``debit`` and ``credit``, the caller's objects, get the new balances."""
     _check_limits(source, source.balance - minutes)
     _check_limits(target, target.balance + minutes)
     made = Transfer.objects.create(
@@ -253,6 +262,34 @@ def transfer_locked(
         key=None if key is None else stored_key(key),
         reverses=None,
     )
+
+
+def transfer_locked_from_pool(
+    region_id: int,
+    credit: Account,
+    minutes: int,
+    *,
+    kind: str,
+    memo: str = "",
+    actor: User | None = None,
+    key: str | None = None,
+) -> Transfer:
+    """``transfer_locked`` from the pool of the region with this id: the pool is found by the
+    statement that locks both rows (in id order, as every transfer locks), not read first."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transfer_locked_from_pool runs inside the caller's transaction")
+    pool_row = Q(region_id=region_id, kind=Account.Kind.POOL)
+    rows = list(
+        Account.objects.select_for_update().filter(Q(pk=credit.pk) | pool_row).order_by("pk")
+    )
+    pool = next((a for a in rows if a.kind == Account.Kind.POOL and a.region_id == region_id), None)
+    target = next((a for a in rows if a.pk == credit.pk), None)
+    what: dict[str, Any] = {"kind": kind, "memo": memo, "actor": actor, "key": key}
+    if pool is None or target is None:  # no pool yet (made on first use), or no such account
+        return transfer_locked(pool_in(region_id), credit, minutes, **what)
+    _check_amount(pool, target, minutes)
+    what["key"] = None if key is None else stored_key(key)
+    return _write_locked(pool, target, minutes, reverses=None, debit=pool, credit=credit, **what)
 
 
 def reverse(original: Transfer, *, actor: User | None = None, memo: str = "") -> Transfer:

@@ -6,18 +6,21 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core import pii
 from shequ.core.models import Person, Region
+from shequ.core.permissions import Perm, scope
 from shequ.core.services.audit import record
 from shequ.core.types import User
 from shequ.timebank.models import Account, Member, Reach, Skill
 from shequ.timebank.services import ledger
 from shequ.timebank.services.access import require_staff
-from shequ.timebank.services.errors import Conflict, Invalid
+from shequ.timebank.services.errors import Conflict, Invalid, NotFound
 
 _RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
@@ -171,4 +174,93 @@ def update_profile(
     if volunteer is not None:
         member.is_volunteer = volunteer
     member.save(update_fields=["skills", "availability", "languages", "reach", "is_volunteer"])
+    return member
+
+
+def find_person(actor: User, region: Region, who: str) -> Person:
+    """The person on ``region``'s register whose ID number or mobile phone is ``who``.
+
+    Matched by the number's keyed hash, so the clear number is neither kept nor shown; the
+    caller sees only the masked record. Staff find people only where they run the time bank
+    and may see people."""
+    require_staff(actor, region)
+    raw = who.strip()
+    digits = raw.replace(" ", "").replace("-", "")
+    try:
+        if len(digits) >= 15 and not digits.startswith(("+", "00")):
+            kind, value = "id_card", pii.validate_id_number(raw)
+        else:
+            kind, value = "phone", pii.validate_phone(raw)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages), fields={"who": list(exc.messages)}) from None
+    field = "id_number_hash" if kind == "id_card" else "phone_hash"
+    people = scope(Person.objects.select_related("region"), actor, Perm.VIEW_PEOPLE).filter(
+        region__code__startswith=region.prefix, **{field: pii.lookup_hash(kind, value)}
+    )
+    found = list(people[:2])
+    if not found:
+        message = _("Nobody with this number is on this community's register.")
+        raise NotFound(message, "no_person", fields={"who": [message]})
+    if len(found) > 1:
+        message = _("Several people share this phone: use the ID number.")
+        raise Invalid(message, fields={"who": [message]})
+    return found[0]
+
+
+def find_person_by_pk(actor: User, region: Region, pk: int) -> Person:
+    """The person found before (a signed reference), checked again against the actor's rights."""
+    require_staff(actor, region)
+    found = (
+        scope(Person.objects.select_related("region"), actor, Perm.VIEW_PEOPLE)
+        .filter(pk=pk, region__code__startswith=region.prefix)
+        .first()
+    )
+    if found is None:
+        message = _("Nobody with this number is on this community's register.")
+        raise NotFound(message, "no_person", fields={"who": [message]})
+    return found
+
+
+def edit(
+    actor: User,
+    member: Member,
+    *,
+    volunteer: bool,
+    requester: bool,
+    skills: Iterable[str],
+    languages: Iterable[str],
+    availability: Mapping[str, Iterable[str]],
+    estate: str,
+    building: str,
+    reach: str,
+    active: bool = True,
+    request: HttpRequest | None = None,
+) -> Member:
+    """Staff change a member's profile (all checked before anything is written); the audit
+    names the fields that changed, never their values."""
+    require_staff(actor, member.region)
+    if not (volunteer or requester):
+        raise Invalid(
+            _("A member is a volunteer, a requester or both."),
+            fields={"volunteer": [_("Choose one.")]},
+        )
+    wanted = {
+        "is_volunteer": volunteer,
+        "is_requester": requester,
+        "skills": clean_skills(skills),
+        "languages": clean_languages(languages),
+        "availability": clean_availability(availability),
+        "estate": estate.strip()[:100],
+        "building": building.strip()[:50],
+        "reach": clean_reach(reach),
+        "active": active,
+    }
+    changed = [name for name, value in wanted.items() if getattr(member, name) != value]
+    if not changed:
+        return member
+    for name in changed:
+        setattr(member, name, wanted[name])
+    with transaction.atomic():
+        member.save(update_fields=changed)
+        record("timebank.member.edit", actor=actor, obj=member, request=request, fields=changed)
     return member

@@ -20,7 +20,7 @@ from shequ.timebank.services.ledger import hours
 PERIODS = {"30": 30, "150": 150}  # the last month; the seed's five months
 
 
-def _regions(request: HttpRequest) -> list[Region]:
+def staff_regions_or_403(request: HttpRequest) -> list[Region]:
     regions = list(access.staff_regions(user_of(request)).order_by("code"))
     if not regions:
         raise PermissionDenied("Only community staff run the time bank console.")
@@ -29,7 +29,7 @@ def _regions(request: HttpRequest) -> list[Region]:
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
-    regions = _regions(request)
+    regions = staff_regions_or_403(request)
     ids = [r.pk for r in regions]
     form = StatusFilterForm(request.GET or None)
     found = HelpRequest.objects.filter(region_id__in=ids).select_related(
@@ -51,7 +51,7 @@ def console(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def members(request: HttpRequest) -> HttpResponse:
-    regions = _regions(request)
+    regions = staff_regions_or_403(request)
     found = list(
         Member.objects.filter(region__in=regions)
         .select_related("person", "account", "region")
@@ -64,7 +64,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def indicator_page(request: HttpRequest) -> HttpResponse:
-    regions = _regions(request)
+    regions = staff_regions_or_403(request)
     days = PERIODS.get(request.GET.get("days", "150"), 150)
     code = request.GET.get("region", "")
     region = next((r for r in regions if r.code == code), regions[0])
@@ -86,5 +86,5 @@ def indicator_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def unmatched(request: HttpRequest) -> HttpResponse:
     """Open requests no volunteer matches, and why (the skill, the window, reach, load)."""
-    ids = [r.pk for r in _regions(request)]
+    ids = [r.pk for r in staff_regions_or_403(request)]
     return render(request, "timebank/staff/unmatched.html", {"rows": matching.unmatched(ids)})
