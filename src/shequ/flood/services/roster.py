@@ -3,7 +3,7 @@
 An alert is told to the region's channels (``core`` notifications) and, in person (their
 inbox), to those on duty at its tier over the point's region whose ``min_level`` it reaches.
 An alert still firing unacknowledged passes on to the next tier that has someone on duty
-(``alerts.remind``).
+(``sweeps.remind``).
 """
 
 from __future__ import annotations
