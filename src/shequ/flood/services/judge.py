@@ -7,7 +7,9 @@ instead of both deciding to open an alert; the alert itself lives in ``services/
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection
 
@@ -39,36 +41,50 @@ def evaluate(device: Device, new: Series, now: datetime) -> int:
 HISTORY_SPAN = timedelta(days=1)
 
 
+@dataclass
+class Judged:
+    """A rule and its locked state, as evaluation needs them: plain values, not models (a batch
+    of 500 gauges has 1,500 rules, whose model instances cost more than judging them). The
+    rule's model is loaded only when one of its alerts changes."""
+
+    rule_id: int
+    kind: str
+    device_id: int
+    region_code: str
+    thresholds: tuple[float | None, float | None, float | None, float | None]
+    window_minutes: int
+    pending_seconds: int
+    clear_margin: float
+    clear_seconds: int
+    state: ev.State  # its ``open_level`` is set from the open alert
+
+
+_FIELDS = (
+    "rule_id", "rule__kind", "rule__device_id", "rule__point__region__code", "rule__blue",
+    "rule__yellow", "rule__orange", "rule__red", "rule__window_minutes", "rule__pending_seconds",
+    "rule__clear_margin", "rule__clear_seconds", "last_at", "pending_level", "pending_since",
+    "clear_since",
+)  # fmt: skip
+
+
 def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict[int, int]:
     """Judge several devices' new readings (each sorted by time); alerts changed per device.
 
-    A constant number of queries for the batch (rules, their states and open alerts locked in
-    rule order, the history the rates and sums need, the states written back), whatever the
-    number of devices; an alert that fires, escalates or resolves costs its own writes.
-    Runs inside the ingesting transaction.
+    A constant number of queries for the batch (the rules with their states locked in rule
+    order, their open alerts, the history the rates and sums need, the states written back),
+    whatever the number of devices; an alert that fires, escalates or resolves costs its own
+    writes. Runs inside the ingesting transaction.
     """
     series = {device.pk: new for device, new in items if new}
     changed = dict.fromkeys(series, 0)
     if not series:
         return changed
-    devices = {device.pk: device for device, new in items if new}
-    rules = list(
-        Rule.objects.filter(device_id__in=list(series), enabled=True)
-        .exclude(kind=RuleKind.CAMERA)
-        .order_by("pk")
-    )
-    if not rules:
-        return changed
-    for rule in rules:  # the devices came with their point and region: no query per rule
-        rule.device = devices[rule.device_id]
-        if rule.point_id == rule.device.point_id:
-            rule.point = rule.device.point
-    states, open_alerts = _lock_many(rules)
+    rules, open_alerts = _lock_many(sorted(series))
     history = _history(rules, series)
-    saved: list[RuleState] = []
+    saved: list[Judged] = []
     factors: dict[str, float] = {}  # a region's emergency response tightens its thresholds
     for rule in rules:
-        alert = open_alerts.get(rule.pk)
+        alert = open_alerts.get(rule.rule_id)
         if rule.kind == RuleKind.NO_DATA:
             if alert is not None:  # a reading arrived: a no-data alert of its device is over
                 alerts.resolve(alert, now, None)
@@ -76,20 +92,19 @@ def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict
             continue
         derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
         if derived:
-            code = rule.point.region.code
+            code = rule.region_code
             if code not in factors:
                 factors[code] = response.threshold_factor(code)
-            judged = _judge(rule, derived, states[rule.pk], alert, factors[code])
-            changed[rule.device_id] += judged
-            saved.append(states[rule.pk])
+            changed[rule.device_id] += _judge(rule, derived, alert, factors[code])
+            saved.append(rule)
     _save_states(saved)
     return changed
 
 
-def _save_states(states: list[RuleState]) -> None:
+def _save_states(rules: list[Judged]) -> None:
     """Write the judged states back: one statement, executed for each (Django's bulk_update
     builds a CASE per row and field, which cost more than the whole batch's evaluation)."""
-    if not states:
+    if not rules:
         return
     table = connection.ops.quote_name(RuleState._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
@@ -99,46 +114,66 @@ def _save_states(states: list[RuleState]) -> None:
             "clear_since = %s WHERE rule_id = %s",
             [
                 (
-                    adapt(s.last_at),
-                    s.pending_level,
-                    adapt(s.pending_since),
-                    adapt(s.clear_since),
-                    s.rule_id,
+                    adapt(r.state.last_at),
+                    r.state.pending_level,
+                    adapt(r.state.pending_since),
+                    adapt(r.state.clear_since),
+                    r.rule_id,
                 )
-                for s in states
+                for r in rules
             ],
         )
 
 
-def _lock_many(rules: list[Rule]) -> tuple[dict[int, RuleState], dict[int, Alert]]:
-    """The rules' states and open alerts, locked in rule order (so batches queue, never
-    deadlock); a state missing is made. Selected by device (fewer ids to send than rules)."""
-    ids = {r.pk for r in rules}
-    device_ids = sorted({r.device_id for r in rules})
-
-    def locked_states() -> dict[int, RuleState]:
-        qs = RuleState.objects.select_for_update(of=("self",)).filter(
-            rule__device_id__in=device_ids
-        )
-        return {s.rule_id: s for s in qs.order_by("rule_id") if s.rule_id in ids}
-
-    states = locked_states()
-    missing = [RuleState(rule_id=i) for i in sorted(ids) if i not in states]
-    if missing:
-        RuleState.objects.bulk_create(missing, ignore_conflicts=True)
-        states = locked_states()
-    alerts = {
+def _lock_many(device_ids: list[int]) -> tuple[list[Judged], dict[int, Alert]]:
+    """The devices' enabled reading rules with their states, and their open alerts, locked in
+    rule order (so batches queue, never deadlock); a state missing is made first."""
+    _make_missing_states(device_ids)
+    rows = (
+        RuleState.objects.select_for_update(of=("self",))
+        .filter(rule__device_id__in=device_ids, rule__enabled=True)
+        .exclude(rule__kind=RuleKind.CAMERA)
+        .order_by("rule_id")
+        .values_list(*_FIELDS)
+    )
+    rules = [_judged(*row) for row in rows]
+    ids = {r.rule_id for r in rules}
+    open_alerts = {
         a.rule_id: a
         for a in Alert.objects.select_for_update(of=("self",))
         .filter(rule__device_id__in=device_ids, state__in=OPEN_STATES)
         .order_by("rule_id")
         if a.rule_id in ids
     }
-    return states, alerts
+    return rules, open_alerts
+
+
+def _judged(rule_id: int, kind: str, device_id: int, region: str, *rest: Any) -> Judged:
+    blue, yellow, orange, red, window, pending, margin, clear, *state = rest
+    last_at, pending_level, pending_since, clear_since = state
+    return Judged(
+        rule_id, kind, device_id, region, (blue, yellow, orange, red), window, pending, margin,
+        clear, ev.State(0, last_at, pending_level, pending_since, clear_since),
+    )  # fmt: skip
+
+
+def _make_missing_states(device_ids: list[int]) -> None:
+    """A state row for each rule of the devices without one (``devices.add_rule`` makes it with
+    the rule; this is the backstop): one statement that inserts nothing as a rule."""
+    state = connection.ops.quote_name(RuleState._meta.db_table)
+    rule = connection.ops.quote_name(Rule._meta.db_table)
+    marks = ", ".join(["%s"] * len(device_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {state} (rule_id, pending_level) SELECT r.id, 0 FROM {rule} r "
+            f"WHERE r.device_id IN ({marks}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {state} s WHERE s.rule_id = r.id) ON CONFLICT DO NOTHING",
+            device_ids,
+        )
 
 
 def _history(
-    rules: list[Rule], series: dict[int, Series]
+    rules: list[Judged], series: dict[int, Series]
 ) -> dict[int, list[tuple[datetime, float]]]:
     """Each device's readings (sorted) over its windowed rules' reach before its new ones."""
     reach: dict[int, timedelta] = {}
@@ -165,7 +200,7 @@ def _history(
     return out
 
 
-def _derived(rule: Rule, new: Series, history: Series) -> list[tuple[datetime, float]]:
+def _derived(rule: Judged, new: Series, history: Series) -> list[tuple[datetime, float]]:
     """What the rule compares with its thresholds, for each new reading."""
     if rule.kind == RuleKind.THRESHOLD:
         return list(new)
@@ -176,32 +211,25 @@ def _derived(rule: Rule, new: Series, history: Series) -> list[tuple[datetime, f
     return [(at, r) for at, r in rises if r is not None]
 
 
-def _judge(
-    rule: Rule, series: Series, state: RuleState, alert: Alert | None, factor: float = 1.0
-) -> int:
+def _judge(rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0) -> int:
     """Step the rule's (locked) state through the values; alerts changed. The caller saves
     the state."""
     spec = ev.Spec(
-        response.scaled(rule.thresholds(), factor),
+        response.scaled(rule.thresholds, factor),
         pending=timedelta(seconds=rule.pending_seconds),
         clear_margin=rule.clear_margin,
         clear_after=timedelta(seconds=rule.clear_seconds),
     )
-    es = ev.State(
-        alert.level if alert else 0,
-        state.last_at,
-        state.pending_level,
-        state.pending_since,
-        state.clear_since,
-    )
+    rule.state.open_level = alert.level if alert else 0
     changed = 0
+    model: Rule | None = None
     for at, value in series:
-        change = ev.step(spec, es, at, value)
+        change = ev.step(spec, rule.state, at, value)
         if change is not None:
-            alert = _apply(rule, alert, change)
+            if model is None:
+                model = Rule.objects.select_related("device", "point__region").get(pk=rule.rule_id)
+            alert = _apply(model, alert, change)
             changed += 1
-    state.last_at, state.pending_level = es.last_at, es.pending_level
-    state.pending_since, state.clear_since = es.pending_since, es.clear_since
     return changed
 
 

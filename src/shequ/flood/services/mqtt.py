@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection
+from django.urls import reverse
 
 from shequ.core.errors import Invalid
 from shequ.core.mqtt import BatchConsumer, Consumer
@@ -61,6 +62,13 @@ def consumer(
         batch_size=batch_size,
         on_exit=lambda: connection.close(),  # the worker thread's own connection
     )
+
+
+def warm_up() -> None:
+    """Load what the first alert needs before the first batch: the URL configuration that its
+    message links to imports every app's views and API (seconds), which would otherwise fall
+    inside the first batch's transaction and delay its alerts."""
+    reverse("flood:map")
 
 
 def handle_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
