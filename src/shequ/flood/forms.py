@@ -124,3 +124,11 @@ class SilenceForm(forms.Form):
         field = self.fields["point"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(p.code, p.name) for p in points]
+
+
+class IntervalForm(forms.Form):
+    """A device's reporting interval, sent down to it (``services/downlink.py``)."""
+
+    interval_seconds = forms.IntegerField(
+        label=_("Reporting interval (s)"), min_value=10, max_value=86_400
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from shequ.flood.services import flowback, sweeps
+from shequ.flood.services import downlink, flowback, sweeps
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -30,3 +30,9 @@ def publish_to_hub() -> dict[str, int]:
 def remind_unacknowledged() -> int:
     """Every minute: alerts firing unacknowledged for 15 minutes since their last message."""
     return sweeps.remind()
+
+
+@db_periodic_task(crontab(minute="*"))
+def publish_device_configs() -> int:
+    """Every minute: device configurations the broker did not take (it was away) sent again."""
+    return downlink.publish_pending()

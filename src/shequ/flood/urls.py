@@ -19,6 +19,9 @@ urlpatterns = [
     path("camera-events/<int:event_id>/thumb", cameras.thumb, name="camera-thumb"),
     path("staff/", staff.devices_page, name="staff-devices"),
     path("staff/rules/<int:rule_id>/", staff.rule_page, name="staff-rule"),
+    path(
+        "staff/devices/<slug:code>/interval/", staff.device_interval, name="staff-device-interval"
+    ),
     path("staff/roster/", staff.roster_page, name="staff-roster"),
     path("staff/roster/<int:shift_id>/end/", staff.end_shift, name="staff-shift-end"),
     path("staff/silences/", staff.silences_page, name="staff-silences"),

@@ -189,3 +189,19 @@ def test_update_rule_in_the_service(rules: dict[str, Rule]) -> None:
             user=far, region=Region.objects.get(code="990103001001"), role=Role.DUTY_OFFICER
         )
         devices.update_rule(far, rule, red=50.0)
+
+
+def test_the_devices_page_changes_an_interval_and_shows_it_pending_then_applied(
+    make_user: Callable[..., Any], rules: dict[str, Rule]
+) -> None:
+    from shequ.flood.services import downlink
+
+    client = login(make_user("duty_officer", VILLAGE))
+    sent = client.post("/flood/staff/devices/W01/interval/", {"interval_seconds": 300})
+    assert sent.status_code == 302
+    page = client.get("/flood/staff/").content.decode()
+    assert "version 1 pending" in page
+    downlink.acknowledge("W01", {"version": 1})
+    assert "version 1 applied" in client.get("/flood/staff/").content.decode()
+    elsewhere = client.post("/flood/staff/devices/B01/interval/", {"interval_seconds": 300})
+    assert elsewhere.status_code == 404

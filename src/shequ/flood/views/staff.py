@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import NotFound, ServiceError
 from shequ.core.types import user_of
-from shequ.flood.forms import RuleForm, ShiftForm, SilenceForm
-from shequ.flood.models import Rule, Silence
-from shequ.flood.services import access, devices, points, response, roster
+from shequ.flood.forms import IntervalForm, RuleForm, ShiftForm, SilenceForm
+from shequ.flood.models import Device, Rule, Silence
+from shequ.flood.services import access, devices, downlink, points, response, roster
 from shequ.flood.views.common import watcher_required
 from shequ.web.errors import put_errors
 
@@ -28,7 +28,7 @@ def devices_page(request: HttpRequest) -> HttpResponse:
     rows = []
     for point in access.visible_points(request.user):
         for now in points.devices_now(point):
-            rows.append((point, now))
+            rows.append((point, now, downlink.status(now.device)))
     rules = (
         Rule.objects.filter(point__in=access.visible_points(request.user))
         .select_related("point", "device")
@@ -159,3 +159,29 @@ def end_silence(request: HttpRequest, silence_id: int) -> HttpResponse:
     roster.end_silence(user, made, timezone.now())
     messages.success(request, _("Silence ended."))
     return redirect("flood:staff-silences")
+
+
+@require_POST
+@watcher_required
+def device_interval(request: HttpRequest, code: str) -> HttpResponse:
+    """Change a device's reporting interval; the device is sent its new configuration."""
+    user = user_of(request)
+    device = (
+        Device.objects.select_related("point__region")
+        .filter(code=code, point__in=access.visible_points(user))
+        .first()
+    )
+    if device is None:
+        raise NotFound(_("No such device."), "flood_device_not_found")
+    form = IntervalForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            messages.error(request, f"{device.code}: {' '.join(str(p) for p in problems)}")
+        return redirect("flood:staff-devices")
+    try:
+        downlink.set_interval(user, device, form.cleaned_data["interval_seconds"])
+    except ServiceError as exc:
+        messages.error(request, f"{device.code}: {exc.message}")
+    else:
+        messages.success(request, _("Interval saved; the device is sent it."))
+    return redirect("flood:staff-devices")
