@@ -220,8 +220,8 @@ def notify_people(user_ids: list[int], message: Message) -> list[Delivery]:
 
 def notify_people_later(user_ids: list[int], message: Message) -> None:
     """Queue delivery through the people's own channels, once the transaction has committed."""
-    if not user_ids:
-        return
+    if not Channel.objects.filter(owner_id__in=user_ids, enabled=True).exists():
+        return  # nobody chose one: no job queued (an alert burst would queue one per alert)
     send = people_message_queued.send
     ids = sorted(set(user_ids))
     transaction.on_commit(lambda: send(sender=Channel, user_ids=ids, message=message))
