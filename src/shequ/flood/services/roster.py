@@ -192,6 +192,15 @@ def choose_channel(actor: User, person: User, kind: str, config: dict[str, Any])
     return channel
 
 
+def channel_config(kind: str, address: str, secret: str = "") -> dict[str, Any]:
+    """A page's two fields as the config of a core channel of ``kind``."""
+    key = {"email": "to", "webhook": "url"}.get(kind, "webhook")
+    config: dict[str, Any] = {key: address.strip()}
+    if secret.strip():
+        config["secret"] = secret.strip()
+    return config
+
+
 def channels_of(person: User) -> list[Channel]:
     return list(Channel.objects.filter(owner=person).order_by("kind"))
 
