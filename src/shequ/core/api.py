@@ -203,7 +203,8 @@ def mark_read(request: HttpRequest, message_id: Id) -> InboxMessage:
 
 @router.get("/channels", response={200: list[s.ChannelOut], **errors(READ)}, tags=["notifications"])
 def list_channels(request: HttpRequest) -> QuerySet[Channel]:
-    return scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS)
+    qs = Channel.objects.filter(owner__isnull=True).select_related("region")
+    return scope(qs, request.user, Perm.MANAGE_CHANNELS)
 
 
 @router.post("/channels", response={201: s.ChannelOut, **errors(WRITE)}, tags=["notifications"])
@@ -218,7 +219,11 @@ def create_channel(request: HttpRequest, payload: s.ChannelIn) -> tuple[int, Cha
 )
 def test_channel(request: HttpRequest, channel_id: Id) -> Any:
     channel = get_object_or_404(
-        scope(Channel.objects.select_related("region"), request.user, Perm.MANAGE_CHANNELS),
+        scope(
+            Channel.objects.filter(owner__isnull=True).select_related("region"),
+            request.user,
+            Perm.MANAGE_CHANNELS,
+        ),
         pk=channel_id,
     )
     require(request.user, Perm.MANAGE_CHANNELS, channel.region)

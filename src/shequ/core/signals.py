@@ -11,3 +11,6 @@ from django.dispatch import Signal
 
 # region_id: int, message: shequ.core.transports.base.Message
 region_message_queued = Signal()
+
+# user_ids: list[int], message: shequ.core.transports.base.Message
+people_message_queued = Signal()

@@ -87,6 +87,7 @@ def ingest(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
+    mqtt.warm_up()
     consumer = mqtt.consumer(
         url=args.url,
         group=args.group,

@@ -179,3 +179,29 @@ class DeviceForm(forms.Form):
         field = self.fields["point"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(p.code, p.name) for p in points]
+
+
+class IntervalForm(forms.Form):
+    """A device's reporting interval, sent down to it (``services/downlink.py``)."""
+
+    interval_seconds = forms.IntegerField(
+        label=_("Reporting interval (s)"), min_value=10, max_value=86_400
+    )
+
+
+class ReachForm(forms.Form):
+    """How the person is told of alerts besides the inbox (``roster.choose_channel``)."""
+
+    kind = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[
+            ("email", _("E-mail")), ("dingtalk", _("DingTalk group robot")),
+            ("wecom", _("WeCom group robot")), ("webhook", _("Webhook")),
+        ],
+    )  # fmt: skip
+    address = forms.CharField(
+        label=_("Address"), max_length=500, help_text=_("An e-mail address or the robot's URL")
+    )
+    secret = forms.CharField(
+        label=_("Signing secret"), max_length=200, required=False, widget=forms.PasswordInput
+    )

@@ -24,7 +24,11 @@ urlpatterns = [
     path("staff/devices/new/", sites.device_page, name="staff-device-new"),
     path("staff/devices/<slug:code>/", sites.device_page, name="staff-device"),
     path("staff/devices/<slug:code>/token/", sites.device_token, name="staff-device-token"),
+    path(
+        "staff/devices/<slug:code>/interval/", staff.device_interval, name="staff-device-interval"
+    ),
     path("staff/roster/", staff.roster_page, name="staff-roster"),
+    path("staff/roster/me/channel/", staff.my_channel, name="staff-my-channel"),
     path("staff/roster/<int:shift_id>/end/", staff.end_shift, name="staff-shift-end"),
     path("staff/silences/", staff.silences_page, name="staff-silences"),
     path("staff/silences/<int:silence_id>/end/", staff.end_silence, name="staff-silence-end"),

@@ -20,7 +20,7 @@ from shequ.flood.models import (
     MonitoringPoint,
     Rule,
 )
-from shequ.flood.services import alerts, devices, ingest
+from shequ.flood.services import alerts, devices, ingest, sweeps
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +124,9 @@ def test_a_silent_device_opens_a_no_data_alert_and_a_reading_resolves_it(
     rule = devices.add_rule(admin(), gauge, "no_data")
     ingest.ingest(gauge, rows(1, start=T0))
     reading_received = gauge.latest.received_at
-    assert alerts.sweep_no_data(reading_received + timedelta(seconds=179)) == 0
-    assert alerts.sweep_no_data(reading_received + timedelta(seconds=181)) == 1
-    assert alerts.sweep_no_data(reading_received + timedelta(seconds=300)) == 0  # one, not two
+    assert sweeps.sweep_no_data(reading_received + timedelta(seconds=179)) == 0
+    assert sweeps.sweep_no_data(reading_received + timedelta(seconds=181)) == 1
+    assert sweeps.sweep_no_data(reading_received + timedelta(seconds=300)) == 0  # one, not two
     alert = Alert.objects.get(rule=rule)
     assert (alert.state, alert.level) == ("firing", 2)
     ingest.ingest(gauge, rows(1, start=T0 + timedelta(minutes=10)))
@@ -157,7 +157,7 @@ def test_an_alert_the_lock_missed_becomes_an_escalation_not_a_second_alert(
     gauge: Device, depth: Rule
 ) -> None:
     ingest.ingest(gauge, rows(12))
-    alerts._open(depth, 3, T0 + timedelta(minutes=1), 30.0)  # as if a racing evaluation
+    alerts.open_alert(depth, 3, T0 + timedelta(minutes=1), 30.0)  # as if a racing evaluation
     alert = Alert.objects.get()
     assert alert.level == 3
     assert kinds(alert) == [("fired", 1), (AlertEventKind.ESCALATED, 3)]
@@ -191,8 +191,8 @@ def test_a_watched_camera_event_opens_one_alert_at_its_level(culvert: Monitoring
     cameras.record_event(camera, event("e2", minute=1))  # the vendor's retry
     alert = Alert.objects.get()
     assert (alert.rule, alert.level, alert.value) == (rule, 4, 0.9)
-    assert alerts.sweep_cameras(T0 + timedelta(minutes=11)) == 0  # 9 minutes after e3
-    assert alerts.sweep_cameras(T0 + timedelta(minutes=13)) == 1
+    assert sweeps.sweep_cameras(T0 + timedelta(minutes=11)) == 0  # 9 minutes after e3
+    assert sweeps.sweep_cameras(T0 + timedelta(minutes=13)) == 1
     alert.refresh_from_db()
     assert alert.state == "resolved"
 
@@ -216,9 +216,9 @@ def test_an_unacknowledged_alert_is_told_again_every_quarter_hour(
     with django_capture_on_commit_callbacks(execute=True):
         ingest.ingest(gauge, rows(30))
         now = timezone.now()
-        assert alerts.remind(now + timedelta(minutes=14)) == 0
-        assert alerts.remind(now + timedelta(minutes=16)) == 1
-        assert alerts.remind(now + timedelta(minutes=17)) == 0  # told a minute ago
+        assert sweeps.remind(now + timedelta(minutes=14)) == 0
+        assert sweeps.remind(now + timedelta(minutes=16)) == 1
+        assert sweeps.remind(now + timedelta(minutes=17)) == 0  # told a minute ago
     assert notified[-1].title.endswith("still unacknowledged (Level threshold)")
     alerts.acknowledge(admin(), Alert.objects.get())
-    assert alerts.remind(now + timedelta(hours=2)) == 0
+    assert sweeps.remind(now + timedelta(hours=2)) == 0

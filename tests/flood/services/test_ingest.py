@@ -77,12 +77,12 @@ def test_a_camera_sends_no_readings(culvert: object) -> None:
 def test_a_failure_while_evaluating_leaves_nothing_half_written(
     gauge: Device, depth: Rule, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shequ.flood.services import alerts
+    from shequ.flood.services import judge
 
     def explode(*args: object) -> int:
         raise RuntimeError("rule evaluation failed")
 
-    monkeypatch.setattr(alerts, "evaluate_many", explode)
+    monkeypatch.setattr(judge, "evaluate_many", explode)
     with pytest.raises(RuntimeError):
         ingest.ingest(gauge, rows(1, 2, 50))
     assert not Reading.objects.filter(device=gauge).exists()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from flood.factories import STREET, VILLAGE, admin, rows
 from shequ.core.models import InboxMessage, Region, Role
 from shequ.flood.models import Alert, Device, Rule
-from shequ.flood.services import alerts, ingest, roster
+from shequ.flood.services import ingest, roster, sweeps
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +57,13 @@ def test_an_unacknowledged_alert_passes_to_the_next_tier(
 ) -> None:
     ingest.ingest(gauge, rows(30))
     alert = Alert.objects.get()
-    assert alerts.remind(timezone.now() + timedelta(minutes=16)) == 1
+    assert sweeps.remind(timezone.now() + timedelta(minutes=16)) == 1
     alert.refresh_from_db()
     assert alert.tier == 2
     assert ("passed_on", 3) in list(alert.events.values_list("kind", "level"))
     assert inbox(shifts["leader"])[-1].endswith("unacknowledged, passed on (Level threshold)")
     assert inbox(shifts["red_only"]) == []  # orange is below what they are told of
-    alerts.remind(timezone.now() + timedelta(minutes=32))  # no tier 3: the leader again
+    sweeps.remind(timezone.now() + timedelta(minutes=32))  # no tier 3: the leader again
     alert.refresh_from_db()
     assert alert.tier == 2 and len(inbox(shifts["leader"])) == 2
 
@@ -88,9 +88,9 @@ def test_a_silenced_point_tells_nobody_until_the_silence_ends(
     with django_capture_on_commit_callbacks(execute=True):
         ingest.ingest(gauge, rows(30))
         assert Alert.objects.get().level == 3  # recorded all the same
-        assert alerts.remind(now + timedelta(minutes=30)) == 0
+        assert sweeps.remind(now + timedelta(minutes=30)) == 0
         assert notified == [] and inbox(shifts["clerk"]) == []
-        assert alerts.remind(now + timedelta(minutes=61)) == 1  # over: told now
+        assert sweeps.remind(now + timedelta(minutes=61)) == 1  # over: told now
     assert len(notified) == 1 and len(inbox(shifts["clerk"])) == 1
 
 

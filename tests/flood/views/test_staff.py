@@ -189,3 +189,41 @@ def test_update_rule_in_the_service(rules: dict[str, Rule]) -> None:
             user=far, region=Region.objects.get(code="990103001001"), role=Role.DUTY_OFFICER
         )
         devices.update_rule(far, rule, red=50.0)
+
+
+def test_the_devices_page_changes_an_interval_and_shows_it_pending_then_applied(
+    make_user: Callable[..., Any], rules: dict[str, Rule]
+) -> None:
+    from shequ.flood.services import downlink
+
+    client = login(make_user("duty_officer", VILLAGE))
+    sent = client.post("/flood/staff/devices/W01/interval/", {"interval_seconds": 300})
+    assert sent.status_code == 302
+    page = client.get("/flood/staff/").content.decode()
+    assert 'data-testid="config-W01" data-state="pending"' in page
+    downlink.acknowledge("W01", {"version": 1})
+    page = client.get("/flood/staff/").content.decode()
+    assert 'data-testid="config-W01" data-state="acknowledged"' in page
+    elsewhere = client.post("/flood/staff/devices/B01/interval/", {"interval_seconds": 300})
+    assert elsewhere.status_code == 404
+
+
+def test_a_person_on_duty_chooses_on_the_roster_page_how_they_are_told(
+    make_user: Callable[..., Any], regions: dict[str, Region]
+) -> None:
+    clerk = make_user("duty_officer", VILLAGE)
+    now = timezone.now()
+    shift = roster.add_shift(admin(), regions[VILLAGE], clerk, now, now + timedelta(hours=8))
+    client = login(clerk)
+    bad = client.post("/flood/staff/roster/me/channel/", {"kind": "email", "address": "nope"})
+    assert bad.status_code == 302 and not roster.channels_of(clerk)
+    sent = client.post(
+        "/flood/staff/roster/me/channel/", {"kind": "email", "address": "wang@example.org"}
+    )
+    assert sent.status_code == 302
+    page = client.get("/flood/staff/roster/").content.decode()
+    row = re.search(rf'data-testid="reach-{shift.pk}">(.*?)</td>', page)
+    assert row is not None and "w***@example.org" in row.group(1)
+    assert "wang@example.org" not in page
+    client.post("/flood/staff/roster/me/channel/", {"drop": "email"})
+    assert not [c for c in roster.channels_of(clerk) if c.enabled]

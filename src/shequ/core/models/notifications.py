@@ -18,9 +18,20 @@ class ChannelKind(models.TextChoices):
 
 
 class Channel(models.Model):
-    """Where a region's notifications go. Secret config values are stored encrypted."""
+    """Where a region's notifications go. Secret config values are stored encrypted.
+
+    A channel with an ``owner`` is that person's own (how a duty officer is reached: their
+    e-mail, their robot); it is not one of the region's, and its whole config is encrypted."""
 
     region = models.ForeignKey(Region, models.PROTECT, related_name="channels")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="own_channels",
+        verbose_name=_("owner"),
+    )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
     config = models.JSONField(_("configuration"), default=dict, blank=True)

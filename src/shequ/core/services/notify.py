@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from shequ.core import pii
 from shequ.core.models import Channel, Delivery, InboxMessage, Region, Role
 from shequ.core.models.regions import covering_codes
-from shequ.core.signals import region_message_queued
+from shequ.core.signals import people_message_queued, region_message_queued
 from shequ.core.transports import TRANSPORTS, get_transport, send_with_retries
 from shequ.core.transports.base import Message, Transport, TransportError
 
@@ -161,7 +161,9 @@ def deliver(
 
 def notify_region(region: Region, message: Message) -> list[Delivery]:
     """Deliver a message through every enabled channel of the region, now."""
-    channels = Channel.objects.filter(region=region, enabled=True).select_related("region")
+    channels = Channel.objects.filter(
+        region=region, owner__isnull=True, enabled=True
+    ).select_related("region")
     return [deliver(channel, message) for channel in channels]
 
 
@@ -169,3 +171,57 @@ def notify_region_later(region: Region, message: Message) -> None:
     """Queue delivery for the worker, once the current transaction has committed."""
     send = region_message_queued.send
     transaction.on_commit(lambda: send(sender=Region, region_id=region.pk, message=message))
+
+
+# --- a person's own channels -------------------------------------------------------------------
+
+PERSONAL_KINDS = ("email", "webhook", "dingtalk", "wecom")  # the inbox is everyone's already
+
+
+def set_personal_channel(owner: Any, region: Region, kind: str, config: dict[str, Any]) -> Channel:
+    """The person's own channel of ``kind`` (one per kind), made or replaced and enabled again.
+
+    Its config is personal (an e-mail address, a robot's URL): every value is stored encrypted.
+    The caller checks who may set it."""
+    if kind not in PERSONAL_KINDS:
+        raise ValidationError({"kind": [_("Not a channel a person can choose.")]})
+    try:
+        cleaned = clean_config(kind, config)
+    except ValidationError as exc:
+        raise ValidationError({f"config.{k}": v for k, v in exc.message_dict.items()}) from exc
+    sealed = {
+        key: {"enc": pii.encrypt(value)} if isinstance(value, str) and value else value
+        for key, value in cleaned.items()
+    }
+    channel, _created = Channel.objects.update_or_create(
+        owner=owner,
+        kind=kind,
+        defaults={
+            "region": region, "name": f"{kind} ({owner.pk})", "config": sealed, "enabled": True,
+            "disabled_reason": "", "last_error": "",
+        },
+    )  # fmt: skip
+    return channel
+
+
+def channel_target(channel: Channel) -> str:
+    """The address a channel sends to, in clear (for masking by the caller; never logged)."""
+    config = _clear_config(channel)
+    return str(config.get("to") or config.get("url") or config.get("webhook") or "")
+
+
+def notify_people(user_ids: list[int], message: Message) -> list[Delivery]:
+    """Deliver a message through the enabled own channels of these people, now."""
+    channels = Channel.objects.filter(
+        owner_id__in=user_ids, owner__is_active=True, enabled=True
+    ).select_related("region")
+    return [deliver(channel, message) for channel in channels.order_by("owner_id", "kind")]
+
+
+def notify_people_later(user_ids: list[int], message: Message) -> None:
+    """Queue delivery through the people's own channels, once the transaction has committed."""
+    if not Channel.objects.filter(owner_id__in=user_ids, enabled=True).exists():
+        return  # nobody chose one: no job queued (an alert burst would queue one per alert)
+    send = people_message_queued.send
+    ids = sorted(set(user_ids))
+    transaction.on_commit(lambda: send(sender=Channel, user_ids=ids, message=message))

@@ -11,6 +11,7 @@ from shequ.flood.api import (  # noqa: F401  (they add routes)
     devices,
     readings,
     response,
+    roster,
     tasks,
 )
 from shequ.flood.api.common import router

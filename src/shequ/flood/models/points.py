@@ -74,6 +74,14 @@ class Device(models.Model):
     digest = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # The configuration sent down to the device (services/downlink.py): each change of the
+    # interval is a new version; the device answers with the version it applied.
+    config_version = models.PositiveIntegerField(_("configuration version"), default=0)
+    config_sent_version = models.PositiveIntegerField(default=0)
+    config_acked_version = models.PositiveIntegerField(
+        _("configuration version applied"), default=0
+    )
+    config_acked_at = models.DateTimeField(_("configuration applied at"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import Invalid
 from shequ.core.services.writelock import sqlite_writer
 from shequ.flood.models import CameraEvent, Device, DeviceKind, MonitoringPoint
-from shequ.flood.services import alerts, images
+from shequ.flood.services import images, judge
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def record_event(device: Device, event: EventIn) -> Recorded:
                 thumb=kept[1],
                 received_at=timezone.now(),
             )
-            alerts.camera_event(device, event.type, event.confidence, event.at)
+            judge.camera_event(device, event.type, event.confidence, event.at)
     except IntegrityError:  # the same event, posted twice at once
         _forget(kept)
         return Recorded(CameraEvent.objects.get(device=device, event_id=event.event_id), True)

@@ -95,7 +95,8 @@ def revoke_token(actor: User, device: Device) -> None:
 
 
 # A gauge posts every few seconds to minutes: its device is kept in each process this long.
-# A revoked token is refused at once by the process that revoked it, by others within this.
+# A revoked token (or device) is refused at once by the process that revoked it, by others
+# (the MQTT ingester) within this.
 DEVICE_CACHE_SECONDS = 5.0
 _devices: dict[str, tuple[float, Device | None]] = {}
 
@@ -128,17 +129,36 @@ def device_by_code(code: str) -> Device | None:
     )
 
 
+_by_code: dict[str, tuple[float, Device]] = {}
+
+
 def devices_by_code(codes: set[str]) -> dict[str, Device]:
-    """Devices named by MQTT topics, in one query (revoked ones are missing)."""
-    found = Device.objects.select_related("point", "point__region").filter(
-        code__in=codes, revoked_at__isnull=True
-    )
-    return {d.code: d for d in found}
+    """Devices named by MQTT topics (revoked ones are missing): those not seen in the last
+    ``DEVICE_CACHE_SECONDS`` in one query. The MQTT ingester asks this for every batch of 500
+    messages, and loading 500 devices with their points cost more than storing the readings."""
+    now = time.monotonic()
+    out: dict[str, Device] = {}
+    for code in codes:
+        hit = _by_code.get(code)
+        if hit is not None and now - hit[0] < DEVICE_CACHE_SECONDS:
+            out[code] = hit[1]
+    wanted = codes - out.keys()
+    if wanted:
+        found = Device.objects.select_related("point", "point__region").filter(
+            code__in=wanted, revoked_at__isnull=True
+        )
+        if len(_by_code) > 100_000:
+            _by_code.clear()
+        for device in found:
+            out[device.code] = device
+            _by_code[device.code] = (now, device)
+    return out
 
 
 @receiver([post_save, post_delete], sender=Device, dispatch_uid="flood.devices.device")
 def _devices_changed(**_kwargs: Any) -> None:
     _devices.clear()
+    _by_code.clear()
 
 
 RULE_FIELDS = (

@@ -22,7 +22,7 @@ from shequ.core.errors import Invalid
 from shequ.core.inputs import OffsetDatetime
 from shequ.core.services.writelock import sqlite_writer
 from shequ.flood.models import Device, DeviceKind, LatestReading, Reading
-from shequ.flood.services import alerts
+from shequ.flood.services import judge
 
 MAX_BATCH = 10_000
 FIRST, LAST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
@@ -107,7 +107,7 @@ def ingest_many(
     Every batch is checked first (one invalid batch refuses them all: the caller checks each
     with ``check`` to drop only it). Then a constant number of queries, whatever the number
     of readings and devices: which (device, time) are known, the new readings inserted, the
-    latest values moved, the rules judged (``alerts.evaluate_many``).
+    latest values moved, the rules judged (``judge.evaluate_many``).
     """
     checked = [(device, _check(device, rows), len(rows)) for device, rows in batches]
     now = now or timezone.now()
@@ -136,7 +136,7 @@ def ingest_many(
         merged: dict[int, tuple[Device, list[tuple[datetime, float]]]] = {}
         for (device, _v, _n), new in zip(checked, fresh, strict=True):
             merged.setdefault(device.pk, (device, []))[1].extend(new)
-        changed = alerts.evaluate_many(
+        changed = judge.evaluate_many(
             [(device, sorted(new)) for device, new in merged.values()], now
         )
     out, told = [], set()

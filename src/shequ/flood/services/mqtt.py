@@ -1,4 +1,5 @@
-"""Readings over MQTT: ``shequ/v1/devices/<device id>/readings`` with one reading or a batch.
+"""Readings over MQTT: ``shequ/v1/devices/<device id>/readings`` with one reading or a batch
+(and the devices' acknowledgements of their configuration, ``services/downlink.py``).
 
 The broker's ACL lets each device publish only to its own topic (docs/flood.md), so the
 topic names the device. The consumer takes the messages queued since its last batch (up to
@@ -17,11 +18,12 @@ import time
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection
+from django.urls import reverse
 
 from shequ.core.errors import Invalid
 from shequ.core.mqtt import BatchConsumer, Consumer
 from shequ.flood.models import Device
-from shequ.flood.services import devices, ingest
+from shequ.flood.services import devices, downlink, ingest
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,27 @@ def device_code(topic: str) -> str:
     return parts[3]
 
 
+def ack_device(topic: str) -> str | None:
+    """The device of a configuration acknowledgement's topic; None for another topic."""
+    parts = topic.split("/")
+    if (
+        len(parts) == 6
+        and parts[:3] == ["shequ", "v1", "devices"]
+        and parts[4:] == ["config", "ack"]
+    ):
+        return parts[3]
+    return None
+
+
+def acknowledge_configs(acks: list[tuple[str, dict[str, Any]]]) -> None:
+    """Record the devices' acknowledgements of their configuration (``services/downlink.py``)."""
+    for code, data in acks:
+        try:
+            downlink.acknowledge(code, data)
+        except Invalid as exc:
+            log.warning("rejected configuration acknowledgement of %s: %s", code, exc)
+
+
 def consumer(
     *,
     url: str | None = None,
@@ -52,7 +75,7 @@ def consumer(
 ) -> Consumer:
     """The readings consumer; its worker thread closes its database connection as it ends."""
     return BatchConsumer(
-        [TOPIC],
+        [TOPIC, downlink.ACK_TOPIC],
         handle_many,
         url=url,
         share_group=group,
@@ -63,26 +86,41 @@ def consumer(
     )
 
 
+def warm_up() -> None:
+    """Load what the first alert needs before the first batch: the URL configuration that its
+    message links to imports every app's views and API (seconds), which would otherwise fall
+    inside the first batch's transaction and delay its alerts."""
+    reverse("flood:map")
+
+
 def handle_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
-    """The consumer's handler: store a batch of messages; how many were rejected."""
-    return len(messages) - len(store_many(messages))
+    """The consumer's handler: store a batch of messages; how many readings were rejected."""
+    readings = sum(1 for topic, _data in messages if ack_device(topic) is None)
+    return readings - len(store_many(messages))
 
 
 def store_many(messages: list[tuple[str, dict[str, Any]]]) -> list[ingest.Outcome]:
     """Store the messages that can be stored, in one transaction; the others are logged and
     dropped. Raises a ``DatabaseError`` still there after the retries."""
     parsed: list[tuple[str, list[ingest.ReadingRow]]] = []
+    acks = [(code, data) for topic, data in messages if (code := ack_device(topic))]
     for topic, data in messages:
+        if ack_device(topic):
+            continue
         try:
             parsed.append((device_code(topic), ingest.parse_rows(data.get("readings", data))))
         except (Rejected, Invalid) as exc:
             log.warning("rejected MQTT message on %s: %s", topic, exc)
-    if not parsed:
+    if not parsed and not acks:
         return []
     for attempt in range(RETRIES):
         if not connection.in_atomic_block:
             close_old_connections()  # a connection the database dropped is opened anew
         try:
+            if acks:  # idempotent: a retry records them again harmlessly
+                acknowledge_configs(acks)
+            if not parsed:
+                return []
             known = devices.devices_by_code({code for code, _rows in parsed})
             batches: list[tuple[Device, list[ingest.ReadingRow]]] = []
             for code, rows in parsed:

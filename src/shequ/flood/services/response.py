@@ -2,7 +2,7 @@
 told to everyone on duty; what each level tightens is stored configuration.
 
 A point's level is the highest of its region's and of every region above it. The rule
-evaluation (``services/alerts.py``) scales the thresholds of threshold, rate-of-rise and
+evaluation (``services/judge.py``) scales the thresholds of threshold, rate-of-rise and
 rainfall rules by the level's ``threshold_factor``: at level I (0.6 by default) a culvert's
 red line of 40 cm fires at 24 cm. ``interval_factor`` is the reporting interval the level asks
 of the gauges (shown on the point's page; no downlink sends it to the devices yet).

@@ -1,14 +1,16 @@
 """The duty roster: shifts per region and tier, and who on duty is told of an alert.
 
 An alert is told to the region's channels (``core`` notifications) and, in person (their
-inbox), to those on duty at its tier over the point's region whose ``min_level`` it reaches.
+inbox and the channels each chose: e-mail, webhook, DingTalk or WeCom robot), to those on
+duty at its tier over the point's region whose ``min_level`` it reaches.
 An alert still firing unacknowledged passes on to the next tier that has someone on duty
-(``alerts.remind``).
+(``sweeps.remind``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -16,10 +18,11 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from shequ.core.models import InboxMessage, Region
+from shequ.core.models import Channel, InboxMessage, Region
 from shequ.core.models.regions import covering_codes
 from shequ.core.permissions import Perm, can, scope
 from shequ.core.services.audit import record
+from shequ.core.services.notify import channel_target, notify_people_later, set_personal_channel
 from shequ.core.transports.base import Message
 from shequ.core.types import Requester, User
 from shequ.flood.models import DutyShift, MonitoringPoint, Rule, Silence, Tier
@@ -69,8 +72,11 @@ def next_tier(point: MonitoringPoint, after: int, level: int, at: datetime) -> i
 
 
 def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: Message) -> int:
-    """Put the message in the inbox of each person on duty at ``tier``; people told."""
-    return to_inbox(on_duty(point, tier, level, at), message)
+    """Tell each person on duty at ``tier``: their inbox, and the channels they chose
+    (``choose_channel``, delivered by the worker after the commit); people told."""
+    people = on_duty(point, tier, level, at)
+    notify_people_later([u.pk for u in people], message)
+    return to_inbox(people, message)
 
 
 def to_inbox(people: list[User], message: Message) -> int:
@@ -169,3 +175,62 @@ def watcher_named(username: str, region: Region) -> User:
     if person is None or not can(person, Perm.FLOOD, region.code):
         raise ValidationError({"person": [_("Nobody of that user name watches this region.")]})
     return person
+
+
+# --- how each person is reached -----------------------------------------------------------------
+
+
+def choose_channel(actor: User, person: User, kind: str, config: dict[str, Any]) -> Channel:
+    """How ``person`` is told of alerts besides the inbox (one channel per kind, replaced by a
+    new choice). A person chooses their own, staff of a region for its people on duty; either
+    way the person must watch a region, whose channel it becomes."""
+    region = _watched_region(person)
+    if actor.pk != person.pk:
+        require_point(actor, MonitoringPoint(region=region))
+    channel = set_personal_channel(person, region, kind, config)
+    record("flood.roster.channel", actor=actor, obj=channel, region_code=region.code, kind=kind)
+    return channel
+
+
+def channel_config(kind: str, address: str, secret: str = "") -> dict[str, Any]:
+    """A page's two fields as the config of a core channel of ``kind``."""
+    key = {"email": "to", "webhook": "url"}.get(kind, "webhook")
+    config: dict[str, Any] = {key: address.strip()}
+    if secret.strip():
+        config["secret"] = secret.strip()
+    return config
+
+
+def channels_of(person: User) -> list[Channel]:
+    return list(Channel.objects.filter(owner=person).order_by("kind"))
+
+
+def drop_channel(actor: User, channel: Channel) -> None:
+    """Stop reaching the person through this channel (the inbox stays); its deliveries are
+    kept, the channel disabled."""
+    if channel.owner_id != actor.pk:
+        require_point(actor, MonitoringPoint(region=channel.region))
+    Channel.objects.filter(pk=channel.pk).update(enabled=False, disabled_reason="dropped")
+    record("flood.roster.channel_drop", actor=actor, obj=channel, region_code=channel.region.code)
+
+
+def reach(channel: Channel) -> str:
+    """Where the channel reaches, masked for a page (``a***@example.org``, a robot's host)."""
+    value = str(channel_target(channel))
+    if "@" in value:
+        local, _at, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    host = value.split("//", 1)[-1].split("/", 1)[0]
+    return f"{host}/…" if host else "…"
+
+
+def _watched_region(person: User) -> Region:
+    shift = (
+        DutyShift.objects.filter(user=person).select_related("region").order_by("-ends_at").first()
+    )
+    if shift is not None and can(person, Perm.FLOOD, shift.region.code):
+        return shift.region
+    for membership in person.memberships.select_related("region").order_by("region__code"):
+        if can(person, Perm.FLOOD, membership.region.code):
+            return membership.region
+    raise ValidationError({"person": [_("Nobody of that user name watches this region.")]})

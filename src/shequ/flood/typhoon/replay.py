@@ -37,7 +37,7 @@ from shequ.flood.models import (
     LatestReading,
     Task,
 )
-from shequ.flood.services import alerts, cameras, ingest, response, tasks
+from shequ.flood.services import alerts, cameras, ingest, response, sweeps, tasks
 from shequ.flood.services.ingest import ReadingRow
 from shequ.flood.typhoon import plan, snapshot
 
@@ -177,7 +177,7 @@ def _step(
     for shot in plan.CAMERA:
         if shot.step == step:
             summary.camera_events += _shoot(state, shot, series["W01"][step])
-    summary.alerts_changed += alerts.sweep_cameras(now=at)  # the worker's sweep, at this time
+    summary.alerts_changed += sweeps.sweep_cameras(now=at)  # the worker's sweep, at this time
     if act:
         for deed in plan.ACTS:
             if deed.step == step:

@@ -6,6 +6,8 @@ to the field it names.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -16,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import NotFound, ServiceError
 from shequ.core.types import user_of
-from shequ.flood.forms import RuleForm, ShiftForm, SilenceForm
-from shequ.flood.models import Rule, Silence
-from shequ.flood.services import access, devices, points, response, roster
+from shequ.flood.forms import IntervalForm, ReachForm, RuleForm, ShiftForm, SilenceForm
+from shequ.flood.models import Device, Rule, Silence
+from shequ.flood.services import access, devices, downlink, points, response, roster
 from shequ.flood.views.common import watcher_required
 from shequ.web.errors import put_errors
 
@@ -28,7 +30,7 @@ def devices_page(request: HttpRequest) -> HttpResponse:
     rows = []
     for point in access.visible_points(request.user):
         for now in points.devices_now(point):
-            rows.append((point, now))
+            rows.append((point, now, downlink.status(now.device)))
     rules = (
         Rule.objects.filter(point__in=access.visible_points(request.user))
         .select_related("point", "device")
@@ -107,8 +109,49 @@ def roster_page(request: HttpRequest) -> HttpResponse:
         status = 422
     shifts = list(roster.shifts_for(user, timezone.now()))
     return render(
-        request, "flood/staff/roster.html", {"form": form, "shifts": shifts}, status=status
+        request, "flood/staff/roster.html", _roster_context(user, form, shifts), status=status
     )
+
+
+def _roster_context(user: Any, form: ShiftForm, shifts: list[Any]) -> dict[str, Any]:
+    reach: dict[int, list[str]] = {}
+    for s in shifts:
+        if s.user_id not in reach:
+            own = [c for c in roster.channels_of(s.user) if c.enabled]
+            reach[s.user_id] = [f"{c.get_kind_display()} {roster.reach(c)}" for c in own]
+    for s in shifts:
+        s.reach = reach[s.user_id]
+    mine = [(c, roster.reach(c)) for c in roster.channels_of(user) if c.enabled]
+    return {"form": form, "shifts": shifts, "reach_form": ReachForm(), "mine": mine}
+
+
+@require_POST
+@watcher_required
+def my_channel(request: HttpRequest) -> HttpResponse:
+    """Choose (or, with ``drop``, stop) how I am told of alerts when on duty."""
+    user = user_of(request)
+    if request.POST.get("drop"):
+        channel = next(
+            (c for c in roster.channels_of(user) if c.kind == request.POST["drop"]), None
+        )
+        if channel is not None:
+            roster.drop_channel(user, channel)
+            messages.success(request, _("Channel dropped."))
+        return redirect("flood:staff-roster")
+    form = ReachForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        config = roster.channel_config(data["kind"], data["address"], data["secret"])
+        try:
+            roster.choose_channel(user, user, data["kind"], config)
+        except (ServiceError, ValidationError) as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("You will be told through it when on duty."))
+            return redirect("flood:staff-roster")
+    for problems in form.errors.values():
+        messages.error(request, " ".join(str(p) for p in problems))
+    return redirect("flood:staff-roster")
 
 
 @require_POST
@@ -161,3 +204,29 @@ def end_silence(request: HttpRequest, silence_id: int) -> HttpResponse:
     roster.end_silence(user, made, timezone.now())
     messages.success(request, _("Silence ended."))
     return redirect("flood:staff-silences")
+
+
+@require_POST
+@watcher_required
+def device_interval(request: HttpRequest, code: str) -> HttpResponse:
+    """Change a device's reporting interval; the device is sent its new configuration."""
+    user = user_of(request)
+    device = (
+        Device.objects.select_related("point__region")
+        .filter(code=code, point__in=access.visible_points(user))
+        .first()
+    )
+    if device is None:
+        raise NotFound(_("No such device."), "flood_device_not_found")
+    form = IntervalForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            messages.error(request, f"{device.code}: {' '.join(str(p) for p in problems)}")
+        return redirect("flood:staff-devices")
+    try:
+        downlink.set_interval(user, device, form.cleaned_data["interval_seconds"])
+    except ServiceError as exc:
+        messages.error(request, f"{device.code}: {exc.message}")
+    else:
+        messages.success(request, _("Interval saved; the device is sent it."))
+    return redirect("flood:staff-devices")

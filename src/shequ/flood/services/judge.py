@@ -1,0 +1,264 @@
+"""Judging what devices report by their rules: readings as they arrive, camera events.
+
+Each rule's evaluation locks its ``RuleState`` row, so two readings of the same rule queue
+instead of both deciding to open an alert; the alert itself lives in ``services/alerts.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+
+from shequ.flood import evaluation as ev
+from shequ.flood.models import (
+    OPEN_STATES,
+    Alert,
+    Device,
+    Reading,
+    Rule,
+    RuleKind,
+    RuleState,
+)
+from shequ.flood.services import alerts, response
+
+Series = Sequence[tuple[datetime, float]]
+
+
+def evaluate(device: Device, new: Series, now: datetime) -> int:
+    """Judge the device's new readings (sorted by time) by each of its rules; alerts changed.
+
+    Runs inside the ingesting transaction.
+    """
+    return evaluate_many([(device, new)], now).get(device.pk, 0)
+
+
+# A batch's readings within this span share one history query; beyond it (a backfill), one
+# query per device.
+HISTORY_SPAN = timedelta(days=1)
+
+
+@dataclass
+class Judged:
+    """A rule and its locked state, as evaluation needs them: plain values, not models (a batch
+    of 500 gauges has 1,500 rules, whose model instances cost more than judging them). The
+    rule's model is loaded only when one of its alerts changes."""
+
+    rule_id: int
+    kind: str
+    device_id: int
+    region_code: str
+    thresholds: tuple[float | None, float | None, float | None, float | None]
+    window_minutes: int
+    pending_seconds: int
+    clear_margin: float
+    clear_seconds: int
+    state: ev.State  # its ``open_level`` is set from the open alert
+
+
+_FIELDS = (
+    "rule_id", "rule__kind", "rule__device_id", "rule__point__region__code", "rule__blue",
+    "rule__yellow", "rule__orange", "rule__red", "rule__window_minutes", "rule__pending_seconds",
+    "rule__clear_margin", "rule__clear_seconds", "last_at", "pending_level", "pending_since",
+    "clear_since",
+)  # fmt: skip
+
+
+def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict[int, int]:
+    """Judge several devices' new readings (each sorted by time); alerts changed per device.
+
+    A constant number of queries for the batch (the rules with their states locked in rule
+    order, their open alerts, the history the rates and sums need, the states written back),
+    whatever the number of devices; an alert that fires, escalates or resolves costs its own
+    writes. Runs inside the ingesting transaction.
+    """
+    series = {device.pk: new for device, new in items if new}
+    changed = dict.fromkeys(series, 0)
+    if not series:
+        return changed
+    rules, open_alerts = _lock_many(sorted(series))
+    history = _history(rules, series)
+    saved: list[Judged] = []
+    factors: dict[str, float] = {}  # a region's emergency response tightens its thresholds
+    for rule in rules:
+        alert = open_alerts.get(rule.rule_id)
+        if rule.kind == RuleKind.NO_DATA:
+            if alert is not None:  # a reading arrived: a no-data alert of its device is over
+                alerts.resolve(alert, now, None)
+                changed[rule.device_id] += 1
+            continue
+        derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
+        if derived:
+            code = rule.region_code
+            if code not in factors:
+                factors[code] = response.threshold_factor(code)
+            changed[rule.device_id] += _judge(rule, derived, alert, factors[code])
+            saved.append(rule)
+    _save_states(saved)
+    return changed
+
+
+def _save_states(rules: list[Judged]) -> None:
+    """Write the judged states back: one statement, executed for each (Django's bulk_update
+    builds a CASE per row and field, which cost more than the whole batch's evaluation)."""
+    if not rules:
+        return
+    table = connection.ops.quote_name(RuleState._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET last_at = %s, pending_level = %s, pending_since = %s, "
+            "clear_since = %s WHERE rule_id = %s",
+            [
+                (
+                    adapt(r.state.last_at),
+                    r.state.pending_level,
+                    adapt(r.state.pending_since),
+                    adapt(r.state.clear_since),
+                    r.rule_id,
+                )
+                for r in rules
+            ],
+        )
+
+
+def _lock_many(device_ids: list[int]) -> tuple[list[Judged], dict[int, Alert]]:
+    """The devices' enabled reading rules with their states, and their open alerts, locked in
+    rule order (so batches queue, never deadlock); a state missing is made first."""
+    _make_missing_states(device_ids)
+    rows = (
+        RuleState.objects.select_for_update(of=("self",))
+        .filter(rule__device_id__in=device_ids, rule__enabled=True)
+        .exclude(rule__kind=RuleKind.CAMERA)
+        .order_by("rule_id")
+        .values_list(*_FIELDS)
+    )
+    rules = [_judged(*row) for row in rows]
+    ids = {r.rule_id for r in rules}
+    open_alerts = {
+        a.rule_id: a
+        for a in Alert.objects.select_for_update(of=("self",))
+        .filter(rule__device_id__in=device_ids, state__in=OPEN_STATES)
+        .order_by("rule_id")
+        if a.rule_id in ids
+    }
+    return rules, open_alerts
+
+
+def _judged(rule_id: int, kind: str, device_id: int, region: str, *rest: Any) -> Judged:
+    blue, yellow, orange, red, window, pending, margin, clear, *state = rest
+    last_at, pending_level, pending_since, clear_since = state
+    return Judged(
+        rule_id, kind, device_id, region, (blue, yellow, orange, red), window, pending, margin,
+        clear, ev.State(0, last_at, pending_level, pending_since, clear_since),
+    )  # fmt: skip
+
+
+def _make_missing_states(device_ids: list[int]) -> None:
+    """A state row for each rule of the devices without one (``devices.add_rule`` makes it with
+    the rule; this is the backstop): one statement that inserts nothing as a rule."""
+    state = connection.ops.quote_name(RuleState._meta.db_table)
+    rule = connection.ops.quote_name(Rule._meta.db_table)
+    marks = ", ".join(["%s"] * len(device_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {state} (rule_id, pending_level) SELECT r.id, 0 FROM {rule} r "
+            f"WHERE r.device_id IN ({marks}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {state} s WHERE s.rule_id = r.id) ON CONFLICT DO NOTHING",
+            device_ids,
+        )
+
+
+def _history(
+    rules: list[Judged], series: dict[int, Series]
+) -> dict[int, list[tuple[datetime, float]]]:
+    """Each device's readings (sorted) over its windowed rules' reach before its new ones."""
+    reach: dict[int, timedelta] = {}
+    for rule in rules:
+        if rule.kind in (RuleKind.RATE_OF_RISE, RuleKind.RAINFALL):
+            window = timedelta(minutes=rule.window_minutes)
+            reach[rule.device_id] = max(reach.get(rule.device_id, window), window)
+    if not reach:
+        return {}
+    spans = {d: (series[d][0][0] - w, series[d][-1][0]) for d, w in reach.items()}
+    lo, hi = min(s[0] for s in spans.values()), max(s[1] for s in spans.values())
+    groups = [list(spans)] if hi - lo <= HISTORY_SPAN else [[d] for d in spans]
+    out: dict[int, list[tuple[datetime, float]]] = {}
+    for devices in groups:
+        start = min(spans[d][0] for d in devices)
+        end = max(spans[d][1] for d in devices)
+        rows = (
+            Reading.objects.filter(device_id__in=devices, at__gte=start, at__lte=end)
+            .order_by("device_id", "at")
+            .values_list("device_id", "at", "value")
+        )
+        for device_id, at, value in rows:
+            out.setdefault(device_id, []).append((at, value))
+    return out
+
+
+def _derived(rule: Judged, new: Series, history: Series) -> list[tuple[datetime, float]]:
+    """What the rule compares with its thresholds, for each new reading."""
+    if rule.kind == RuleKind.THRESHOLD:
+        return list(new)
+    window = timedelta(minutes=rule.window_minutes)
+    if rule.kind == RuleKind.RAINFALL:
+        return [(at, ev.accumulated(history, at, window)) for at, _v in new]
+    rises = [(at, ev.rise_over(history, at, v, window)) for at, v in new]
+    return [(at, r) for at, r in rises if r is not None]
+
+
+def _judge(rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0) -> int:
+    """Step the rule's (locked) state through the values; alerts changed. The caller saves
+    the state."""
+    spec = ev.Spec(
+        response.scaled(rule.thresholds, factor),
+        pending=timedelta(seconds=rule.pending_seconds),
+        clear_margin=rule.clear_margin,
+        clear_after=timedelta(seconds=rule.clear_seconds),
+    )
+    rule.state.open_level = alert.level if alert else 0
+    changed = 0
+    model: Rule | None = None
+    for at, value in series:
+        change = ev.step(spec, rule.state, at, value)
+        if change is not None:
+            if model is None:
+                model = Rule.objects.select_related("device", "point__region").get(pk=rule.rule_id)
+            alert = _apply(model, alert, change)
+            changed += 1
+    return changed
+
+
+def _apply(rule: Rule, alert: Alert | None, change: ev.Change) -> Alert | None:
+    if change.kind == ev.RESOLVE:
+        if alert is not None:
+            alerts.resolve(alert, change.at, change.value)
+        return None
+    if alert is None:
+        return alerts.open_alert(rule, change.level, change.at, change.value)
+    if change.level > alert.level:
+        alerts.escalate(alert, change.level, change.at, change.value)
+    return alert
+
+
+def camera_event(device: Device, event_type: str, confidence: float, at: datetime) -> int:
+    """Judge a new camera event by the camera's rules; alerts opened. Runs in its transaction.
+
+    An event of a watched type at the rule's confidence opens the rule's alert (an open one
+    stays as it is, its value the latest confidence)."""
+    opened = 0
+    rules = Rule.objects.filter(device=device, kind=RuleKind.CAMERA, enabled=True)
+    for rule in rules.select_related("point", "device"):
+        if event_type not in rule.event_types or confidence < rule.min_confidence:
+            continue
+        state, alert = alerts.lock(rule)
+        state.last_at = max(filter(None, [state.last_at, at]))
+        state.save(update_fields=["last_at"])
+        if alert is None:
+            alerts.open_alert(rule, rule.level, at, confidence)
+            opened += 1
+    return opened
