@@ -52,12 +52,14 @@ def test_running_the_demo_twice_refreshes_instead_of_duplicating(db: None) -> No
     assert (Region.objects.count(), Membership.objects.count(), Person.objects.count()) == counts
     assert Dataset.objects.filter(origin=Origin.UPSTREAM).count() == 72
     # Parking publishes its indices back to the hub (flowback), the time bank its monthly
-    # indicators, once, and the dashboards their indicators' time series.
+    # indicators and anonymised service records, once, and the dashboards their indicators'
+    # time series.
     assert set(Dataset.objects.exclude(origin=Origin.UPSTREAM).values_list("key", flat=True)) == {
         "berth_index_hourly",
         "idle_night_spaces",
         "estate_parking_index",
         "timebank_indicators_monthly",
+        "timebank_service_records",
         "dashboard_indicator_values",
     }
     again = dict(Dataset.objects.filter(version__isnull=False).values_list("key", "row_count"))

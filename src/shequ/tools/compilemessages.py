@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -16,8 +17,12 @@ def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale=po_path.parent.parent.name)
         mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as fh:
+        # Written beside and renamed over: a server or test reading the catalogue meanwhile
+        # sees the old file or the new one, never a half-written one.
+        part = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        with part.open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
+        os.replace(part, mo_path)
         written.append(mo_path)
     return written
 
