@@ -13,7 +13,5 @@ urlpatterns = [
     path("feedback/mine/", feedback.mine, name="feedback-mine"),
     path("feedback/inbox/", feedback.inbox, name="feedback-inbox"),
     path("feedback/tasks/", feedback.tasks, name="feedback-tasks"),
-    path(
-        "feedback/<int:feedback_id>/<slug:action>/", feedback.act, name="feedback-act"
-    ),
+    path("feedback/<int:feedback_id>/<slug:action>/", feedback.act, name="feedback-act"),
 ]

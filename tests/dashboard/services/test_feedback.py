@@ -25,8 +25,8 @@ def give(user: Any, **extra: Any) -> Feedback:
 def test_a_resident_rates_a_service_in_their_community(make_user: Any) -> None:
     resident = make_user(Role.RESIDENT, HOME)
     made = give(resident, object_ref="12")
-    assert (made.region.code, made.service, made.rating, made.object_ref) == (
-        HOME, "parking", 4, "12")  # fmt: skip
+    got = (made.region.code, made.service, made.rating, made.object_ref)
+    assert got == (HOME, "parking", 4, "12")
     assert feedback.mine(resident) == [made]
 
 
@@ -45,8 +45,12 @@ def test_only_residents_and_volunteers_give_feedback(make_user: Any, role: str |
 
 @pytest.mark.parametrize(
     ("extra", "field"),
-    [({"rating": 0}, "rating"), ({"rating": 6}, "rating"), ({"service": "tax"}, "service"),
-     ({"comment": "长" * 501}, "comment")],  # fmt: skip
+    [
+        ({"rating": 0}, "rating"),
+        ({"rating": 6}, "rating"),
+        ({"service": "tax"}, "service"),
+        ({"comment": "长" * 501}, "comment"),
+    ],
 )
 def test_it_rejects_bad_input_naming_the_field(make_user: Any, extra: Any, field: str) -> None:
     with pytest.raises(Invalid) as refused:
@@ -70,9 +74,7 @@ def test_it_throttles_a_resident_past_the_hourly_limit(make_user: Any) -> None:
 def test_staff_reply_and_the_resident_sees_it(make_user: Any) -> None:
     resident, staff = make_user(Role.RESIDENT, HOME), make_user(Role.COMMUNITY_STAFF, HOME)
     made = give(resident)
-    assert list(feedback_staff.inbox(staff, feedback_staff.InboxFilter(unanswered=True))) == [
-        made
-    ]
+    assert list(feedback_staff.inbox(staff, feedback_staff.InboxFilter(unanswered=True))) == [made]
     feedback_staff.reply(staff, made.pk, "已安排物业跟进")
     first = Feedback.objects.get(pk=made.pk).first_replied_at
     feedback_staff.reply(staff, made.pk, "已处理完毕")
@@ -104,13 +106,15 @@ def test_a_comment_becomes_a_task_for_staff_of_its_region(make_user: Any) -> Non
     staff, colleague = make_user(Role.COMMUNITY_STAFF, HOME), make_user(Role.STREET_STAFF, STREET)
     made = give(make_user(Role.RESIDENT, HOME))
     with pytest.raises(Invalid):
-        feedback_staff.make_task(staff, made.pk, "修门禁", make_user(Role.COMMUNITY_STAFF, NEXT_DOOR).pk)
+        feedback_staff.make_task(
+            staff, made.pk, "修门禁", make_user(Role.COMMUNITY_STAFF, NEXT_DOOR).pk
+        )
     task = feedback_staff.make_task(staff, made.pk, "修门禁", colleague.pk)
     assert (task.assignee, task.region.code, task.status) == (colleague, HOME, TaskStatus.OPEN)
     with pytest.raises(Conflict):
         feedback_staff.make_task(staff, made.pk, "again")
     feedback_staff.set_task_status(colleague, task.pk, TaskStatus.DONE)
-    assert list(feedback_staff.tasks(staff))[0].status == TaskStatus.DONE
+    assert feedback_staff.tasks(staff).get().status == TaskStatus.DONE
 
 
 def test_staff_lists_mask_phone_and_id_numbers_and_revealing_is_audited(make_user: Any) -> None:

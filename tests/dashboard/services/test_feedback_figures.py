@@ -18,9 +18,13 @@ from shequ.dashboard.services.feedback_figures import reply_hours_median, satisf
 pytestmark = pytest.mark.django_db
 
 
-def filed(user: Any, rating: int, hours_ago: float, reply_after: float | None, service: str = "parking") -> None:
+def filed(
+    user: Any, rating: int, hours_ago: float, reply_after: float | None, service: str = "parking"
+) -> None:
     now = timezone.now()
-    made = feedback.submit(user, service=service, rating=rating, now=now - timedelta(hours=hours_ago))
+    made = feedback.submit(
+        user, service=service, rating=rating, now=now - timedelta(hours=hours_ago)
+    )
     if reply_after is not None:
         made.first_replied_at = made.created_at + timedelta(hours=reply_after)
         made.reply = "ok"

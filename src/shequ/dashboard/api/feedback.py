@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Schema
 
+from shequ.core.inputs import Id
 from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.dashboard.api.common import router
@@ -68,12 +69,12 @@ class FeedbackReasonIn(Schema):
 
 class FeedbackTaskIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
 
 
 class FeedbackTaskOut(Schema):
     id: int
-    feedback_id: int
+    feedback_id: Id
     title: str
     assignee_id: int | None
     status: str
@@ -164,7 +165,7 @@ def feedback_inbox(request: HttpRequest, q: Query[FeedbackInboxQuery]) -> Any:
     response={200: InboxFeedbackOut, **errors(WRITE)},
     summary="Reply to a comment (staff)",
 )
-def reply_to_feedback(request: HttpRequest, feedback_id: int, payload: FeedbackReplyIn) -> Any:
+def reply_to_feedback(request: HttpRequest, feedback_id: Id, payload: FeedbackReplyIn) -> Any:
     return _inbox(feedback_staff.reply(user_of(request), feedback_id, payload.text))
 
 
@@ -173,7 +174,7 @@ def reply_to_feedback(request: HttpRequest, feedback_id: int, payload: FeedbackR
     response={200: InboxFeedbackOut, **errors(WRITE)},
     summary="Hide an abusive comment (staff moderation, audited)",
 )
-def hide_feedback(request: HttpRequest, feedback_id: int, payload: FeedbackReasonIn) -> Any:
+def hide_feedback(request: HttpRequest, feedback_id: Id, payload: FeedbackReasonIn) -> Any:
     return _inbox(feedback_staff.hide(user_of(request), feedback_id, payload.reason))
 
 
@@ -182,7 +183,7 @@ def hide_feedback(request: HttpRequest, feedback_id: int, payload: FeedbackReaso
     response={200: InboxFeedbackOut, **errors(WRITE)},
     summary="Report a comment to the street (staff flag, audited)",
 )
-def report_feedback(request: HttpRequest, feedback_id: int, payload: FeedbackReasonIn) -> Any:
+def report_feedback(request: HttpRequest, feedback_id: Id, payload: FeedbackReasonIn) -> Any:
     return _inbox(feedback_staff.report(user_of(request), feedback_id, payload.reason))
 
 
@@ -191,7 +192,7 @@ def report_feedback(request: HttpRequest, feedback_id: int, payload: FeedbackRea
     response={200: FeedbackRevealOut, **errors(WRITE)},
     summary="The comment in clear (staff allowed to see personal data; audited)",
 )
-def reveal_feedback(request: HttpRequest, feedback_id: int) -> Any:
+def reveal_feedback(request: HttpRequest, feedback_id: Id) -> Any:
     return {"id": feedback_id, "comment": feedback_staff.reveal(user_of(request), feedback_id)}
 
 
@@ -200,7 +201,7 @@ def reveal_feedback(request: HttpRequest, feedback_id: int) -> Any:
     response={201: FeedbackTaskOut, **errors(WRITE)},
     summary="Turn a comment into a task for staff",
 )
-def feedback_to_task(request: HttpRequest, feedback_id: int, payload: FeedbackTaskIn) -> Any:
+def feedback_to_task(request: HttpRequest, feedback_id: Id, payload: FeedbackTaskIn) -> Any:
     made = feedback_staff.make_task(
         user_of(request), feedback_id, payload.title, payload.assignee_id
     )

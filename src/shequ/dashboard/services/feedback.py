@@ -33,9 +33,7 @@ def communities_of(user: Requester) -> list[Region]:
         return []
     return list(
         Region.objects.filter(
-            pk__in=Membership.objects.filter(user=user, role__in=AUTHOR_ROLES).values(
-                "region_id"
-            ),
+            pk__in=Membership.objects.filter(user=user, role__in=AUTHOR_ROLES).values("region_id"),
             level__in=COMMUNITY_LEVELS,
         ).order_by("code")
     )

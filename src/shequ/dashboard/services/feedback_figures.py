@@ -42,7 +42,7 @@ def reply_hours_median(region: Region, now: datetime, service: str = "") -> floa
     """The median time from a comment to its first reply, in hours."""
     given = _given(region, now, service)
     pairs = given.filter(first_replied_at__lte=now).values_list("created_at", "first_replied_at")
-    hours = [(replied - created).total_seconds() / 3600 for created, replied in pairs]
+    hours = [(replied - created).total_seconds() / 3600 for created, replied in pairs if replied]
     if not hours:
         raise NoData(Reason.NOT_MEASURED, f"no reply in {DAYS} days")
     return round(median(hours), 2)

@@ -138,8 +138,7 @@ def reveal(user: Requester, feedback_id: int) -> str:
 
 def assignable(user: Requester, feedback: Feedback) -> bool:
     return has_global(user, Perm.DASHBOARD, STAFF_ROLES) or any(
-        feedback.region.code.startswith(p)
-        for p in prefixes_for(user, Perm.DASHBOARD, STAFF_ROLES)
+        feedback.region.code.startswith(p) for p in prefixes_for(user, Perm.DASHBOARD, STAFF_ROLES)
     )
 
 

@@ -58,7 +58,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     which = InboxFilter(
-        service=request.GET.get("service", "") if request.GET.get("service") in ServiceKind.values
+        service=request.GET.get("service", "")
+        if request.GET.get("service") in ServiceKind.values
         else "",
         unanswered=request.GET.get("unanswered") == "1",
         reported=request.GET.get("reported") == "1",
