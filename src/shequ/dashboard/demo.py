@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from shequ.dashboard import demo_feedback
 from shequ.dashboard.indicators import REGISTRY
 from shequ.dashboard.models import Value
 from shequ.dashboard.services import compute, flowback, refresh
@@ -21,6 +22,7 @@ HISTORY_DAYS = 14
 def build() -> dict[str, Any]:
     # Today's run first: the hub's figures count the datasets as they are before the
     # dashboard's own dataset appears (its first version comes from this run).
+    feedback = demo_feedback.build()
     now = timezone.now()
     rows = refresh.run(force=True, now=now)
     past = 0
@@ -34,5 +36,9 @@ def build() -> dict[str, Any]:
             at = now - timedelta(days=days)
             past += len(compute.store(indicator, compute.evaluate(indicator, at), at))
     flowback.publish(Value.objects.filter(at__lt=now).select_related("region"))
-    print(f"dashboard demo: {rows} indicator values computed, {past} of the past", flush=True)
-    return {"values": rows, "history": past}
+    print(
+        f"dashboard demo: {feedback} feedback items, {rows} indicator values computed, "
+        f"{past} of the past",
+        flush=True,
+    )
+    return {"values": rows, "history": past, "feedback": feedback}

@@ -147,6 +147,7 @@ def test_the_registry_names_every_module_and_both_languages() -> None:
         "timebank",
         "access",
         "hub",
+        "feedback",
     }
     for i in REGISTRY.values():
         assert i.title and i.title_en and i.unit and i.unit_en, i.key

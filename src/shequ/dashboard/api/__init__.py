@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` in these modules: django-ninja reads t
 
 from ninja import NinjaAPI
 
-from shequ.dashboard.api import indicators, screen  # noqa: F401
+from shequ.dashboard.api import feedback, indicators, screen  # noqa: F401
 from shequ.dashboard.api.common import router
 
 __all__ = ["mount", "router"]

@@ -78,7 +78,7 @@ class Function:
 @dataclass(frozen=True)
 class Indicator:
     key: str
-    module: str  # parking, flood, timebank, access, hub
+    module: str  # parking, flood, timebank, access, hub, feedback
     title: str  # Chinese
     title_en: str
     unit: str  # Chinese unit ("个", "%", "分钟")
@@ -100,7 +100,7 @@ class Indicator:
 
 
 REGISTRY: dict[str, Indicator] = {}
-MODULES = ("parking", "flood", "timebank", "access", "hub")
+MODULES = ("parking", "flood", "timebank", "access", "hub", "feedback")
 
 
 def register(*indicators: Indicator) -> None:

@@ -1,3 +1,9 @@
+from shequ.dashboard.models.feedback import (
+    Feedback,
+    ServiceKind,
+    StaffTask,
+    TaskStatus,
+)
 from shequ.dashboard.models.values import NoDataReason, Value
 
-__all__ = ["NoDataReason", "Value"]
+__all__ = ["Feedback", "NoDataReason", "ServiceKind", "StaffTask", "TaskStatus", "Value"]

@@ -22,6 +22,7 @@ def module_titles() -> dict[str, str]:
         "timebank": _("Time bank"),
         "access": _("Access control"),
         "hub": _("Data hub"),
+        "feedback": _("Residents' feedback"),
     }
 
 
