@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core import clock
+
 
 class AppendOnlyError(Exception):
     """Audit events are never changed or deleted."""
@@ -27,7 +29,8 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One thing somebody did that must be traceable: who, when, what, where."""
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # ``clock.now``: the wall clock, or the moment a replay acts at (``core/clock.py``).
+    at = models.DateTimeField(_("time"), default=clock.now, editable=False, db_index=True)
     # DO_NOTHING without a database constraint: deleting a user must not rewrite (SET_NULL)
     # their events; actor_name keeps the name, and the event keeps the id.
     actor = models.ForeignKey(

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core import clock
 from shequ.core.errors import Conflict
 from shequ.core.services.audit import record
 from shequ.core.services.notify import notify_region_later
@@ -101,7 +101,7 @@ def acknowledge(user: User, alert: Alert, comment: str = "") -> Alert:
             raise Conflict(_("This alert is already over."), "flood_alert_resolved")
         if alert.state == AlertState.ACKNOWLEDGED and not comment:
             return alert  # a repeated tap
-        now = timezone.now()
+        now = clock.now()
         alert.state, alert.acknowledged_at, alert.acknowledged_by = (
             AlertState.ACKNOWLEDGED,
             now,
@@ -130,7 +130,7 @@ def close(user: User, alert: Alert, comment: str = "") -> Alert:
         alert = Alert.objects.select_for_update().select_related("point__region").get(pk=alert.pk)
         if alert.state == AlertState.RESOLVED:
             raise Conflict(_("This alert is already over."), "flood_alert_resolved")
-        now = timezone.now()
+        now = clock.now()
         alert.state, alert.resolved_at, alert.changed_at = AlertState.RESOLVED, now, now
         alert.save()
         AlertEvent.objects.create(
@@ -169,10 +169,11 @@ def notify(alert: Alert, title: str, event_suffix: str = "", now: datetime | Non
         region_code=point.region.code,
         event_id=f"flood-alert-{alert.pk}-{alert.state}-{alert.level}-{event_suffix}",
     )
-    at = now or timezone.now()
+    at = now or clock.now()
     if roster.silenced(point, rule, at):
         return  # maintenance: recorded in the alert's history, told to nobody
     notify_region_later(point.region, message)
     alert.notified_at = at
     roster.tell(point, alert.tier, alert.level, at, message)
     Alert.objects.filter(pk=alert.pk).update(notified_at=at)
+

@@ -16,9 +16,9 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core import clock
 from shequ.core.errors import Forbidden, Invalid
 from shequ.core.models import Region
 from shequ.core.models.regions import covering_codes
@@ -92,7 +92,7 @@ def set_level(actor: User, region: Region, level: int, reason: str) -> RegionRes
             _("reason: say why, in at most %(n)s characters.") % {"n": REASON_MAX},
             fields={"reason": [_("Say why the level changes.")]},
         )
-    now = timezone.now()
+    now = clock.now()
     with sqlite_writer(), transaction.atomic():
         current, _created = RegionResponse.objects.select_for_update().get_or_create(
             region=region, defaults={"since": now}

@@ -17,9 +17,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core import clock
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.permissions import Perm, scope
 from shequ.core.services.audit import record
@@ -56,7 +56,7 @@ def task_for(user: Requester, task_id: int) -> Task:
 
 def assignable(point: MonitoringPoint, now: datetime | None = None) -> list[User]:
     """Who a task of the point may be assigned to: on its roster now or later."""
-    return roster.on_roster(point, now or timezone.now())
+    return roster.on_roster(point, now or clock.now())
 
 
 def person_for(point: MonitoringPoint, user_id: int | None) -> User | None:
@@ -113,7 +113,7 @@ def create(
             return first
     if assignee is not None:
         person_for(point, assignee.pk)
-    now = timezone.now()
+    now = clock.now()
     try:
         with sqlite_writer(), transaction.atomic():
             state = Alert.objects.select_for_update().values_list("state", flat=True)
@@ -168,7 +168,7 @@ def start(actor: User, task: Task) -> Task:
             return task
         if task.state != TaskState.OPEN:
             raise Conflict(_("This task is already closed."), "flood_task_closed")
-        task.state, task.started_at, task.started_by = TaskState.IN_PROGRESS, timezone.now(), actor
+        task.state, task.started_at, task.started_by = TaskState.IN_PROGRESS, clock.now(), actor
         if task.assignee_id is None:
             task.assignee = actor
         task.save(update_fields=["state", "started_at", "started_by", "assignee"])
@@ -199,7 +199,7 @@ def _close(actor: User, task: Task, to: str, note: str, photo: bytes | None) -> 
             raise Conflict(_("This task is already closed."), "flood_task_closed")
         stored = images.store(photo, "photo") if photo else None
         try:
-            task.state, task.closed_at, task.closed_by = to, timezone.now(), actor
+            task.state, task.closed_at, task.closed_by = to, clock.now(), actor
             task.close_note = note
             if stored is not None:
                 task.photo = stored.name
