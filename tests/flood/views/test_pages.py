@@ -91,3 +91,19 @@ def test_the_resolve_button_declares_an_alert_over(
     assert again.status_code == 302  # the refusal is a message on the inbox, nothing changes
     alert.refresh_from_db()
     assert alert.state == "resolved"
+
+
+def test_an_alert_card_shows_the_value_that_set_its_level_and_the_latest_reading(
+    officer_client: Client, gauge: Device, depth: Rule
+) -> None:
+    ingest.ingest(gauge, rows(30, 33, 36.5))  # orange at 30 cm; the water rises on, below red
+    assert Alert.objects.get().value == 30
+    page = officer_client.get("/flood/alerts/").content.decode()
+    assert '<span data-testid="alert-value">触发当前级别的读数: 30.0 cm</span>' in page
+    assert "最新读数: <strong>36.5 cm</strong>" in page
+    point = officer_client.get("/flood/points/culvert/").content.decode()
+    assert 'data-testid="alert-latest"' in point and "36.5 cm" in point
+    officer_client.cookies["django_language"] = "en"
+    english = officer_client.get("/flood/alerts/").content.decode()
+    assert "Value that set this level: 30.0 cm" in english
+    assert "Latest reading: <strong>36.5 cm</strong>" in english

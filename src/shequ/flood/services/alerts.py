@@ -26,6 +26,7 @@ from shequ.flood.models import (
     AlertEvent,
     AlertEventKind,
     AlertState,
+    LatestReading,
     Level,
     Rule,
     RuleState,
@@ -177,3 +178,13 @@ def notify(alert: Alert, title: str, event_suffix: str = "", now: datetime | Non
     roster.tell(point, alert.tier, alert.level, at, message)
     Alert.objects.filter(pk=alert.pk).update(notified_at=at)
 
+
+def with_latest(alerts_: list[Alert]) -> list[Alert]:
+    """Each alert with its device's newest reading (``latest``: from the latest-value table,
+    None for a device that never reported), read in one query: beside the value that set
+    the alert's level, what the point reads now."""
+    devices = {a.rule.device_id for a in alerts_}
+    latest = {r.device_id: r for r in LatestReading.objects.filter(device_id__in=devices)}
+    for alert in alerts_:
+        alert.latest = latest.get(alert.rule.device_id)  # type: ignore[attr-defined]
+    return alerts_

@@ -36,7 +36,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def with_tasks(alerts_: list[Alert]) -> list[Alert]:
-    """Each alert with its tasks (``task_list``), read in one query."""
+    """Each alert with its tasks (``task_list``) and its device's latest reading (``latest``),
+    each read in one query: what an alert card shows."""
+    alerts.with_latest(alerts_)
     by_alert = tasks.for_alerts(alerts_)
     for alert in alerts_:
         alert.task_list = by_alert.get(alert.pk, [])  # type: ignore[attr-defined]
