@@ -108,13 +108,20 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _typhoon_replay(args: argparse.Namespace) -> subprocess.Popen[bytes]:
-    """The typhoon replayed live beside the demo's server, one 5-minute step a second."""
+def _typhoon_replay(
+    args: argparse.Namespace, ingester: subprocess.Popen[bytes] | None
+) -> subprocess.Popen[bytes]:
+    """The typhoon replayed live beside the demo's server, one 5-minute step a second; its
+    readings published to the broker for the demo's ingester when there is one."""
     from shequ.flood.cli import typhoon_argv
 
     pace = 1.0 if args.pace is None else args.pace
+    if args.via == "auto":
+        args.via = "mqtt" if ingester is not None else "direct"
+    env = dict(os.environ, SHEQU_MQTT_URL=config.env("MQTT_URL") or DEMO_MQTT_URL)
     return subprocess.Popen(
         [sys.executable, "-m", "shequ.cli", *typhoon_argv(args, pace)],
+        env=env,
         preexec_fn=_die_with_parent,
     )
 
@@ -131,9 +138,10 @@ def demo(args: argparse.Namespace) -> int:
         if rc := _in_child(build):
             return rc
         # Gauge readings published to the broker are stored as they arrive (docs/flood.md).
-        children = [p for p in [_flood_ingester()] if p is not None]
+        ingester = _flood_ingester()
+        children = [p for p in [ingester] if p is not None]
         if args.scenario:
-            children.append(_typhoon_replay(args))
+            children.append(_typhoon_replay(args, ingester))
         try:
             return serve(args)
         finally:
@@ -154,6 +162,8 @@ def demo(args: argparse.Namespace) -> int:
         from shequ.flood.cli import typhoon
 
         args.reserve = False
+        if args.via == "auto":
+            args.via = "direct"  # no ingester runs beside --no-serve
         return typhoon(args)
     return 0
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shequ.core.models import AuditEvent
 from shequ.demo.build import build_regions, build_users
 from shequ.flood import demo
 from shequ.flood.models import (
@@ -74,6 +75,18 @@ def test_the_typhoon_fires_escalates_acts_and_clears(village: None) -> None:
         ("close_road", "in_progress"),
         ("patrol", "in_progress"),
     }
+
+    # People acted at the storm's time, two minutes after the step's readings: the
+    # acknowledgement, its audit, the tasks' start (``core.clock``, no patched time).
+    storm = replay.reserved()
+    assert storm is not None
+    acked = AlertEvent.objects.filter(alert=culvert, kind="acknowledged").order_by("at")
+    after = replay.ACT_AFTER
+    assert [e.at for e in acked] == [storm.at(14) + after, storm.at(25) + after]
+    audited = AuditEvent.objects.filter(action="flood.alert.acknowledge").order_by("at")
+    assert [e.at for e in audited] == [e.at for e in acked]
+    road = Task.objects.get(kind="close_road")
+    assert road.started_at == storm.at(20) + after
 
     replay.run()  # the rest of the storm: the water falls
     assert not Alert.objects.filter(state__in=["firing", "acknowledged"]).exists()

@@ -7,6 +7,7 @@ workers split one topic's messages without a code change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -156,6 +157,33 @@ def publish_json(
         client.loop_stop()
 
 
+class Publisher:
+    """One connection for many publishes (``publish_json`` connects for each message)."""
+
+    def __init__(self, url: str | None = None, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+        self.client = make_client(url)
+        _connect(self.client, url, timeout)
+        self._pending: list[tuple[str, mqtt.MQTTMessageInfo]] = []
+
+    def publish(self, topic: str, payload: dict[str, Any], *, qos: int = 1) -> None:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        self._pending.append((topic, self.client.publish(topic, body, qos=qos)))
+
+    def flush(self) -> int:
+        """Wait until the broker has every message published so far; how many it took."""
+        pending, self._pending = self._pending, []
+        for topic, info in pending:
+            info.wait_for_publish(self.timeout)
+            if not info.is_published():
+                raise MqttError(f"publish to {topic!r} was not acknowledged in {self.timeout}s")
+        return len(pending)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
 def check(url: str | None = None, timeout: float = 3.0) -> str:
     """'ok' when the broker accepts a connection, otherwise the reason."""
     client = make_client(url)
@@ -198,6 +226,7 @@ class Consumer:
         qos: int = 1,
         client_id: str | None = None,
         session_expiry: int = 0,
+        status_topic: str | None = None,
     ) -> None:
         self.topics = [f"$share/{share_group}/{t}" if share_group else t for t in topics]
         self.handler = handler
@@ -209,6 +238,11 @@ class Consumer:
         self.client = make_client(url, client_id, manual_ack=self.manual_ack)
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_args: self.subscribed.set()
+        # Presence: retained ``{"online": true}`` once subscribed, cleared as it stops, and
+        # ``{"online": false}`` from the broker (the will) when it dies.
+        self.status_topic = status_topic
+        if status_topic:
+            self.client.will_set(status_topic, _status(False), qos=1, retain=True)
 
     def _on_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.received += 1
@@ -234,10 +268,46 @@ class Consumer:
         # before the broker's acknowledgement, behind the handler: do not wait on them.
         if not resumed and not self.subscribed.wait(timeout):
             raise MqttError("the broker did not acknowledge the subscription")
+        self._announce(True, timeout)
+
+    def _announce(self, online: bool, timeout: float = 5.0) -> None:
+        """Online: the retained status; stopping: the retained status cleared (an empty
+        message), so the broker keeps nothing of a consumer that left in good order."""
+        if self.status_topic:
+            body = _status(True) if online else b""
+            info = self.client.publish(self.status_topic, body, qos=1, retain=True)
+            info.wait_for_publish(timeout)
 
     def stop(self) -> None:
+        with contextlib.suppress(RuntimeError, ValueError):  # the broker away: the will says it
+            self._announce(False)
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def _status(online: bool) -> str:
+    return json.dumps({"online": online})
+
+
+def online(topic_filter: str, *, url: str | None = None, wait: float = 1.0) -> list[str]:
+    """The status topics under ``topic_filter`` whose retained status says online (a
+    consumer's ``status_topic``); the broker sends retained messages as one subscribes."""
+    client = make_client(url)
+    seen: dict[str, bool] = {}
+
+    def on_message(_c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        with contextlib.suppress(ValueError, AttributeError):
+            seen[msg.topic] = json.loads(msg.payload).get("online") is True
+
+    client.on_message = on_message
+    _connect(client, url, wait + 4)
+    try:
+        client.subscribe(topic_filter, qos=1)
+        threading.Event().wait(wait)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return sorted(t for t, up in seen.items() if up)
 
 
 class BatchConsumer(Consumer):

@@ -47,6 +47,11 @@ def typhoon_options(p: argparse.ArgumentParser) -> None:
         help="stop at the peak (alerts red, tasks under way) or play it to the end",
     )  # fmt: skip
     p.add_argument("--seed", type=int, default=2026, help="the same seed, the same storm")
+    p.add_argument(
+        "--via", choices=["auto", "mqtt", "direct"], default="auto",
+        help="the gauges' readings: published to the broker for the running `shequ flood "
+        "ingest` (mqtt), stored by the replay itself (direct), or mqtt when an ingester is up",
+    )  # fmt: skip
 
 
 def typhoon_argv(args: argparse.Namespace, pace: float) -> list[str]:
@@ -60,6 +65,8 @@ def typhoon_argv(args: argparse.Namespace, pace: float) -> list[str]:
         args.until,
         "--seed",
         str(args.seed),
+        "--via",
+        args.via,
     ]
 
 
@@ -68,16 +75,26 @@ def main(args: argparse.Namespace) -> int:
 
 
 def typhoon(args: argparse.Namespace) -> int:
-    from shequ.flood.typhoon import plan, replay
+    import sys
+
+    from shequ.flood.typhoon import broker, plan, replay
 
     if args.reserve:
         placed = replay.reserve(args.seed)
         print(f"typhoon: placed from {placed.anchor:%Y-%m-%d %H:%M} UTC", flush=True)
         return 0
     until = plan.PEAK if args.until == "peak" else plan.STEPS - 1
-    replay.run(
-        seed=args.seed, until=until, pace=args.pace or 0.0, say=lambda s: print(s, flush=True)
-    )
+    try:
+        replay.run(
+            seed=args.seed,
+            until=until,
+            pace=args.pace or 0.0,
+            say=lambda s: print(s, flush=True),
+            via=args.via,
+        )
+    except broker.NoIngester as exc:
+        print(f"typhoon: error: {exc}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 

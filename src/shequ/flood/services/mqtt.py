@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection
 from django.urls import reverse
 
+from shequ.core import mqtt
 from shequ.core.errors import Invalid
 from shequ.core.mqtt import BatchConsumer, Consumer
 from shequ.flood.models import Device
@@ -29,6 +31,21 @@ log = logging.getLogger(__name__)
 
 TOPIC = "shequ/v1/devices/+/readings"
 SHARE_GROUP = "shequ-flood"
+# Where each ingester says whether it is up (retained; the broker's will says when it died).
+STATUS = "shequ/v1/ingesters/{group}/{client}"
+
+
+def readings_topic(code: str) -> str:
+    return TOPIC.replace("+", code)
+
+
+def ingesters_online(
+    group: str = SHARE_GROUP, *, url: str | None = None, wait: float = 1.0
+) -> list[str]:
+    """The status topics of the ingesters of ``group`` that say they are subscribed."""
+    return mqtt.online(STATUS.format(group=group, client="+"), url=url, wait=wait)
+
+
 RETRIES = 5
 BATCH = 500
 
@@ -74,6 +91,7 @@ def consumer(
     batch_size: int = BATCH,
 ) -> Consumer:
     """The readings consumer; its worker thread closes its database connection as it ends."""
+    client_id = client_id or f"{group}-{uuid.uuid4().hex[:12]}"
     return BatchConsumer(
         [TOPIC, downlink.ACK_TOPIC],
         handle_many,
@@ -82,6 +100,7 @@ def consumer(
         client_id=client_id,
         session_expiry=session_expiry,
         batch_size=batch_size,
+        status_topic=STATUS.format(group=group, client=client_id),
         on_exit=lambda: connection.close(),  # the worker thread's own connection
     )
 

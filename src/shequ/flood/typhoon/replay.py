@@ -1,32 +1,33 @@
 """Replaying the typhoon (``plan.py``) through the same services as real gauges and people.
 
-Readings go through ``ingest.ingest_many`` (what the MQTT consumer calls), camera events
-through ``cameras.record_event`` (the HTTP endpoint's service), people act through the alert,
-task and response services, and the worker's camera sweep runs at each step's time.
+Readings are published to the broker and stored by the running ingester (``broker.py``)
+when there is one, else go through ``ingest.ingest_many`` (what that ingester calls); camera
+events go through ``cameras.record_event`` (the HTTP endpoint's service), people act through
+the alert, task and response services once the step's readings are stored, and the worker's
+camera sweep runs at each step's time.
 
 Where the storm sits in time is decided once (``reserve``) and kept in the audit log with
 how far the replay got: six hours ending now on a fresh demo (the demo's quiet week leaves
 that window empty, see ``demo.py``), or just after the gauges' last reading when they already
 report up to now. Running the scenario again replays the same steps: a reading already stored
 is a duplicate, a camera event a replay, and the steps the audit log says are done are not
-acted again, so nothing is doubled. People act at the storm's time (``_clock``), so an
+acted again, so nothing is doubled. People act at the storm's time (``core.clock``), so an
 acknowledgement comes minutes after the reading that fired the alert, as it would.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.utils import timezone
 
+from shequ.core import clock
 from shequ.core.models import AuditEvent, Region
 from shequ.core.services.audit import record
 from shequ.flood.models import (
@@ -39,7 +40,7 @@ from shequ.flood.models import (
 )
 from shequ.flood.services import alerts, cameras, ingest, response, sweeps, tasks
 from shequ.flood.services.ingest import ReadingRow
-from shequ.flood.typhoon import plan, snapshot
+from shequ.flood.typhoon import broker, plan, snapshot
 
 ACTION = "flood.demo.typhoon"
 VILLAGE = "990102001201"
@@ -108,6 +109,8 @@ class Summary:
     alerts_changed: int = 0
     camera_events: int = 0
     acts: list[str] = field(default_factory=list)
+    via: str = broker.DIRECT
+    published: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,8 @@ class Summary:
             "alerts_changed": self.alerts_changed,
             "camera_events": self.camera_events,
             "acts": len(self.acts),
+            "via": self.via,
+            "published": self.published,
         }
 
 
@@ -129,8 +134,10 @@ def run(
     until: int = plan.STEPS - 1,
     pace: float = 0.0,
     say: Say = lambda _line: None,
+    via: str = "auto",
 ) -> Summary:
-    """Replay steps up to ``until`` (inclusive), ``pace`` seconds apart (0: at once)."""
+    """Replay steps up to ``until`` (inclusive), ``pace`` seconds apart (0: at once); the
+    readings ``via`` the broker and its ingester or directly (``broker.choose``)."""
     state = reserve(seed)
     if state.seed != seed:
         say(f"typhoon: replaying the storm placed earlier with seed {state.seed}")
@@ -140,21 +147,29 @@ def run(
         .order_by("code")
     )
     series = {g.code: plan.readings(g.code, g.kind, state.seed) for g in gauges}
-    summary = Summary()
+    route = broker.choose(via)
+    summary = Summary(via=route.name)
     done = state.done
     try:
         for step in range(until + 1):
             if pace and step:
                 time.sleep(pace)
-            _step(state, step, gauges, series, summary, act=step > state.done)
+            _step(state, step, gauges, series, summary, route, act=step > state.done)
             done = max(done, step)
     finally:
+        route.close()
+        summary.published = route.published
         if done != state.done:
             _mark(Reserved(state.anchor, state.seed, done))
+    how = (
+        f"readings via MQTT: {summary.published} published to the broker, stored by {route.reason}"
+        if route.name == broker.MQTT
+        else f"readings ingested directly ({route.reason})"
+    )
     say(
         f"typhoon: {summary.steps} steps from {state.anchor:%Y-%m-%d %H:%M} UTC, "
         f"{summary.stored} readings stored ({summary.duplicates} already there), "
-        f"{summary.alerts_changed} alert changes, {len(summary.acts)} actions"
+        f"{summary.alerts_changed} alert changes, {len(summary.acts)} actions; {how}"
     )
     return summary
 
@@ -165,15 +180,22 @@ def _step(
     gauges: list[Device],
     series: dict[str, list[float]],
     summary: Summary,
+    route: broker.Route,
     *,
     act: bool,
 ) -> None:
     at = state.at(step)
     batches = [(g, [ReadingRow(time=at, value=series[g.code][step])]) for g in gauges]
-    for outcome in ingest.ingest_many(batches):
-        summary.stored += outcome.stored
-        summary.duplicates += outcome.duplicates
-        summary.alerts_changed += outcome.alerts_changed
+    if route.name == broker.MQTT:  # published, then stored by the ingester: waited for
+        sent = broker.send(route, at, batches)
+        summary.stored += sent.stored
+        summary.duplicates += sent.duplicates
+        summary.alerts_changed += sent.alerts_changed
+    else:
+        for outcome in ingest.ingest_many(batches):
+            summary.stored += outcome.stored
+            summary.duplicates += outcome.duplicates
+            summary.alerts_changed += outcome.alerts_changed
     for shot in plan.CAMERA:
         if shot.step == step:
             summary.camera_events += _shoot(state, shot, series["W01"][step])
@@ -181,7 +203,7 @@ def _step(
     if act:
         for deed in plan.ACTS:
             if deed.step == step:
-                with _clock(at + ACT_AFTER):
+                with clock.acting_at(at + ACT_AFTER):
                     _act(deed)
                 summary.acts.append(f"{deed.what} {deed.target}")
     summary.steps += 1
@@ -202,15 +224,6 @@ def _shoot(state: Reserved, shot: plan.CameraShot, depth: float) -> int:
 
 
 ACT_AFTER = timedelta(minutes=2)  # people act a little after the reading that moved them
-
-
-@contextmanager
-def _clock(at: datetime) -> Iterator[None]:
-    """People act at the storm's time: what the services stamp with ``timezone.now`` (an
-    acknowledgement, a task's start, a response level's change, their audit) is stamped then.
-    The replay is a process of its own (``shequ flood typhoon``), so nothing else is moved."""
-    with mock.patch.object(timezone, "now", return_value=at):
-        yield
 
 
 def _act(deed: plan.Act) -> None:
