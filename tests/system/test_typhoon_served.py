@@ -1,9 +1,13 @@
 """The typhoon scenario as a user runs it (README): `shequ demo --scenario typhoon` builds and
-serves the demo and replays the storm live beside the server; the duty officer follows it over
-the API. At the peak the culvert's alert has climbed blue → yellow → orange → red, the street's
-response is at II, the road closure and the rescue are under way; `shequ flood typhoon` plays
-the rest: every alert resolves, the tasks are done, the response ends. Played again, nothing is
-added. A community's staff, who watch another region, see none of it.
+serves the demo, starts its MQTT ingester (`shequ flood ingest`) against the real Mosquitto,
+and replays the storm live beside the server, with `shequ worker` running: the gauges' readings
+are published to the broker, stored by the ingester, and end as alerts in the duty officer's
+inbox (HTTP, as the duty officer) and on the map's data. At the peak the culvert's alert has
+climbed blue → yellow → orange → red, the street's response is at II, the road closure and the
+rescue are under way; `shequ flood typhoon` plays the rest through the broker too: every alert
+resolves, the tasks are done, the response ends. Played again with `--no-serve` (no ingester:
+the replay stores the readings itself), nothing is added; the ingester stored exactly what was
+published. A community's staff, who watch another region, see none of it.
 
 The scenario gets a platform of its own (its own var dir, and database on PostgreSQL): the
 shared demo of the other system tests has its culvert already red.
@@ -18,9 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
-from system_support import PASSWORD, Platform, assert_clean
+from system_support import BROKER, PASSWORD, Platform, assert_clean, broker_reachable
 
 PACE = "0.1"  # seconds between the storm's 5-minute steps
+GAUGES = 12
 
 
 def _database() -> Iterator[str]:
@@ -43,7 +48,12 @@ def _database() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """`shequ demo --scenario typhoon --until peak`: served, the storm replayed to its peak."""
+    """`shequ demo --scenario typhoon --until peak` and `shequ worker`: served, the storm
+    replayed to its peak through the broker and the demo's ingester."""
+    if not broker_reachable(BROKER):
+        if os.environ.get("SHEQU_TEST_STRICT") == "1":
+            pytest.fail(f"no MQTT broker at {BROKER}")
+        pytest.skip(f"no MQTT broker at {BROKER}")
     root = tmp_path_factory.mktemp("typhoon")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEQU_", "DJANGO_"))}
     env.update(
@@ -51,7 +61,9 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         SHEQU_DEMO_PASSWORD=PASSWORD,
         SHEQU_WEB_WORKERS="2",
         PYTHONUNBUFFERED="1",
-        SHEQU_MQTT_URL="mqtt://127.0.0.1:9",  # no broker: the scenario needs none
+        SHEQU_MQTT_URL=BROKER,
+        # The ingester's shared-subscription group (and presence) of this platform alone.
+        SHEQU_FLOOD_MQTT_GROUP=f"typhoon-{uuid.uuid4().hex[:10]}",
     )
     databases = _database()
     if url := next(databases):
@@ -60,6 +72,8 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     plat.start("web", "demo", "--scenario", "typhoon", "--until", "peak", "--pace", PACE)
     try:
         plat.wait_healthy("web")
+        plat.start("worker", "worker", serve=False)
+        plat.wait_for_log("web", "flood ingest: subscribed", timeout=120)
         plat.wait_for_log("web", "typhoon: 31 steps", timeout=300)
         yield plat
     finally:
@@ -82,8 +96,24 @@ def get(client: httpx.Client, url: str) -> Any:
     return answer.json()
 
 
+def drawn_levels(client: httpx.Client) -> dict[str, str]:
+    """Each point's level on the live map's data (``map.json``, what the map redraws from)."""
+    features = get(client, "/flood/map.json")["features"]
+    return {
+        f["properties"]["code"]: f["properties"]["level"]
+        for f in features
+        if "code" in f["properties"]
+    }
+
+
 def test_a_typhoon_replayed_live_fires_escalates_is_handled_and_clears(storm: Platform) -> None:
     duty, other = storm.client("duty"), storm.client("community")
+
+    # The peak's readings went through the broker: published, then stored by the ingester.
+    peak = (storm.log("web").split("typhoon: 31 steps", 1)[1]).splitlines()[0]
+    published = 31 * GAUGES
+    assert f"{published} readings stored (0 already there)" in peak, peak
+    assert f"readings via MQTT: {published} published to the broker" in peak, peak
 
     # At the peak: the culvert red, its history every level on the way, acknowledged again.
     alerts = get(duty, "/api/v1/flood/alerts")
@@ -93,8 +123,11 @@ def test_a_typhoon_replayed_live_fires_escalates_is_handled_and_clears(storm: Pl
     climbed = [(e["kind"], e["level"]) for e in history if e["kind"] in ("fired", "escalated")]
     assert climbed == [("fired", 1), ("escalated", 2), ("escalated", 3), ("escalated", 4)]
     assert {"acknowledged", "ack_lapsed"} <= {e["kind"] for e in history}
-    trapped = [a for a in alerts if a["rule"] == "camera" and a["level"] == 4]
-    assert trapped and trapped[0]["device"] == "C01", alerts
+    # The trapped vehicle: `shequ worker` judges a camera's silence at the wall clock, and the
+    # storm's hours are the past six, so its sweep may have resolved the alert already.
+    seen = get(duty, "/api/v1/flood/alerts?state=all")
+    trapped = [a for a in seen if a["rule"] == "camera" and a["level"] == 4]
+    assert trapped and trapped[0]["device"] == "C01", seen
     assert {a["point"] for a in alerts} >= {"culvert", "main-road", "creek-bridge", "square"}
     levels = {p["code"]: p["level"] for p in get(duty, "/api/v1/flood/points")}
     assert levels["culvert"] == 4 and levels["back-hill"] == 0, levels
@@ -107,6 +140,10 @@ def test_a_typhoon_replayed_live_fires_escalates_is_handled_and_clears(storm: Pl
     }
     page = duty.get("/flood/alerts/")
     assert page.status_code == 200 and "铁路涵洞" in page.text
+    assert f'data-testid="alert-{depth["id"]}"' in page.text
+    assert 'data-testid="alert-latest"' in page.text  # the water now, beside the red's value
+    on_map = drawn_levels(duty)
+    assert on_map["culvert"] == "red" and on_map["back-hill"] != "red", on_map
 
     # The community's staff watch another region: none of it is theirs.
     assert get(other, "/api/v1/flood/alerts?state=all") == []
@@ -119,6 +156,11 @@ def test_a_typhoon_replayed_live_fires_escalates_is_handled_and_clears(storm: Pl
     # The rest of the storm: the water falls, the alerts resolve, the tasks are done.
     out = run(storm, "flood", "typhoon")
     assert "typhoon: 72 steps" in out, out[-2000:]
+    rest = out.split("typhoon: 72 steps", 1)[1].splitlines()[0]
+    assert f"{41 * GAUGES} readings stored ({published} already there)" in rest, rest
+    assert f"readings via MQTT: {72 * GAUGES} published to the broker" in rest, rest
+    published += 72 * GAUGES
+    assert set(drawn_levels(duty).values()) == {on_map["back-hill"]}  # all quiet again
     assert get(duty, "/api/v1/flood/alerts") == []
     past = get(duty, "/api/v1/flood/alerts?state=all")
     assert {a["state"] for a in past} == {"resolved"}, past
@@ -132,7 +174,12 @@ def test_a_typhoon_replayed_live_fires_escalates_is_handled_and_clears(storm: Pl
     # Again, as the README says: nothing is added.
     again = run(storm, "demo", "--scenario", "typhoon", "--no-serve")
     assert "0 readings stored (864 already there), 0 alert changes, 0 actions" in again, again
+    assert "readings ingested directly (asked for)" in again, again  # no ingester: --no-serve
     duty, other = storm.client("duty"), storm.client("community")  # the demo set passwords anew
     assert len(get(duty, "/api/v1/flood/alerts?state=all")) == len(past)
     assert len(get(duty, "/api/v1/flood/tasks?state=all")) == 2
     assert get(other, "/api/v1/flood/alerts?state=all") == []
+
+    # The ingester, stopped with the demo, stored every message published and nothing else.
+    storm.stop("web")
+    assert f"flood ingest: {published} stored, 0 rejected of {published}" in storm.log("web")

@@ -227,6 +227,7 @@ class Consumer:
         client_id: str | None = None,
         session_expiry: int = 0,
         status_topic: str | None = None,
+        status: dict[str, Any] | None = None,
     ) -> None:
         self.topics = [f"$share/{share_group}/{t}" if share_group else t for t in topics]
         self.handler = handler
@@ -240,9 +241,9 @@ class Consumer:
         self.client.on_subscribe = lambda *_args: self.subscribed.set()
         # Presence: retained ``{"online": true}`` once subscribed, cleared as it stops, and
         # ``{"online": false}`` from the broker (the will) when it dies.
-        self.status_topic = status_topic
+        self.status_topic, self.status = status_topic, status or {}
         if status_topic:
-            self.client.will_set(status_topic, _status(False), qos=1, retain=True)
+            self.client.will_set(status_topic, _status(False, self.status), qos=1, retain=True)
 
     def _on_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.received += 1
@@ -274,7 +275,7 @@ class Consumer:
         """Online: the retained status; stopping: the retained status cleared (an empty
         message), so the broker keeps nothing of a consumer that left in good order."""
         if self.status_topic:
-            body = _status(True) if online else b""
+            body = _status(True, self.status) if online else b""
             info = self.client.publish(self.status_topic, body, qos=1, retain=True)
             info.wait_for_publish(timeout)
 
@@ -285,19 +286,28 @@ class Consumer:
         self.client.loop_stop()
 
 
-def _status(online: bool) -> str:
-    return json.dumps({"online": online})
+def _status(online: bool, status: dict[str, Any]) -> str:
+    return json.dumps({**status, "online": online})
 
 
-def online(topic_filter: str, *, url: str | None = None, wait: float = 1.0) -> list[str]:
+def online(
+    topic_filter: str,
+    *,
+    url: str | None = None,
+    wait: float = 1.0,
+    where: dict[str, Any] | None = None,
+) -> list[str]:
     """The status topics under ``topic_filter`` whose retained status says online (a
-    consumer's ``status_topic``); the broker sends retained messages as one subscribes."""
+    consumer's ``status_topic``) and holds every item of ``where``; the broker sends retained
+    messages as one subscribes."""
     client = make_client(url)
     seen: dict[str, bool] = {}
+    wanted = {**(where or {}), "online": True}
 
     def on_message(_c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with contextlib.suppress(ValueError, AttributeError):
-            seen[msg.topic] = json.loads(msg.payload).get("online") is True
+            said = json.loads(msg.payload)
+            seen[msg.topic] = all(said.get(k) == v for k, v in wanted.items())
 
     client.on_message = on_message
     _connect(client, url, wait + 4)

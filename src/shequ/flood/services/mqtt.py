@@ -13,6 +13,7 @@ batch is given up.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -39,11 +40,21 @@ def readings_topic(code: str) -> str:
     return TOPIC.replace("+", code)
 
 
+def database_id() -> str:
+    """Which database this process writes to (a digest, no name or host in clear): an
+    ingester's status says it, so a replay waits only on one that stores where it reads."""
+    s = connection.settings_dict
+    where = f"{connection.vendor}|{s.get('HOST') or ''}|{s.get('PORT') or ''}|{s['NAME']}"
+    return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
 def ingesters_online(
     group: str = SHARE_GROUP, *, url: str | None = None, wait: float = 1.0
 ) -> list[str]:
-    """The status topics of the ingesters of ``group`` that say they are subscribed."""
-    return mqtt.online(STATUS.format(group=group, client="+"), url=url, wait=wait)
+    """The status topics of the ingesters of ``group`` that say they are subscribed and
+    store into this process's database."""
+    topics = STATUS.format(group=group, client="+")
+    return mqtt.online(topics, url=url, wait=wait, where={"database": database_id()})
 
 
 RETRIES = 5
@@ -101,6 +112,7 @@ def consumer(
         session_expiry=session_expiry,
         batch_size=batch_size,
         status_topic=STATUS.format(group=group, client=client_id),
+        status={"database": database_id()},
         on_exit=lambda: connection.close(),  # the worker thread's own connection
     )
 
