@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -19,6 +21,13 @@ from shequ.core.models import Membership, Region, Role
 from shequ.core.models.regions import RegionLevel
 
 STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
+
+# The MQTT topics of this test run (and the commands it starts) under a root of their own,
+# set by the first process and inherited by its xdist workers (which must collect the same
+# tests): runs beside each other on one broker, and the system tier's platforms (roots of
+# their own), never store each other's readings.
+os.environ.setdefault("SHEQU_MQTT_TOPIC_ROOT", f"shequ-test-{uuid.uuid4().hex[:10]}/v1")
+settings.MQTT_TOPIC_ROOT = os.environ["SHEQU_MQTT_TOPIC_ROOT"]
 SCREENSHOT_ENV = "SHEQU_SCREENSHOT_DIR"
 
 

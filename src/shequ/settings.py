@@ -304,6 +304,9 @@ FLOOD_BASEMAP = env("FLOOD_BASEMAP", "")
 
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")
+# The root of the MQTT topics (flood/services/topics.py): a deployment's own when several
+# platforms share one broker.
+MQTT_TOPIC_ROOT = env("MQTT_TOPIC_ROOT") or "shequ/v1"
 
 if REDIS_URL:
     HUEY = {

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from shequ.core.mqtt import Consumer, check
@@ -56,6 +57,12 @@ def village() -> None:
     demo.build()
 
 
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite's in-memory test database locks tables between the ingester's thread and "
+    "this one (shared cache); tests/system/test_typhoon_served.py runs it on SQLite with the "
+    "ingester as its own process",
+)
 def test_readings_published_to_the_broker_are_stored_by_the_ingester_before_people_act(
     village: None, ingester: Consumer
 ) -> None:

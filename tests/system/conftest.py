@@ -16,7 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from system_support import BROKER, PASSWORD, ROLES, Platform, broker_reachable
+from system_support import (
+    BROKER,
+    PASSWORD,
+    ROLES,
+    Platform,
+    broker_reachable,
+    throwaway_database,
+)
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -40,7 +47,10 @@ def _environment(var_dir: Path, database_url: str) -> dict[str, str]:
     )
     if database_url:
         env["SHEQU_DATABASE_URL"] = database_url
-    env["SHEQU_FLOOD_MQTT_GROUP"] = f"system-{uuid.uuid4().hex[:10]}"
+    tier = f"system-{uuid.uuid4().hex[:10]}"
+    env["SHEQU_FLOOD_MQTT_GROUP"] = tier
+    # Its own topics too: the unit tests' and other platforms' readings never reach it.
+    env["SHEQU_MQTT_TOPIC_ROOT"] = f"{tier}/v1"
     if os.environ.get("SHEQU_MQTT_URL"):
         env["SHEQU_MQTT_URL"] = os.environ["SHEQU_MQTT_URL"]
     return env
@@ -49,21 +59,7 @@ def _environment(var_dir: Path, database_url: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def system_database() -> Iterator[str]:
     """'' on SQLite (the var dir holds it); on PostgreSQL, a database made for the tier."""
-    url = os.environ.get("SHEQU_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield ""
-        return
-    import psycopg
-
-    base, _, _name = url.rpartition("/")
-    name = f"shequ_system_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from throwaway_database("shequ_system")
 
 
 @pytest.fixture(scope="session")

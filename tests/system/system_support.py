@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -189,3 +190,23 @@ def json_items(body: Any) -> list[Any]:
     if isinstance(body, dict) and "items" in body:
         return list(body["items"])
     return list(body) if isinstance(body, list) else []
+
+
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """'' on SQLite (the var dir holds it); on PostgreSQL, a database of its own, dropped
+    when the generator is closed or exhausted (``next(gen)`` then ``next(gen, None)``)."""
+    url = os.environ.get("SHEQU_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield ""
+        return
+    import psycopg
+
+    base, _, _name = url.rpartition("/")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -100,7 +100,7 @@ def test_gauge_readings_over_mqtt_end_as_an_alert_the_duty_officer_acknowledges(
     # The water rises: the gauge publishes a batch to the broker, and the consumer stores it.
     publish(
         flood_ingest,
-        f"shequ/v1/devices/{GAUGE}/readings",
+        f"{platform.env['SHEQU_MQTT_TOPIC_ROOT']}/devices/{GAUGE}/readings",
         {
             "readings": [
                 reading(now - timedelta(minutes=2), 18),

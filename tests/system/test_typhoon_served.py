@@ -22,28 +22,17 @@ from typing import Any
 
 import httpx
 import pytest
-from system_support import BROKER, PASSWORD, Platform, assert_clean, broker_reachable
+from system_support import (
+    BROKER,
+    PASSWORD,
+    Platform,
+    assert_clean,
+    broker_reachable,
+    throwaway_database,
+)
 
 PACE = "0.1"  # seconds between the storm's 5-minute steps
 GAUGES = 12
-
-
-def _database() -> Iterator[str]:
-    url = os.environ.get("SHEQU_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield ""
-        return
-    import psycopg
-
-    base, _, _name = url.rpartition("/")
-    name = f"shequ_typhoon_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +45,7 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         pytest.skip(f"no MQTT broker at {BROKER}")
     root = tmp_path_factory.mktemp("typhoon")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEQU_", "DJANGO_"))}
+    group = f"typhoon-{uuid.uuid4().hex[:10]}"
     env.update(
         SHEQU_VAR_DIR=str(root / "var"),
         SHEQU_DEMO_PASSWORD=PASSWORD,
@@ -63,9 +53,10 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         PYTHONUNBUFFERED="1",
         SHEQU_MQTT_URL=BROKER,
         # The ingester's shared-subscription group (and presence) of this platform alone.
-        SHEQU_FLOOD_MQTT_GROUP=f"typhoon-{uuid.uuid4().hex[:10]}",
+        SHEQU_FLOOD_MQTT_GROUP=group,
+        SHEQU_MQTT_TOPIC_ROOT=f"{group}/v1",  # the tier's shared demo stores none of the storm
     )
-    databases = _database()
+    databases = throwaway_database("shequ_typhoon")
     if url := next(databases):
         env["SHEQU_DATABASE_URL"] = url
     plat = Platform(var_dir=root / "var", env=env)

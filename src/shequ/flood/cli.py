@@ -99,7 +99,7 @@ def typhoon(args: argparse.Namespace) -> int:
 
 
 def ingest(args: argparse.Namespace) -> int:
-    from shequ.flood.services import mqtt
+    from shequ.flood.services import mqtt, topics
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -113,7 +113,7 @@ def ingest(args: argparse.Namespace) -> int:
         batch_size=max(1, args.batch),
     )
     consumer.start()
-    print(f"flood ingest: subscribed to $share/{args.group}/{mqtt.TOPIC}", flush=True)
+    print(f"flood ingest: subscribed to $share/{args.group}/{topics.readings()}", flush=True)
     stop.wait()
     consumer.stop()
     s = consumer.stats

@@ -18,7 +18,7 @@ from shequ.core.errors import Forbidden, Invalid
 from shequ.core.models import AuditEvent
 from shequ.core.mqtt import BrokerUrl, check, make_client, publish_json
 from shequ.flood.models import Device, MonitoringPoint
-from shequ.flood.services import downlink, mqtt
+from shequ.flood.services import downlink, mqtt, topics
 
 BROKER = os.environ.get("SHEQU_MQTT_URL") or "mqtt://127.0.0.1:1883"
 STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
@@ -55,7 +55,7 @@ def retained(code: str, timeout: float = 10.0) -> dict[str, Any]:
     broker = BrokerUrl.parse(BROKER)
     client.connect(broker.host, broker.port)
     client.loop_start()
-    client.subscribe(downlink.CONFIG_TOPIC.format(code=code), qos=1)
+    client.subscribe(topics.config(code), qos=1)
     arrived.wait(timeout)
     client.disconnect()
     client.loop_stop()
@@ -64,7 +64,7 @@ def retained(code: str, timeout: float = 10.0) -> dict[str, Any]:
 
 
 def ack_topic(device: Device) -> str:
-    return f"shequ/v1/devices/{device.code}/config/ack"
+    return topics.config_ack(device.code)
 
 
 @pytest.mark.mqtt

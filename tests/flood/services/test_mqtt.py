@@ -15,7 +15,7 @@ import pytest
 from flood.factories import T0, add_gauge
 from shequ.core.mqtt import Consumer, check, publish_json
 from shequ.flood.models import Alert, Device, MonitoringPoint, Reading, Rule
-from shequ.flood.services import mqtt
+from shequ.flood.services import mqtt, topics
 
 BROKER = os.environ.get("SHEQU_MQTT_URL") or "mqtt://127.0.0.1:1883"
 STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
@@ -26,7 +26,7 @@ def reading(minute: int, value: float) -> dict[str, Any]:
 
 
 def topic(device: Device) -> str:
-    return f"shequ/v1/devices/{device.code}/readings"
+    return topics.readings(device.code)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -61,10 +61,13 @@ def test_a_repeated_message_is_stored_once(gauge: Device) -> None:
 @pytest.mark.parametrize(
     ("where", "data"),
     [
-        ("shequ/v1/devices/nobody/readings", {"time": "2026-07-01T08:00:00Z", "value": 1}),
-        ("shequ/v1/devices/W01/other", {"time": "2026-07-01T08:00:00Z", "value": 1}),
-        ("shequ/v1/devices/W01/readings", {"time": "2026-07-01T08:00:00", "value": 1}),
-        ("shequ/v1/devices/W01/readings", {"readings": [{"value": 1}]}),
+        (topics.readings("nobody"), {"time": "2026-07-01T08:00:00Z", "value": 1}),
+        (
+            topics.readings("W01").replace("/readings", "/other"),
+            {"time": "2026-07-01T08:00:00Z", "value": 1},
+        ),
+        (topics.readings("W01"), {"time": "2026-07-01T08:00:00", "value": 1}),
+        (topics.readings("W01"), {"readings": [{"value": 1}]}),
     ],
 )
 def test_messages_that_can_never_be_stored_are_rejected(

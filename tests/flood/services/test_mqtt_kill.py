@@ -22,6 +22,7 @@ from django.db import connection
 from flood.factories import T0, add_gauge
 from shequ.core.mqtt import BrokerUrl, check, make_client
 from shequ.flood.models import Device, MonitoringPoint, Reading
+from shequ.flood.services import topics
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.django_db(transaction=True)]
 BROKER = os.environ.get("SHEQU_MQTT_URL") or "mqtt://127.0.0.1:1883"
@@ -63,7 +64,7 @@ def _publish(device: Device, minutes: range) -> None:
     for m in minutes:
         at = (T0 + timedelta(minutes=m)).isoformat()
         body = f'{{"time": "{at}", "value": {m}}}'
-        infos.append(client.publish(f"shequ/v1/devices/{device.code}/readings", body, qos=1))
+        infos.append(client.publish(topics.readings(device.code), body, qos=1))
     for info in infos:
         info.wait_for_publish(10)
     client.disconnect()

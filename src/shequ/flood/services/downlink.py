@@ -26,12 +26,11 @@ from shequ.core.mqtt import MqttError, publish_json
 from shequ.core.services.audit import record
 from shequ.core.types import User
 from shequ.flood.models import Device
+from shequ.flood.services import topics
 from shequ.flood.services.access import require_point
 
 log = logging.getLogger(__name__)
 
-CONFIG_TOPIC = "shequ/v1/devices/{code}/config"
-ACK_TOPIC = "shequ/v1/devices/+/config/ack"
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
 PUBLISH_TIMEOUT = 3.0
 
@@ -72,7 +71,7 @@ def publish(device_id: int, url: str | None = None) -> bool:
     device = Device.objects.filter(pk=device_id).first()
     if device is None or device.config_sent_version >= device.config_version:
         return True
-    topic = CONFIG_TOPIC.format(code=device.code)
+    topic = topics.config(device.code)
     try:
         publish_json(topic, payload(device), qos=1, retain=True, url=url, timeout=PUBLISH_TIMEOUT)
     except MqttError as exc:

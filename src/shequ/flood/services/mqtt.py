@@ -26,18 +26,15 @@ from shequ.core import mqtt
 from shequ.core.errors import Invalid
 from shequ.core.mqtt import BatchConsumer, Consumer
 from shequ.flood.models import Device
-from shequ.flood.services import devices, downlink, ingest
+from shequ.flood.services import devices, downlink, ingest, topics
 
 log = logging.getLogger(__name__)
 
-TOPIC = "shequ/v1/devices/+/readings"
 SHARE_GROUP = "shequ-flood"
-# Where each ingester says whether it is up (retained; the broker's will says when it died).
-STATUS = "shequ/v1/ingesters/{group}/{client}"
 
 
 def readings_topic(code: str) -> str:
-    return TOPIC.replace("+", code)
+    return topics.readings(code)
 
 
 def database_id() -> str:
@@ -53,8 +50,8 @@ def ingesters_online(
 ) -> list[str]:
     """The status topics of the ingesters of ``group`` that say they are subscribed and
     store into this process's database."""
-    topics = STATUS.format(group=group, client="+")
-    return mqtt.online(topics, url=url, wait=wait, where={"database": database_id()})
+    status = topics.ingester_status(group)
+    return mqtt.online(status, url=url, wait=wait, where={"database": database_id()})
 
 
 RETRIES = 5
@@ -66,22 +63,15 @@ class Rejected(ValueError):
 
 
 def device_code(topic: str) -> str:
-    parts = topic.split("/")
-    if len(parts) != 5 or parts[:3] != ["shequ", "v1", "devices"] or parts[4] != "readings":
+    code = topics.device_of(topic, "readings")
+    if code is None:
         raise Rejected(f"not a readings topic: {topic!r}")
-    return parts[3]
+    return code
 
 
 def ack_device(topic: str) -> str | None:
     """The device of a configuration acknowledgement's topic; None for another topic."""
-    parts = topic.split("/")
-    if (
-        len(parts) == 6
-        and parts[:3] == ["shequ", "v1", "devices"]
-        and parts[4:] == ["config", "ack"]
-    ):
-        return parts[3]
-    return None
+    return topics.device_of(topic, "config/ack")
 
 
 def acknowledge_configs(acks: list[tuple[str, dict[str, Any]]]) -> None:
@@ -104,14 +94,14 @@ def consumer(
     """The readings consumer; its worker thread closes its database connection as it ends."""
     client_id = client_id or f"{group}-{uuid.uuid4().hex[:12]}"
     return BatchConsumer(
-        [TOPIC, downlink.ACK_TOPIC],
+        [topics.readings(), topics.config_ack()],
         handle_many,
         url=url,
         share_group=group,
         client_id=client_id,
         session_expiry=session_expiry,
         batch_size=batch_size,
-        status_topic=STATUS.format(group=group, client=client_id),
+        status_topic=topics.ingester_status(group, client_id),
         status={"database": database_id()},
         on_exit=lambda: connection.close(),  # the worker thread's own connection
     )
