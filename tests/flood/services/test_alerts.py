@@ -116,6 +116,10 @@ def test_rainfall_accumulated_over_its_window(culvert: MonitoringPoint) -> None:
     assert Alert.objects.get().level == 1
     ingest.ingest(rain, rows(*[15.0] * 3, start=T0 + timedelta(hours=1), step=600))
     assert Alert.objects.get().level == 2
+    # The card shows no "latest reading" beside a sum: 15 mm next to 50 mm would read as if
+    # the rain had eased.
+    (shown,) = alerts.with_latest([Alert.objects.get()])
+    assert shown.value == 50 and shown.latest is None  # type: ignore[attr-defined]
 
 
 def test_a_silent_device_opens_a_no_data_alert_and_a_reading_resolves_it(

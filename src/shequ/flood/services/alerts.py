@@ -29,6 +29,7 @@ from shequ.flood.models import (
     LatestReading,
     Level,
     Rule,
+    RuleKind,
     RuleState,
 )
 from shequ.flood.services import roster
@@ -182,9 +183,14 @@ def notify(alert: Alert, title: str, event_suffix: str = "", now: datetime | Non
 def with_latest(alerts_: list[Alert]) -> list[Alert]:
     """Each alert with its device's newest reading (``latest``: from the latest-value table,
     None for a device that never reported), read in one query: beside the value that set
-    the alert's level, what the point reads now."""
-    devices = {a.rule.device_id for a in alerts_}
+    the alert's level, what the point reads now. Only for a threshold alert, whose value is
+    a reading too: a rainfall sum or a rate of rise beside one reading would read as if the
+    water had fallen."""
+    levels = [a for a in alerts_ if a.rule.kind == RuleKind.THRESHOLD]
+    devices = {a.rule.device_id for a in levels}
     latest = {r.device_id: r for r in LatestReading.objects.filter(device_id__in=devices)}
     for alert in alerts_:
-        alert.latest = latest.get(alert.rule.device_id)  # type: ignore[attr-defined]
+        alert.latest = (  # type: ignore[attr-defined]
+            latest.get(alert.rule.device_id) if alert.rule.kind == RuleKind.THRESHOLD else None
+        )
     return alerts_
