@@ -123,6 +123,9 @@ def test_staff_lists_mask_phone_and_id_numbers_and_revealing_is_audited(make_use
     made = give(make_user(Role.RESIDENT, HOME), comment=text)
     shown = feedback_staff.masked(made.comment)
     assert "13812345678" not in shown and "110101199003071234" not in shown
+    # The ID's masked digits are a birth date: one written beside it is masked as well.
+    dated = feedback_staff.masked("身份证110101199003071234，生日1990-03-07")
+    assert "0307" not in dated and "03-07" not in dated, dated
     assert feedback_staff.reveal(staff, made.pk) == text
     assert AuditEvent.objects.filter(action="dashboard.feedback.reveal").count() == 1
     analyst = make_user(Role.DEPARTMENT_ANALYST, STREET)

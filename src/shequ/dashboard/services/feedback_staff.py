@@ -29,8 +29,10 @@ REASON_MAX = 200
 
 
 def masked(text: str) -> str:
-    """A comment as staff lists show it: phone, ID numbers, plates and long digit runs masked."""
-    return mask_text(text, quoted=False, dates=False)
+    """A comment as staff lists show it: phone, ID numbers, plates, long digit runs and dates
+    masked. Dates too: a masked ID number beside its holder's clear birth date ("生日
+    1990-03-07") is the ID number, since the masked digits are that date."""
+    return mask_text(text, quoted=False)
 
 
 @dataclass(frozen=True)
