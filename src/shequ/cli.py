@@ -46,6 +46,10 @@ def serve(args: argparse.Namespace) -> int:
     if held := forksafety.held_now():
         print(f"error: refusing to fork web workers from a process holding {held}", file=sys.stderr)
         return 1
+    from shequ.core.observability import metricsdir
+
+    # Before the fork: each worker writes its metrics there, a scrape sums them all.
+    metricsdir.prepare(clean=True)
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -137,6 +141,10 @@ def demo(args: argparse.Namespace) -> int:
         build += ["--host", args.host, "--port", str(args.port)]
         if rc := _in_child(build):
             return rc
+        # The ingester's and the replay's counts join the web workers' (docs/operations.md).
+        from shequ.core.observability import metricsdir
+
+        metricsdir.prepare(clean=True)
         # Gauge readings published to the broker are stored as they arrive (docs/flood.md).
         ingester = _flood_ingester()
         children = [p for p in [ingester] if p is not None]
@@ -205,6 +213,10 @@ def timebank(args: argparse.Namespace) -> int:
 
 
 def flood(args: argparse.Namespace) -> int:
+    if args.flood_command == "ingest":
+        from shequ.core.observability import metricsdir
+
+        metricsdir.prepare()  # its counts beside the web workers' (docs/operations.md)
     _setup()
     _migrate()
     from shequ.flood.cli import main as flood_main

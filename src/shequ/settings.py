@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: request id, metrics and the request's log line cover every answer.
+    "shequ.core.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "shequ.core.middleware.BodySizeMiddleware",
     "shequ.core.middleware.SecurityHeadersMiddleware",
@@ -324,10 +326,23 @@ else:
     }
 HUEY["consumer"] = {"workers": envint("WORKER_THREADS", 2), "worker_type": "thread"}
 
+# Observability (docs/operations.md): /metrics answers only with this bearer token (404
+# without one configured); logs are one JSON object a line (json) or plain text; with
+# LOG_REQUESTS each request writes one line (route, status, duration, user id; no path).
+METRICS_TOKEN = env("METRICS_TOKEN")
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ConfigError(f"SHEQU_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_REQUESTS = envbool("LOG_REQUESTS", LOG_FORMAT == "json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "shequ.core.observability.logs.JsonFormatter"},
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

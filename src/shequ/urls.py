@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shequ.api import api
+from shequ.core.observability.views import scrape
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("metrics", scrape, name="metrics"),  # Prometheus (docs/operations.md)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("hub/", include("shequ.hub.urls")),

@@ -21,6 +21,7 @@ from pydantic import ValidationError as PydanticError
 from shequ.core.errors import Invalid
 from shequ.core.inputs import OffsetDatetime
 from shequ.core.services.writelock import sqlite_writer
+from shequ.flood import metrics
 from shequ.flood.models import Device, DeviceKind, LatestReading, Reading
 from shequ.flood.services import judge
 
@@ -144,6 +145,7 @@ def ingest_many(
         count = 0 if device.pk in told else changed.get(device.pk, 0)
         told.add(device.pk)
         out.append(Outcome(n, len(new), n - len(new), count))
+    metrics.count_stored(sum(o.stored for o in out), sum(o.duplicates for o in out))
     return out
 
 
