@@ -6,32 +6,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from prometheus_client.parser import text_string_to_metric_families
 
-TOKEN = "scrape-token-0123456789"
-
-
-@pytest.fixture
-def token(settings: Any) -> str:
-    settings.METRICS_TOKEN = TOKEN
-    return TOKEN
-
-
-def scrape(client: Client | None = None) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
-    """Sample name -> (sorted labels) -> value, parsed by prometheus_client's own parser."""
-    response = (client or Client()).get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    assert response.status_code == 200, response.content[:500]
-    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
-    found: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
-    for family in text_string_to_metric_families(response.content.decode()):
-        for sample in family.samples:
-            found.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
-    return found
-
-
-def value(metrics: dict[str, Any], name: str, **labels: str) -> float:
-    return float(metrics.get(name, {}).get(tuple(sorted(labels.items())), 0.0))
-
+from core.observability.scraping import TOKEN, scrape, value
 
 def test_metrics_do_not_exist_without_a_configured_token(db: None, settings: Any) -> None:
     settings.METRICS_TOKEN = ""
@@ -132,3 +108,9 @@ def test_a_failing_source_is_reported_and_the_others_still_show(
     assert value(found, "shequ_metrics_source_errors", source="flood") == 0
     assert "shequ_hub_ingest_rows_total" not in found
     assert "shequ_flood_alerts_open" in found
+
+
+@pytest.fixture
+def token(settings: Any) -> str:
+    settings.METRICS_TOKEN = TOKEN
+    return TOKEN
