@@ -65,8 +65,15 @@ def serve(args: argparse.Namespace) -> int:
         log_level=LogLevels.info,
         log_access=args.access_log,
         respawn_failed_workers=True,
+        log_dictconfig=_granian_json_logs() if config.log_format() == "json" else None,
     ).serve()
     return 0
+
+
+def _granian_json_logs() -> dict[str, object]:
+    """granian's own lines (start, workers, access log) as JSON objects like the app's."""
+    json_formatter = {"()": "shequ.core.observability.logs.JsonFormatter"}
+    return {"formatters": {"generic": json_formatter, "access": json_formatter}}
 
 
 def worker(args: argparse.Namespace) -> int:

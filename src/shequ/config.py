@@ -41,6 +41,14 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def log_format() -> str:
+    """SHEQU_LOG_FORMAT: json (one object a line; the default in production) or text."""
+    value = env("LOG_FORMAT") or ("json" if env("ENV", "development") == "production" else "text")
+    if value not in ("json", "text"):
+        raise ConfigError(f"SHEQU_LOG_FORMAT must be json or text, not {value!r}")
+    return value
+
+
 def load_dotenv_file(base_dir: Path) -> None:
     """Read an optional .env beside the working directory; real environment wins."""
     path = Path(os.environ.get("SHEQU_DOTENV", base_dir / ".env"))

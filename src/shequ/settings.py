@@ -15,6 +15,7 @@ from shequ.config import (
     envint,
     envlist,
     load_dotenv_file,
+    log_format,
     persistent_secret,
 )
 
@@ -330,11 +331,13 @@ HUEY["consumer"] = {"workers": envint("WORKER_THREADS", 2), "worker_type": "thre
 # without one configured); logs are one JSON object a line (json) or plain text; with
 # LOG_REQUESTS each request writes one line (route, status, duration, user id; no path).
 METRICS_TOKEN = env("METRICS_TOKEN")
-LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
-if LOG_FORMAT not in ("json", "text"):
-    raise ConfigError(f"SHEQU_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_FORMAT = log_format()
 LOG_REQUESTS = envbool("LOG_REQUESTS", LOG_FORMAT == "json")
 
+_loggers: dict[str, dict[str, object]] = {"django.db.backends": {"level": "WARNING"}}
+if LOG_FORMAT == "json":
+    # `shequ worker`: huey gives its logger a text handler of its own unless it has one.
+    _loggers["huey"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -344,7 +347,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": _loggers,
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

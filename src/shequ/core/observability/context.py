@@ -16,6 +16,8 @@ from shequ.core import pii
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("shequ_request_id", default=None)
 METHOD: ContextVar[str | None] = ContextVar("shequ_request_method", default=None)
+# The background task being run (name, id), in `shequ worker`.
+TASK: ContextVar[tuple[str, str] | None] = ContextVar("shequ_task", default=None)
 
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 

@@ -1,7 +1,8 @@
 """One JSON object per log line (``SHEQU_LOG_FORMAT=json``), with the request it belongs to.
 
 Fields: ``time`` (ISO 8601 with the offset), ``level``, ``logger``, ``message``, and when
-logged inside a request ``request_id`` and ``method``; the line a finished request writes
+logged inside a request ``request_id`` and ``method``, inside a background task ``task``
+and ``task_id`` (and the ``request_id`` of the request that enqueued it); the line a finished request writes
 (logger ``shequ.request``) adds ``route``, ``status``, ``duration_ms`` and ``user_id``.
 Messages and tracebacks pass through ``pii.mask_text``: an ID number, a phone or a plate
 that some code put in a message is masked before it reaches the log.
@@ -15,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from shequ.core import pii
-from shequ.core.observability.context import METHOD, REQUEST_ID
+from shequ.core.observability.context import METHOD, REQUEST_ID, TASK
 
 # Attributes a record may carry through ``extra=`` that become fields of the line.
-EXTRA_FIELDS = ("route", "status", "duration_ms", "user_id", "task", "task_id")
+EXTRA_FIELDS = ("route", "status", "duration_ms", "user_id")
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,6 +36,9 @@ class JsonFormatter(logging.Formatter):
         method = getattr(record, "method", None) or METHOD.get()
         if method:
             line["method"] = method
+        task = TASK.get()
+        if task is not None:
+            line["task"], line["task_id"] = task
         for name in EXTRA_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
