@@ -24,13 +24,12 @@ def test_stored_and_repeated_readings_are_counted(db: None, settings: Any, gauge
     assert 0 <= age < 60
 
 
-def test_open_alerts_are_counted_by_level_and_state(
-    db: None, settings: Any, gauge: Device
-) -> None:
+def test_open_alerts_are_counted_by_level_and_state(db: None, settings: Any, gauge: Device) -> None:
     settings.METRICS_TOKEN = TOKEN
     alert = open_alert(gauge, 30.0)
     found = scrape()
     level = {0: "none", 1: "blue", 2: "yellow", 3: "orange", 4: "red"}[alert.level]
     assert value(found, "shequ_flood_alerts_open", level=level, state="firing") == 1
-    others = sum(v for k, v in found["shequ_flood_alerts_open"].items() if dict(k)["level"] != level)
+    by_level = found["shequ_flood_alerts_open"].items()
+    others = sum(v for k, v in by_level if dict(k)["level"] != level)
     assert others == 0

@@ -9,6 +9,7 @@ from django.test import Client
 
 from core.observability.scraping import TOKEN, scrape, value
 
+
 def test_metrics_do_not_exist_without_a_configured_token(db: None, settings: Any) -> None:
     settings.METRICS_TOKEN = ""
     assert Client().get("/metrics").status_code == 404
@@ -102,7 +103,7 @@ def test_a_failing_source_is_reported_and_the_others_still_show(
         raise RuntimeError("database away")
 
     scrape()  # discovery done
-    monkeypatch.setitem(metrics._sources, "hub", broken)  # noqa: SLF001
+    monkeypatch.setitem(metrics._sources, "hub", broken)
     found = scrape()
     assert value(found, "shequ_metrics_source_errors", source="hub") == 1
     assert value(found, "shequ_metrics_source_errors", source="flood") == 0

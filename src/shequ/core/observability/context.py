@@ -28,10 +28,6 @@ def new_request_id() -> str:
 
 def request_id_from(header: str | None) -> str:
     """The client's id when well formed and free of personal shapes, else a new one."""
-    if (
-        header
-        and _WELL_FORMED.fullmatch(header)
-        and pii.mask_text(header, quoted=False) == header
-    ):
+    if header and _WELL_FORMED.fullmatch(header) and pii.mask_text(header, quoted=False) == header:
         return header
     return new_request_id()

@@ -1,9 +1,9 @@
 """One JSON object per log line (``SHEQU_LOG_FORMAT=json``), with the request it belongs to.
 
-Fields: ``time`` (ISO 8601 with the offset), ``level``, ``logger``, ``message``, and when
-logged inside a request ``request_id`` and ``method``, inside a background task ``task``
-and ``task_id`` (and the ``request_id`` of the request that enqueued it); the line a finished request writes
-(logger ``shequ.request``) adds ``route``, ``status``, ``duration_ms`` and ``user_id``.
+Fields: ``time`` (ISO 8601 with the offset), ``level``, ``logger``, ``message``; inside a
+request ``request_id`` and ``method``; inside a background task ``task`` and ``task_id``
+(and the ``request_id`` of the request that enqueued it). The line a finished request
+writes (logger ``shequ.request``) adds ``route``, ``status``, ``duration_ms``, ``user_id``.
 Messages and tracebacks pass through ``pii.mask_text``: an ID number, a phone or a plate
 that some code put in a message is masked before it reaches the log.
 """
