@@ -124,3 +124,16 @@ def test_personal_values_in_messages_and_tracebacks_are_masked(captured: io.Stri
     first, second = request_lines(captured)
     assert first["message"].startswith("no resident with id 1101")
     assert "ValueError" in second["exception"]
+
+
+def test_the_log_format_is_json_in_production_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequ import config
+
+    monkeypatch.delenv("SHEQU_LOG_FORMAT", raising=False)
+    monkeypatch.setenv("SHEQU_ENV", "production")
+    assert config.log_format() == "json"
+    monkeypatch.setenv("SHEQU_ENV", "development")
+    assert config.log_format() == "text"
+    monkeypatch.setenv("SHEQU_LOG_FORMAT", "xml")
+    with pytest.raises(config.ConfigError, match="SHEQU_LOG_FORMAT must be json or text"):
+        config.log_format()
