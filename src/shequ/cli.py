@@ -1,4 +1,4 @@
-"""The `shequ` command: serve, worker, demo, createadmin, manage."""
+"""The `shequ` command: serve, worker, demo, createadmin, backup, restore, manage."""
 
 from __future__ import annotations
 
@@ -239,6 +239,20 @@ def dashboard(args: argparse.Namespace) -> int:
     return dashboard_main(args)
 
 
+def backup(args: argparse.Namespace) -> int:
+    _setup()  # no migration: a backup writes nothing to the installation
+    from shequ.backup.cli import backup as backup_main
+
+    return backup_main(args)
+
+
+def restore(args: argparse.Namespace) -> int:
+    _setup()  # no migration: the restored database brings its own
+    from shequ.backup.cli import restore as restore_main
+
+    return restore_main(args)
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -292,6 +306,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default="", help="default: $SHEQU_ADMIN_PASSWORD or a prompt")
     p.set_defaults(func=createadmin)
     sub.add_parser("manage", help="any Django management command", add_help=False)
+    from shequ.backup import cli as backup_cli
+
+    backup_cli.add_parsers(sub)
+    sub.choices["backup"].set_defaults(func=backup)
+    sub.choices["restore"].set_defaults(func=restore)
     from shequ.hub import cli as hub_cli
 
     hub_cli.add_parser(sub)
