@@ -268,3 +268,17 @@ def test_rotation_keeps_the_newest_backups(
     kept = sorted(p.name for p in folder.iterdir())
     assert kept == ["shequ-20261130T010000Z", "shequ-20261203T010000Z", target.name]
     verify(target)
+
+
+def test_a_data_dir_that_is_the_var_dir_gives_no_secret_or_live_database(
+    people: Dataset, tmp_path: Path, settings: Any
+) -> None:
+    data = Path(settings.DATA_DIR)
+    settings.VAR_DIR = data
+    (data / "pii_hmac_key").write_text("a secret")
+    (data / "huey.sqlite3").write_bytes(b"queue")
+    settings.HUEY = dict(settings.HUEY, filename=str(data / "huey.sqlite3"))
+    found = make_backup(tmp_path / "b")
+    others = [f["path"] for f in found["files"]]
+    assert "data/flood/images/2026/12/cam.jpg" in others
+    assert not [p for p in others if "pii_hmac_key" in p or "huey" in p], others

@@ -30,6 +30,16 @@ LOG_ENTRY = re.compile(r"^(\d{20})\.(json|checkpoint(\.\d+\.\d+)?\.parquet|crc)$
 # health check's probe, images being written (moved into place when complete).
 TRANSIENT_DIRS = {("hub", "staging"), ("hub", "slots"), ("hub", "tmp"), ("hub", "tables")}
 TRANSIENT_PREFIXES = (".health-", ".part-", ".shequ-restore-")
+# The secrets shequ.settings keeps in SHEQU_VAR_DIR when their variables are unset.
+SECRET_FILES = (
+    "secret_key",
+    "fernet_key",
+    "pii_hmac_key",
+    "parking_payment_secret",
+    "payment_demo_secret",
+    "access_signing_key",
+    "demo_password",
+)
 
 
 def _log_files(table: Path, version: int) -> list[Path]:
@@ -100,16 +110,21 @@ def copy_table(source: Path, target: Path, version: int, root: Path) -> dict[str
     return {"version": version, "rows": rows, "files": files}
 
 
-def other_files(data_dir: Path, versions: dict[str, int]) -> Iterator[Path]:
+def other_files(
+    data_dir: Path, versions: dict[str, int], leave_out: frozenset[Path] = frozenset()
+) -> Iterator[Path]:
     """The files of *data_dir* a backup holds besides the Delta tables.
 
     Statistics summaries only of versions up to the backed-up one (a later version's would
-    name files the backup does not hold).
+    name files the backup does not hold). *leave_out*: files never copied as files (the
+    databases and the key files, should SHEQU_DATA_DIR be SHEQU_VAR_DIR itself).
     """
     if not data_dir.is_dir():
         return
     for path in sorted(data_dir.rglob("*")):
         parts = path.relative_to(data_dir).parts
+        if path in leave_out:
+            continue
         if parts[:2] in TRANSIENT_DIRS or any(p.startswith(TRANSIENT_PREFIXES) for p in parts):
             continue
         if path.suffix == ".tmp" or not path.is_file():
@@ -117,6 +132,14 @@ def other_files(data_dir: Path, versions: dict[str, int]) -> Iterator[Path]:
         if parts[:2] == ("hub", "stats") and not _summary_kept(parts, versions):
             continue
         yield path
+
+
+def never_copied(var_dir: Path, database: str, queue: str) -> frozenset[Path]:
+    """The live databases (with their journals) and the secrets kept in files."""
+    found = {var_dir / name for name in SECRET_FILES}
+    for db in (database, queue):
+        found |= {Path(db + suffix) for suffix in ("", "-wal", "-shm", "-journal") if db}
+    return frozenset(p.resolve() for p in found)
 
 
 def _summary_kept(parts: tuple[str, ...], versions: dict[str, int]) -> bool:

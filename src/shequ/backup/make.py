@@ -69,13 +69,16 @@ def _write(
         snap = snapshot_postgres(db, work / "database" / "shequ.pgdump")
     if after_database is not None:
         after_database()
-    data_dir = Path(settings.DATA_DIR)
+    data_dir = Path(settings.DATA_DIR).resolve()
     tables = {}
     for key, version in sorted(snap.datasets.items()):
         source = data_dir / "hub" / "tables" / key
         tables[key] = hub.copy_table(source, work / "data" / "hub" / "tables" / key, version, work)
     files = []
-    for path in hub.other_files(data_dir, snap.datasets):
+    leave_out = hub.never_copied(
+        Path(settings.VAR_DIR), db.name if db.engine == "sqlite" else "", _queue_file()
+    )
+    for path in hub.other_files(data_dir, snap.datasets, leave_out):
         copy = work / "data" / path.relative_to(data_dir)
         try:
             manifest.copy_file(path, copy)
@@ -109,6 +112,10 @@ def _write(
     }
     manifest.write(work, found)
     return found
+
+
+def _queue_file() -> str:
+    return str(settings.HUEY.get("filename", "")) if isinstance(settings.HUEY, dict) else ""
 
 
 def rotate(folder: Path, keep: int, **options: Any) -> tuple[Path, dict[str, Any], list[Path]]:
