@@ -282,3 +282,14 @@ def test_a_data_dir_that_is_the_var_dir_gives_no_secret_or_live_database(
     others = [f["path"] for f in found["files"]]
     assert "data/flood/images/2026/12/cam.jpg" in others
     assert not [p for p in others if "pii_hmac_key" in p or "huey" in p], others
+
+
+def test_an_installation_without_stored_files_restores(
+    tmp_path: Path, empty: tuple[Database, Path]
+) -> None:
+    found = make_backup(tmp_path / "b")
+    assert found["hub"] == {} and found["files"] == []
+    db, data_dir = empty
+    restore(tmp_path / "b", target=db, data_dir=data_dir)
+    assert restored_digests(db) == found["database"]["tables"]
+    assert not list(data_dir.parent.glob(".shequ-restore-*"))

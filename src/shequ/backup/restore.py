@@ -107,6 +107,7 @@ def refuse_non_empty(db: Database, data_dir: Path) -> None:
 
 
 def _stage_data(source: Path, found: dict[str, Any], staging: Path) -> None:
+    staging.mkdir(parents=True)  # also for a backup without data files
     for item in manifest.entries(found):
         if item["path"].startswith("data/"):
             manifest.copy_file(source / item["path"], staging / item["path"].removeprefix("data/"))
