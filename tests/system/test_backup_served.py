@@ -179,6 +179,8 @@ def test_backup_while_writing_then_restore_gives_the_same_platform(
     probe = DeltaTable(str(var_dir / "data" / "hub" / "tables" / PROBE))
     assert probe.version() == manifest["hub"][PROBE]["version"] >= 1
     assert probe.to_pyarrow_table().num_rows == manifest["hub"][PROBE]["rows"]
+    live = DeltaTable(str(platform.var_dir / "data" / "hub" / "tables" / PROBE))
+    assert live.version() > probe.version(), "no hub commit after the database snapshot"
 
     # The restored platform serves the same pages, tokens and hub rows.
     served = Platform(var_dir=var_dir, env=env)
@@ -196,11 +198,11 @@ def test_backup_while_writing_then_restore_gives_the_same_platform(
             assert ids <= kept, f"lost acknowledged writes: {sorted(ids - kept)}"
             count = client.post(
                 "/api/v1/hub/query",
-                json={"sql": f"SELECT count(*) AS n FROM {PROBE}"},
+                json={"sql": "SELECT count(*) AS n FROM public_parking_lots"},
                 headers=api_headers(client),
             )
             assert count.status_code == 200, count.text[:500]
-            assert count.json()["rows"] == [[manifest["hub"][PROBE]["rows"]]]
+            assert count.json()["rows"] == [[manifest["hub"]["public_parking_lots"]["rows"]]]
     finally:
         served.stop_all()
 
