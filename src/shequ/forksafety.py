@@ -1,8 +1,9 @@
 """Refuse to run in a process forked after a runtime that does not survive a fork existed.
 
-deltalake's tokio runtime, DuckDB's open databases and their thread pools, and open database
-connections are not copied sanely into a forked child: deltalake panics with "Forked process
-detected" on the first request, DuckDB hangs or segfaults, two processes share one socket.
+deltalake's tokio runtime, DuckDB's open databases and their thread pools, the hub's Spark
+session (a socket to its JVM, noted by ``hub.query.spark``) and open database connections are
+not copied sanely into a forked child: deltalake panics with "Forked process detected" on the
+first request, DuckDB hangs or segfaults, two processes share one socket.
 ``shequ serve`` forks its web workers (granian uses ``multiprocessing``'s fork start method),
 so its parent must touch none of these first. This module makes a mistake there fail at the
 child's start-up with a message naming the cause, not on the first request that reads the hub.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from shequ.config import (
@@ -243,6 +244,11 @@ HUB_QUERY_SLOTS = envint("HUB_QUERY_SLOTS", 2)
 HUB_QUERY_SLOTS_PER_USER = envint("HUB_QUERY_SLOTS_PER_USER", 1)
 HUB_QUERY_WAIT = float(env("HUB_QUERY_WAIT", "1"))
 HUB_QUERY_DATABASES = envint("HUB_QUERY_DATABASES", 8)  # sandboxes kept open for reuse
+# What runs hub queries: DuckDB in-process (default) or Spark (docs/hub.md, "Running on Spark").
+HUB_ENGINE = env("HUB_ENGINE", "duckdb").strip().lower()
+if HUB_ENGINE not in ("duckdb", "spark"):
+    raise ImproperlyConfigured(f"SHEQU_HUB_ENGINE must be duckdb or spark, not {HUB_ENGINE!r}")
+SPARK_MASTER = env("SPARK_MASTER", "local[2]")
 
 # Shared parking: where login codes go (a channel id, e.g. an SMS gateway webhook), or the
 # console in development; the secret of signed payment callbacks.

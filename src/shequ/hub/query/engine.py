@@ -12,6 +12,8 @@ The DuckDB connection is a sandbox per query: no extension loading, external acc
 except for exactly the version's files, configuration locked before user SQL runs, a thread and
 memory limit, a time limit (the query is interrupted and reported as cancelled) and a row limit.
 Every query, run or refused, writes an audit event.
+
+With ``SHEQU_HUB_ENGINE=spark`` the same policed, bound SQL runs on Spark instead (``spark``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import time
 from datetime import datetime
 
+import pyarrow as pa
 from django.conf import settings
 
 from shequ.core.types import User
@@ -84,6 +87,16 @@ def run_query_system(
     )
 
 
+def _engine_execute(run: Run, sql: str, limit: int, seconds: float) -> tuple[pa.Table, bool]:
+    """Run the bound SQL on the configured engine (``SHEQU_HUB_ENGINE``): DuckDB in this
+    process (``sandbox``), or Spark (``spark``). Both return the same rows in the same types."""
+    if settings.HUB_ENGINE == "spark":
+        from shequ.hub.query import spark  # pyspark is imported only when it is used
+
+        return spark.execute(run, sql, limit, seconds)
+    return execute(run, sql, limit, seconds)
+
+
 def _run(
     sql: str,
     *,
@@ -108,7 +121,7 @@ def _run(
         datasets = resolve(run, checked)
         final = bind_views(run, checked, datasets, version, as_datetime(as_of))
         identity.refuse_identity_uses(run, checked.tree)
-        table, truncated = execute(run, final, int(limit), seconds)
+        table, truncated = _engine_execute(run, final, int(limit), seconds)
     except QueryError as exc:
         audit_refused(run, exc)
         raise

@@ -199,6 +199,15 @@ MESSAGES: dict[str, str] = {
         "The result is larger than the %(size)s a query may return; select fewer columns or "
         "rows, or aggregate."
     ),
+    "spark_unsupported": gettext_noop(
+        "The query uses SQL that the hub's Spark engine cannot run; rewrite it with standard "
+        "functions."
+    ),
+    "spark_failed": gettext_noop("The query failed on the Spark engine (%(condition)s)."),
+    "spark_delta_features": gettext_noop(
+        "Dataset %(name)s uses Delta features (%(features)s) that the Spark engine can read "
+        "only through the Delta connector; tell the hub team."
+    ),
 }
 WHERE = gettext_noop("Line %(line)s, column %(col)s: %(message)s")
 DID_YOU_MEAN = gettext_noop("Did you mean %(names)s?")

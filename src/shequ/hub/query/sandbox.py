@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -65,8 +66,12 @@ def row_scope_sql(column: str, prefixes: tuple[str, ...] | None) -> str:
     return "(" + " OR ".join(parts + exact) + ")"
 
 
-def view_sql(view: View) -> str:
-    """The SELECT behind a dataset view: readable columns, masked, of the user's rows."""
+def view_sql(view: View, relation: str | None = None) -> str:
+    """The SELECT behind a dataset view: readable columns, masked, of the user's rows.
+
+    The rows come from the version's Parquet files (``read_parquet``), or from ``relation``
+    when another engine has registered those files under that name (``spark``).
+    """
     schema, access = view.schema, view.access
     pii = schema.pii_fields()
     columns = [
@@ -89,10 +94,9 @@ def view_sql(view: View) -> str:
         scope = "TRUE"
         if schema.region_field:
             scope = row_scope_sql(schema.region_field, access.row_prefixes)
-        source = (
-            f"(SELECT {', '.join(selected)} FROM read_parquet({files}, union_by_name = true) "
-            f"WHERE {scope})"
-        )
+        if relation is None:
+            relation = f"read_parquet({files}, union_by_name = true)"
+        source = f"(SELECT {', '.join(selected)} FROM {relation} WHERE {scope})"
     else:
         source = f"(SELECT {', '.join(selected)} WHERE FALSE)"
     return masked_select(source, columns)
@@ -208,6 +212,23 @@ def execute(run: Run, sql: str, limit: int, seconds: float) -> tuple[pa.Table, b
     except duckdb.Error as exc:
         if timed_out.is_set() or isinstance(exc, duckdb.InterruptException):
             raise QueryError.of("timeout", 408, seconds=f"{seconds:g}") from None
+        raise _duckdb_error(run, exc) from None
+    finally:
+        con.close()
+
+
+def result_schema(run: Run, sql: str) -> pa.Schema:
+    """The Arrow schema of sql's result as DuckDB types it, and DuckDB's refusal if it has one.
+
+    The query is bound over empty views of the same columns (each of its schema type, masked
+    as for the user): nothing is read. Another engine (``spark``) runs the query itself and
+    returns its rows in these types, under these column names.
+    """
+    empty = [replace(view, files=[], file_columns=set()) for view in run.views.values()]
+    con = sandbox(empty)
+    try:
+        return con.sql(sql).limit(0).to_arrow_table().schema
+    except duckdb.Error as exc:
         raise _duckdb_error(run, exc) from None
     finally:
         con.close()
