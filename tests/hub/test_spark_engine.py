@@ -258,3 +258,23 @@ def test_division_is_in_floating_point_as_in_duckdb(hub: Hub, settings: Any) -> 
     first = got.table.to_pylist()[0]
     assert first["per"] == math.inf and math.isnan(first["nothing"])
     assert got.table.to_pylist()[1]["sevenths"] == 60 / 7
+
+
+def test_a_table_with_deletion_vectors_is_refused_not_misread(hub: Hub, settings: Any) -> None:
+    """Its Parquet files may hold deleted rows: only the Delta connector reads it right."""
+    from deltalake import TableFeatures
+
+    from shequ.hub.storage import open_table
+
+    dataset = hub["parking_lots"]
+    table = open_table(dataset.key)
+    assert table is not None
+    table.alter.add_feature(TableFeatures.DeletionVectors, allow_protocol_versions_increase=True)
+    dataset.version = (dataset.version or 0) + 1
+    dataset.save(update_fields=["version"])
+    sql = "SELECT count(*) AS n FROM parking_lots"
+    assert _on("duckdb", settings, hub, SYSTEM, sql).table.to_pylist() == [{"n": 10}]
+    with pytest.raises(QueryError) as refused:
+        _on("spark", settings, hub, SYSTEM, sql)
+    assert (refused.value.code, refused.value.status) == ("spark_delta_features", 500)
+    assert "deletionVectors" in refused.value.message

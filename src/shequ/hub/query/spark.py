@@ -91,6 +91,8 @@ def session() -> SparkSession:
             # Hub queries are small next to Spark's default of 200 shuffle partitions.
             builder = builder.config("spark.sql.shuffle.partitions", str(settings.HUB_THREADS))
         forksafety.note_runtime(RUNTIME)
+        # py4j says "Closing down clientserver connection" at exit, after logging has closed.
+        logging.getLogger("py4j").setLevel(logging.WARNING)
         _session, _pid = builder.getOrCreate(), os.getpid()
         _session.sparkContext.setLogLevel("ERROR")
         return _session
