@@ -84,7 +84,14 @@ def worker(args: argparse.Namespace) -> int:
     _migrate()
     from django.core.management import call_command
 
-    call_command("run_huey", workers=args.workers)
+    from shequ.core.services.workers import Heartbeat
+
+    heartbeat = Heartbeat()  # `shequ doctor` reads it
+    heartbeat.start()
+    try:
+        call_command("run_huey", workers=args.workers)
+    finally:
+        heartbeat.stop()
     return 0
 
 
