@@ -246,6 +246,12 @@ def dashboard(args: argparse.Namespace) -> int:
     return dashboard_main(args)
 
 
+def doctor(args: argparse.Namespace) -> int:
+    from shequ import doctor as checks
+
+    return checks.main()
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -281,6 +287,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run background and periodic jobs")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=worker)
+    p = sub.add_parser("doctor", help="check the configuration, database, services and workers")
+    p.set_defaults(func=doctor)
     p = sub.add_parser("demo", help="create or refresh the demo community, then serve it")
     _serve_options(p)
     p.add_argument("--no-serve", action="store_true", help="build the demo data only")
