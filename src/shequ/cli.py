@@ -26,7 +26,10 @@ def _setup() -> None:
 def _migrate() -> None:
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    from shequ.core.services.workers import migration_lock
+
+    with migration_lock():  # several processes starting at once: one migrates
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def _in_child(argv: list[str]) -> int:
@@ -256,7 +259,13 @@ def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["shequ manage", *argv])
+    if argv[:1] != ["migrate"]:
+        execute_from_command_line(["shequ manage", *argv])
+        return 0
+    from shequ.core.services.workers import migration_lock
+
+    with migration_lock():  # `shequ serve` migrates through here
+        execute_from_command_line(["shequ manage", *argv])
     return 0
 
 

@@ -167,3 +167,22 @@ def test_two_workers_run_each_schedule_slot_once(workers_platform: Platform) -> 
         (row for row in doctor.stdout.splitlines() if "worker heartbeat" in row), doctor.stdout
     )
     assert line.startswith("OK") and "2 alive" in line, doctor.stdout + doctor.stderr
+
+
+def test_processes_started_together_on_a_new_database_migrate_one_at_a_time(
+    workers_platform: Platform,
+) -> None:
+    """`shequ serve` and `shequ worker` started at once on a new version: each migrates at
+    start; one does, the others wait for it and find nothing left to do."""
+    plat = workers_platform
+    argv = [str(SHEQU), "manage", "migrate", "--no-input", "--verbosity", "0"]
+    procs = [
+        subprocess.Popen(
+            argv, cwd=plat.var_dir.parent, env=plat.env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )
+        for _ in range(3)
+    ]  # fmt: skip
+    outputs = [proc.communicate(timeout=300)[0] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0, 0], "\n".join(outputs)[-3000:]
+    _run(plat, str(SHEQU), "manage", "migrate", "--check")

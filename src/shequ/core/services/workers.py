@@ -10,11 +10,13 @@ catches up on what it missed, it never depends on one particular run.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 HEARTBEAT_KEEP = timedelta(days=1)
+MIGRATION_LOCK = 0x7368_6571_7500  # PostgreSQL advisory lock key ("shequ")
 
 
 def worker_name() -> str:
@@ -125,3 +128,29 @@ class Heartbeat(threading.Thread):
             WorkerHeartbeat.objects.filter(pk=self.row.pk).update(stopped_at=timezone.now())
         except DatabaseError as exc:
             log.warning("worker stop not recorded: %s", exc)
+
+
+@contextmanager
+def migration_lock() -> Iterator[None]:
+    """One process at a time applies migrations: servers and workers started together on a
+    new version wait for the first, then find nothing left to do. PostgreSQL: an advisory
+    lock of the session; SQLite: a file lock beside the database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
+        return
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name == ":memory:" or "mode=memory" in name:
+        yield
+        return
+    fd = os.open(f"{name}-migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
