@@ -26,7 +26,10 @@ def _setup() -> None:
 def _migrate() -> None:
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    from shequ.core.services.workers import migration_lock
+
+    with migration_lock():  # several processes starting at once: one migrates
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def _in_child(argv: list[str]) -> int:
@@ -84,7 +87,14 @@ def worker(args: argparse.Namespace) -> int:
     _migrate()
     from django.core.management import call_command
 
-    call_command("run_huey", workers=args.workers)
+    from shequ.core.services.workers import Heartbeat
+
+    heartbeat = Heartbeat()  # `shequ doctor` reads it
+    heartbeat.start()
+    try:
+        call_command("run_huey", workers=args.workers)
+    finally:
+        heartbeat.stop()
     return 0
 
 
@@ -253,11 +263,23 @@ def restore(args: argparse.Namespace) -> int:
     return restore_main(args)
 
 
+def doctor(args: argparse.Namespace) -> int:
+    from shequ import doctor as checks
+
+    return checks.main()
+
+
 def manage(argv: list[str]) -> int:
     _setup()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["shequ manage", *argv])
+    if argv[:1] != ["migrate"]:
+        execute_from_command_line(["shequ manage", *argv])
+        return 0
+    from shequ.core.services.workers import migration_lock
+
+    with migration_lock():  # `shequ serve` migrates through here
+        execute_from_command_line(["shequ manage", *argv])
     return 0
 
 
@@ -288,6 +310,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run background and periodic jobs")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=worker)
+    p = sub.add_parser("doctor", help="check the configuration, database, services and workers")
+    p.set_defaults(func=doctor)
     p = sub.add_parser("demo", help="create or refresh the demo community, then serve it")
     _serve_options(p)
     p.add_argument("--no-serve", action="store_true", help="build the demo data only")

@@ -319,19 +319,23 @@ MQTT_TOPIC_ROOT = env("MQTT_TOPIC_ROOT") or "shequ/v1"
 
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "shequ.core.jobqueue.RedisHuey",
         "name": "shequ",
         "url": REDIS_URL,
         "immediate": False,
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "shequ.core.jobqueue.SqliteHuey",
         "name": "shequ",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }
 HUEY["consumer"] = {"workers": envint("WORKER_THREADS", 2), "worker_type": "thread"}
+# Each `shequ worker` records itself this often (``shequ doctor`` reads it); periodic jobs'
+# claims (one run per schedule slot across workers) are kept this many days.
+WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 30)
+PERIODIC_CLAIM_DAYS = envint("PERIODIC_CLAIM_DAYS", 7)
 
 # Observability (docs/operations.md): /metrics answers only with this bearer token (404
 # without one configured); logs are one JSON object a line (json) or plain text; with

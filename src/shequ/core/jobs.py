@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+from huey import crontab
 from huey.contrib.djhuey import db_task
 
 from shequ.core.models import Region
+from shequ.core.periodic import periodic_job
+from shequ.core.services import workers
 from shequ.core.services.notify import notify_people, notify_region
 from shequ.core.signals import people_message_queued, region_message_queued
 from shequ.core.transports.base import Message
@@ -36,3 +39,9 @@ def _queue_people_message(
     sender: Any, user_ids: list[int], message: Message, **kwargs: Any
 ) -> None:
     notify_people_task(user_ids, message)
+
+
+@periodic_job(crontab(hour="3", minute="50"))
+def purge_worker_records() -> dict[str, int]:
+    """Nightly: periodic jobs' old claims and the heartbeats of workers gone for a day."""
+    return workers.purge()

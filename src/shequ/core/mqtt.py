@@ -290,6 +290,16 @@ def _status(online: bool, status: dict[str, Any]) -> str:
     return json.dumps({**status, "online": online})
 
 
+def reachable(url: str | None = None, timeout: float = 3.0) -> None:
+    """Connect to the broker and leave again; MqttError saying why when it cannot."""
+    client = make_client(url)
+    try:
+        _connect(client, url, timeout)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
 def online(
     topic_filter: str,
     *,

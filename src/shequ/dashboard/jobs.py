@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from shequ.core.periodic import periodic_job
 from shequ.dashboard.services import refresh
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_job(crontab(minute="*/5"))
 def refresh_indicators() -> int:
     """Every five minutes: each indicator whose interval has passed (5 minutes to 6 hours)."""
     return refresh.run()

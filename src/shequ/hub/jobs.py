@@ -11,8 +11,9 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from shequ.core.periodic import periodic_job
 from shequ.hub.connectors.folder import FolderConnector
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Source, Subscription
 from shequ.hub.services import statistics
@@ -41,7 +42,7 @@ def execute_run(run_id: int) -> str:
     return run_source(run.source, run=run).status
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_job(crontab(minute="*"))
 def schedule_sources() -> int:
     """Queue a run for every source whose cron schedule is due; a drop folder when it has files."""
     now = timezone.now()
@@ -64,7 +65,7 @@ def schedule_sources() -> int:
     return queued
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic_job(crontab(minute="*/15"))
 def sweep_interrupted_runs() -> int:
     return mark_interrupted_runs()
 
@@ -83,7 +84,7 @@ def announce_version(dataset_id: int, version: int) -> int:
     return announce(dataset, version) if dataset is not None else 0
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_job(crontab(minute="*/5"))
 def sweep_announcements() -> int:
     """Whatever the per-version task missed (worker down, channel failing) goes out here."""
     return sweep()
@@ -102,7 +103,7 @@ def _version_committed(sender: Any, instance: DatasetVersion, created: bool, **k
 # Data requests
 
 
-@db_periodic_task(crontab(minute="7"))
+@periodic_job(crontab(minute="7"))
 def remind_overdue_requests() -> int:
     """Hourly; ``send_overdue_reminders`` itself keeps it to one reminder a request a day."""
     return send_overdue_reminders()
@@ -117,7 +118,7 @@ def version_statistics(dataset_id: int, version: int) -> bool:
     return statistics.compute(dataset_id, version)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_job(crontab(minute="*/5"))
 def sweep_version_statistics() -> int:
     """What a job queued at a commit missed (worker down, job failed) is computed here."""
     return statistics.sweep()

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.dispatch import receiver
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from shequ.core.periodic import periodic_job
 from shequ.parking.models import Refund
 from shequ.parking.services import overstay, passes, refunds, reminders, waiting
 from shequ.parking.services.callbacks import sync_lapsing
@@ -17,23 +18,23 @@ from shequ.parking.services.indices import compute_and_publish_indices
 from shequ.parking.signals import refund_owed
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_job(crontab(minute="*/5"))
 def sweep_overstays() -> dict[str, int]:
     return overstay.sweep()
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@periodic_job(crontab(minute="*/10"))
 def expire_holds_and_offers() -> int:
     sync_lapsing()  # a payment whose notification was lost still counts
     return passes.expire_passes() + waiting.expire_offers()
 
 
-@db_periodic_task(crontab(hour="9", minute="0"))
+@periodic_job(crontab(hour="9", minute="0"))
 def remind_renewals() -> int:
     return reminders.send_renewal_reminders()
 
 
-@db_periodic_task(crontab(hour="3", minute="20"))
+@periodic_job(crontab(hour="3", minute="20"))
 def publish_parking_indices() -> dict[str, int | None]:
     """Nightly: berth and parking indices and idle night spaces, published back to the hub."""
     return compute_and_publish_indices().published

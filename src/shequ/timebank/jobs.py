@@ -8,15 +8,16 @@ from typing import Any
 
 from django.dispatch import receiver
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from shequ.core.periodic import periodic_job
 from shequ.timebank.services import flowback, ledger, orders, records, requests, staff
 from shequ.timebank.signals import request_open
 
 log = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(hour="4", minute="10"))
+@periodic_job(crontab(hour="4", minute="10"))
 def check_ledger() -> dict[str, Any]:
     """Daily: the ledger's invariants; a broken one is logged as an error for the operators."""
     report = ledger.check()
@@ -25,19 +26,19 @@ def check_ledger() -> dict[str, Any]:
     return {"ok": report.ok, "accounts": report.accounts, "problems": len(report.problems)}
 
 
-@db_periodic_task(crontab(hour="3", minute="40"))
+@periodic_job(crontab(hour="3", minute="40"))
 def publish_indicators() -> dict[str, int | None]:
     """Nightly: the communities' monthly indicators and the service records, published back to
     the hub (anonymised); the version each is at."""
     return {flowback.KEY: flowback.publish(), records.KEY: records.publish()}
 
 
-@db_periodic_task(crontab(minute="15"))
+@periodic_job(crontab(minute="15"))
 def confirm_unobjected() -> int:
     return orders.auto_confirm()
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@periodic_job(crontab(minute="*/10"))
 def expire_and_alert() -> dict[str, int]:
     return {"expired": requests.expire(), "alerted": staff.alert_untaken()}
 

@@ -226,3 +226,31 @@ def test_an_unacknowledged_alert_is_told_again_every_quarter_hour(
     assert notified[-1].title.endswith("still unacknowledged (Level threshold)")
     alerts.acknowledge(admin(), Alert.objects.get())
     assert sweeps.remind(now + timedelta(hours=2)) == 0
+
+
+def test_a_reminder_another_worker_took_meanwhile_is_not_sent_twice(
+    gauge: Device,
+    depth: Rule,
+    notified: list[Message],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.utils import timezone
+
+    from shequ.flood.services import roster
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.ingest(gauge, rows(30))
+    later = timezone.now() + timedelta(minutes=16)
+    told = len(notified)
+    silenced = roster.silenced
+
+    def other_worker_reminds_first(*args: Any) -> bool:
+        # Between this sweep's read and its claim, another worker's sweep sends the reminder.
+        Alert.objects.update(notified_at=later)
+        return silenced(*args)
+
+    monkeypatch.setattr(roster, "silenced", other_worker_reminds_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweeps.remind(later) == 0
+    assert len(notified) == told

@@ -499,7 +499,10 @@ def test_overdue_requests_are_reminded_once_a_day(dataset: Dataset, users: dict[
     reminders = InboxMessage.objects.all()
     assert {m.user.username for m in reminders} == {"street", "officer"}
     assert all(m.level == "warning" for m in reminders)
-    assert svc.send_overdue_reminders(overdue + timedelta(hours=2)) == 0  # the same day
+    # Later the same local day (two hours on, or just before midnight when that is sooner).
+    midnight = timezone.localtime(overdue).replace(hour=0, minute=0, second=0, microsecond=0)
+    later = min(overdue + timedelta(hours=2), midnight + timedelta(days=1, seconds=-1))
+    assert svc.send_overdue_reminders(later) == 0
     next_day = timezone.localtime(overdue) + timedelta(days=1)
     assert svc.send_overdue_reminders(next_day) == 1
     assert InboxMessage.objects.count() == 4

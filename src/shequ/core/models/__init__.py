@@ -5,6 +5,7 @@ from shequ.core.models.audit import AuditEvent
 from shequ.core.models.notifications import Channel, Delivery, InboxMessage
 from shequ.core.models.people import Person
 from shequ.core.models.regions import Department, Membership, Region, RegionLevel, Role
+from shequ.core.models.workers import PeriodicClaim, WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -15,8 +16,10 @@ __all__ = [
     "InboxMessage",
     "LoginLock",
     "Membership",
+    "PeriodicClaim",
     "Person",
     "Region",
     "RegionLevel",
     "Role",
+    "WorkerHeartbeat",
 ]

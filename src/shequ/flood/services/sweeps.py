@@ -41,6 +41,12 @@ def remind(now: datetime | None = None) -> int:
         if roster.silenced(alert.point, alert.rule, now):
             continue  # told once the silence is over
         with transaction.atomic():
+            # Claim the reminder: a sweep running beside this one (another worker) finds the
+            # alert's notified_at moved and leaves it alone.
+            if not Alert.objects.filter(
+                pk=alert.pk, state=AlertState.FIRING, notified_at=alert.notified_at
+            ).update(notified_at=now):
+                continue
             title = _("%(point)s: %(level)s warning still unacknowledged (%(rule)s)")
             told = alert.notified_at is not None
             tier = roster.next_tier(alert.point, alert.tier, alert.level, now) if told else None
