@@ -239,3 +239,12 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(settings: Any, staff
     log_in(spoofing, "wrong", username="nobody")
     assert LoginLock.objects.filter(username="addr:192.0.2.1").exists()
     assert not LoginLock.objects.filter(username="addr:198.51.100.99").exists()
+
+
+def test_a_failure_counted_while_the_name_is_locked_answers_locked(staff: Any) -> None:
+    """A guess in flight when another process locked the name gets 429, not a plain miss."""
+    from shequ.core.services import login
+
+    for _ in range(3):
+        login.register_failure("staff")
+    assert login.register_failure("staff") is not None
