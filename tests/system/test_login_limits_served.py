@@ -105,4 +105,3 @@ def test_a_client_address_is_locked_for_every_name_but_others_behind_the_proxy_a
     assert statuses.count(200) == PER_ADDRESS - 1, statuses
     assert guess(served, "someone-else", "192.0.2.78").status_code == 200
     assert "Traceback" not in served.log("web")
-
