@@ -313,8 +313,8 @@ MQTT_URL = env("MQTT_URL")
 # platforms share one broker.
 MQTT_TOPIC_ROOT = env("MQTT_TOPIC_ROOT") or "shequ/v1"
 
-# The cache holds rate-limit counters (core/services/ratelimit.py): in Redis when configured,
-# shared by every process; else in each process's memory.
+# Django's cache: in Redis when configured, shared by every process; else each process's own.
+# (The device rate limits count in Redis directly, or in memory: core/services/ratelimit.py.)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

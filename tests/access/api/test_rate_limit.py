@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from access.factories import add_device, check_body, device_client
 from shequ.access.models import AccessPoint, Device
+from shequ.core.services import ratelimit
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/access/check"
@@ -17,7 +17,7 @@ URL = "/api/v1/access/check"
 def test_each_terminal_has_its_own_limit(
     settings: Any, staff: Any, point: AccessPoint, terminal: tuple[Device, str]
 ) -> None:
-    cache.clear()
+    ratelimit._local.clear()
     settings.DEVICE_RATE_LIMIT = 3
     busy, other = device_client(terminal[1]), device_client(add_device(staff, point, "qr")[1])
 

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from flood.factories import body
+from shequ.core.services import ratelimit
 from shequ.flood.models import Device, Reading
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_gauge_over_its_limit_is_429_and_its_readings_are_not_stored(
     settings: Any, gauge_and_token: tuple[Device, str]
 ) -> None:
-    cache.clear()
+    ratelimit._local.clear()
     settings.DEVICE_RATE_LIMIT = 2
     client = Client(HTTP_AUTHORIZATION=f"Bearer {gauge_and_token[1]}")
 
@@ -36,7 +36,7 @@ def test_a_gauge_over_its_limit_is_429_and_its_readings_are_not_stored(
 
 
 def test_an_unknown_token_is_401_not_counted(settings: Any) -> None:
-    cache.clear()
+    ratelimit._local.clear()
     settings.DEVICE_RATE_LIMIT = 1
     client = Client(HTTP_AUTHORIZATION="Bearer flood_nothing")
     raw = json.dumps(body(3))

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
+from shequ.core.services import ratelimit
 from shequ.parking.models import Garage, GateEvent
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_a_gate_over_its_limit_is_429(
     settings: Any, garage: Garage, device: tuple[Any, Any]
 ) -> None:
-    cache.clear()
+    ratelimit._local.clear()
     settings.DEVICE_RATE_LIMIT = 2
 
     def event(n: int) -> Any:
