@@ -11,6 +11,16 @@ import pytest
 from cryptography.fernet import Fernet
 
 GOOD_KEY = "k" * 30 + "9f3#x!Lq2@Zr8&Wm4^Tb"
+# What a production server behind nginx on the same machine sets (docs/operations.md).
+SAFE_PRODUCTION = {
+    "SHEQU_ENV": "production",
+    "SHEQU_SECRET_KEY": GOOD_KEY,
+    "SHEQU_FERNET_KEYS": Fernet.generate_key().decode(),
+    "SHEQU_PII_HMAC_KEY": GOOD_KEY,
+    "SHEQU_ALLOWED_HOSTS": "shequ.example.gov.cn",
+    "SHEQU_TLS_PROXY_HEADER": "X-Forwarded-Proto",
+    "SHEQU_TRUSTED_PROXIES": "127.0.0.1",
+}
 
 
 def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -68,14 +78,7 @@ def test_production_refuses_unsafe_settings(
 
 
 def test_production_starts_with_real_keys_and_debug_off(tmp_path: Path) -> None:
-    result = load_settings(
-        tmp_path,
-        SHEQU_ENV="production",
-        SHEQU_DEBUG="false",
-        SHEQU_SECRET_KEY=GOOD_KEY,
-        SHEQU_FERNET_KEYS=Fernet.generate_key().decode(),
-        SHEQU_PII_HMAC_KEY=GOOD_KEY,
-    )
+    result = load_settings(tmp_path, SHEQU_DEBUG="false", **SAFE_PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("False ")
 
@@ -115,12 +118,65 @@ def test_the_demo_payment_provider_is_the_default_outside_production_only(
 ) -> None:
     assert _payment_provider(tmp_path).stdout.strip() == "'demo'"
     assert (tmp_path / "var" / "payment_demo_secret").is_file()
-    production = {
-        "SHEQU_ENV": "production",
-        "SHEQU_DEBUG": "false",
-        "SHEQU_SECRET_KEY": GOOD_KEY,
-        "SHEQU_FERNET_KEYS": Fernet.generate_key().decode(),
-    }
+    production = SAFE_PRODUCTION
     assert _payment_provider(tmp_path, **production).stdout.strip() == "''"
     refused = _payment_provider(tmp_path, SHEQU_PAYMENT_PROVIDER="demo", **production)
     assert refused.returncode != 0 and "SHEQU_PAYMENT_PROVIDER=demo" in refused.stderr
+
+
+def test_production_reports_every_problem_at_once_one_line_each(tmp_path: Path) -> None:
+    result = load_settings(
+        tmp_path, SHEQU_ENV="production", SHEQU_DEBUG="true", SHEQU_ALLOWED_HOSTS="*"
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    for complaint in (
+        "SHEQU_DEBUG must be off",
+        "SHEQU_SECRET_KEY is required",
+        "SHEQU_FERNET_KEYS is required",
+        "SHEQU_PII_HMAC_KEY is required",
+        "SHEQU_ALLOWED_HOSTS must not be '*'",
+        "SHEQU_TLS_PROXY_HEADER is not set",
+    ):
+        assert sum(complaint in line for line in lines) == 1, (complaint, result.stderr)
+    assert "(6 problems)" in result.stderr
+
+
+def test_production_creates_no_key_files_before_refusing(tmp_path: Path) -> None:
+    load_settings(tmp_path, SHEQU_ENV="production")
+    assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def _shequ(tmp_path: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
+    clean.update({"SHEQU_VAR_DIR": str(tmp_path / "var"), **env})
+    shequ = Path(sys.executable).with_name("shequ")
+    return subprocess.run(
+        [str(shequ), *argv], env=clean, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "1"], ["worker"], ["manage", "check"]])
+def test_shequ_refuses_unsafe_production_without_a_traceback(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    unsafe = dict(SAFE_PRODUCTION, SHEQU_ALLOWED_HOSTS="*", SHEQU_SECURE_COOKIES="false")
+    result = _shequ(tmp_path, *argv, **unsafe)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "refuses to start (2 problems)" in result.stderr
+    assert "SHEQU_ALLOWED_HOSTS must not be '*': list the server's public names" in result.stderr
+    assert "SHEQU_SECURE_COOKIES is off: remove it" in result.stderr
+    assert "serving" not in result.stdout
+
+
+def test_production_on_sqlite_starts_with_a_warning_that_can_be_silenced(
+    tmp_path: Path,
+) -> None:
+    result = _shequ(tmp_path, "manage", "check", **SAFE_PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "the platform database is SQLite" in result.stderr
+    assert "SHEQU_ALLOW_SQLITE=true" in result.stderr
+    quiet = _shequ(tmp_path, "manage", "check", SHEQU_ALLOW_SQLITE="true", **SAFE_PRODUCTION)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "the platform database is SQLite" not in quiet.stderr

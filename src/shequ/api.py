@@ -302,7 +302,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     """Every refusal a service raises, in the one shape, with the status it names."""
-    return error_response(request, exc.status, exc.api_code, exc.text, exc.fields)
+    response = error_response(request, exc.status, exc.api_code, exc.text, exc.fields)
+    if (retry := getattr(exc, "retry_after", None)) is not None:
+        response["Retry-After"] = str(retry)
+    return response
 
 
 @api.exception_handler(DjangoValidationError)

@@ -356,10 +356,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["manage"]:
-        return manage(argv[1:])
-    args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        if argv[:1] == ["manage"]:
+            return manage(argv[1:])
+        args = parser().parse_args(argv)
+        return int(args.func(args))
+    except config.ConfigError as exc:
+        # A configuration mistake is the operator's to fix: what and how, not a traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

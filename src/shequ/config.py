@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 
@@ -47,6 +48,16 @@ def log_format() -> str:
     if value not in ("json", "text"):
         raise ConfigError(f"SHEQU_LOG_FORMAT must be json or text, not {value!r}")
     return value
+
+
+def envnetworks(name: str) -> list[IPv4Network | IPv6Network]:
+    """A comma-separated list of addresses or networks (``127.0.0.1, 10.0.0.0/24``)."""
+    try:
+        return [ip_network(item, strict=False) for item in envlist(name)]
+    except ValueError as exc:
+        raise ConfigError(
+            f"SHEQU_{name} must list addresses or networks such as 127.0.0.1 or 10.0.0.0/24: {exc}"
+        ) from exc
 
 
 def load_dotenv_file(base_dir: Path) -> None:

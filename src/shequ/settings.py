@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -9,12 +10,14 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from shequ import production
 from shequ.config import (
     ConfigError,
     env,
     envbool,
     envint,
     envlist,
+    envnetworks,
     load_dotenv_file,
     log_format,
     persistent_secret,
@@ -28,17 +31,10 @@ PRODUCTION = SHEQU_ENV == "production"
 VAR_DIR = Path(env("VAR_DIR", str(Path.cwd() / "var"))).resolve()
 DATA_DIR = Path(env("DATA_DIR", str(VAR_DIR / "data"))).resolve()
 
+if PRODUCTION and (unsafe := production.problems(os.environ)):
+    raise ConfigError(production.report(unsafe))
 DEBUG = envbool("DEBUG", not PRODUCTION)
-if PRODUCTION:
-    if DEBUG:
-        raise ConfigError("SHEQU_DEBUG must be off when SHEQU_ENV=production")
-    if not env("SECRET_KEY"):
-        raise ConfigError("SHEQU_SECRET_KEY is required when SHEQU_ENV=production")
-    if not env("FERNET_KEYS"):
-        raise ConfigError("SHEQU_FERNET_KEYS is required when SHEQU_ENV=production")
 SECRET_KEY = env("SECRET_KEY") or persistent_secret(VAR_DIR, "secret_key")
-if PRODUCTION and (len(SECRET_KEY) < 40 or SECRET_KEY.startswith("django-insecure")):
-    raise ConfigError("SHEQU_SECRET_KEY is too short or a default; use 50 random characters")
 
 # PII: Fernet keys (first encrypts, all decrypt) and a separate key for look-up HMACs.
 FERNET_KEYS = envlist("FERNET_KEYS") or [
@@ -160,7 +156,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where `shequ manage collectstatic` writes the files nginx serves (deploy/nginx/shequ.conf).
+STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -170,8 +167,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_SAMESITE = "Lax"
+# A staff session ends after a working day and a half: these pages show personal data.
+SESSION_COOKIE_AGE = envint("SESSION_HOURS", 12) * 3600
+# The CSRF cookie stays readable by the page's own script (it sends it as X-CSRFToken).
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Scripts only from our static files (no inline script or handler); see core/middleware.py.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -218,6 +221,10 @@ if env("TLS_PROXY_HEADER"):
         "https",
     )
 
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks): behind nginx
+# every request comes from 127.0.0.1, and login limits and the audit log need the client's own.
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
@@ -262,11 +269,6 @@ PARKING_PAYMENT_SECRET = env("PARKING_PAYMENT_SECRET") or persistent_secret(
 # takes no money, so production refuses it. Its callbacks are signed with PAYMENT_DEMO_SECRET.
 # PAYMENT_NOTIFY_BASE is the public https origin a real provider posts its callbacks to.
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "" if PRODUCTION else "demo")
-if PRODUCTION and PAYMENT_PROVIDER == "demo":
-    raise ConfigError(
-        "SHEQU_PAYMENT_PROVIDER=demo takes no real money; "
-        "set a real provider, or leave it empty for office payments only"
-    )
 PAYMENT_DEMO_SECRET = env("PAYMENT_DEMO_SECRET") or persistent_secret(
     VAR_DIR, "payment_demo_secret"
 )
@@ -316,6 +318,21 @@ MQTT_URL = env("MQTT_URL")
 # The root of the MQTT topics (flood/services/topics.py): a deployment's own when several
 # platforms share one broker.
 MQTT_TOPIC_ROOT = env("MQTT_TOPIC_ROOT") or "shequ/v1"
+
+# Django's cache: in Redis when configured, shared by every process; else each process's own.
+# (The device rate limits count in Redis directly, or in memory: core/services/ratelimit.py.)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Requests one device token (gate camera, door terminal, gauge) may make in a window of seconds
+# before 429 with Retry-After; 0 turns the limit off. A busy door checks a person every second or
+# two, a gauge posts a batch a minute: 600 a minute lets both through with room for retries.
+DEVICE_RATE_LIMIT = envint("DEVICE_RATE_LIMIT", 600)
+DEVICE_RATE_WINDOW = envint("DEVICE_RATE_WINDOW", 60)
 
 if REDIS_URL:
     HUEY = {

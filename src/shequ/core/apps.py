@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # The worker discovers only modules named tasks.py: register our jobs explicitly.
-        from shequ.core import jobs  # noqa: F401
+        from shequ.core import checks, jobs  # noqa: F401
 
         # Background tasks enqueued in a request carry its id into the worker's log lines.
         from shequ.core.observability import tasks  # noqa: F401

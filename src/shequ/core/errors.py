@@ -91,6 +91,10 @@ class Conflict(ServiceError):
 
 
 class Throttled(ServiceError):
-    """Too many attempts, or too many at once: HTTP 429."""
+    """Too many attempts, or too many at once: HTTP 429, with ``Retry-After`` when known."""
 
     status = 429
+
+    def __init__(self, message: str, code: str = "", *, retry_after: int | None = None) -> None:
+        super().__init__(message, code)
+        self.retry_after = retry_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -55,6 +56,7 @@ class LoginView(auth_views.LoginView):
         )
         response = self.render_to_response(self.get_context_data(form=form))
         response.status_code = 429
+        response["Retry-After"] = str(max(1, math.ceil((until - timezone.now()).total_seconds())))
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
@@ -63,6 +65,7 @@ class LoginView(auth_views.LoginView):
             until = login.register_failure(username, audit.client_ip(self.request))
             audit.record("login.failure", request=self.request, username=username[:150])
             if until is not None:
+                audit.record("login.lockout", request=self.request, username=username[:150])
                 return self._locked(until)
         return super().form_invalid(form)
 

@@ -198,3 +198,53 @@ def test_a_success_does_not_reset_the_address_count(
     assert log_in(client, PASSWORD).status_code == 302
     client.logout()
     assert log_in(client, "wrong", username="name9").status_code == 429
+
+
+def test_a_lockout_answers_retry_after_and_is_audited(client: Client, staff: Any) -> None:
+    statuses = [log_in(client, "wrong") for _ in range(3)]
+    locked = statuses[-1]
+    assert locked.status_code == 429
+    assert 14 * 60 < int(locked["Retry-After"]) <= 15 * 60
+    lockout = AuditEvent.objects.get(action="login.lockout")
+    assert lockout.details == {"username": "staff"}
+    again = log_in(client, PASSWORD)
+    assert again.status_code == 429 and int(again["Retry-After"]) <= 15 * 60
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(
+    settings: Any, staff: Any
+) -> None:
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
+    settings.LOGIN_MAX_FAILURES = 100
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 2
+
+    def guess(address: str, username: str) -> int:
+        proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"6.6.6.6, {address}")
+        return int(log_in(proxied, "wrong", username=username).status_code)
+
+    assert [guess("198.51.100.7", name) for name in ("a", "b")] == [200, 429]
+    # Another client behind the same proxy is not locked out by the first one's guesses.
+    assert guess("203.0.113.9", "c") == 200
+    # What a client writes first in X-Forwarded-For is not believed: the proxy's last hop is.
+    assert guess("198.51.100.7", "staff") == 429
+    assert LoginLock.objects.filter(username="addr:198.51.100.7").exists()
+    assert not LoginLock.objects.filter(username="addr:6.6.6.6").exists()
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(settings: Any, staff: Any) -> None:
+    settings.TRUSTED_PROXIES = []
+    spoofing = Client(REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    log_in(spoofing, "wrong", username="nobody")
+    assert LoginLock.objects.filter(username="addr:192.0.2.1").exists()
+    assert not LoginLock.objects.filter(username="addr:198.51.100.99").exists()
+
+
+def test_a_failure_counted_while_the_name_is_locked_answers_locked(staff: Any) -> None:
+    """A guess in flight when another process locked the name gets 429, not a plain miss."""
+    from shequ.core.services import login
+
+    for _ in range(3):
+        login.register_failure("staff")
+    assert login.register_failure("staff") is not None

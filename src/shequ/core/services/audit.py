@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
@@ -13,9 +15,34 @@ from shequ.core.types import Requester, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: behind a trusted proxy, the last one X-Forwarded-For names
+    that is not itself a trusted proxy (what a client writes there before it is ignored)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if remote is None or not _trusted(remote):
+        return remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _trusted(hop):
+            return hop if _parses(hop) else remote
+    return remote
+
+
+def _parses(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _trusted(address: str) -> bool:
+    proxies = settings.TRUSTED_PROXIES
+    if not proxies or not _parses(address):
+        return False
+    ip = ipaddress.ip_address(address)
+    return any(ip in network for network in proxies)
 
 
 def record(

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from shequ.core.services import ratelimit
+
 T = TypeVar("T")
 
 CACHE_LIMIT = 10_000  # tokens guessed at random must not grow the cache forever
@@ -38,9 +40,16 @@ class DeviceTokens(Generic[T]):
         return raw, raw[:10], digest(raw)
 
     def find(self, raw: str) -> T | None:
+        """The token's device; ``Throttled`` (429) past the device rate limit of settings."""
         if not raw.startswith(self.prefix):
             return None
         key = digest(raw)
+        found = self._find(key)
+        if found is not None:
+            ratelimit.throttle_device(key[:32])
+        return found
+
+    def _find(self, key: str) -> T | None:
         hit = self._cache.get(key)
         now = time.monotonic()
         if hit is not None and now - hit[0] < self.seconds:

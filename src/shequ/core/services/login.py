@@ -66,6 +66,10 @@ def _count(key: str, limit: int, now: datetime, *, forget_after: timedelta | Non
         # An atomic increment: concurrent guesses cannot slip past the limit.
         LoginLock.objects.filter(username=key).update(failures=F("failures") + 1, last_failure=now)
         lock = LoginLock.objects.get(username=key)
+        if lock.locked_until is not None and lock.locked_until > now:
+            # A guess that was already checking its password when another one locked the key
+            # (another thread or server process): answered as locked too, never as a plain miss.
+            return True
         if lock.failures < limit:
             return False
         lock.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.security import HttpBearer
 
+from shequ.core.services import ratelimit
 from shequ.flood.models import Device
 from shequ.flood.services import devices
 
@@ -14,4 +15,8 @@ class DeviceAuth(HttpBearer):
     """``Authorization: Bearer flood_…``: the token issued for one gauge or camera."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Device | None:
-        return devices.device_for_token(token)
+        """The token's device; 429 past the device rate limit (core.services.ratelimit)."""
+        device = devices.device_for_token(token)
+        if device is not None:
+            ratelimit.throttle_device(f"flood:{device.pk}")
+        return device
