@@ -12,6 +12,7 @@ urlpatterns = [
     path("data/<str:key>.<slug:fmt>", export.download, name="download"),
     path("feedback/give/", feedback.give, name="feedback-give"),
     path("feedback/mine/", feedback.mine, name="feedback-mine"),
+    path("feedback/rate/", feedback.rate, name="feedback-rate"),
     path("feedback/inbox/", feedback.inbox, name="feedback-inbox"),
     path("feedback/tasks/", feedback.tasks, name="feedback-tasks"),
     path("feedback/<int:feedback_id>/<slug:action>/", feedback.act, name="feedback-act"),
