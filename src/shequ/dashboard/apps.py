@@ -24,3 +24,26 @@ class DashboardConfig(AppConfig):
                 Perm.DASHBOARD,
             )
         )
+        from shequ.dashboard.services import resident_home
+
+        register(
+            Module(
+                "community_figures",
+                _("Our community in figures"),
+                _("The public indicators of your community, on one phone page."),
+                "dashboard:phone",
+                None,
+                describe=resident_home.describe_figures,
+                shows=resident_home.lives_in_a_community,
+            )
+        )
+        register(
+            Module(
+                "rate_service",
+                _("Rate a service"),
+                _("How did a service serve you? Tell your community's staff."),
+                "dashboard:feedback-rate",
+                None,
+                shows=resident_home.lives_in_a_community,
+            )
+        )

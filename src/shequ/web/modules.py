@@ -22,6 +22,8 @@ class Module:
     perm: Perm | None  # None: every signed-in user
     # The description for one user, when it carries figures (computed by the app's service).
     describe: Callable[[User], str] | None = None
+    # Whom it is for beyond ``perm`` (a resident's entry that staff do not need).
+    shows: Callable[[User], bool] | None = None
 
     def url(self) -> str | None:
         try:
@@ -60,5 +62,6 @@ def modules_for(user: Requester) -> list[Module]:
     perms = perms_of(user)
     shown = [m for m in MODULES if (m.perm is None or m.perm in perms) and m.url()]
     if not isinstance(user, User):
-        return shown
+        return [m for m in shown if m.shows is None]
+    shown = [m for m in shown if m.shows is None or m.shows(user)]
     return [replace(m, description=m.describe(user)) if m.describe else m for m in shown]

@@ -10,8 +10,8 @@ from shequ.core.inputs import Id
 from shequ.core.schemas import READ, WRITE, errors
 from shequ.core.types import user_of
 from shequ.dashboard.api.common import router
-from shequ.dashboard.models import Feedback, ServiceKind, StaffTask
-from shequ.dashboard.models.feedback import COMMENT_MAX, REPLY_MAX
+from shequ.dashboard.models import Feedback, StaffTask
+from shequ.dashboard.models.feedback import COMMENT_MAX, OBJECT_REF_MAX, REPLY_MAX
 from shequ.dashboard.services import feedback, feedback_staff
 from shequ.dashboard.services.feedback_staff import InboxFilter, masked
 
@@ -22,7 +22,9 @@ class FeedbackIn(Schema):
     service: str = ServiceField
     rating: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=COMMENT_MAX)
-    object_ref: str = Field("", max_length=64, description="what was rated, e.g. pass:12")
+    object_ref: str = Field(
+        "", max_length=OBJECT_REF_MAX, description="what was rated, e.g. pass:12"
+    )
     region: str = Field("", max_length=12, description="one of your communities (default: first)")
 
 
@@ -152,11 +154,7 @@ def my_feedback(request: HttpRequest) -> Any:
     summary="The feedback of your regions (staff), comments masked",
 )
 def feedback_inbox(request: HttpRequest, q: Query[FeedbackInboxQuery]) -> Any:
-    which = InboxFilter(
-        service=q.service if q.service in ServiceKind.values else "",
-        unanswered=q.unanswered,
-        reported=q.reported,
-    )
+    which = InboxFilter(service=q.service, unanswered=q.unanswered, reported=q.reported)
     return [_inbox(f) for f in feedback_staff.inbox(user_of(request), which)[:500]]
 
 

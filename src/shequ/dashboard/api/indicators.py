@@ -44,8 +44,8 @@ def list_indicators(request: HttpRequest, q: Query[RegionQuery]) -> Any:
                 **figure_out(f),
                 "module": i.module,
                 "region_code": region.code,
-                "target": i.target,
-                "direction": str(i.direction),
+                "target": f.target,
+                "direction": str(f.direction),
                 "public": i.public,
             }
         )

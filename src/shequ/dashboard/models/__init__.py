@@ -4,6 +4,16 @@ from shequ.dashboard.models.feedback import (
     StaffTask,
     TaskStatus,
 )
+from shequ.dashboard.models.targets import Target, TargetDirection
 from shequ.dashboard.models.values import NoDataReason, Value
 
-__all__ = ["Feedback", "NoDataReason", "ServiceKind", "StaffTask", "TaskStatus", "Value"]
+__all__ = [
+    "Feedback",
+    "NoDataReason",
+    "ServiceKind",
+    "StaffTask",
+    "Target",
+    "TargetDirection",
+    "TaskStatus",
+    "Value",
+]

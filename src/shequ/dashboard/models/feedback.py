@@ -10,6 +10,7 @@ from shequ.core.models import Region
 
 COMMENT_MAX = 500
 REPLY_MAX = 1000
+OBJECT_REF_MAX = 64
 
 
 class ServiceKind(models.TextChoices):
@@ -34,7 +35,7 @@ class Feedback(models.Model):
     )
     region = models.ForeignKey(Region, models.PROTECT, related_name="feedback")
     service = models.CharField(_("service"), max_length=16, choices=ServiceKind.choices)
-    object_ref = models.CharField(_("what was rated"), max_length=64, blank=True)
+    object_ref = models.CharField(_("what was rated"), max_length=OBJECT_REF_MAX, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"))
     comment = models.TextField(_("comment"), max_length=COMMENT_MAX, blank=True)
     created_at = models.DateTimeField(_("given at"))

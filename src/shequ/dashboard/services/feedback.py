@@ -20,7 +20,7 @@ from shequ.core.models import Membership, Region, Role
 from shequ.core.models.regions import RegionLevel
 from shequ.core.types import Requester, User
 from shequ.dashboard.models import Feedback, ServiceKind
-from shequ.dashboard.models.feedback import COMMENT_MAX
+from shequ.dashboard.models.feedback import COMMENT_MAX, OBJECT_REF_MAX
 
 PER_HOUR = 5  # comments a resident may give in any hour
 AUTHOR_ROLES = (Role.RESIDENT, Role.VOLUNTEER)
@@ -49,7 +49,7 @@ def _community(user: Requester, region_code: str) -> Region:
     return own[0]
 
 
-def _check(service: str, rating: int, comment: str) -> None:
+def _check(service: str, rating: int, comment: str, object_ref: str) -> None:
     problems: dict[str, list[str]] = {}
     if service not in ServiceKind.values:
         problems["service"] = [_("Choose one of the services.")]
@@ -59,6 +59,12 @@ def _check(service: str, rating: int, comment: str) -> None:
         problems["comment"] = [
             _("Keep the comment to %(max)d characters (it has %(n)d).")
             % {"max": COMMENT_MAX, "n": len(comment)}
+        ]
+    if len(object_ref) > OBJECT_REF_MAX:
+        # Cut short it would name another object (pass:1234… as pass:123), so it is refused.
+        problems["object_ref"] = [
+            _("What was rated is named in at most %(max)d characters (it has %(n)d).")
+            % {"max": OBJECT_REF_MAX, "n": len(object_ref)}
         ]
     if problems:
         raise Invalid(" ".join(m for ms in problems.values() for m in ms), fields=problems)
@@ -77,8 +83,8 @@ def submit(
     """File a resident's rating and comment in their community (the first one, or ``region_code``
     when it is one of theirs)."""
     now = now or timezone.now()
-    comment = comment.strip()
-    _check(service, rating, comment)
+    comment, object_ref = comment.strip(), object_ref.strip()
+    _check(service, rating, comment, object_ref)
     region = _community(user, region_code)
     assert isinstance(user, User)
     with transaction.atomic():
@@ -97,7 +103,7 @@ def submit(
             author=user,
             region=region,
             service=service,
-            object_ref=object_ref.strip()[:64],
+            object_ref=object_ref,
             rating=rating,
             comment=comment,
             created_at=now,

@@ -21,8 +21,9 @@ from shequ.core.permissions import Perm, can, has_global, prefixes_for, scope
 from shequ.core.pii import mask_text
 from shequ.core.services.audit import record
 from shequ.core.types import Requester, User
-from shequ.dashboard.models import Feedback, StaffTask, TaskStatus
+from shequ.dashboard.models import Feedback, ServiceKind, StaffTask, TaskStatus
 from shequ.dashboard.models.feedback import REPLY_MAX
+from shequ.dashboard.services.feedback_notify import tell_author
 
 STAFF_ROLES = (Role.PLATFORM_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_STAFF)
 REASON_MAX = 200
@@ -57,6 +58,14 @@ def visible(user: Requester) -> QuerySet[Feedback]:
 
 
 def inbox(user: Requester, which: InboxFilter = InboxFilter()) -> QuerySet[Feedback]:
+    """The feedback of the user's regions, filtered; an unknown service is refused (400), not
+    ignored: ignoring it would answer every service's feedback as if filtered."""
+    if which.service and which.service not in ServiceKind.values:
+        message = _("Unknown service %(service)s: choose one of %(known)s.") % {
+            "service": which.service[:32],
+            "known": ", ".join(ServiceKind.values),
+        }
+        raise Invalid(message, fields={"service": [message]}, status=400)
     found = visible(user).select_related("region", "author", "task", "task__assignee")
     if which.service:
         found = found.filter(service=which.service)
@@ -87,8 +96,10 @@ def _reason(text: str, field: str) -> str:
 
 
 def reply(user: Requester, feedback_id: int, text: str) -> Feedback:
-    """Answer a comment; the author sees the reply on "my feedback". A second reply replaces
-    the first (the time of the first one stays: it is what the indicator measures)."""
+    """Answer a comment; the author sees the reply on "my feedback" and is told (their inbox,
+    and the channels they chose). A second reply replaces the first (the time of the first one
+    stays: it is what the indicator measures). Sending the same reply again (a retry, a double
+    click) changes nothing and tells nobody twice."""
     text = text.strip()
     if not text or len(text) > REPLY_MAX:
         message = _("Write a reply of 1 to %(max)d characters.") % {"max": REPLY_MAX}
@@ -96,13 +107,17 @@ def reply(user: Requester, feedback_id: int, text: str) -> Feedback:
     with transaction.atomic():
         feedback = get(user, feedback_id)
         feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+        if feedback.reply == text:
+            return feedback
         assert isinstance(user, User)
+        first = feedback.first_replied_at is None
         feedback.reply = text
         feedback.replied_by = user
-        if feedback.first_replied_at is None:
+        if first:
             feedback.first_replied_at = timezone.now()
         feedback.save(update_fields=["reply", "replied_by", "first_replied_at"])
-        record("dashboard.feedback.reply", actor=user, obj=feedback, first=feedback.pk)
+        event = record("dashboard.feedback.reply", actor=user, obj=feedback, first=first)
+        tell_author(feedback, f"dashboard-feedback-reply-{event.pk}", first=first)
     return feedback
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from shequ.core.models import Region
 from shequ.dashboard.indicators import Direction, Indicator
 from shequ.dashboard.models import NoDataReason, Value
+from shequ.dashboard.services.targets import Goal, default_goal, goals_for
 
 
 def english() -> bool:
@@ -43,6 +44,16 @@ class Figure:
     at: datetime | None
     estate_code: str = ""
     estate_name: str = ""
+    # The target in force at the region (``targets.effective_target``); None: the registry's.
+    goal: Goal | None = None
+
+    @property
+    def target(self) -> float | None:
+        return (self.goal or default_goal(self.indicator)).target
+
+    @property
+    def direction(self) -> Direction:
+        return (self.goal or default_goal(self.indicator)).direction
 
     @property
     def title(self) -> str:
@@ -75,19 +86,17 @@ class Figure:
     @property
     def status(self) -> str:
         """good / bad against the target, none without a value or a target."""
-        target = self.indicator.target
+        target = self.target
         if self.value is None or target is None:
             return "none"
         better = (
-            self.value >= target
-            if self.indicator.direction == Direction.HIGHER
-            else (self.value <= target)
+            self.value >= target if self.direction == Direction.HIGHER else self.value <= target
         )
         return "good" if better else "bad"
 
     @property
     def target_display(self) -> str:
-        target = self.indicator.target
+        target = self.target
         return "" if target is None else number(target, self.indicator.decimals)
 
 
@@ -105,10 +114,13 @@ def latest(
     regions = list(regions)
     by_key = {i.key: i for i in indicators}
     runs = _latest_runs(list(by_key))
+    goals = goals_for(indicators, regions)
     found: dict[tuple[str, str, str], Figure] = {}
     for i in indicators:
         for r in regions:
-            found[(i.key, r.code, "")] = Figure(i, r, None, "", "", None)
+            found[(i.key, r.code, "")] = Figure(
+                i, r, None, "", "", None, goal=goals[(i.key, r.code)]
+            )
     if not runs or not regions:
         return found
     condition = Q()
@@ -120,15 +132,16 @@ def latest(
     for v in rows:
         found[(v.indicator, v.region.code, v.estate_code)] = Figure(
             by_key[v.indicator], v.region, v.value, v.reason, v.detail, v.at, v.estate_code,
-            v.estate_name,
+            v.estate_name, goals.get((v.indicator, v.region.code)),
         )  # fmt: skip
     return found
 
 
 def series(indicator: Indicator, region: Region, days: int = 30) -> list[Figure]:
-    """The region's values of the last ``days``, oldest first."""
+    """The region's values of the last ``days``, oldest first, judged by today's target."""
+    goal = goals_for([indicator], [region])[(indicator.key, region.code)]
     since = timezone.now() - timedelta(days=days)
     rows = Value.objects.filter(
         indicator=indicator.key, region=region, estate_code="", at__gte=since
     ).order_by("at")
-    return [Figure(indicator, region, v.value, v.reason, v.detail, v.at) for v in rows]
+    return [Figure(indicator, region, v.value, v.reason, v.detail, v.at, goal=goal) for v in rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -56,11 +57,21 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def rate(request: HttpRequest) -> HttpResponse:
+    """Rate any service from the home page (each service's page has the form too)."""
+    communities = feedback.communities_of(request.user)
+    if not communities:
+        raise PermissionDenied(
+            _("Only residents and volunteers of a community can rate a service.")
+        )
+    context = {"services": ServiceKind.choices, "communities": communities}
+    return render(request, "dashboard/feedback/rate.html", context)
+
+
+@login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     which = InboxFilter(
-        service=request.GET.get("service", "")
-        if request.GET.get("service") in ServiceKind.values
-        else "",
+        service=request.GET.get("service", ""),
         unanswered=request.GET.get("unanswered") == "1",
         reported=request.GET.get("reported") == "1",
     )

@@ -39,14 +39,15 @@ def module_page(request: HttpRequest, module: str) -> HttpResponse:
     charts: list[dict[str, Any]] = []
     for i in shown:
         points = values.series(i, region)
+        figure = found[(i.key, region.code, "")]
         charts.append(
             {
                 "id": f"series-{len(charts) + 1}",
-                "figure": found[(i.key, region.code, "")],
+                "figure": figure,
                 "chart": {
                     "title": values.title(i),
                     "unit": values.unit(i),
-                    "target": i.target,
+                    "target": figure.target,
                     "target_label": _("Target"),
                     "points": [[p.at.isoformat(), p.value] for p in points if p.at],
                 },

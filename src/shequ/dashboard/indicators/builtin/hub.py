@@ -6,7 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shequ.core.models import Region
-from shequ.dashboard.indicators.registry import Function, Indicator, Level, register
+from shequ.dashboard.indicators.registry import (
+    Function,
+    Indicator,
+    Level,
+    NoData,
+    Reason,
+    register,
+)
 from shequ.hub.services import public
 
 
@@ -15,6 +22,14 @@ def _figure(name: str) -> Callable[[Region, datetime], float]:
         return float(public.figures(region.code, region.prefix)[name])
 
     return compute
+
+
+def _requests_on_time(region: Region, now: datetime) -> float:
+    """The share of data requests decided by their deadline over the last 30 days."""
+    counts = public.requests_on_time(region.prefix, now)
+    if not counts.due:
+        raise NoData(Reason.NOT_MEASURED, "no data request fell due or was decided in 30 days")
+    return counts.on_time / counts.due
 
 
 STREET = (Level.STREET,)
@@ -75,5 +90,22 @@ register(
         "queries",
         Function(_figure("queries")),
         levels=STREET,
+    ),
+    Indicator(
+        "hub.requests_on_time_30d",
+        "hub",
+        "数据申请按时答复率",
+        "Data requests answered on time",
+        "%",
+        "%",
+        Function(_requests_on_time),
+        target=95,
+        scale=100,
+        decimals=1,
+        description="近30天到期或已答复的数据申请中，在答复期限内批准或拒绝的比例；"
+        "逾期未答复的计为超时，撤回的不计。",
+        description_en="Of the data requests due or decided in the last 30 days, the share "
+        "approved or refused by their deadline; one still pending after it is late, a withdrawn "
+        "one is not counted.",
     ),
 )
