@@ -311,6 +311,11 @@ FLOOD_IMAGE_MAX_BYTES = envint("FLOOD_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 # The live map's own background without tiles (GeoJSON); default DATA_DIR/flood/basemap.geojson.
 FLOOD_BASEMAP = env("FLOOD_BASEMAP", "")
 
+# Dashboards' weekly report (issue 20): the PDF's font, a .ttf/.otf/.ttc with Chinese glyphs
+# (empty: the usual places, Debian's fonts-noto-cjk first); the files live under
+# DATA_DIR/dashboard/reports.
+REPORT_FONT = env("REPORT_FONT", "")
+
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")
 # The root of the MQTT topics (flood/services/topics.py): a deployment's own when several

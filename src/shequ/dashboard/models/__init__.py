@@ -4,6 +4,15 @@ from shequ.dashboard.models.feedback import (
     StaffTask,
     TaskStatus,
 )
+from shequ.dashboard.models.reports import WeeklyReport
 from shequ.dashboard.models.values import NoDataReason, Value
 
-__all__ = ["Feedback", "NoDataReason", "ServiceKind", "StaffTask", "TaskStatus", "Value"]
+__all__ = [
+    "Feedback",
+    "NoDataReason",
+    "ServiceKind",
+    "StaffTask",
+    "TaskStatus",
+    "Value",
+    "WeeklyReport",
+]
