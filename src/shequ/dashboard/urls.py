@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.dashboard.views import export, feedback, modules, overview, screen
+from shequ.dashboard.views import export, feedback, modules, overview, reports, screen
 
 app_name = "dashboard"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("screen/", screen.big_screen, name="screen"),
     path("phone/", screen.phone, name="phone"),
     path("data/<str:key>.<slug:fmt>", export.download, name="download"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>.<slug:fmt>", reports.download, name="report-download"),
     path("feedback/give/", feedback.give, name="feedback-give"),
     path("feedback/mine/", feedback.mine, name="feedback-mine"),
     path("feedback/inbox/", feedback.inbox, name="feedback-inbox"),
