@@ -349,7 +349,10 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 LOG_FORMAT = log_format()
 LOG_REQUESTS = envbool("LOG_REQUESTS", LOG_FORMAT == "json")
 
-_loggers: dict[str, dict[str, object]] = {"django.db.backends": {"level": "WARNING"}}
+_loggers: dict[str, dict[str, object]] = {
+    "django.db.backends": {"level": "WARNING"},
+    "fontTools": {"level": "WARNING"},  # a line per table of every weekly report's font subset
+}
 if LOG_FORMAT == "json":
     # `shequ worker`: huey gives its logger a text handler of its own unless it has one.
     _loggers["huey"] = {"handlers": ["console"], "level": "INFO", "propagate": False}

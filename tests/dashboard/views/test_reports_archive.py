@@ -112,3 +112,13 @@ def test_the_archive_is_in_the_dashboards_navigation_in_both_languages(
     client.cookies.load({"django_language": "en"})
     english = client.get("/dashboard/reports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Weekly reports" in english and "0 open problems" in english
+
+
+def test_a_streets_archive_lists_its_communities_reports_too(
+    make_user: Any, archive: dict[str, WeeklyReport]
+) -> None:
+    client = Client()
+    client.force_login(make_user(Role.DEPARTMENT_ANALYST, "990102000000"))
+    page = client.get("/dashboard/reports/", {"region": STREET}).content.decode()
+    listed = {code for code in REGIONS if f"report-{code}-2026-W49" in page}
+    assert listed == {STREET, HOME, NEXT_DOOR, VILLAGE}  # not the other street's

@@ -28,9 +28,11 @@ def reports(request: HttpRequest) -> HttpResponse:
     asked = request.GET.get("region", "")
     found = list(archive.listing(user, asked)[:SHOWN])
     names = _language_names()
+    order = {code: n for n, code in enumerate(store.languages())}
     rows: list[dict[str, Any]] = [
         {"region": items[0].region, "week": items[0].week, "first": items[0],
-         "files": [(r, names.get(r.language, r.language)) for r in items]}
+         "files": [(r, names.get(r.language, r.language))
+                   for r in sorted(items, key=lambda r: order.get(r.language, 9))]}
         for (_code, _week), group in groupby(found, key=lambda r: (r.region.code, r.week))
         for items in [list(group)]
     ]  # fmt: skip

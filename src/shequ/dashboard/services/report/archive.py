@@ -27,10 +27,11 @@ def staff_scope(user: Requester) -> Scope:
 def listing(user: Requester, region_code: str = "") -> QuerySet[WeeklyReport]:
     scope = staff_scope(user)
     codes = scope.codes
-    if region_code:
-        if region_code not in codes:
+    if region_code:  # that region and those of yours under it (a street's communities)
+        region = next((r for r in scope.regions if r.code == region_code), None)
+        if region is None:
             raise NotFound(_("No region %(code)s among yours.") % {"code": region_code[:12]})
-        codes = {region_code}
+        codes = {code for code in codes if code.startswith(region.prefix)}
     return WeeklyReport.objects.filter(region__code__in=codes).select_related("region")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ def notify(region: Region, week: Week) -> bool:
     ).update(notified_at=timezone.now())
     if not claimed:
         return False
-    with translation.override("zh-hans"):
+    with translation.override(settings.LANGUAGE_CODE):
         message = Message(
             title=_("Weekly report %(week)s: %(region)s")
             % {"week": week.name, "region": region.name},
