@@ -71,6 +71,8 @@ def _figures(pdf: _Document, report: Report) -> None:
 
 def _without_data(pdf: _Document, lines: list[Line]) -> None:
     """Why each indicator without a value this week has none (never shown as zero)."""
+    if pdf.will_page_break(30):  # the heading stays with its table
+        pdf.add_page()
     pdf.set_font(FAMILY, "B", 12)
     pdf.cell(0, 8, _("Indicators without data"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 9)
