@@ -313,6 +313,11 @@ FLOOD_IMAGE_MAX_BYTES = envint("FLOOD_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 # The live map's own background without tiles (GeoJSON); default DATA_DIR/flood/basemap.geojson.
 FLOOD_BASEMAP = env("FLOOD_BASEMAP", "")
 
+# Dashboards' weekly report (issue 20): the PDF's font, a .ttf/.otf/.ttc with Chinese glyphs
+# (empty: the usual places, Debian's fonts-noto-cjk first); the files live under
+# DATA_DIR/dashboard/reports.
+REPORT_FONT = env("REPORT_FONT", "")
+
 REDIS_URL = env("REDIS_URL")
 MQTT_URL = env("MQTT_URL")
 # The root of the MQTT topics (flood/services/topics.py): a deployment's own when several
@@ -361,7 +366,10 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 LOG_FORMAT = log_format()
 LOG_REQUESTS = envbool("LOG_REQUESTS", LOG_FORMAT == "json")
 
-_loggers: dict[str, dict[str, object]] = {"django.db.backends": {"level": "WARNING"}}
+_loggers: dict[str, dict[str, object]] = {
+    "django.db.backends": {"level": "WARNING"},
+    "fontTools": {"level": "WARNING"},  # a line per table of every weekly report's font subset
+}
 if LOG_FORMAT == "json":
     # `shequ worker`: huey gives its logger a text handler of its own unless it has one.
     _loggers["huey"] = {"handlers": ["console"], "level": "INFO", "propagate": False}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.dashboard.views import export, feedback, modules, overview, screen, targets
+from shequ.dashboard.views import export, feedback, modules, overview, reports, screen, targets
 
 app_name = "dashboard"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("phone/", screen.phone, name="phone"),
     path("targets/", targets.target_page, name="targets"),
     path("data/<str:key>.<slug:fmt>", export.download, name="download"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>.<slug:fmt>", reports.download, name="report-download"),
     path("feedback/give/", feedback.give, name="feedback-give"),
     path("feedback/mine/", feedback.mine, name="feedback-mine"),
     path("feedback/rate/", feedback.rate, name="feedback-rate"),

@@ -4,6 +4,7 @@ from shequ.dashboard.models.feedback import (
     StaffTask,
     TaskStatus,
 )
+from shequ.dashboard.models.reports import WeeklyReport
 from shequ.dashboard.models.targets import Target, TargetDirection
 from shequ.dashboard.models.values import NoDataReason, Value
 
@@ -16,4 +17,5 @@ __all__ = [
     "TargetDirection",
     "TaskStatus",
     "Value",
+    "WeeklyReport",
 ]

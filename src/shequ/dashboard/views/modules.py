@@ -60,5 +60,6 @@ def module_page(request: HttpRequest, module: str) -> HttpResponse:
         "module_title": module_titles()[module],
         "charts": charts,
         "modules": module_titles(),
+        "reports_link": not scope.public_only,
     }
     return render(request, "dashboard/modules/page.html", context)

@@ -32,6 +32,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "region": region,
         "scope": scope,
+        "reports_link": not scope.public_only,
         "figures": key_figures(scope, region),
         "sections": [s for s in sections if s[2]],
         "key_titles": [values.title(i) for i in key],
