@@ -13,7 +13,7 @@ from dashboard.report.support import indicator, local, store
 from shequ.core.errors import Invalid
 from shequ.dashboard.indicators import Direction
 from shequ.dashboard.jobs import monday_seven
-from shequ.dashboard.models import Feedback, StaffTask
+from shequ.dashboard.models import Feedback, StaffTask, Target
 from shequ.dashboard.services.report import content, figures, problems, weeks
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,25 @@ def test_lower_is_better_off_target_is_an_open_problem(regions: Any) -> None:
         off = problems.off_target(found)
     assert [p.kind for p in off] == ["off_target"]
     assert "Test test.dn closed the week at 7" in off[0].text and "≤ 5" in off[0].text
+
+
+def test_the_report_judges_by_the_regions_own_target(regions: Any) -> None:
+    """A community that set its own target is judged by it, in the row and the problems."""
+    home = regions[HOME]
+    with registered(indicator("test.own", target=10)):
+        store("test.own", home, "2026-12-02 09:00", 12)
+        assert _line(figures.lines(home, W49), "test.own").status == figures.MET
+        Target.objects.create(
+            indicator="test.own",
+            region=home,
+            target=15,
+            direction="higher",
+            updated_at=local("2026-12-03 09:00"),
+        )
+        found = figures.lines(home, W49)
+        line = _line(found, "test.own")
+        assert (line.status, line.target_display) == (figures.NOT_MET, "≥ 15")
+        assert [p.kind for p in problems.off_target(found)] == ["off_target"]
 
 
 def test_no_data_keeps_its_reason_and_a_week_without_values_says_so(regions: Any) -> None:

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from shequ.core.models import Region
 from shequ.dashboard.indicators import MODULES, REGISTRY, Direction, Indicator
 from shequ.dashboard.models import Value
-from shequ.dashboard.services import values
+from shequ.dashboard.services import targets, values
 from shequ.dashboard.services.access import shown_at
 from shequ.dashboard.services.report.weeks import Week
+from shequ.dashboard.services.targets import Goal
 
 MET, NOT_MET, NO_TARGET, NO_DATA = "met", "not_met", "no_target", "no_data"
 
@@ -58,7 +59,7 @@ class Line:
     def status(self) -> str:
         if self.now.value is None:
             return NO_DATA
-        if self.indicator.target is None:
+        if self.now.target is None:
             return NO_TARGET
         return MET if self.now.status == "good" else NOT_MET
 
@@ -73,9 +74,9 @@ class Line:
 
     @property
     def target_display(self) -> str:
-        if self.indicator.target is None:
+        if self.now.target is None:
             return "—"
-        better = "≥" if self.indicator.direction == Direction.HIGHER else "≤"
+        better = "≥" if self.now.direction == Direction.HIGHER else "≤"
         return f"{better} {self.now.target_display}"
 
     @property
@@ -102,10 +103,11 @@ def _closing(keys: Sequence[str], region: Region, week: Week) -> dict[str, Value
     return {v.indicator: v for v in inside.filter(condition)}
 
 
-def _figure(indicator: Indicator, region: Region, row: Value | None) -> values.Figure:
+def _figure(indicator: Indicator, region: Region, row: Value | None, goal: Goal) -> values.Figure:
+    """The figure judged against the target in force now (``targets.effective_target``)."""
     if row is None:
-        return values.Figure(indicator, region, None, "", "", None)
-    return values.Figure(indicator, region, row.value, row.reason, row.detail, row.at)
+        return values.Figure(indicator, region, None, "", "", None, goal=goal)
+    return values.Figure(indicator, region, row.value, row.reason, row.detail, row.at, goal=goal)
 
 
 def lines(region: Region, week: Week) -> list[Line]:
@@ -117,5 +119,12 @@ def lines(region: Region, week: Week) -> list[Line]:
     keys = [i.key for i in shown]
     now = _closing(keys, region, week)
     before = _closing(keys, region, week.previous())
-    return [Line(i, _figure(i, region, now.get(i.key)),
-                 _figure(i, region, before.get(i.key))) for i in shown]  # fmt: skip
+    goals = targets.goals_for(shown, [region])
+    return [
+        Line(
+            i,
+            _figure(i, region, now.get(i.key), goals[(i.key, region.code)]),
+            _figure(i, region, before.get(i.key), goals[(i.key, region.code)]),
+        )
+        for i in shown
+    ]
