@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, include, re_path
+from django.urls import path as route_to
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import ResolverMatch, RoutePattern
-from django.urls import path as route_to
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
