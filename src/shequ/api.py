@@ -176,7 +176,7 @@ class FirstSegment(URLResolver):
         if group is None:
             raise Resolver404({"path": path})
         match = group.resolve(path)
-        match.route = self._join_route(str(group.pattern), match.route)
+        match.route = str(group.pattern) + match.route.removeprefix("^")  # as Django joins
         return match
 
 
