@@ -1,6 +1,6 @@
 """Benchmark: 1,000 simulated gauges publishing readings to Mosquitto (issue 17).
 
-    python bench/flood.py [--quick]
+    python bench/flood.py [--quick] [--ingesters N]
 
 A fresh shequ (throwaway SHEQU_VAR_DIR, embedded default: SQLite) with 100 underpass points of
 10 water-level gauges each, every gauge with the underpass rules (depth thresholds, rate of
@@ -9,8 +9,9 @@ rise, no data) and a duty officer on the roster. The local Mosquitto (SHEQU_MQTT
 
 (a) raw paho throughput: the same messages published to a topic of the run's own and taken
     by a bare paho subscriber process (QoS 1, shared subscription, nothing done with them);
-(b) shequ's sustained ingestion: the real ``shequ flood ingest`` process stores the readings
-    with rule evaluation on; one gauge in ten crosses the red line halfway (45 cm after
+(b) shequ's sustained ingestion: the real ``shequ flood ingest`` process (``--ingesters 2``:
+    two in one shared subscription group, as a deployment scales out) stores the readings with
+    rule evaluation on; one gauge in ten crosses the red line halfway (45 cm after
     5 cm), and the alert latency is the time from publishing that reading to the alert's
     notification (``Alert.notified_at``, set as the duty officer is told);
 (c) the HTTP batch endpoint: ``shequ serve`` takes ``POST /api/v1/flood/readings`` batches
@@ -229,20 +230,34 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def shequ_ingest(
-    env: dict[str, str], db: Path, codes: list[str], per_gauge: int, log_path: Path
+    env: dict[str, str],
+    db: Path,
+    codes: list[str],
+    per_gauge: int,
+    log_path: Path,
+    ingesters: int = 1,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     # The command exactly as users run it (the console script, default batch size), or the
-    # module where the script is not installed.
+    # module where the script is not installed; several ingesters share one subscription
+    # group (distinct client ids), as a deployment scales out (docs/flood.md).
     script = Path(sys.executable).with_name("shequ")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "shequ.cli"]
-    args = [*command, "flood", "ingest", "--client-id", f"bench-{run}"]
-    args += ["--group", f"bench-{run}", "--session-expiry", "120", "--url", BROKER]
-    log = log_path.open("w")
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
-    assert proc.stdout is not None
-    assert "subscribed" in proc.stdout.readline()
-    cpu_start = _cpu_seconds(proc.pid)  # after start-up (imports, URL configuration)
+    procs, logs = [], []
+    for n in range(ingesters):
+        args = [*command, "flood", "ingest", "--client-id", f"bench-{run}-{n}"]
+        args += ["--group", f"bench-{run}", "--session-expiry", "120", "--url", BROKER]
+        log = log_path.with_suffix(f".{n}.log").open("w")
+        proc = subprocess.Popen(
+            args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True
+        )
+        procs.append(proc)
+        logs.append(log)
+    for proc in procs:
+        assert proc.stdout is not None
+        assert "subscribed" in proc.stdout.readline()
+    # after start-up (imports, URL configuration)
+    cpu_start = [_cpu_seconds(p.pid) for p in procs]
     work = messages(codes, per_gauge, "shequ/v1/devices/{code}/readings")
     before = _readings(db)
     taken = [0]
@@ -260,11 +275,13 @@ def shequ_ingest(
     publisher.close()
     stop.set()
     poller.join()
-    rss = _tree_hwm_mib(proc.pid)
-    cpu = _cpu_seconds(proc.pid) - cpu_start
-    proc.terminate()
-    proc.wait(60)
-    log.close()
+    rss = max(_tree_hwm_mib(p.pid) for p in procs)
+    cpu = sum(_cpu_seconds(p.pid) - c for p, c in zip(procs, cpu_start, strict=True))
+    for proc in procs:
+        proc.terminate()
+    for proc, log in zip(procs, logs, strict=True):
+        proc.wait(60)
+        log.close()
     stored = _count(db, "SELECT COUNT(*) FROM flood_reading")[0][0] - before
     rows = _count(
         db,
@@ -287,7 +304,12 @@ def shequ_ingest(
         "rss": rss,
         "cpu": cpu,
         "s": seconds,
-        "errors": [x for x in log_path.read_text().splitlines() if "Error" in x][:3],
+        "errors": [
+            x
+            for n in range(ingesters)
+            for x in log_path.with_suffix(f".{n}.log").read_text().splitlines()
+            if "Error" in x
+        ][:3],
     }
 
 
@@ -358,6 +380,9 @@ def _pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="6 readings a gauge (6,000)")
+    parser.add_argument(
+        "--ingesters", type=int, default=1, help="`shequ flood ingest` processes in one group"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child and args.child[0] == "setup":
@@ -376,7 +401,9 @@ def main() -> None:
         db = var / "shequ.sqlite3"
         codes = setup["codes"]
         raw = raw_paho(codes, per_gauge)
-        ours = shequ_ingest(env, db, codes, per_gauge, Path(tmp) / "ingest.log")
+        ours = shequ_ingest(
+            env, db, codes, per_gauge, Path(tmp) / "ingest.log", max(1, args.ingesters)
+        )
         http = http_batches(env, db, setup["tokens"], http_per_client)
     lat = ours["latencies"]
     print(
@@ -384,13 +411,15 @@ def main() -> None:
         f"{raw['published']:,} received in {raw['s']:.1f} s)"
     )
     print(
-        f"(b) shequ flood ingest, rules on: {ours['rate']:,.0f} readings/s ({ours['stored']:,} "
-        f"stored of {ours['published']:,} published in {ours['s']:.1f} s); ratio (b)/(a) "
-        f"{ours['rate'] / raw['rate']:.2f}; peak RSS ingester {ours['rss']:.0f} MiB"
+        f"(b) shequ flood ingest x{args.ingesters}, rules on: {ours['rate']:,.0f} readings/s "
+        f"({ours['stored']:,} stored of {ours['published']:,} published in {ours['s']:.1f} s); "
+        f"ratio (b)/(a) {ours['rate'] / raw['rate']:.2f}; peak RSS of an ingester "
+        f"{ours['rss']:.0f} MiB"
     )
     print(
-        f"    ingester CPU {ours['cpu']:.1f} s: {ours['stored'] / max(ours['cpu'], 0.01):,.0f} "
-        "readings per CPU-second, what one core would sustain unshared"
+        f"    ingester CPU {ours['cpu']:.1f} s (all ingesters): "
+        f"{ours['stored'] / max(ours['cpu'], 0.01):,.0f} readings per CPU-second, what one "
+        "core would sustain unshared"
     )
     print(
         f"    alert latency publish->notification: p50 {_pct(lat, 0.5):.2f} s, p99 "

@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, include, re_path
 from django.urls import path as route_to
+from django.urls.exceptions import Resolver404
+from django.urls.resolvers import ResolverMatch, RoutePattern
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -123,7 +125,7 @@ class ShequAPI(NinjaAPI):
         for pattern in urls:
             if isinstance(pattern, URLPattern) and not iscoroutinefunction(pattern.callback):
                 pattern.callback = _json_method_not_allowed(pattern.callback)
-        urls = by_first_segment(urls)
+        urls = one_lookup(by_first_segment(urls))
         urls.append(re_path(r"^", _unknown_endpoint, name="unknown-endpoint"))
         return urls
 
@@ -155,6 +157,62 @@ def by_first_segment(urls: list[URLResolver | URLPattern]) -> list[URLResolver |
         route_to(f"{item}/", include(groups[item])) if isinstance(item, str) else item
         for item in out
     ]
+
+
+class FirstSegment(URLResolver):
+    """The API's groups (``access/``, ``parking/`` …) found by a path's first segment in one
+    dictionary look-up instead of tried in turn: ``/api/v1/access/check`` tried 20 patterns
+    and raised 6 ``Resolver404`` on the way (~0.1 ms a request in resolving, against ~0.05 ms
+    for ``/health``; ``tests/core/api/test_url_groups.py``). The group's match is returned with
+    the group's segment on its route, as the group alone would have answered it."""
+
+    def __init__(self, groups: list[URLResolver]) -> None:
+        super().__init__(RoutePattern(""), groups)
+        self.groups = {_group_head(g): g for g in groups}
+
+    def resolve(self, path: Any) -> ResolverMatch:
+        path = str(path)
+        group = self.groups.get(path.partition("/")[0])
+        if group is None:
+            raise Resolver404({"path": path})
+        match = group.resolve(path)
+        match.route = str(group.pattern) + match.route.removeprefix("^")  # as Django joins
+        return match
+
+
+def _group_head(pattern: Any) -> str:
+    """``access`` for the group ``access/`` that ``by_first_segment`` makes; "" otherwise."""
+    if isinstance(pattern, URLResolver) and isinstance(pattern.pattern, RoutePattern):
+        route = str(pattern.pattern)
+        head = route.removesuffix("/")
+        if route.endswith("/") and head and not any(c in head for c in "/<>"):
+            return head
+    return ""
+
+
+def _exact_without_slash(pattern: Any) -> bool:
+    """An operation's own path of one literal segment (``health``): it matches that text
+    only, never a path with a slash, so it cannot come between a group and its paths."""
+    if not (isinstance(pattern, URLPattern) and isinstance(pattern.pattern, RoutePattern)):
+        return False
+    route = str(pattern.pattern)
+    return not any(c in route for c in "/<>")
+
+
+def one_lookup(urls: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
+    """``by_first_segment``'s groups as one ``FirstSegment`` at the first group's place, when
+    only one-segment operations stand between them (which no grouped path can match, so
+    the order of trial is kept); otherwise the list as it is."""
+    marks = [i for i, u in enumerate(urls) if _group_head(u)]
+    if len(marks) < 2:
+        return urls
+    first, last = marks[0], marks[-1]
+    between = urls[first : last + 1]
+    if not all(_group_head(u) or _exact_without_slash(u) for u in between):
+        return urls
+    groups = [u for u in between if isinstance(u, URLResolver) and _group_head(u)]
+    others = [u for u in between if not _group_head(u)]
+    return [*urls[:first], FirstSegment(groups), *others, *urls[last + 1 :]]
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -23,7 +23,7 @@ from shequ.core.inputs import OffsetDatetime
 from shequ.core.services.writelock import sqlite_writer
 from shequ.flood import metrics
 from shequ.flood.models import Device, DeviceKind, LatestReading, Reading
-from shequ.flood.services import judge
+from shequ.flood.services import judge, rawsql
 
 MAX_BATCH = 10_000
 FIRST, LAST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
@@ -155,7 +155,7 @@ def _insert(rows: list[tuple[int, datetime, float]], now: datetime) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(Reading._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = rawsql.datetime_adapter()
     received = adapt(now)
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -169,11 +169,8 @@ def _known(checked: list[tuple[Device, dict[datetime, float], int]]) -> set[tupl
     """The (device, time) pairs of the batches already stored: one query."""
     ids = {device.pk for device, values, _n in checked if values}
     times = [at for _d, values, _n in checked for at in values]
-    return set(
-        Reading.objects.filter(
-            device_id__in=ids, at__gte=min(times), at__lte=max(times)
-        ).values_list("device_id", "at")
-    )
+    query = Reading.objects.filter(device_id__in=ids, at__gte=min(times), at__lte=max(times))
+    return set(rawsql.rows(query.values_list("device_id", "at"), datetimes=(1,)))  # type: ignore[arg-type]
 
 
 def _move_latest(newest: dict[int, tuple[datetime, float]], now: datetime) -> None:
@@ -182,7 +179,7 @@ def _move_latest(newest: dict[int, tuple[datetime, float]], now: datetime) -> No
     devices, in device order, each row decided by the database against its current value (so
     concurrent ingesters never move it back)."""
     table = connection.ops.quote_name(LatestReading._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = rawsql.datetime_adapter()
     items = sorted(newest.items())
     for start in range(0, len(items), 500):
         chunk = items[start : start + 500]

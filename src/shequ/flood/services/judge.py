@@ -23,7 +23,7 @@ from shequ.flood.models import (
     RuleKind,
     RuleState,
 )
-from shequ.flood.services import alerts, response
+from shequ.flood.services import alerts, rawsql, response
 
 Series = Sequence[tuple[datetime, float]]
 
@@ -65,6 +65,9 @@ _FIELDS = (
     "rule__clear_margin", "rule__clear_seconds", "last_at", "pending_level", "pending_since",
     "clear_since",
 )  # fmt: skip
+_DATETIMES = tuple(
+    i for i, f in enumerate(_FIELDS) if f in ("last_at", "pending_since", "clear_since")
+)
 
 
 def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict[int, int]:
@@ -107,7 +110,7 @@ def _save_states(rules: list[Judged]) -> None:
     if not rules:
         return
     table = connection.ops.quote_name(RuleState._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = rawsql.datetime_adapter()
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET last_at = %s, pending_level = %s, pending_since = %s, "
@@ -129,14 +132,14 @@ def _lock_many(device_ids: list[int]) -> tuple[list[Judged], dict[int, Alert]]:
     """The devices' enabled reading rules with their states, and their open alerts, locked in
     rule order (so batches queue, never deadlock); a state missing is made first."""
     _make_missing_states(device_ids)
-    rows = (
+    query = (
         RuleState.objects.select_for_update(of=("self",))
         .filter(rule__device_id__in=device_ids, rule__enabled=True)
         .exclude(rule__kind=RuleKind.CAMERA)
         .order_by("rule_id")
         .values_list(*_FIELDS)
     )
-    rules = [_judged(*row) for row in rows]
+    rules = [_judged(*row) for row in rawsql.rows(query, datetimes=_DATETIMES)]
     ids = {r.rule_id for r in rules}
     open_alerts = {
         a.rule_id: a
@@ -190,12 +193,12 @@ def _history(
     for devices in groups:
         start = min(spans[d][0] for d in devices)
         end = max(spans[d][1] for d in devices)
-        rows = (
+        query = (
             Reading.objects.filter(device_id__in=devices, at__gte=start, at__lte=end)
             .order_by("device_id", "at")
             .values_list("device_id", "at", "value")
         )
-        for device_id, at, value in rows:
+        for device_id, at, value in rawsql.rows(query, datetimes=(1,)):
             out.setdefault(device_id, []).append((at, value))
     return out
 

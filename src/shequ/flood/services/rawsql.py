@@ -1,0 +1,93 @@
+"""Times to and from the database on the ingestion path, and ORM queries run without the ORM's
+per-row conversion.
+
+A batch of 500 readings adapts ~5,000 times on the way in and reads ~5,000 history rows and
+1,500 rule states on the way out. Django's adapter and converters (``adapt_datetimefield_value``,
+``convert_datetimefield_value``: ``parse_datetime``, ``make_aware``) cost ~0.1 ms of CPU a
+reading between them on SQLite (cProfile, ``bench/flood.py``'s batches). On SQLite with the
+database in UTC (Django's default) the same text is made and read by ``str`` and
+``datetime.fromisoformat``; anywhere else Django's own functions are used.
+``tests/flood/test_rawsql.py`` checks both against Django's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+Adapt = Callable[[datetime | None], Any]
+Convert = Callable[[Any], datetime | None]
+
+
+def _sqlite_utc() -> bool:
+    return bool(
+        connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
+    )
+
+
+def _adapt_sqlite(value: datetime | None) -> Any:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # Django's rules for a naive time (an error with USE_TZ)
+        return connection.ops.adapt_datetimefield_value(value)
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _convert_sqlite(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _convert_other(value: Any) -> datetime | None:
+    """PostgreSQL's driver answers aware datetimes; a naive one or text (SQLite with another
+    database time zone) is read in the connection's time zone, as Django's converter does."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(f"not a time: {value!r}")
+        value = parsed
+    if settings.USE_TZ and timezone.is_naive(value):
+        return timezone.make_aware(value, connection.timezone)
+    return value  # type: ignore[no-any-return]
+
+
+def datetime_adapter() -> Adapt:
+    """What a timezone-aware time is stored as by this connection."""
+    return _adapt_sqlite if _sqlite_utc() else connection.ops.adapt_datetimefield_value
+
+
+def datetime_converter() -> Convert:
+    """A stored time read back as an aware UTC ``datetime``, as the ORM would."""
+    return _convert_sqlite if _sqlite_utc() else _convert_other
+
+
+def rows(queryset: QuerySet[Any], datetimes: Sequence[int] = ()) -> list[tuple[Any, ...]]:
+    """A ``values_list`` queryset's rows, the columns at ``datetimes`` converted to aware
+    datetimes and the others as the database driver answers them (ints, floats, strings: use
+    it only for such columns). The SQL is the ORM's (joins, ``FOR UPDATE`` where supported)."""
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not datetimes or not fetched:
+        return [tuple(r) for r in fetched]
+    convert = datetime_converter()
+    out = []
+    for row in fetched:
+        values = list(row)
+        for index in datetimes:
+            values[index] = convert(values[index])
+        out.append(tuple(values))
+    return out
