@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pyarrow.dataset as pads
 from deltalake import DeltaTable
 from django.conf import settings
 
+from shequ.core.files import write_atomically
 from shequ.hub.ingest.summary import Summary, scan
 from shequ.hub.ingest.summary import connect as summary_connect
 from shequ.hub.tableschema import TableSchema
@@ -58,14 +57,10 @@ def _fingerprint(table: DeltaTable) -> str:
 def save_summary(table: DeltaTable, key: str, summary: Summary) -> None:
     """Keep the summary of *table*'s current version for its statistics and later appends."""
     path = stats_dir(key) / f"v{table.version()}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"fingerprint": _fingerprint(table), **summary.to_json()}
     # Two jobs may summarise one version at once (the one queued at commit, a sweep): each
     # writes its own temporary file; the summaries are equal, the last rename wins.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data))
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data).encode())
 
 
 def load_summary(table: DeltaTable, key: str, schema: TableSchema) -> Summary | None:

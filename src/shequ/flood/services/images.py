@@ -10,10 +10,8 @@ watches the owning point's region, never cached by anyone else (``Cache-Control:
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Invalid, ServiceError
+from shequ.core.files import write_atomically
 
 TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _NAME = re.compile(r"^\d{4}/\d{2}/[A-Za-z0-9_-]{16,40}\.(jpg|png|webp)$")
@@ -75,16 +74,7 @@ def store(data: bytes, field: str) -> Stored:
     ext = check(data, field)
     now = timezone.now()
     name = f"{now:%Y}/{now:%m}/{secrets.token_urlsafe(18)}.{ext}"
-    target = root() / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(root() / name, data)
     return Stored(name, TYPES[ext])
 
 

@@ -9,9 +9,7 @@ generations at once end with one row and whole files.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Invalid
+from shequ.core.files import write_atomically
 from shequ.core.models import Region
 from shequ.dashboard.models import WeeklyReport
 from shequ.dashboard.services.report import content, fonts, pdf, xlsx
@@ -42,16 +41,7 @@ def root() -> Path:
 
 
 def _write(name: str, data: bytes) -> None:
-    target = root() / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(root() / name, data)
 
 
 def path_of(name: str) -> Path | None:
