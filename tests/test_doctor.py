@@ -166,7 +166,9 @@ def test_a_check_that_breaks_fails_and_the_others_still_run() -> None:
 def test_the_command_fails_on_production_settings_without_keys(tmp_path: Path) -> None:
     done = shequ_doctor(tmp_path, SHEQU_ENV="production")
     assert done.returncode == 1
-    assert done.stdout.startswith("FAIL  configuration: SHEQU_SECRET_KEY is required"), done
+    assert done.stdout.startswith("FAIL  configuration: SHEQU_ENV=production refuses"), done
+    # Every problem on a line of its own, each with its fix.
+    assert "\n  - SHEQU_SECRET_KEY is required" in done.stdout, done
 
 
 def test_the_command_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:

@@ -101,15 +101,15 @@ def test_the_form_page_answers_a_long_object_ref_with_a_4xx_naming_it(make_user:
     assert not Feedback.objects.exists()
 
 
-def test_an_unknown_service_filter_is_a_400_naming_the_field(make_user: Any) -> None:
+def test_an_unknown_service_filter_is_a_422_naming_the_field(make_user: Any) -> None:
     staff = make_user(Role.COMMUNITY_STAFF, HOME)
     with pytest.raises(Invalid) as refused:
         feedback_staff.inbox(staff, feedback_staff.InboxFilter(service="tax"))
-    assert (refused.value.status, list(refused.value.fields)) == (400, ["service"])
+    assert (refused.value.status, list(refused.value.fields)) == (422, ["service"])
     client = Client()
     client.force_login(staff)
     answer = client.get("/api/v1/dashboard/feedback/inbox", {"service": "tax"})
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert list(answer.json()["error"]["fields"]) == ["service"]
     assert client.get("/api/v1/dashboard/feedback/inbox", {"service": "access"}).status_code == 200
-    assert client.get("/dashboard/feedback/inbox/", {"service": "tax"}).status_code == 400
+    assert client.get("/dashboard/feedback/inbox/", {"service": "tax"}).status_code == 422

@@ -58,14 +58,14 @@ def visible(user: Requester) -> QuerySet[Feedback]:
 
 
 def inbox(user: Requester, which: InboxFilter = InboxFilter()) -> QuerySet[Feedback]:
-    """The feedback of the user's regions, filtered; an unknown service is refused (400), not
+    """The feedback of the user's regions, filtered; an unknown service is refused (422), not
     ignored: ignoring it would answer every service's feedback as if filtered."""
     if which.service and which.service not in ServiceKind.values:
         message = _("Unknown service %(service)s: choose one of %(known)s.") % {
             "service": which.service[:32],
             "known": ", ".join(ServiceKind.values),
         }
-        raise Invalid(message, fields={"service": [message]}, status=400)
+        raise Invalid(message, fields={"service": [message]})
     found = visible(user).select_related("region", "author", "task", "task__assignee")
     if which.service:
         found = found.filter(service=which.service)
