@@ -25,6 +25,7 @@ from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.datafiles import connect
 from shequ.hub.ingest.keys import TableKeys, table_key_groups
 from shequ.hub.ingest.summary import DataFile
+from shequ.hub.layout import region_field
 from shequ.hub.storage import open_table, table_path
 from shequ.hub.tableschema import TableSchema
 
@@ -199,8 +200,9 @@ class _DataFiles:
     """The Delta add actions for one commit's Parquet data files.
 
     Each file gets Delta statistics (record and null counts; min/max of numbers, dates
-    and times) so that readers can skip files. Text columns get none: a truncated
-    string maximum would be wrong, and personal values must not sit in the log. The
+    and times, and of the region code) so that readers can skip files. Other text
+    columns get none: a truncated string maximum would be wrong, and personal values
+    must not sit in the log (a region code is short and not personal). The
     values come from the statistics DuckDB gathered while writing the file (what its
     footer records); times are widened to whole milliseconds, as the log keeps them.
     """
@@ -213,6 +215,9 @@ class _DataFiles:
             for f in schema.fields
             if f.name not in pii and f.type in ("integer", "number", "date", "datetime")
         }
+        region = region_field(schema)
+        if region:
+            self.ranged[region] = "string"
         self.names = schema.names
 
     def adopt(self, files: list[DataFile]) -> list[AddAction]:
@@ -237,6 +242,8 @@ class _DataFiles:
         for name, kind in self.ranged.items():
             st = file.stats.get(name, {})
             if st.get("min_is_exact") == "true" and st.get("max_is_exact") == "true":
+                if kind == "string" and max(len(st["min"]), len(st["max"])) > 64:
+                    continue  # not a region code: nothing readers could use
                 low[name] = _stat(_typed(kind, st["min"]), floor=True)
                 high[name] = _stat(_typed(kind, st["max"]), floor=False)
         nulls = {n: int(file.stats[n]["null_count"]) for n in self.names if n in file.stats}
@@ -245,6 +252,8 @@ class _DataFiles:
 
 
 def _typed(kind: str, text: str) -> Any:
+    if kind == "string":
+        return text
     if kind == "integer":
         return int(text)
     if kind == "number":

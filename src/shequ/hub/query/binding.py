@@ -22,7 +22,7 @@ from sqlglot import exp
 from shequ.core.types import User
 from shequ.hub.access import Access, access_for
 from shequ.hub.models import Dataset
-from shequ.hub.query import names, policy
+from shequ.hub.query import names, policy, pruning
 from shequ.hub.query.errors import QueryError, Suggestion
 from shequ.hub.query.masking import audit_sql
 from shequ.hub.storage import open_table, table_path
@@ -48,6 +48,14 @@ class View:
     version: int | None
     files: list[str] = field(default_factory=list)
     file_columns: set[str] = field(default_factory=set)
+    # The files the query reads, when it cannot need some of the version's (``pruning``).
+    scan_files: list[str] | None = None
+
+    @property
+    def read_files(self) -> list[str]:
+        if not self.files:
+            return []
+        return self.scan_files or self.files
 
 
 @dataclass
@@ -135,6 +143,7 @@ def bind_views(
         node.set("when", None)
         sources[node.alias_or_name.lower()] = field_suggestions(run.views[view])
     names.resolve_field_titles(checked.tree, sources)
+    pruning.prune_views(checked.tree, run.views.values())
     final = policy.render(checked.tree)
     # What runs is re-parsed and re-checked: it must be the same query, over our views only.
     views = frozenset(v.lower() for v in run.views)

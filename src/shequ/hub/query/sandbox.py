@@ -90,7 +90,7 @@ def view_sql(view: View, relation: str | None = None) -> str:
                 f"CAST(NULL AS {DUCKDB_TYPES[schema.field(name).type]}) AS {ident(name)}"
             )
     if view.files:
-        files = "[" + ", ".join(literal(f) for f in view.files) + "]"
+        files = "[" + ", ".join(literal(f) for f in view.read_files) + "]"
         scope = "TRUE"
         if schema.region_field:
             scope = row_scope_sql(schema.region_field, access.row_prefixes)

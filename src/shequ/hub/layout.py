@@ -1,0 +1,58 @@
+"""How a dataset's rows are laid out in its data files, so that queries can skip files.
+
+A dataset with a region field and a time field (its first ``datetime`` field, else its first
+``date`` field) is *clustered*: each commit's rows are written sorted by (region, time), and
+compaction (``services.compaction``) rewrites small files the same way, so a data file covers
+a narrow range of regions and, within a region, of time. The Delta log keeps each file's
+min/max of those columns (the region code is not personal, so its bounds may sit in the log),
+and the query engine reads only the files whose bounds can hold rows of the query's region
+scope and region/time predicates (``query.pruning``).
+"""
+
+from __future__ import annotations
+
+from shequ.hub.tableschema import TableSchema
+
+
+def time_field(schema: TableSchema) -> str:
+    """The field a clustered dataset's rows are ordered by after the region, or ""."""
+    pii = schema.pii_fields()
+    for kind in ("datetime", "date"):
+        for f in schema.fields:
+            if f.type == kind and f.name not in pii:
+                return f.name
+    return ""
+
+
+def region_field(schema: TableSchema) -> str:
+    """The region field, when it may be used for skipping (it is not personal), or ""."""
+    name = schema.region_field
+    if not name or name in schema.pii_fields() or name not in schema.names:
+        return ""
+    return name
+
+
+def cluster_columns(schema: TableSchema) -> list[str]:
+    """The columns a dataset's files are sorted by: (region, time), or none.
+
+    Only a dataset with a region field is clustered: the row scope of every community user
+    is a region range, and the platform's own queries (indicators, indices) are per region
+    and time range. A dataset without one keeps the order DuckDB writes in (cheapest).
+    """
+    region = region_field(schema)
+    if not region:
+        return []
+    time = time_field(schema)
+    return [region, time] if time else [region]
+
+
+def skipping_columns(schema: TableSchema) -> dict[str, str]:
+    """Columns whose per-file bounds may be used to skip files: name -> schema type."""
+    found = {}
+    region = region_field(schema)
+    if region:
+        found[region] = "string"
+    time = time_field(schema)
+    if time:
+        found[time] = schema.field(time).type
+    return found
