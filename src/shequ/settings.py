@@ -251,6 +251,12 @@ HUB_QUERY_SLOTS = envint("HUB_QUERY_SLOTS", 2)
 HUB_QUERY_SLOTS_PER_USER = envint("HUB_QUERY_SLOTS_PER_USER", 1)
 HUB_QUERY_WAIT = float(env("HUB_QUERY_WAIT", "1"))
 HUB_QUERY_DATABASES = envint("HUB_QUERY_DATABASES", 8)  # sandboxes kept open for reuse
+# Skip data files whose region/time bounds in the Delta log cannot hold a row a query keeps
+# (docs/hub.md, "At scale"); compaction rewrites a table's files smaller than
+# HUB_COMPACT_SMALL_MB once it has HUB_COMPACT_MIN_FILES of them.
+HUB_FILE_PRUNING = envbool("HUB_FILE_PRUNING", True)
+HUB_COMPACT_SMALL_MB = envint("HUB_COMPACT_SMALL_MB", 32)
+HUB_COMPACT_MIN_FILES = envint("HUB_COMPACT_MIN_FILES", 8)
 # What runs hub queries: DuckDB in-process (default) or Spark (docs/hub.md, "Running on Spark").
 HUB_ENGINE = env("HUB_ENGINE", "duckdb").strip().lower()
 if HUB_ENGINE not in ("duckdb", "spark"):

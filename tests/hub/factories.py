@@ -388,3 +388,57 @@ REQUEST_SCHEMA: dict[str, Any] = {
         {"name": "region_code", "title": "区划代码"},
     ],
 }
+
+
+# --- a clustered dataset appended once a day (file skipping, compaction) ----------------------
+
+GATE_KEY = "gate_events"
+GATE_SCHEMA: dict[str, Any] = {
+    "primaryKey": ["event_id"],
+    "regionField": "region_code",
+    "fields": [
+        {"name": "event_id", "type": "integer"},
+        {"name": "event_time", "type": "datetime"},
+        {"name": "plate", "type": "string", "pii": "plate", "grade": "important"},
+        {"name": "amount", "type": "number"},
+        {"name": "region_code", "type": "string"},
+    ],
+}
+GATE_DAYS = 6
+
+
+def gate_rows(day: int) -> list[dict[str, Any]]:
+    """Day ``day``'s 30 gate events (local times 03:00 to 19:55) of three communities."""
+    start = datetime(2026, 10, 1 + day, 3, 0)
+    rows = []
+    for i in range(30):
+        n = day * 100 + i
+        rows.append(
+            {
+                "event_id": n,
+                "event_time": (start + timedelta(minutes=35 * i)).strftime("%Y-%m-%d %H:%M:%S"),
+                "plate": f"浙A{10000 + n:05d}",
+                "amount": f"{i * 1.5:.1f}",
+                "region_code": REGIONS[i % 3],
+            }
+        )
+    if day == 2:  # NULLs in both clustering columns
+        rows[0]["region_code"] = ""
+        rows[1]["event_time"] = ""
+    return rows
+
+
+def gate_events(tmp: Path) -> Dataset:
+    """The gate events dataset, one append a day for GATE_DAYS days (one file each)."""
+    dataset = Dataset.objects.create(
+        key=GATE_KEY,
+        title="道闸记录",
+        title_en="Gate events",
+        category=hub_category(),
+        tier="street",
+        sharing="conditional",
+        schema=GATE_SCHEMA,
+    )
+    for day in range(GATE_DAYS):
+        ingest(dataset, gate_rows(day), tmp, mode="append" if day else "replace")
+    return dataset

@@ -16,7 +16,7 @@ from huey.contrib.djhuey import db_task
 from shequ.core.periodic import periodic_job
 from shequ.hub.connectors.folder import FolderConnector
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Source, Subscription
-from shequ.hub.services import statistics
+from shequ.hub.services import compaction, statistics
 from shequ.hub.services.flowback import announce, sweep
 from shequ.hub.services.requests import send_overdue_reminders
 from shequ.hub.services.runs import clear_config, mark_interrupted_runs, run_source
@@ -92,7 +92,7 @@ def sweep_announcements() -> int:
 
 @receiver(post_save, sender=DatasetVersion, dispatch_uid="hub.flowback.announce")
 def _version_committed(sender: Any, instance: DatasetVersion, created: bool, **kwargs: Any) -> None:
-    if not created:
+    if not created or instance.operation == compaction.OPERATION:  # no row changed
         return
     if Subscription.objects.filter(dataset_id=instance.dataset_id, active=True).exists():
         # Once the version's transaction has committed, so the worker reads it.
@@ -130,3 +130,12 @@ def _version_recorded(sender: Any, instance: DatasetVersion, created: bool, **kw
         # Once the version's transaction has committed, so the worker reads it.
         dataset_id, version = instance.dataset_id, instance.version
         transaction.on_commit(lambda: version_statistics(dataset_id, version))
+
+
+# Compaction of tables appended often (many small files), hourly.
+
+
+@periodic_job(crontab(minute="41"))
+def compact_tables() -> int:
+    """Rewrite the small data files of datasets that have many (see services.compaction)."""
+    return len(compaction.compact_all())

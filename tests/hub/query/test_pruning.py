@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,11 @@ import pyarrow.parquet as pq
 import pytest
 from deltalake.transaction import AddAction
 
-from hub.factories import ELSEWHERE, HOME, SIBLING, grant, hub_category, ingest
+from hub.factories import ELSEWHERE, HOME, SIBLING, gate_events, grant, ingest
+from hub.factories import GATE_DAYS as DAYS
+from hub.factories import GATE_KEY as KEY
+from hub.factories import GATE_SCHEMA as SCHEMA
+from hub.factories import gate_rows as _rows
 from shequ.core.models import Role
 from shequ.hub.ingest.commit import _DataFiles
 from shequ.hub.layout import cluster_columns
@@ -31,56 +35,10 @@ from shequ.hub.query.binding import Run, bind_views, resolve
 from shequ.hub.storage import open_table, table_path
 from shequ.hub.tableschema import TableSchema
 
-KEY = "gate_events"
-SCHEMA: dict[str, Any] = {
-    "primaryKey": ["event_id"],
-    "regionField": "region_code",
-    "fields": [
-        {"name": "event_id", "type": "integer"},
-        {"name": "event_time", "type": "datetime"},
-        {"name": "plate", "type": "string", "pii": "plate", "grade": "important"},
-        {"name": "amount", "type": "number"},
-        {"name": "region_code", "type": "string"},
-    ],
-}
-DAYS = 6
-REGIONS = (HOME, SIBLING, ELSEWHERE)
-
-
-def _rows(day: int) -> list[dict[str, Any]]:
-    start = datetime(2026, 10, 1 + day, 3, 0)  # local times 03:00 to 19:55
-    rows = []
-    for i in range(30):
-        n = day * 100 + i
-        rows.append(
-            {
-                "event_id": n,
-                "event_time": (start + timedelta(minutes=35 * i)).strftime("%Y-%m-%d %H:%M:%S"),
-                "plate": f"浙A{10000 + n:05d}",
-                "amount": f"{i * 1.5:.1f}",
-                "region_code": REGIONS[i % 3],
-            }
-        )
-    if day == 2:  # NULLs in both clustering columns
-        rows[0]["region_code"] = ""
-        rows[1]["event_time"] = ""
-    return rows
-
 
 @pytest.fixture
 def events(db: None, tmp_path: Path) -> Dataset:
-    dataset = Dataset.objects.create(
-        key=KEY,
-        title="道闸记录",
-        title_en="Gate events",
-        category=hub_category(),
-        tier="street",
-        sharing="conditional",
-        schema=SCHEMA,
-    )
-    for day in range(DAYS):
-        ingest(dataset, _rows(day), tmp_path, mode="append" if day else "replace")
-    return dataset
+    return gate_events(tmp_path)
 
 
 def _bound(user: Any, sql: str) -> Run:

@@ -220,8 +220,9 @@ class _DataFiles:
             self.ranged[region] = "string"
         self.names = schema.names
 
-    def adopt(self, files: list[DataFile]) -> list[AddAction]:
-        """Move *files* into the table's folder; their add actions."""
+    def adopt(self, files: list[DataFile], *, data_change: bool = True) -> list[AddAction]:
+        """Move *files* into the table's folder; their add actions (``data_change`` false:
+        rows the table already holds, rewritten by compaction)."""
         self.root.mkdir(parents=True, exist_ok=True)
         actions, moved = [], []
         try:
@@ -229,14 +230,14 @@ class _DataFiles:
                 target = self.root / file.path.name
                 os.replace(file.path, target)
                 moved.append(target)
-                actions.append(self._action(target, file))
+                actions.append(self._action(target, file, data_change))
         except BaseException:
             for target in moved:  # nothing refers to them: leave no stray files behind
                 target.unlink(missing_ok=True)
             raise
         return actions
 
-    def _action(self, path: Path, file: DataFile) -> AddAction:
+    def _action(self, path: Path, file: DataFile, data_change: bool) -> AddAction:
         low: dict[str, Any] = {}
         high: dict[str, Any] = {}
         for name, kind in self.ranged.items():
@@ -248,7 +249,8 @@ class _DataFiles:
                 high[name] = _stat(_typed(kind, st["max"]), floor=False)
         nulls = {n: int(file.stats[n]["null_count"]) for n in self.names if n in file.stats}
         stats = {"numRecords": file.rows, "minValues": low, "maxValues": high, "nullCount": nulls}
-        return AddAction(path.name, file.size, {}, int(time.time() * 1000), True, json.dumps(stats))
+        now = int(time.time() * 1000)
+        return AddAction(path.name, file.size, {}, now, data_change, json.dumps(stats))
 
 
 def _typed(kind: str, text: str) -> Any:

@@ -51,7 +51,7 @@ class Constraint:
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "HUB_FILE_PRUNING", True))
+    return bool(settings.HUB_FILE_PRUNING)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -289,7 +289,9 @@ def sweep() -> int:
     )
     for sub in pending.select_related("dataset", "subscriber", "channel", "channel__region"):
         since = -1 if sub.last_notified_version is None else sub.last_notified_version
-        versions = DatasetVersion.objects.filter(dataset=sub.dataset, version__gt=since)
+        versions = DatasetVersion.objects.filter(dataset=sub.dataset, version__gt=since).exclude(
+            operation="compact"  # the same rows in fewer files: nothing to announce
+        )
         for version in sorted(versions.values_list("version", flat=True)):
             sent += _announce_to(sub, sub.dataset, version)
     return sent
