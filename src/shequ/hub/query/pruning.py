@@ -219,7 +219,7 @@ def _reading_select(table: exp.Table) -> exp.Select | None:
     return select
 
 
-def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
+def _conjuncts(node: Any) -> list[exp.Expression]:
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.And):
@@ -227,7 +227,13 @@ def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
     return [node]
 
 
-_FLIP = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ}
+_FLIP: dict[type[exp.Binary], type[exp.Binary]] = {
+    exp.GT: exp.LT,
+    exp.GTE: exp.LTE,
+    exp.LT: exp.GT,
+    exp.LTE: exp.GTE,
+    exp.EQ: exp.EQ,
+}
 
 
 def _constraint(
@@ -240,7 +246,7 @@ def _constraint(
 def _raw_constraint(
     node: exp.Expression, alias: str, single: bool, columns: dict[str, str]
 ) -> Constraint | None:
-    def column_of(e: exp.Expression) -> str | None:
+    def column_of(e: Any) -> str | None:
         while isinstance(e, exp.Paren):
             e = e.this
         if not isinstance(e, exp.Column) or isinstance(e.this, exp.Star):
@@ -255,7 +261,9 @@ def _raw_constraint(
         return name if name in columns else None
 
     if isinstance(node, tuple(_FLIP)):
-        left, right, kind = node.left, node.right, type(node)
+        assert isinstance(node, exp.Binary)
+        left, right = node.left, node.right
+        kind: type[exp.Binary] = type(node)
         col = column_of(left)
         if col is None:
             col, left, right, kind = column_of(right), right, left, _FLIP[kind]
@@ -305,7 +313,7 @@ def _raw_constraint(
     return None
 
 
-def constant(node: exp.Expression | None, kind: str) -> Any:
+def constant(node: Any, kind: str) -> Any:
     """A plain constant of the column's kind (its value as the column compares it), or None."""
     if node is None:
         return None
