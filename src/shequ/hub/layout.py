@@ -11,7 +11,22 @@ scope and region/time predicates (``query.pruning``).
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from shequ.hub.tableschema import TableSchema
+
+
+def sort_budget() -> int:
+    """The most input bytes sorted at once: a quarter of ``SHEQU_HUB_MEMORY_LIMIT``.
+
+    DuckDB's sort spills to disk, but rows several times their compressed size, long texts,
+    two threads each pinning blocks, can exhaust a small limit; so an ingest of a larger
+    input keeps DuckDB's order (time order, in practice: still skippable by time), and
+    compaction sorts the small files it rewrites in groups of at most this many bytes.
+    """
+    from shequ.hub.ingest.readers_text import _bytes
+
+    return _bytes(str(settings.HUB_MEMORY_LIMIT)) // 4
 
 
 def time_field(schema: TableSchema) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -135,3 +136,29 @@ def test_the_hourly_job(events: Dataset) -> None:
     assert jobs.compact_tables.task_class in ONCE_PER_SLOT
     assert jobs.compact_tables.call_local() == 1
     assert jobs.compact_tables.call_local() == 0  # one file left: nothing to do
+
+
+def test_large_tables_are_compacted_in_groups_of_consecutive_days(
+    events: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each group is sorted within the memory limit: days 1-2, 3-4, 5-6 (about 2 files each)."""
+    table = open_table(GATE_KEY)
+    assert table is not None
+    sizes = pa.table(table.get_add_actions(flatten=True)).column("size_bytes").to_pylist()
+    monkeypatch.setattr(compaction, "sort_budget", lambda: int(max(sizes) * 2.5))
+    before = _query()
+    done = compaction.compact(events)
+    assert done is not None and (done.files_removed, done.files_added) == (GATE_DAYS, 3)
+    assert _query() == before
+    table = open_table(GATE_KEY)
+    assert table is not None
+    local = ZoneInfo("Asia/Shanghai")
+    spans = sorted(
+        (low.astimezone(local).day, high.astimezone(local).day)
+        for low, high in zip(
+            pa.table(table.get_add_actions(flatten=True)).column("min.event_time").to_pylist(),
+            pa.table(table.get_add_actions(flatten=True)).column("max.event_time").to_pylist(),
+            strict=True,
+        )
+    )
+    assert spans == [(1, 2), (3, 4), (5, 6)]

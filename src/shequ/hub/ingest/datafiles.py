@@ -25,7 +25,7 @@ from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.checks import DROPPED
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.layout import cluster_columns
+from shequ.hub.layout import cluster_columns, sort_budget
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
 FILE_SIZE = "128MB"  # DuckDB starts a new Parquet data file past this size
@@ -192,7 +192,7 @@ class _Quarantine:
         return self.path
 
 
-def _copy_sql(sql: str, schema: TableSchema, staging: Path) -> str:
+def _copy_sql(sql: str, schema: TableSchema, staging: Path, *, sort: bool = True) -> str:
     cols = ", ".join(
         f"CAST({ident(f.name)} AS {DUCKDB_TYPES[f.type]}) AS {ident(f.name)}" for f in schema.fields
     )
@@ -203,7 +203,8 @@ def _copy_sql(sql: str, schema: TableSchema, staging: Path) -> str:
     # A clustered dataset's rows are written sorted by (region, time), so that each file
     # (and each row group) covers a narrow range of both and queries skip the others
     # (``hub.layout``). The sort costs the ingest a little; its files are read many times.
-    order = ", ".join(ident(c) for c in cluster_columns(schema))
+    # An input too large to sort within the memory limit keeps DuckDB's order.
+    order = ", ".join(ident(c) for c in cluster_columns(schema)) if sort else ""
     return (
         f"COPY (SELECT {cols} FROM ({sql}) "
         f"WHERE _reject IS NULL OR {REJECT_FUNCTION}(_row, _reject)"
@@ -243,7 +244,8 @@ def write_files(
                 staged.start()
             if parts is not None:
                 parts(con)
-            result = con.execute(_copy_sql(sql, schema, staging)).fetchall()
+            sort = 0 < staged.bytes_read <= sort_budget()
+            result = con.execute(_copy_sql(sql, schema, staging, sort=sort)).fetchall()
         except duckdb.Error as exc:
             con.close()  # closes the input: a transcoder writing into it stops
             if staged.finish is not None:

@@ -42,7 +42,7 @@ from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.commit import _DataFiles
 from shequ.hub.ingest.datafiles import COMPRESSION, FILE_SIZE, ROW_GROUP_BYTES, _unquote, connect
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.layout import cluster_columns
+from shequ.hub.layout import cluster_columns, sort_budget, time_field
 from shequ.hub.models import Dataset, DatasetVersion
 from shequ.hub.storage import (
     _fingerprint,
@@ -87,23 +87,17 @@ def compact(dataset: Dataset, *, min_files: int | None = None) -> Compaction | N
     columns = [f.name for f in table.schema().fields]
     if set(columns) != set(schema.names):
         return None  # fields added since the files were written: a later run widens them
-    actions = pa.table(table.get_add_actions(flatten=True))
-    small = [
-        (path, size)
-        for path, size in zip(
-            actions.column("path").to_pylist(),
-            actions.column("size_bytes").to_pylist(),
-            strict=True,
-        )
-        if size < small_file_bytes()
-    ]
+    groups = _groups(pa.table(table.get_add_actions(flatten=True)), schema)
+    small = [f for group in groups for f in group]
     if len(small) < max(2, least):
         return None
     root = Path(table.table_uri.removeprefix("file://"))
     out = staging_dir(dataset.key) / f"compact-{uuid.uuid4().hex}"
     out.mkdir(parents=True)
     try:
-        files = _rewrite(root, [p for p, _ in small], schema, out)
+        files = []
+        for i, group in enumerate(groups):
+            files += _rewrite(root, [p for p, _ in group], schema, out / f"group-{i}")
         latest = open_table(dataset.key)
         if latest is None or latest.version() != table.version():
             log.info("compaction of %s gave way to a newer version", dataset.key)
@@ -133,6 +127,44 @@ def compact(dataset: Dataset, *, min_files: int | None = None) -> Compaction | N
         bytes_added=sum(a.size for a in adds),
         seconds=time.perf_counter() - started,
     )
+
+
+def _groups(actions: pa.Table, schema: TableSchema) -> list[list[tuple[str, int]]]:
+    """The small files to rewrite, (path, size), in groups sorted at once.
+
+    Files are taken in time order (their earliest time, else when they were added), so a
+    group covers consecutive appends, and cut into groups of at most ``sort_budget`` bytes:
+    each is sorted within the memory limit, and a table of any size is compacted a
+    bounded piece at a time. A group of one file is left as it is.
+    """
+    time = time_field(schema)
+    column = f"min.{time}"
+    earliest = (
+        actions.column(column).to_pylist()
+        if time and column in actions.column_names
+        else [None] * actions.num_rows
+    )
+    found = sorted(
+        (
+            (low is None, low if low is not None else 0, added, path, size)
+            for path, size, added, low in zip(
+                actions.column("path").to_pylist(),
+                actions.column("size_bytes").to_pylist(),
+                actions.column("modification_time").to_pylist(),
+                earliest,
+                strict=True,
+            )
+            if size < small_file_bytes()
+        ),
+        key=lambda row: (row[0], str(row[1]), row[2]),
+    )
+    groups: list[list[tuple[str, int]]] = [[]]
+    budget = sort_budget()
+    for *_, path, size in found:
+        if groups[-1] and sum(s for _, s in groups[-1]) + size > budget:
+            groups.append([])
+        groups[-1].append((path, size))
+    return [g for g in groups if len(g) > 1]
 
 
 def _rewrite(root: Path, paths: list[str], schema: TableSchema, out: Path) -> list[DataFile]:
