@@ -175,7 +175,7 @@ def generate(var_dir: Path, rows: int, days: int) -> dict[str, Any]:
 
     setup_django(var_dir)
     from shequ.hub.ingest.commit import commit_files
-    from shequ.hub.ingest.datafiles import COMPRESSION, FILE_SIZE, ROW_GROUP_BYTES, _unquote
+    from shequ.hub.ingest.datafiles import COMPRESSION, FILE_SIZE, ROW_GROUP_BYTES, unquote_stats
     from shequ.hub.ingest.summary import DataFile
     from shequ.hub.models import Dataset, DatasetVersion
     from shequ.hub.storage import open_table, staging_dir, table_path, version_rows
@@ -218,7 +218,7 @@ def generate(var_dir: Path, rows: int, days: int) -> dict[str, Any]:
                   FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS)
             """).fetchall()
             files = [
-                DataFile(Path(name), int(count), int(size), _unquote(stats or {}))
+                DataFile(Path(name), int(count), int(size), unquote_stats(stats or {}))
                 for name, count, size, _footer, stats, *_ in result
                 if count
             ]

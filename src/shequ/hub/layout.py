@@ -24,9 +24,9 @@ def sort_budget() -> int:
     input keeps DuckDB's order (time order, in practice: still skippable by time), and
     compaction sorts the small files it rewrites in groups of at most this many bytes.
     """
-    from shequ.hub.ingest.readers_text import _bytes
+    from shequ.hub.ingest.readers_text import memory_bytes
 
-    return _bytes(str(settings.HUB_MEMORY_LIMIT)) // 4
+    return memory_bytes(str(settings.HUB_MEMORY_LIMIT)) // 4
 
 
 def time_field(schema: TableSchema) -> str:

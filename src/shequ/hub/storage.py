@@ -48,7 +48,7 @@ def staging_dir(key: str) -> Path:
     return hub_dir() / "staging" / key
 
 
-def _fingerprint(table: DeltaTable) -> str:
+def fingerprint(table: DeltaTable) -> str:
     """Which data files a version holds (so a summary is never used for another table)."""
     names = sorted(uri.rsplit("/", 1)[-1] for uri in table.file_uris())
     return hashlib.sha256("\n".join(names).encode()).hexdigest()
@@ -57,7 +57,7 @@ def _fingerprint(table: DeltaTable) -> str:
 def save_summary(table: DeltaTable, key: str, summary: Summary) -> None:
     """Keep the summary of *table*'s current version for its statistics and later appends."""
     path = stats_dir(key) / f"v{table.version()}.json"
-    data = {"fingerprint": _fingerprint(table), **summary.to_json()}
+    data = {"fingerprint": fingerprint(table), **summary.to_json()}
     # Two jobs may summarise one version at once (the one queued at commit, a sweep): each
     # writes its own temporary file; the summaries are equal, the last rename wins.
     write_atomically(path, json.dumps(data).encode())
@@ -70,7 +70,7 @@ def load_summary(table: DeltaTable, key: str, schema: TableSchema) -> Summary | 
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("fingerprint") != _fingerprint(table):
+    if data.get("fingerprint") != fingerprint(table):
         return None
     summary = Summary.from_json(data)
     return summary if summary.mergeable(schema) else None

@@ -27,7 +27,7 @@ from hub.factories import GATE_KEY as KEY
 from hub.factories import GATE_SCHEMA as SCHEMA
 from hub.factories import gate_rows as _rows
 from shequ.core.models import Role
-from shequ.hub.ingest.commit import _DataFiles
+from shequ.hub.ingest.commit import DataFileActions
 from shequ.hub.layout import cluster_columns
 from shequ.hub.models import Dataset
 from shequ.hub.query import policy, run_query, run_query_system
@@ -210,4 +210,4 @@ def test_region_bounds_only_for_a_plain_region_field() -> None:
         dict(SCHEMA, fields=[*SCHEMA["fields"][:-1], {"name": "region_code", "pii": "address"}])
     )
     assert cluster_columns(schema) == []
-    assert "region_code" not in _DataFiles(Path("/nonexistent"), schema).ranged
+    assert "region_code" not in DataFileActions(Path("/nonexistent"), schema).ranged

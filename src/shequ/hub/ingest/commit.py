@@ -1,7 +1,7 @@
 """Keys checked across the written files and the table's rows, and the Delta commit.
 
 The commit adopts the staged Parquet files with add actions whose statistics come from
-DuckDB's own per-file statistics (see ``_DataFiles``); delta-rs's writer is used only
+DuckDB's own per-file statistics (see ``DataFileActions``); delta-rs's writer is used only
 for upserts and for appends that add a column to the table.
 """
 
@@ -175,7 +175,7 @@ def commit_files(
             return
     # Column statistics (distinct-count sketches and all) are not needed to query the
     # version: a job computes them after the commit (services.statistics).
-    actions = _DataFiles(path, schema).adopt(files)
+    actions = DataFileActions(path, schema).adopt(files)
     # From here on the files are never deleted: an error raised after the log entry was
     # written (a post-commit checkpoint, say) must not take a committed version's data.
     if existing is None:
@@ -196,7 +196,7 @@ def commit_files(
         )
 
 
-class _DataFiles:
+class DataFileActions:
     """The Delta add actions for one commit's Parquet data files.
 
     Each file gets Delta statistics (record and null counts; min/max of numbers, dates

@@ -261,7 +261,7 @@ def write_files(
     if staged.finish is not None:
         staged.finish(True)  # the transcoder produced the whole input (or this raises)
     files = [
-        DataFile(Path(name), int(count), int(size), _unquote(stats or {}))
+        DataFile(Path(name), int(count), int(size), unquote_stats(stats or {}))
         for name, count, size, _footer, stats, *_ in result
         if count
     ]
@@ -270,7 +270,7 @@ def write_files(
     return files
 
 
-def _unquote(stats: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def unquote_stats(stats: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """RETURN_STATS names columns as SQL identifiers ('"name"'): plain names."""
     return {k[1:-1].replace('""', '"') if k.startswith('"') else k: v for k, v in stats.items()}
 

@@ -381,7 +381,7 @@ def split_points(path: Path, encoding: str, size: int) -> list[int]:
     threads = max(1, int(settings.HUB_THREADS))
     # Each part's reader holds buffers of up to 2 x 64 MB (the longest row): keep them
     # within half of DuckDB's memory limit.
-    memory = _bytes(str(settings.HUB_MEMORY_LIMIT))
+    memory = memory_bytes(str(settings.HUB_MEMORY_LIMIT))
     parts = min(threads, size // SPLIT_MIN_BYTES, memory // (2 * PART_BUFFER_BYTES))
     if parts < 2 or encoding not in _SPLITTABLE:
         return [0, size]
@@ -416,7 +416,7 @@ def _count_quotes(data: mmap.mmap, start: int, end: int) -> int:
     return count
 
 
-def _bytes(text: str) -> int:
+def memory_bytes(text: str) -> int:
     """A DuckDB memory setting ("1GB", "512MiB") in bytes; 1 GB if it cannot be read."""
     found = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", text)
     unit = _UNITS.get(found[2].lower()) if found else None

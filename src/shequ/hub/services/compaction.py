@@ -5,7 +5,7 @@ file of its version, so small files cost time in every query. ``compact`` reads 
 small files with DuckDB and writes their rows again as large files (``FILE_SIZE``), sorted
 by the dataset's cluster columns (``hub.layout``: region, time) so that each new file covers
 a narrow range and queries skip the others; the new files get the same Delta statistics as
-an ingest's (``ingest.commit._DataFiles``: no personal values in the log). One Delta commit
+an ingest's (``ingest.commit.DataFileActions``: no personal values in the log). One Delta commit
 removes the small files from the table and adds the new ones, both with ``dataChange``
 false: the rows are the same.
 
@@ -39,13 +39,19 @@ from django.conf import settings
 from django.db import transaction
 
 from shequ.hub.ingest.cells import ident, literal
-from shequ.hub.ingest.commit import _DataFiles
-from shequ.hub.ingest.datafiles import COMPRESSION, FILE_SIZE, ROW_GROUP_BYTES, _unquote, connect
+from shequ.hub.ingest.commit import DataFileActions
+from shequ.hub.ingest.datafiles import (
+    COMPRESSION,
+    FILE_SIZE,
+    ROW_GROUP_BYTES,
+    connect,
+    unquote_stats,
+)
 from shequ.hub.ingest.summary import DataFile
 from shequ.hub.layout import cluster_columns, sort_budget, time_field
 from shequ.hub.models import Dataset, DatasetVersion
 from shequ.hub.storage import (
-    _fingerprint,
+    fingerprint,
     open_table,
     staging_dir,
     stats_dir,
@@ -102,7 +108,7 @@ def compact(dataset: Dataset, *, min_files: int | None = None) -> Compaction | N
         if latest is None or latest.version() != table.version():
             log.info("compaction of %s gave way to a newer version", dataset.key)
             return None
-        adds = _DataFiles(root, schema).adopt(files, data_change=False)
+        adds = DataFileActions(root, schema).adopt(files, data_change=False)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     now = int(time.time() * 1000)
@@ -188,7 +194,7 @@ def _rewrite(root: Path, paths: list[str], schema: TableSchema, out: Path) -> li
         finally:
             con.close()
     return [
-        DataFile(Path(name), int(count), int(size), _unquote(stats or {}))
+        DataFile(Path(name), int(count), int(size), unquote_stats(stats or {}))
         for name, count, size, _footer, stats, *_ in result
         if count
     ]
@@ -216,7 +222,7 @@ def _record(dataset: Dataset, previous: int, version: int) -> None:
     summary = stats_dir(dataset.key) / f"v{previous}.json"
     if summary.exists() and version == previous + 1:
         data = json.loads(summary.read_text(encoding="utf-8"))
-        data["fingerprint"] = _fingerprint(table)
+        data["fingerprint"] = fingerprint(table)
         target = stats_dir(dataset.key) / f"v{version}.json"
         target.write_text(json.dumps(data), encoding="utf-8")
     with transaction.atomic():
