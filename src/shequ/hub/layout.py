@@ -1,12 +1,18 @@
 """How a dataset's rows are laid out in its data files, so that queries can skip files.
 
 A dataset with a region field and a time field (its first ``datetime`` field, else its first
-``date`` field) is *clustered*: each commit's rows are written sorted by (region, time), and
-compaction (``services.compaction``) rewrites small files the same way, so a data file covers
-a narrow range of regions and, within a region, of time. The Delta log keeps each file's
-min/max of those columns (the region code is not personal, so its bounds may sit in the log),
-and the query engine reads only the files whose bounds can hold rows of the query's region
-scope and region/time predicates (``query.pruning``).
+``date`` field) is *clustered*: each commit's rows are written sorted by (day, region, time),
+and compaction (``services.compaction``) rewrites small files the same way. A file then
+covers a stretch of days, and within it each row group (DuckDB's unit of reading) a narrow
+range of regions on one day; the Delta log keeps each file's min/max of the region and time
+columns (the region code is not personal, so its bounds may sit in the log). The query engine
+reads only the files whose bounds can hold rows of the query's region scope and region/time
+predicates (``query.pruning``), and DuckDB skips the row groups outside them within a file.
+
+The day comes first because the platform's queries all have a time range (a week's
+indicator, a month's count) while many cover every community; a community's own query has
+both, and finds its rows in one row group per day. Sorting by region first would put a
+community's whole history in one row group: a week of it would read months.
 """
 
 from __future__ import annotations
@@ -37,6 +43,20 @@ def time_field(schema: TableSchema) -> str:
             if f.type == kind and f.name not in pii:
                 return f.name
     return ""
+
+
+def cluster_order(schema: TableSchema) -> str:
+    """The ORDER BY list (DuckDB SQL) a clustered dataset's files are written in, or ""."""
+    columns = cluster_columns(schema)
+    if not columns:
+        return ""
+    quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
+    if len(columns) == 2 and schema.field(columns[1]).type == "datetime":
+        # Local days (the connection's TimeZone is SHEQU_TIME_ZONE).
+        quoted.insert(0, f"date_trunc('day', {quoted[1]})")
+    elif len(columns) == 2:
+        quoted = [quoted[1], quoted[0]]
+    return ", ".join(quoted)
 
 
 def region_field(schema: TableSchema) -> str:

@@ -66,8 +66,11 @@ def test_small_files_become_one_sorted_file(events: Dataset, tmp_path: Path) -> 
     assert table is not None
     (uri,) = table.file_uris()
     stored = pq.read_table(uri.removeprefix("file://")).to_pylist()
-    keys = [(r["region_code"] is None, r["region_code"] or "", r["event_time"]) for r in stored]
-    present = [k for k in keys if k[2] is not None]
+    keys = [
+        (_day(r["event_time"]), r["region_code"] is None, r["region_code"] or "", r["event_time"])
+        for r in stored
+    ]
+    present = [k for k in keys if k[3] is not None]
     assert present == sorted(present)
     actions = pa.table(table.get_add_actions(flatten=True)).to_pylist()
     assert actions[0]["min.region_code"] == HOME and actions[0]["max.region_code"] == ELSEWHERE
@@ -162,3 +165,8 @@ def test_large_tables_are_compacted_in_groups_of_consecutive_days(
         )
     )
     assert spans == [(1, 2), (3, 4), (5, 6)]
+
+
+def _day(moment: Any) -> Any:
+    """The local day a time falls on, as the layout sorts by it (SHEQU_TIME_ZONE)."""
+    return None if moment is None else moment.astimezone(ZoneInfo("Asia/Shanghai")).date()

@@ -25,7 +25,7 @@ from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.checks import DROPPED
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.layout import cluster_columns, sort_budget
+from shequ.hub.layout import cluster_order, sort_budget
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
 FILE_SIZE = "128MB"  # DuckDB starts a new Parquet data file past this size
@@ -200,11 +200,11 @@ def _copy_sql(sql: str, schema: TableSchema, staging: Path, *, sort: bool = True
         f"FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', "
         f"FILE_SIZE_BYTES '{FILE_SIZE}', FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS"
     )
-    # A clustered dataset's rows are written sorted by (region, time), so that each file
-    # (and each row group) covers a narrow range of both and queries skip the others
-    # (``hub.layout``). The sort costs the ingest a little; its files are read many times.
-    # An input too large to sort within the memory limit keeps DuckDB's order.
-    order = ", ".join(ident(c) for c in cluster_columns(schema)) if sort else ""
+    # A clustered dataset's rows are written sorted by (day, region, time), so that each
+    # file and row group covers a narrow range and queries skip the others (``hub.layout``).
+    # The sort costs the ingest a little; its files are read many times. An input too large
+    # to sort within the memory limit keeps DuckDB's order.
+    order = cluster_order(schema) if sort else ""
     return (
         f"COPY (SELECT {cols} FROM ({sql}) "
         f"WHERE _reject IS NULL OR {REJECT_FUNCTION}(_row, _reject)"

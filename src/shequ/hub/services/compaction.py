@@ -3,11 +3,11 @@
 Each append commits its own files (an hourly source makes 24 a day), and a query opens every
 file of its version, so small files cost time in every query. ``compact`` reads a table's
 small files with DuckDB and writes their rows again as large files (``FILE_SIZE``), sorted
-by the dataset's cluster columns (``hub.layout``: region, time) so that each new file covers
-a narrow range and queries skip the others; the new files get the same Delta statistics as
-an ingest's (``ingest.commit.DataFileActions``: no personal values in the log). One Delta commit
-removes the small files from the table and adds the new ones, both with ``dataChange``
-false: the rows are the same.
+as the dataset is clustered (``hub.layout``: day, region, time) so that each new file and
+row group covers a narrow range and queries skip the others; the new files get the same
+Delta statistics as an ingest's (``ingest.commit.DataFileActions``: no personal values in
+the log). One Delta commit removes the small files from the table and adds the new ones,
+both with ``dataChange`` false: the rows are the same.
 
 Versions stay readable: nothing is deleted from disk (the hub never vacuums a table), so a
 version from before the compaction, pinned in a query, a notice or a change feed, reads its
@@ -48,7 +48,7 @@ from shequ.hub.ingest.datafiles import (
     unquote_stats,
 )
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.layout import cluster_columns, sort_budget, time_field
+from shequ.hub.layout import cluster_order, sort_budget, time_field
 from shequ.hub.models import Dataset, DatasetVersion
 from shequ.hub.storage import (
     fingerprint,
@@ -179,7 +179,7 @@ def _rewrite(root: Path, paths: list[str], schema: TableSchema, out: Path) -> li
     cols = ", ".join(
         f"CAST({ident(f.name)} AS {DUCKDB_TYPES[f.type]}) AS {ident(f.name)}" for f in schema.fields
     )
-    order = ", ".join(ident(c) for c in cluster_columns(schema))
+    order = cluster_order(schema)
     options = (
         f"FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', "
         f"FILE_SIZE_BYTES '{FILE_SIZE}', FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS"
