@@ -448,7 +448,7 @@ def main() -> None:
             )
         if gen["rows"] < 50_000_000:
             print(
-                "(below about 50 million records fixed costs dominate: the 1.7 bn column is no forecast)"
+                "(below 50 million records fixed costs dominate: the 1.7 bn column is no forecast)"
             )
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
