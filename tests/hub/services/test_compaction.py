@@ -16,13 +16,16 @@ from hub.factories import (
     ELSEWHERE,
     GATE_DAYS,
     GATE_KEY,
+    GATE_SCHEMA,
     HOME,
     gate_events,
     gate_rows,
+    hub_category,
     ingest,
 )
 from shequ.core.periodic import ONCE_PER_SLOT
 from shequ.hub import jobs
+from shequ.hub.layout import is_clustered
 from shequ.hub.models import Dataset, DatasetVersion, Subscription
 from shequ.hub.query import run_query_system
 from shequ.hub.services import compaction
@@ -65,6 +68,7 @@ def test_small_files_become_one_sorted_file(events: Dataset, tmp_path: Path) -> 
     table = open_table(GATE_KEY)
     assert table is not None
     (uri,) = table.file_uris()
+    assert is_clustered(uri)
     stored = pq.read_table(uri.removeprefix("file://")).to_pylist()
     keys = [
         (_day(r["event_time"]), r["region_code"] is None, r["region_code"] or "", r["event_time"])
@@ -90,13 +94,16 @@ def test_small_files_become_one_sorted_file(events: Dataset, tmp_path: Path) -> 
     assert not list(staging_dir(GATE_KEY).glob("compact-*"))
 
 
-def test_nothing_to_do(events: Dataset, settings: Any) -> None:
-    settings.HUB_COMPACT_MIN_FILES = GATE_DAYS + 1
-    assert compaction.compact(events) is None
-    settings.HUB_COMPACT_MIN_FILES = 2
-    settings.HUB_COMPACT_SMALL_MB = 0  # no file is small
+def test_when_there_is_something_to_do(events: Dataset, settings: Any) -> None:
+    settings.HUB_COMPACT_MIN_FILES = GATE_DAYS + 1  # too few small files
     assert compaction.compact(events) is None
     assert DatasetVersion.objects.filter(operation="compact").count() == 0
+    # No file is small, but the ingest's files are not sorted: a large delivery is rewritten.
+    settings.HUB_COMPACT_SMALL_MB = 0
+    done = compaction.compact(events)
+    assert done is not None and done.files_removed == GATE_DAYS
+    # Now every file is clustered, and no file is small: nothing to do.
+    assert compaction.compact(events) is None
 
 
 def test_a_run_committing_meanwhile_wins(
@@ -170,3 +177,25 @@ def test_large_tables_are_compacted_in_groups_of_consecutive_days(
 def _day(moment: Any) -> Any:
     """The local day a time falls on, as the layout sorts by it (SHEQU_TIME_ZONE)."""
     return None if moment is None else moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def test_a_dataset_without_a_region_is_only_merged(db: None, tmp_path: Path, settings: Any) -> None:
+    """No layout to restore: small files are merged in any order, a large one is left."""
+    settings.HUB_COMPACT_MIN_FILES = 2
+    schema = {k: v for k, v in GATE_SCHEMA.items() if k != "regionField"}
+    dataset = Dataset.objects.create(
+        key="plain_events", title="p", title_en="p", category=hub_category(), schema=schema
+    )
+    for day in range(3):
+        ingest(dataset, gate_rows(day), tmp_path, mode="append" if day else "replace")
+    before = run_query_system("SELECT * FROM plain_events ORDER BY event_id", limit=1000).table
+    done = compaction.compact(dataset)
+    assert done is not None and (done.files_removed, done.files_added) == (3, 1)
+    table = open_table("plain_events")
+    assert table is not None
+    assert not is_clustered(table.file_uris()[0])
+    after = run_query_system("SELECT * FROM plain_events ORDER BY event_id", limit=1000).table
+    assert after.to_pylist() == before.to_pylist()
+    settings.HUB_COMPACT_SMALL_MB = 0
+    dataset.refresh_from_db()
+    assert compaction.compact(dataset) is None

@@ -25,7 +25,6 @@ from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.checks import DROPPED
 from shequ.hub.ingest.staging import PART_BITS, IngestError, StagedInput
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.layout import cluster_order, sort_budget
 from shequ.hub.tableschema import DUCKDB_TYPES, TableSchema
 
 FILE_SIZE = "128MB"  # DuckDB starts a new Parquet data file past this size
@@ -192,7 +191,7 @@ class _Quarantine:
         return self.path
 
 
-def _copy_sql(sql: str, schema: TableSchema, staging: Path, *, sort: bool = True) -> str:
+def _copy_sql(sql: str, schema: TableSchema, staging: Path) -> str:
     cols = ", ".join(
         f"CAST({ident(f.name)} AS {DUCKDB_TYPES[f.type]}) AS {ident(f.name)}" for f in schema.fields
     )
@@ -200,15 +199,9 @@ def _copy_sql(sql: str, schema: TableSchema, staging: Path, *, sort: bool = True
         f"FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', "
         f"FILE_SIZE_BYTES '{FILE_SIZE}', FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS"
     )
-    # A clustered dataset's rows are written sorted by (day, region, time), so that each
-    # file and row group covers a narrow range and queries skip the others (``hub.layout``).
-    # The sort costs the ingest a little; its files are read many times. An input too large
-    # to sort within the memory limit keeps DuckDB's order.
-    order = cluster_order(schema) if sort else ""
     return (
         f"COPY (SELECT {cols} FROM ({sql}) "
-        f"WHERE _reject IS NULL OR {REJECT_FUNCTION}(_row, _reject)"
-        f"{f' ORDER BY {order}' if order else ''}) "
+        f"WHERE _reject IS NULL OR {REJECT_FUNCTION}(_row, _reject)) "
         f"TO {literal(staging)} ({options})"
     )
 
@@ -244,8 +237,7 @@ def write_files(
                 staged.start()
             if parts is not None:
                 parts(con)
-            sort = 0 < staged.bytes_read <= sort_budget()
-            result = con.execute(_copy_sql(sql, schema, staging, sort=sort)).fetchall()
+            result = con.execute(_copy_sql(sql, schema, staging)).fetchall()
         except duckdb.Error as exc:
             con.close()  # closes the input: a transcoder writing into it stops
             if staged.finish is not None:

@@ -48,7 +48,13 @@ from shequ.hub.ingest.datafiles import (
     unquote_stats,
 )
 from shequ.hub.ingest.summary import DataFile
-from shequ.hub.layout import cluster_order, sort_budget, time_field
+from shequ.hub.layout import (
+    CLUSTERED_PREFIX,
+    cluster_order,
+    is_clustered,
+    sort_budget,
+    time_field,
+)
 from shequ.hub.models import Dataset, DatasetVersion
 from shequ.hub.storage import (
     fingerprint,
@@ -81,7 +87,13 @@ def small_file_bytes() -> int:
 
 
 def compact(dataset: Dataset, *, min_files: int | None = None) -> Compaction | None:
-    """Rewrite the small files of the dataset's current version; None when nothing to do."""
+    """Rewrite the small files of the dataset's current version, and for a clustered one
+    its unclustered files; None when nothing to do.
+
+    Small files wait until there are ``HUB_COMPACT_MIN_FILES`` of them (or ``min_files``);
+    an unclustered file of at least ``HUB_COMPACT_SMALL_MB`` (a large delivery) is rewritten
+    at the next run.
+    """
     started = time.perf_counter()
     least = int(settings.HUB_COMPACT_MIN_FILES) if min_files is None else min_files
     if dataset.version is None:
@@ -95,7 +107,11 @@ def compact(dataset: Dataset, *, min_files: int | None = None) -> Compaction | N
         return None  # fields added since the files were written: a later run widens them
     groups = _groups(pa.table(table.get_add_actions(flatten=True)), schema)
     small = [f for group in groups for f in group]
-    if len(small) < max(2, least):
+    clustered = bool(cluster_order(schema))
+    large_unsorted = [
+        f for f in small if clustered and not is_clustered(f[0]) and f[1] >= small_file_bytes()
+    ]
+    if len(small) - len(large_unsorted) < max(2, least) and not large_unsorted:
         return None
     root = Path(table.table_uri.removeprefix("file://"))
     out = staging_dir(dataset.key) / f"compact-{uuid.uuid4().hex}"
@@ -136,13 +152,15 @@ def compact(dataset: Dataset, *, min_files: int | None = None) -> Compaction | N
 
 
 def _groups(actions: pa.Table, schema: TableSchema) -> list[list[tuple[str, int]]]:
-    """The small files to rewrite, (path, size), in groups sorted at once.
+    """The files to rewrite, (path, size), in groups sorted at once: the small files, and
+    for a clustered dataset every file not written clustered (an ingest's, of any size).
 
     Files are taken in time order (their earliest time, else when they were added), so a
     group covers consecutive appends, and cut into groups of at most ``sort_budget`` bytes:
     each is sorted within the memory limit, and a table of any size is compacted a
     bounded piece at a time. A group of one file is left as it is.
     """
+    clustered = bool(cluster_order(schema))
     time = time_field(schema)
     column = f"min.{time}"
     earliest = (
@@ -160,7 +178,7 @@ def _groups(actions: pa.Table, schema: TableSchema) -> list[list[tuple[str, int]
                 earliest,
                 strict=True,
             )
-            if size < small_file_bytes()
+            if size < small_file_bytes() or (clustered and not is_clustered(path))
         ),
         key=lambda row: (row[0], str(row[1]), row[2]),
     )
@@ -170,7 +188,8 @@ def _groups(actions: pa.Table, schema: TableSchema) -> list[list[tuple[str, int]
         if groups[-1] and sum(s for _, s in groups[-1]) + size > budget:
             groups.append([])
         groups[-1].append((path, size))
-    return [g for g in groups if len(g) > 1]
+    # A group of one small file that is already clustered is left as it is.
+    return [g for g in groups if len(g) > 1 or (g and clustered and not is_clustered(g[0][0]))]
 
 
 def _rewrite(root: Path, paths: list[str], schema: TableSchema, out: Path) -> list[DataFile]:
@@ -182,7 +201,8 @@ def _rewrite(root: Path, paths: list[str], schema: TableSchema, out: Path) -> li
     order = cluster_order(schema)
     options = (
         f"FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', "
-        f"FILE_SIZE_BYTES '{FILE_SIZE}', FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS"
+        f"FILE_SIZE_BYTES '{FILE_SIZE}', "
+        f"FILENAME_PATTERN '{CLUSTERED_PREFIX if order else 'part-'}{{uuid}}', RETURN_STATS"
     )
     with tempfile.TemporaryDirectory(prefix="shequ-compact-") as tmp:
         con = connect(Path(tmp))
