@@ -199,3 +199,30 @@ def test_a_dataset_without_a_region_is_only_merged(db: None, tmp_path: Path, set
     settings.HUB_COMPACT_SMALL_MB = 0
     dataset.refresh_from_db()
     assert compaction.compact(dataset) is None
+
+
+def test_an_append_committed_just_before_the_compaction_is_kept(
+    events: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run commits after compaction's last check: both commits stand, no row lost or doubled."""
+    adopt = compaction.DataFileActions.adopt
+
+    def adopt_then_a_run_commits(self: Any, *args: Any, **kwargs: Any) -> Any:
+        actions = adopt(self, *args, **kwargs)
+        if kwargs.get("data_change") is False:  # compaction's, not the run's own
+            ingest(events, gate_rows(GATE_DAYS), tmp_path, mode="append")
+        return actions
+
+    monkeypatch.setattr(compaction.DataFileActions, "adopt", adopt_then_a_run_commits)
+    previous = events.version
+    assert previous is not None
+    done = compaction.compact(events)
+    assert done is not None and done.version == previous + 2
+    events.refresh_from_db()
+    assert events.version == done.version
+    assert [r["event_id"] for r in _query()] == sorted(
+        r["event_id"] for day in range(GATE_DAYS + 1) for r in gate_rows(day)
+    )
+    table = open_table(GATE_KEY)
+    assert table is not None and len(table.file_uris()) == 2  # the compacted one, the run's
+    assert DatasetVersion.objects.get(dataset=events, version=done.version).stats == {}
