@@ -38,6 +38,7 @@ from deltalake.transaction import RemoveAction
 from django.conf import settings
 from django.db import transaction
 
+from shequ.core.files import write_atomically
 from shequ.hub.ingest.cells import ident, literal
 from shequ.hub.ingest.commit import DataFileActions
 from shequ.hub.ingest.datafiles import (
@@ -244,7 +245,7 @@ def _record(dataset: Dataset, previous: int, version: int) -> None:
         data = json.loads(summary.read_text(encoding="utf-8"))
         data["fingerprint"] = fingerprint(table)
         target = stats_dir(dataset.key) / f"v{version}.json"
-        target.write_text(json.dumps(data), encoding="utf-8")
+        write_atomically(target, json.dumps(data).encode())
     with transaction.atomic():
         DatasetVersion.objects.create(
             dataset=dataset,
