@@ -189,12 +189,13 @@ class Stats:
 
 
 class Pool:
-    """Idle keep-alive connections; a new one when none is idle, at most MAX_CONNECTIONS."""
+    """One client's (a terminal's, a gauge's, a browser's) idle keep-alive connections; a new
+    one when none is idle, at most MAX_CONNECTIONS open in all (``slots``, shared)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, slots: asyncio.Semaphore) -> None:
         self.host, self.port = host, port
         self.idle: list[Connection] = []
-        self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self.slots = slots
 
     async def request(
         self, method: str, path: str, body: bytes = b"", headers: str = ""
@@ -225,7 +226,9 @@ class Generator:
     def __init__(self, plan: dict[str, Any]) -> None:
         self.plan = plan
         url = urlsplit(plan["url"])
-        self.pool = Pool(url.hostname or "127.0.0.1", url.port or 80)
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
+        self.pools: dict[str, Pool] = {}
+        self.slots: asyncio.Semaphore | None = None
         self.rng = random.Random(21)
         self.run = plan["run"]
         self.counters: dict[str, int] = {}
@@ -252,10 +255,23 @@ class Generator:
         return n
 
     async def _http(
-        self, stats: Stats, scheduled: float, method: str, path: str, body: bytes, headers: str
+        self,
+        client: str,
+        stats: Stats,
+        scheduled: float,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: str,
     ) -> Answer | None:
+        """One request of CLIENT (its own connections, as a device or browser has)."""
         stats.sent += 1
-        answer = await self.pool.request(method, path, body, headers)
+        if self.slots is None:
+            self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        pool = self.pools.get(client) or self.pools.setdefault(
+            client, Pool(self.host, self.port, self.slots)
+        )
+        answer = await pool.request(method, path, body, headers)
         latency = time.perf_counter() - scheduled
         if isinstance(answer, str):
             stats.note(latency, "no answer", answer)
@@ -267,9 +283,12 @@ class Generator:
     # one request of each class; ``stats`` is per endpoint
     async def residents(self, scheduled: float, stats: dict[str, Stats]) -> None:
         n = self._count("residents")
-        cookie = self.plan["residents"][n % len(self.plan["residents"])]
+        who = n % len(self.plan["residents"])
+        cookie = self.plan["residents"][who]
         path = RESIDENT_PAGES[n % len(RESIDENT_PAGES)]  # 4 sessions, 5 pages: every pair
-        await self._http(stats[f"GET {path}"], scheduled, "GET", path, b"", cookie)
+        await self._http(
+            f"resident-{who}", stats[f"GET {path}"], scheduled, "GET", path, b"", cookie
+        )
 
     async def gates(self, scheduled: float, stats: dict[str, Stats]) -> None:
         n = self._count("gates")
@@ -285,8 +304,10 @@ class Generator:
         token = tokens[n % len(tokens)]
         headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         one = stats["POST /api/v1/access/check"]
+        raw = json.dumps(body).encode()
+        door = f"door-{n % len(tokens)}"
         answer = await self._http(
-            one, scheduled, "POST", "/api/v1/access/check", json.dumps(body).encode(), headers
+            door, one, scheduled, "POST", "/api/v1/access/check", raw, headers
         )
         if answer is not None and answer.status == 200:
             got = json.loads(answer.body)
@@ -304,7 +325,9 @@ class Generator:
         headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         one = stats["POST /api/v1/flood/readings"]
         body = json.dumps({"readings": readings}).encode()
-        answer = await self._http(one, scheduled, "POST", "/api/v1/flood/readings", body, headers)
+        answer = await self._http(
+            f"gauge-{code}", one, scheduled, "POST", "/api/v1/flood/readings", body, headers
+        )
         if answer is not None and answer.status == 200:
             got = json.loads(answer.body)
             for key in ("received", "stored", "duplicates", "alerts_changed"):
@@ -348,18 +371,26 @@ class Generator:
 
     async def staff_overview(self, scheduled: float, stats: dict[str, Stats]) -> None:
         n = self._count("staff_overview")
-        cookie = self.plan["staff"][n % len(self.plan["staff"])]
-        await self._http(stats["GET /dashboard/"], scheduled, "GET", "/dashboard/", b"", cookie)
+        who = n % len(self.plan["staff"])
+        cookie = self.plan["staff"][who]
+        path = "/dashboard/"
+        await self._http(f"staff-{who}", stats[f"GET {path}"], scheduled, "GET", path, b"", cookie)
 
     async def staff_screen(self, scheduled: float, stats: dict[str, Stats]) -> None:
         n = self._count("staff_screen")
-        cookie = self.plan["staff"][n % len(self.plan["staff"])]
+        who = n % len(self.plan["staff"])
+        cookie = self.plan["staff"][who]
         path = "/api/v1/dashboard/screen"
-        await self._http(stats[f"GET {path}"], scheduled, "GET", path, b"", cookie)
+        await self._http(f"staff-{who}", stats[f"GET {path}"], scheduled, "GET", path, b"", cookie)
 
     async def health(self, scheduled: float, stats: dict[str, Stats]) -> None:
+        """From as many clients as the mix has over HTTP (browsers, terminals, gauges)."""
+        n, plan = self._count("health"), self.plan
+        clients = sum(len(plan[k]) for k in ("residents", "door_tokens", "gauge_tokens", "staff"))
         path = "/api/v1/health"
-        await self._http(stats[f"GET {path}"], scheduled, "GET", path, b"", "")
+        await self._http(
+            f"health-{n % clients}", stats[f"GET {path}"], scheduled, "GET", path, b"", ""
+        )
 
     async def offer(
         self, name: str, rate: float, seconds: float, stats: dict[str, Stats], start: float
