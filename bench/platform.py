@@ -18,10 +18,11 @@ tokens on 锦绣花园's north gate page and the gauges' tokens (W02, W04-W06, `
 /api/v1/flood/devices/<id>/token``); the street asks the hub for the community's green
 residents (request, approved by the admin, then a query), the faces the demo enrolled.
 
-A load generator in a process of its own (asyncio, one keep-alive HTTP/1.1 connection per
-request in flight, a few microseconds each; paho for MQTT) then offers, open-loop (every
-request is sent at its scheduled time whatever the answers before it, and its latency is
-counted from that time, so queueing is in it), per second at ``--rate-scale 1``:
+A load generator in a process of its own (asyncio on raw keep-alive HTTP/1.1 connections, a
+few microseconds a request; each terminal, gauge and browser session on connections of its
+own, another while one of its requests is in flight; paho for MQTT) then offers, open-loop
+(every request is sent at its scheduled time whatever the answers before it, and its latency
+is counted from that time, so queueing is in it), per second at ``--rate-scale 1``:
 
 - residents browsing (the demo resident, 4 sessions): 8 pages among home, parking, time bank,
   feedback and the phone summary;
