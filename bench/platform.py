@@ -539,16 +539,42 @@ def _label(root: str, cmd: str, depth: int) -> str:
 
 class Watch:
     """The peak RSS and CPU time of every process of named trees, sampled every second (a
-    process that ends keeps its last sample)."""
+    process that ends keeps its last sample); on PostgreSQL also the server's backends that
+    serve the platform's database (shequ keeps its connections, ``SHEQU_DB_CONN_MAX_AGE``)."""
 
-    def __init__(self, roots: dict[str, int]) -> None:
+    def __init__(self, roots: dict[str, int], database_url: str = "") -> None:
         self.roots = roots
+        self.database_url = database_url
+        self.pg: Any = None
         self.seen: dict[int, dict[str, Any]] = {}
+        self.lock = threading.Lock()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
 
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        if self.pg is None:
+            self.pg = psycopg.connect(self.database_url, autocommit=True)
+        sql = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [int(row[0]) for row in self.pg.execute(sql).fetchall()]
+
     def sample(self) -> None:
+        with self.lock:
+            self._sample()
+
+    def _sample(self) -> None:
+        for pid in self._backends() if self.database_url else []:
+            found = _proc(pid)
+            if found is not None:
+                entry = self.seen.setdefault(
+                    pid, {"label": "postgres backend", "cpu0": found[2], "pid": pid}
+                )
+                entry.update(rss=max(found[1], entry.get("rss", 0.0)), cpu=found[2])
         for root, pid in self.roots.items():
             depth = {pid: 0}
             for p in _descendants(pid):
@@ -566,9 +592,17 @@ class Watch:
 
     def mark(self) -> None:
         """The CPU times from now on are the ones reported."""
-        self.sample()
-        for entry in self.seen.values():
-            entry["cpu0"] = entry["cpu"]
+        with self.lock:
+            self._sample()
+            for entry in self.seen.values():
+                entry["cpu0"] = entry["cpu"]
+
+    def mark_end(self) -> None:
+        """... until now."""
+        with self.lock:
+            self._sample()
+            for entry in self.seen.values():
+                entry["cpu_mixed"] = entry["cpu"] - entry["cpu0"]
 
     def _loop(self) -> None:
         while not self.stop.wait(1.0):
@@ -578,6 +612,8 @@ class Watch:
         self.sample()
         self.stop.set()
         self.thread.join()
+        if self.pg is not None:
+            self.pg.close()
         return sorted(self.seen.values(), key=lambda e: (e["label"], e["pid"]))
 
 
@@ -591,6 +627,7 @@ class Platform:
     pids: dict[str, int]
     logs: list[Path] = field(default_factory=list)
     built_s: float = 0.0
+    database_url: str = ""  # PostgreSQL's, to watch its backends
 
 
 def _wait(url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 300) -> None:
@@ -687,6 +724,7 @@ def started_platform(kind: str, web_workers: int) -> Iterator[Platform]:
                 pids={n: procs[n].pid for n in ("web", "worker", "ingester")},
                 logs=logs[1:],
                 built_s=built_s,
+                database_url=db,
             )
         finally:
             for proc in procs.values():
@@ -877,7 +915,7 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
         }
         (Path(tmp) / "plan.json").write_text(json.dumps(plan))
         before = _metrics(platform)
-        watch = Watch(platform.pids)
+        watch = Watch(platform.pids, platform.database_url)
         child = subprocess.Popen(
             [sys.executable, __file__, "--child", str(Path(tmp) / "plan.json")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
@@ -888,9 +926,7 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
             if line.strip() == "phase mixed":
                 watch.mark()
             elif line.strip() == "phase done":
-                watch.sample()
-                for entry in watch.seen.values():
-                    entry["cpu_mixed"] = entry["cpu"] - entry["cpu0"]
+                watch.mark_end()
         if child.wait() != 0:
             watch.close()
             raise SystemExit(f"the load generator exited with {child.returncode}")
@@ -972,7 +1008,17 @@ def report(result: dict[str, Any], title: str) -> dict[str, Any]:
         summary["readings"] = {"stored": stored, "wanted": result["readings_wanted"]}
     else:
         lines.append("readings stored: not checked (no --metrics-token)")
+    backends = [p for p in result["processes"] if p["label"] == "postgres backend"]
+    if backends:
+        cpu = sum(p.get("cpu_mixed", p["cpu"] - p["cpu0"]) for p in backends)
+        lines.append(
+            f"  PostgreSQL: {len(backends)} backends of the platform's database, CPU {cpu:.1f} s "
+            f"during the {seconds:.0f} s mix in all; the largest peak RSS "
+            f"{max(p['rss'] for p in backends):.0f} MiB (shared buffers it touched included)"
+        )
     for p in result["processes"]:
+        if p["label"] == "postgres backend":
+            continue
         cpu = p.get("cpu_mixed", p["cpu"] - p["cpu0"])
         lines.append(
             f"  process {p['label']} (pid {p['pid']}): peak RSS {p['rss']:.0f} MiB, CPU "
