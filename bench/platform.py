@@ -543,7 +543,7 @@ class Watch:
     serve the platform's database (shequ keeps its connections, ``SHEQU_DB_CONN_MAX_AGE``)."""
 
     def __init__(self, roots: dict[str, int], database_url: str = "") -> None:
-        self.roots = roots
+        self.roots = dict(roots)
         self.database_url = database_url
         self.pg: Any = None
         self.seen: dict[int, dict[str, Any]] = {}
@@ -604,9 +604,16 @@ class Watch:
             for entry in self.seen.values():
                 entry["cpu_mixed"] = entry["cpu"] - entry["cpu0"]
 
+    def add(self, name: str, pid: int) -> None:
+        with self.lock:
+            self.roots[name] = pid
+
     def _loop(self) -> None:
         while not self.stop.wait(1.0):
-            self.sample()
+            try:
+                self.sample()
+            except Exception as exc:  # a figure missing is said, the run goes on
+                print(f"  watch: sampling failed: {exc!r}", file=sys.stderr, flush=True)
 
     def close(self) -> list[dict[str, Any]]:
         self.sample()
@@ -920,7 +927,7 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
             [sys.executable, __file__, "--child", str(Path(tmp) / "plan.json")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )  # fmt: skip
-        watch.roots["generator"] = child.pid
+        watch.add("generator", child.pid)
         assert child.stdout is not None
         for line in child.stdout:
             if line.strip() == "phase mixed":
