@@ -111,5 +111,12 @@ def test_sigkill_mid_stream_loses_nothing_and_duplicates_nothing(culvert: Monito
         assert values == [float(m) for m in range(TOTAL)]
         assert killed_at < TOTAL // 2, "the ingester was not killed mid-stream"
     finally:
+        # The test is about what is stored, not how fast a loaded machine shuts down: the
+        # ingester gets a minute to finish its batch after SIGTERM (CI once needed over 20 s
+        # with other benchmarks holding both cores), then it is killed.
         second.send_signal(signal.SIGTERM)
-        second.wait(20)
+        try:
+            second.wait(60)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.wait(10)
