@@ -54,6 +54,26 @@ class Platform:
         path = self.log_path(name)
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def run(
+        self, *argv: str, expect: int = 0, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> str:
+        """Run `shequ ARGV` to its end in the platform's folder; its output, once it exited
+        with *expect* (else the assertion shows the end of its output)."""
+        done = subprocess.run(
+            [str(SHEQU), *argv],
+            cwd=self.var_dir.parent,
+            env=self.env if env is None else env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert done.returncode == expect, (
+            f"shequ {' '.join(argv)}: exit {done.returncode}\n"
+            f"{done.stdout[-2000:]}{done.stderr[-3000:]}"
+        )
+        return done.stdout
+
     def start(self, name: str, *argv: str, serve: bool = True) -> subprocess.Popen[bytes]:
         """Start `shequ ARGV` as the README does; web commands get this platform's port."""
         args = [str(SHEQU), *argv]

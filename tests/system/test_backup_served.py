@@ -38,19 +38,7 @@ PROBE = "backup_probe"
 
 
 def shequ(platform: Platform, env: dict[str, str], *argv: str, timeout: float = 600) -> str:
-    done = subprocess.run(
-        [str(SHEQU), *argv],
-        cwd=platform.var_dir.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert done.returncode == 0, (
-        f"shequ {' '.join(argv)}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
-    )
-    return done.stdout
+    return platform.run(*argv, env=env, timeout=timeout)
 
 
 class Writers:

@@ -12,23 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from system_support import SHEQU, Platform, assert_clean
+from system_support import Platform, assert_clean
 
 STREET = "990102001000"  # 望湖街道
 COMMUNITY = "990102001001"  # 锦绣社区
 
 
 def report(platform: Platform, *argv: str) -> str:
-    done = subprocess.run(
-        [str(SHEQU), "dashboard", "report", *argv],
-        cwd=platform.var_dir.parent,
-        env=platform.env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return done.stdout
+    return platform.run("dashboard", "report", *argv)
 
 
 def links(page: str, region: str) -> dict[str, str]:
@@ -82,13 +73,4 @@ def test_staff_download_their_regions_weekly_report_as_pdf(
 
 
 def report_refused(platform: Platform, *argv: str) -> str:
-    done = subprocess.run(
-        [str(SHEQU), "dashboard", "report", *argv],
-        cwd=platform.var_dir.parent,
-        env=platform.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
-    return done.stdout
+    return platform.run("dashboard", "report", *argv, expect=2, timeout=120)

@@ -131,6 +131,15 @@ def _state(goal: Goal) -> dict[str, object]:
     return {"target": goal.target, "direction": str(goal.direction), "set_at": goal.set_at}
 
 
+def _audit(
+    action: str, user: Requester, region: Region, indicator: Indicator, old: Goal, new: Goal
+) -> None:
+    """A change of a region's target, with the goal in force before and after."""
+    record(
+        action, actor=user, obj=region, indicator=indicator.key, old=_state(old), new=_state(new)
+    )
+
+
 def set_target(
     user: Requester, key: str, region_code: str, target: object, direction: str = ""
 ) -> Goal:
@@ -150,14 +159,7 @@ def set_target(
             },
         )  # fmt: skip
         new = effective_target(indicator, region)
-        record(
-            "dashboard.target.set",
-            actor=user,
-            obj=region,
-            indicator=indicator.key,
-            old=_state(old),
-            new=_state(new),
-        )
+        _audit("dashboard.target.set", user, region, indicator, old, new)
     return new
 
 
@@ -169,14 +171,7 @@ def reset_target(user: Requester, key: str, region_code: str) -> Goal:
         deleted, _rows = Target.objects.filter(indicator=indicator.key, region=region).delete()
         new = effective_target(indicator, region)
         if deleted:
-            record(
-                "dashboard.target.reset",
-                actor=user,
-                obj=region,
-                indicator=indicator.key,
-                old=_state(old),
-                new=_state(new),
-            )
+            _audit("dashboard.target.reset", user, region, indicator, old, new)
     return new
 
 
