@@ -22,11 +22,15 @@ from shequ.core.models.regions import RegionLevel
 
 STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
 
-# The MQTT topics of this test run (and the commands it starts) under a root of their own,
-# set by the first process and inherited by its xdist workers (which must collect the same
-# tests): runs beside each other on one broker, and the system tier's platforms (roots of
-# their own), never store each other's readings.
+# The MQTT topics of this test run (and the commands it starts) under a root of their own, set
+# by the first process and inherited by its xdist workers, each of which adds its own name:
+# runs beside each other on one broker, the workers of one run, and the system tier's
+# platforms (roots of their own) never receive each other's messages.
 os.environ.setdefault("SHEQU_MQTT_TOPIC_ROOT", f"shequ-test-{uuid.uuid4().hex[:10]}/v1")
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and not os.environ.get("SHEQU_TEST_WORKER_ROOT"):
+    os.environ["SHEQU_MQTT_TOPIC_ROOT"] = f"{os.environ['SHEQU_MQTT_TOPIC_ROOT']}/{_worker}"
+    os.environ["SHEQU_TEST_WORKER_ROOT"] = "1"
 settings.MQTT_TOPIC_ROOT = os.environ["SHEQU_MQTT_TOPIC_ROOT"]
 SCREENSHOT_ENV = "SHEQU_SCREENSHOT_DIR"
 

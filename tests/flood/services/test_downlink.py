@@ -147,13 +147,15 @@ def test_the_ingester_takes_a_devices_answer_from_the_broker(broker: str, device
     consumer.start()
     try:
         publish_json(ack_topic(device), {"version": 1}, url=broker)
+        # the broker is shared with the other test workers: their devices' messages reach this
+        # consumer too (and are rejected here), so wait for this device's answer, not a count
         deadline = threading.Event()
         for _ in range(200):
-            if consumer.stats.received >= 1:
+            device.refresh_from_db()
+            if device.config_acked_version == 1:
                 break
             deadline.wait(0.05)
     finally:
         consumer.stop()
-    assert consumer.stats.received == 1 and consumer.stats.rejected == 0
-    device.refresh_from_db()
+    assert consumer.stats.handled >= 1
     assert device.config_acked_version == 1
