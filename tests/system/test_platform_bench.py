@@ -1,4 +1,4 @@
-"""The whole-platform load test (bench/platform.py, issue 21) against the tier's served demo.
+"""The whole-platform load test (bench/platform_load.py, issue 21) against the tier's served demo.
 
 The bench runs as a user runs it, a process of its own, pointed with ``--url`` at the demo
 the tier already serves (``shequ demo`` with its MQTT ingester, and ``shequ worker``): the
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from system_support import PASSWORD, Platform
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "platform.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "platform_load.py"
 
 
 def test_the_platform_bench_gets_every_class_answered_without_an_error(

@@ -1,9 +1,8 @@
-# ruff: noqa: E402  (the path is set before the imports: see below)
 """Benchmark: the whole platform under mixed load at once (issue 21).
 
-    python bench/platform.py [--quick] [--seconds S] [--database sqlite|postgresql]
+    python bench/platform_load.py [--quick] [--seconds S] [--database sqlite|postgresql]
                              [--rate-scale X] [--web-workers N]
-    python bench/platform.py --url http://127.0.0.1:8000 --password PW [--pid web=PID ...]
+    python bench/platform_load.py --url http://127.0.0.1:8000 --password PW [--pid web=PID ...]
                              [--mqtt-topic-root ROOT] [--metrics-token TOKEN]
 
 Without ``--url``: builds the demo (``shequ demo --no-serve``, scale 1) in a throwaway var dir
@@ -48,14 +47,6 @@ docs/operations.md); a platform given by ``--url`` needs it set likewise.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file is named like the standard library's ``platform`` (uuid imports it): its folder,
-# which Python puts first on the path, goes last, so ``import platform`` finds the library's.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH] + [str(_BENCH)]
-
 import argparse
 import asyncio
 import json
@@ -67,6 +58,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -75,6 +67,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
