@@ -41,7 +41,7 @@ def test_the_embedded_default_is_sqlite_in_var_with_generated_keys(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "True",
-        "django.db.backends.sqlite3",
+        "shequ.core.sqlite",  # Django's, with writers taking turns
         "Asia/Shanghai",
         "zh-hans",
     ]

@@ -113,13 +113,14 @@ def _database() -> dict[str, object]:
         )
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "shequ.core.sqlite"  # writers take turns (core/sqlite/base.py)
         # WAL lets readers run beside one writer; IMMEDIATE avoids upgrade deadlocks.
         config["OPTIONS"] = {
             "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        config["TEST"] = {"NAME": None}
+        config["TEST"] = {"NAME": ":memory:"}  # pytest-django names Django's engine only
     return config
 
 

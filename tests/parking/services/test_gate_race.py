@@ -1,7 +1,7 @@
 """Two gates reading the same car at the same moment: it is let in and counted once.
 
 PostgreSQL only, with threads (each its own connection): the garage's row lock is what is
-tested. On SQLite the writer queue does the same (tests/core/test_writelock.py), and the
+tested. On SQLite the writers' turns do the same (tests/core/test_sqlite_backend.py), and the
 gate benchmark runs it across two server processes.
 """
 

@@ -8,7 +8,6 @@ returns the first answer and changes nothing.
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,6 @@ from shequ.access.services import alerts, passes
 from shequ.access.services.credentials import ref_hash
 from shequ.core.errors import Invalid
 from shequ.core.models import Person
-from shequ.core.services.writelock import sqlite_writer
 
 METHODS = ("face", "card", "qr")
 
@@ -155,7 +153,7 @@ def check(device: Device, item: CheckIn, *, offline_allow: bool | None = None) -
     before the write; a face or card without an alert is one INSERT committed alone, else a
     transaction records the event (and, for a QR pass, counts its use; for an abnormal
     status, the alert). On SQLite it waits its turn in
-    the writer queue (``core.services.writelock``) instead of SQLite's busy sleeps. A repeated
+    the writer queue (``core.sqlite``) instead of SQLite's busy sleeps. A repeated
     event id is caught by the event's unique constraint: the transaction rolls back (a pass
     use with it) and the first answer is returned, so a repeat costs no read up front.
     """
@@ -166,12 +164,11 @@ def check(device: Device, item: CheckIn, *, offline_allow: bool | None = None) -
         if outcome is not None and offline_allow is None and _alone(outcome):
             # The event alone, one INSERT: it commits by itself, with no BEGIN and COMMIT
             # around it, so the writer queue is held for the statement only (bench/access.py).
-            with _writer():
-                event = _record(device, item, outcome, False)
+            event = _record(device, item, outcome, False)
             return Decision(
                 item.event_id, event.allow, event.colour, event.display, list(event.reasons)
             )
-        with _writer(), transaction.atomic():  # a visitor pass's use counts only with its event
+        with transaction.atomic():  # a visitor pass's use counts only with its event
             if outcome is None:
                 outcome = _visitor(device, item)
             if offline_allow is not None:
@@ -196,11 +193,6 @@ def _alone(outcome: _Outcome) -> bool:
     """Whether the event is the only write (no alert) and no caller's transaction is open (a
     repeated event id's error would break that transaction without a savepoint of its own)."""
     return not _alerts(outcome) and not connection.in_atomic_block
-
-
-def _writer() -> AbstractContextManager[None]:
-    """The SQLite writer queue, unless a caller's transaction (an upload) already holds it."""
-    return nullcontext() if connection.in_atomic_block else sqlite_writer()
 
 
 def _decide(device: Device, item: CheckIn) -> _Outcome:

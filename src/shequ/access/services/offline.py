@@ -29,7 +29,6 @@ from shequ.access.models import Credential, Device, VisitorPass
 from shequ.access.providers import Subject, providers
 from shequ.access.services import decide
 from shequ.core import pii
-from shequ.core.services.writelock import sqlite_writer
 
 FORMAT = "shequ-access-allowlist/1"
 MAX_UPLOAD = 500
@@ -177,7 +176,7 @@ def upload(device: Device, events: list[OfflineEvent]) -> list[dict[str, Any]]:
     """Record events a device decided offline; a repeated event id is a duplicate, unchanged."""
     results = []
     # A batch is recorded whole or not at all, in one turn of the SQLite writer queue.
-    with sqlite_writer(), transaction.atomic():
+    with transaction.atomic():
         for event in events:
             decision = decide.check(device, event.item, offline_allow=event.allow)
             status = "duplicate" if decision.replayed else "recorded"

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import Invalid
-from shequ.core.services.writelock import sqlite_writer
 from shequ.flood.models import CameraEvent, Device, DeviceKind, MonitoringPoint
 from shequ.flood.services import images, judge
 
@@ -52,7 +51,7 @@ def record_event(device: Device, event: EventIn) -> Recorded:
         for data, name in ((event.image, "image_base64"), (event.thumbnail, "thumbnail_base64"))
     ]
     try:
-        with sqlite_writer(), transaction.atomic():
+        with transaction.atomic():
             stored = CameraEvent.objects.create(
                 device=device,
                 event_id=event.event_id,

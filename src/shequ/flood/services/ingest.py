@@ -20,7 +20,6 @@ from pydantic import ValidationError as PydanticError
 
 from shequ.core.errors import Invalid
 from shequ.core.inputs import OffsetDatetime
-from shequ.core.services.writelock import sqlite_writer
 from shequ.flood import metrics
 from shequ.flood.models import Device, DeviceKind, LatestReading, Reading
 from shequ.flood.services import judge, rawsql
@@ -114,7 +113,7 @@ def ingest_many(
     now = now or timezone.now()
     if not any(values for _d, values, _n in checked):
         return [Outcome(n, 0, n, 0) for _d, _v, n in checked]
-    with sqlite_writer(), transaction.atomic():
+    with transaction.atomic():
         known = _known(checked)
         fresh: list[list[tuple[datetime, float]]] = []
         for device, values, _n in checked:

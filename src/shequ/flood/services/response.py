@@ -25,7 +25,6 @@ from shequ.core.models.regions import covering_codes
 from shequ.core.permissions import Perm, can, has_global, regions_for
 from shequ.core.services.audit import record
 from shequ.core.services.notify import notify_region_later
-from shequ.core.services.writelock import sqlite_writer
 from shequ.core.transports.base import Message
 from shequ.core.types import Requester, User
 from shequ.flood.models import (
@@ -93,7 +92,7 @@ def set_level(actor: User, region: Region, level: int, reason: str) -> RegionRes
             fields={"reason": [_("Say why the level changes.")]},
         )
     now = clock.now()
-    with sqlite_writer(), transaction.atomic():
+    with transaction.atomic():
         current, _created = RegionResponse.objects.select_for_update().get_or_create(
             region=region, defaults={"since": now}
         )

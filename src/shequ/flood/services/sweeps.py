@@ -10,7 +10,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.services.writelock import sqlite_writer
 from shequ.flood.models import (
     OPEN_STATES,
     Alert,
@@ -78,7 +77,7 @@ def sweep_no_data(now: datetime | None = None) -> int:
         last = latest.get(rule.device_id) or rule.device.created
         if now - last <= timedelta(seconds=NO_DATA_INTERVALS * rule.device.interval_seconds):
             continue
-        with sqlite_writer(), transaction.atomic():
+        with transaction.atomic():
             _state, alert = alerts.lock(rule)
             if alert is None:
                 alerts.open_alert(rule, rule.level, now, None)
@@ -96,7 +95,7 @@ def sweep_cameras(now: datetime | None = None) -> int:
         last = alert.rule.state.last_at or alert.opened_at
         if now - last < timedelta(seconds=max(alert.rule.clear_seconds, 60)):
             continue
-        with sqlite_writer(), transaction.atomic():
+        with transaction.atomic():
             _state, still_open = alerts.lock(alert.rule)
             if still_open is not None:
                 alerts.resolve(still_open, now, None)

@@ -23,7 +23,6 @@ from shequ.core import clock
 from shequ.core.errors import Conflict, Invalid, NotFound
 from shequ.core.permissions import Perm, scope
 from shequ.core.services.audit import record
-from shequ.core.services.writelock import sqlite_writer
 from shequ.core.transports.base import Message
 from shequ.core.types import Requester, User
 from shequ.flood.models import (
@@ -115,7 +114,7 @@ def create(
         person_for(point, assignee.pk)
     now = clock.now()
     try:
-        with sqlite_writer(), transaction.atomic():
+        with transaction.atomic():
             state = Alert.objects.select_for_update().values_list("state", flat=True)
             if state.get(pk=alert.pk) == AlertState.RESOLVED:
                 raise Conflict(_("This alert is already over."), "flood_alert_resolved")
@@ -143,7 +142,7 @@ def assign(actor: User, task: Task, assignee: User | None) -> Task:
     require_point(actor, task.point)
     if assignee is not None:
         person_for(task.point, assignee.pk)
-    with sqlite_writer(), transaction.atomic():
+    with transaction.atomic():
         task = _locked(task)
         if not task.is_open:
             raise Conflict(_("This task is already closed."), "flood_task_closed")
@@ -162,7 +161,7 @@ def assign(actor: User, task: Task, assignee: User | None) -> Task:
 def start(actor: User, task: Task) -> Task:
     """Someone is on it; a task already in progress stays as it was."""
     require_point(actor, task.point)
-    with sqlite_writer(), transaction.atomic():
+    with transaction.atomic():
         task = _locked(task)
         if task.state == TaskState.IN_PROGRESS:
             return task
@@ -191,7 +190,7 @@ def _close(actor: User, task: Task, to: str, note: str, photo: bytes | None) -> 
     note = _text(note, "note", CLOSE_NOTE_MAX, required=True)
     if photo:
         images.check(photo, "photo")
-    with sqlite_writer(), transaction.atomic():
+    with transaction.atomic():
         task = _locked(task)
         if task.state == to:
             return task  # a retry of the same close

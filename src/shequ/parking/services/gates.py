@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from shequ.core import pii
 from shequ.core.errors import Forbidden
 from shequ.core.services.fastsql import Prepared
-from shequ.core.services.writelock import sqlite_writer
 from shequ.parking.models import (
     Decision,
     Garage,
@@ -264,7 +263,7 @@ def handle(device: GateDevice, event: EventIn) -> Answer:
     )
     arrival = _arrival(garage, read, event, row.obj.plate_masked) if entering else None
     try:
-        with sqlite_writer(), transaction.atomic():
+        with transaction.atomic():
             _lock(garage)
             inside = _inside(garage, read, match.exact)
             if entering:

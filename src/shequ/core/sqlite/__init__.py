@@ -1,0 +1,2 @@
+"""The embedded default's database backend: Django's SQLite with writers served in turn
+(see ``base``)."""
