@@ -171,9 +171,15 @@ class Connection(sqlite3.Connection):
         lock.release()
         with _turns_lock:
             _turns += 1
-            due = _turns % CHECKPOINT_TURNS == 0
+            due = _turns >= CHECKPOINT_TURNS
         if due:
-            self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            try:
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.OperationalError:
+                return  # a statement of this connection still open (INSERT ... RETURNING
+                # not yet read): the next turn tries again
+            with _turns_lock:
+                _turns = 0
 
 
 class Cursor(base.SQLiteCursorWrapper):
