@@ -298,7 +298,7 @@ def measure(var_dir: Path, rows: int, days: int, repeat: int) -> dict[str, Any]:
 
     from shequ.hub.models import Dataset
     from shequ.hub.query import run_query, run_query_system
-    from shequ.hub.services import compaction
+    from shequ.hub.services import compaction, vacuum
     from shequ.hub.storage import open_table, table_path
 
     users = {
@@ -358,6 +358,7 @@ def measure(var_dir: Path, rows: int, days: int, repeat: int) -> dict[str, Any]:
             raise SystemExit(f"{name}: before and after disagree")
         if _rounded(result["before_skipping"][name]["result"]) != _rounded(a):
             raise SystemExit(f"{name}: skipping changed the result")
+    indicator_after = _rounded(result["after"]["indicator"]["result"])
     for state in ("before", "before_skipping", "after"):
         for name in plan:
             result[state][name]["result_rows"] = len(result[state][name].pop("result"))
@@ -372,6 +373,21 @@ def measure(var_dir: Path, rows: int, days: int, repeat: int) -> dict[str, Any]:
             pa.table(table.get_add_actions(flatten=True)).column("size_bytes").to_pylist()
         )
     result["bytes_current"] = current
+    # Expiry (services.vacuum) with a retention of 0 hours, as once the retention has passed:
+    # the replaced files go, the compacted version reads the same.
+    t0 = time.perf_counter()
+    expired = [vacuum.vacuum(Dataset.objects.get(key=k), hours=0) for k in DATASETS]
+    vacuum_seconds = time.perf_counter() - t0
+    if _rounded(run("indicator", after_versions).to_pylist()) != indicator_after:
+        raise SystemExit("indicator: the compacted version reads otherwise after expiry")
+    result["vacuum"] = {
+        "seconds": vacuum_seconds,
+        "files": sum(v.files for v in expired),
+        "bytes": sum(v.bytes for v in expired),
+        "bytes_all": sum(
+            sum(f.stat().st_size for f in table_path(k).rglob("*") if f.is_file()) for k in DATASETS
+        ),
+    }
     result["peak_rss_mib"] = peak_rss_mib()
     return result
 
@@ -431,6 +447,13 @@ def main() -> None:
             f"({gen['rows'] / comp['seconds'] / 1e6:.2f} M rows/s); disk: current versions "
             f"{m['bytes_current'] / 2**20:,.0f} MiB, with the versions before compaction kept "
             f"{m['bytes_all'] / 2**20:,.0f} MiB"
+        )
+        vac = m["vacuum"]
+        print(
+            f"expiry (vacuum, as once SHEQU_HUB_VACUUM_RETENTION_HOURS has passed): "
+            f"{vac['files']} replaced files, {vac['bytes'] / 2**20:,.0f} MiB deleted in "
+            f"{vac['seconds']:.2f} s; disk: {m['bytes_all'] / 2**20:,.0f} MiB before, "
+            f"{vac['bytes_all'] / 2**20:,.0f} MiB after"
         )
         scale = 1.7e9 / gen["rows"]
         print(
