@@ -43,7 +43,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+_BENCH = Path(__file__).resolve().parent
+# bench/ last: its platform.py would otherwise shadow the standard library's (uuid imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH] + [str(_BENCH)]
 
 from support.common import peak_rss_mib, run_child, setup_django, shequ_env
 
