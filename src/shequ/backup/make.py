@@ -19,7 +19,7 @@ import shequ
 from shequ.backup import hub, keys, manifest
 from shequ.backup.database import Database, snapshot_postgres, snapshot_sqlite
 from shequ.backup.errors import BackupError
-from shequ.hub.services.vacuum import backup_pin
+from shequ.hub.pins import backup_pin
 
 ROTATED = re.compile(r"^shequ-\d{8}T\d{6}Z$")
 

@@ -15,7 +15,7 @@ import pytest
 from hub.factories import GATE_DAYS, GATE_KEY, gate_events, gate_rows, ingest
 from shequ.core.jobqueue import SLOT_KWARG
 from shequ.core.periodic import ONCE_PER_SLOT
-from shequ.hub import jobs
+from shequ.hub import jobs, pins
 from shequ.hub.models import Dataset
 from shequ.hub.query import QueryError, run_query_system
 from shequ.hub.services import compaction, vacuum
@@ -123,15 +123,15 @@ def test_a_running_backup_holds_expiry_off(events: Dataset, settings: Any) -> No
     settings.HUB_VACUUM_RETENTION_HOURS = 0
     assert compaction.compact(events) is not None
     files = _data_files()
-    with vacuum.backup_pin() as pin:
-        assert vacuum.held_pins() == [pin]
+    with pins.backup_pin() as pin:
+        assert pins.held_pins() == [pin]
         assert vacuum.vacuum_all() == []
         assert _data_files() == files
     assert not pin.exists()
     # A pin left by a process that died does not hold it off for ever.
     pin.parent.mkdir(parents=True, exist_ok=True)
     pin.write_text(json.dumps({"pid": 999_999_999, "host": socket.gethostname()}))
-    assert vacuum.held_pins() == [] and not pin.exists()
+    assert pins.held_pins() == [] and not pin.exists()
     assert [v.files for v in vacuum.vacuum_all()] == [GATE_DAYS]
 
 

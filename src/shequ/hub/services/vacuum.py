@@ -19,19 +19,12 @@ twice deletes nothing more.
 Backups (``shequ backup``) copy the version the platform records, whose files were current
 when the backup began: a file removed later is deleted only once the retention has passed
 since its removal, so a backup is safe as long as it takes less than the retention.
-Besides, a running backup holds a pin (``backup_pin``) and expiry waits while there is one.
+Besides, a running backup holds a pin (``hub.pins``) and expiry waits while there is one.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
-import socket
-import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -39,13 +32,10 @@ from urllib.parse import unquote
 from django.conf import settings
 
 from shequ.hub.models import Dataset
-from shequ.hub.storage import hub_dir, open_table
+from shequ.hub.pins import held_pins
+from shequ.hub.storage import open_table
 
 log = logging.getLogger(__name__)
-
-# A pin whose process cannot be checked (another host) counts for this long after it was
-# last touched (a backup of a large hub takes hours, not days).
-FOREIGN_PIN_HOURS = 48
 
 
 @dataclass
@@ -57,50 +47,6 @@ class Vacuum:
 
 def retention_hours() -> float:
     return float(settings.HUB_VACUUM_RETENTION_HOURS)
-
-
-def pins_dir() -> Path:
-    return hub_dir() / "pins"
-
-
-@contextlib.contextmanager
-def backup_pin() -> Iterator[Path]:
-    """Held by a running backup: expiry deletes nothing while it exists."""
-    folder = pins_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"backup-{uuid.uuid4().hex}.json"
-    path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def held_pins() -> list[Path]:
-    """The pins of running backups (a pin left by a process that died is removed)."""
-    found = []
-    folder = pins_dir()
-    if not folder.is_dir():
-        return []
-    for path in folder.glob("backup-*.json"):
-        try:
-            data = json.loads(path.read_text())
-            age = time.time() - path.stat().st_mtime
-        except (OSError, ValueError):
-            continue  # being written or removed
-        if data.get("host") != socket.gethostname():
-            if age < FOREIGN_PIN_HOURS * 3600:
-                found.append(path)
-            continue
-        try:
-            os.kill(int(data["pid"]), 0)
-        except ProcessLookupError:
-            path.unlink(missing_ok=True)  # its backup died
-            continue
-        except (PermissionError, KeyError, ValueError, TypeError):
-            pass
-        found.append(path)
-    return found
 
 
 def vacuum(dataset: Dataset, *, hours: float | None = None, dry_run: bool = False) -> Vacuum:
