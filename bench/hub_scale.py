@@ -39,39 +39,22 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 _BENCH = Path(__file__).resolve().parent
 # bench/ last: its platform.py would otherwise shadow the standard library's (uuid imports it).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH] + [str(_BENCH)]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.append(str(_BENCH))
 
-from support.common import peak_rss_mib, run_child, setup_django, shequ_env
+from shequ.demo import scale  # noqa: E402
+from shequ.demo.scale import DATASETS, START  # noqa: E402
+from support.common import peak_rss_mib, run_child, setup_django, shequ_env  # noqa: E402
 
-START = datetime(2026, 7, 1, tzinfo=UTC)
 STREETS, COMMUNITIES = 10, 20  # communities per street
 DISTRICT = "990102000000"
-DATASETS = {  # key -> share of the records
-    "scale_parking_events": 0.40,
-    "scale_gate_passes": 0.25,
-    "scale_sensor_readings": 0.20,
-    "scale_service_requests": 0.15,
-}
 MAIN = "scale_parking_events"
-SCHEMA: dict[str, Any] = {
-    "primaryKey": ["record_id"],
-    "regionField": "region_code",
-    "fields": [
-        {"name": "record_id", "type": "integer"},
-        {"name": "event_time", "type": "datetime"},
-        {"name": "unit_id", "type": "integer"},
-        {"name": "kind", "type": "string"},
-        {"name": "plate", "type": "string", "pii": "plate", "grade": "important"},
-        {"name": "amount", "type": "number"},
-        {"name": "region_code", "type": "string"},
-    ],
-}
 HOME = "990102001001"  # the community user's community
 STREET = "990102001000"  # the street user's street
 
@@ -127,7 +110,7 @@ def _catalog() -> None:
 
     from shequ.core.models import Membership, Region, Role
     from shequ.core.models.regions import RegionLevel
-    from shequ.hub.models import Category, Dataset, Grant
+    from shequ.hub.models import Category, Grant
 
     parent = None
     for code, level in (
@@ -156,16 +139,7 @@ def _catalog() -> None:
         Membership.objects.create(user=user, region=Region.objects.get(code=code), role=role)
         users[name] = user
     category = Category.objects.create(key="bench", name="基准", name_en="Benchmark")
-    for key in DATASETS:
-        dataset = Dataset.objects.create(
-            key=key,
-            title=key,
-            title_en=key,
-            category=category,
-            tier="street",
-            sharing="conditional",
-            schema=SCHEMA,
-        )
+    for dataset in scale.create_datasets(category):
         for user in users.values():
             Grant.objects.create(
                 dataset=dataset, grantee=user, valid_from=timezone.now() - timedelta(minutes=1)
@@ -173,88 +147,22 @@ def _catalog() -> None:
 
 
 def generate(var_dir: Path, rows: int, days: int) -> dict[str, Any]:
-    import duckdb
-
+    """The records, generated and committed by ``shequ.demo.scale`` (as ``shequ demo --scale``)."""
     setup_django(var_dir)
-    from shequ.hub.ingest.commit import commit_files
-    from shequ.hub.ingest.datafiles import COMPRESSION, FILE_SIZE, ROW_GROUP_BYTES, unquote_stats
-    from shequ.hub.ingest.summary import DataFile
-    from shequ.hub.models import Dataset, DatasetVersion
-    from shequ.hub.storage import open_table, staging_dir, table_path, version_rows
-    from shequ.hub.tableschema import TableSchema
-
     _catalog()
-    schema = TableSchema.from_dict(SCHEMA)
-    started = time.perf_counter()
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
-    commits, commit_seconds = 0, 0.0
-    n_comm = STREETS * COMMUNITIES
-    offset = 0
-    for key, share in DATASETS.items():
-        total = int(rows * share)
-        per_day = total // days
-        for day in range(days):
-            lo = offset + day * per_day
-            out = staging_dir(key) / f"bench-{day}"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            # A day's records in arrival order: time order, the communities interleaved.
-            result = con.execute(f"""
-                COPY (
-                  SELECT i AS record_id,
-                         TIMESTAMPTZ '{START:%Y-%m-%d} 00:00:00+00'
-                           + to_microseconds(({day} * 86400 + (i - {lo}) * 86400 // {per_day})
-                             * 1000000) AS event_time,
-                         (i * 7919) % 10000 AS unit_id,
-                         CASE WHEN i % 2 = 0 THEN 'in' ELSE 'out' END AS kind,
-                         '浙' || chr(65 + (i % 8)::INT)
-                           || lpad(((i * 104729) % 100000)::VARCHAR, 5, '0') AS plate,
-                         round(((i * 31) % 10000) / 100.0, 2) AS amount,
-                         '990102' || lpad((1 + ((i * 7919) % {n_comm}) // {COMMUNITIES})::VARCHAR,
-                           3, '0') || lpad((1 + ((i * 7919) % {n_comm}) % {COMMUNITIES})::VARCHAR,
-                           3, '0') AS region_code
-                  FROM range({lo}, {lo + per_day}) t(i)
-                ) TO '{out}' (FORMAT parquet, COMPRESSION {COMPRESSION},
-                  ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', FILE_SIZE_BYTES '{FILE_SIZE}',
-                  FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS)
-            """).fetchall()
-            files = [
-                DataFile(Path(name), int(count), int(size), unquote_stats(stats or {}))
-                for name, count, size, _footer, stats, *_ in result
-                if count
-            ]
-            t0 = time.perf_counter()
-            commit_files(
-                key, schema, files, mode="replace" if day == 0 else "append", run_id=0, file_hash=""
-            )
-            commit_seconds += time.perf_counter() - t0
-            commits += 1
-            shutil.rmtree(out, ignore_errors=True)
-        offset += total
-        table = open_table(key)
-        assert table is not None
-        rows_now = version_rows(table)
-        dataset = Dataset.objects.get(key=key)
-        dataset.version, dataset.row_count = table.version(), rows_now
-        dataset.save(update_fields=["version", "row_count"])
-        DatasetVersion.objects.create(
-            dataset=dataset, version=table.version(), operation="append", row_count=rows_now
-        )
-    con.close()
-    seconds = time.perf_counter() - started
+    codes = [
+        community(1 + k // COMMUNITIES, 1 + k % COMMUNITIES) for k in range(STREETS * COMMUNITIES)
+    ]
+    done = scale.generate(rows, days, codes)
     return {
-        "seconds": seconds,
-        "commit_seconds": commit_seconds,
-        "commits": commits,
-        "rows": sum(Dataset.objects.get(key=k).row_count for k in DATASETS),
-        "bytes": sum(_du(table_path(k)) for k in DATASETS),
-        "files": sum(len(list(table_path(k).glob("*.parquet"))) for k in DATASETS),
+        "seconds": done.seconds,
+        "cpu_seconds": done.cpu_seconds,
+        "commit_seconds": done.commit_seconds,
+        "commits": done.commits,
+        "rows": done.rows,
+        "bytes": done.bytes,
+        "files": done.files,
     }
-
-
-def _du(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 # ---------------------------------------------------------------------------------------------
