@@ -8,8 +8,9 @@ readings 20 %, service requests 15 %), each with a region field (200 communities
 streets) and a time field over D days (default 90). Each dataset is appended once a day, as
 a source delivering daily would: DuckDB writes the day's rows (in arrival order: time order,
 communities interleaved) straight into Parquet, and ``ingest.commit.commit_files`` commits
-them as one Delta version with the same statistics as an ingest. That is the table as the
-hub has kept it until now: many small files, each covering every community.
+them as one Delta version with the same statistics as an ingest (``shequ.demo.scale``, the
+generator of ``shequ demo --scale 100M``). That is the table as the hub has kept it until
+now: many small files, each covering every community.
 
 Then ``services.compaction`` rewrites each table's small files sorted by (day, region, time), as
 the worker's hourly job does, into a new version; the old version stays readable, so both
@@ -24,7 +25,8 @@ layouts hold exactly the same rows. The platform's own queries are timed on each
 
 in three states: before (the small unsorted files, no file skipping: the hub until now),
 before + skipping (file skipping alone) and after (compacted, clustered, skipping), with the
-ratio before/after, the files read, ingestion and compaction times, disk use, and each time
+ratio before/after, the files read, ingestion and compaction times, disk use (and after the
+expiry of the replaced files, ``services.vacuum``), and each time
 extrapolated to 1.7 billion records assuming it grows linearly with the rows scanned after
 skipping (i.e. 17 times as many rows in the same communities and weeks: the worst case; a
 longer history of the same density would not add rows to a week's query).
