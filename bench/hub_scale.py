@@ -8,8 +8,9 @@ readings 20 %, service requests 15 %), each with a region field (200 communities
 streets) and a time field over D days (default 90). Each dataset is appended once a day, as
 a source delivering daily would: DuckDB writes the day's rows (in arrival order: time order,
 communities interleaved) straight into Parquet, and ``ingest.commit.commit_files`` commits
-them as one Delta version with the same statistics as an ingest. That is the table as the
-hub has kept it until now: many small files, each covering every community.
+them as one Delta version with the same statistics as an ingest (``shequ.demo.scale``, the
+generator of ``shequ demo --scale 100M``). That is the table as the hub has kept it until
+now: many small files, each covering every community.
 
 Then ``services.compaction`` rewrites each table's small files sorted by (day, region, time), as
 the worker's hourly job does, into a new version; the old version stays readable, so both
@@ -24,7 +25,8 @@ layouts hold exactly the same rows. The platform's own queries are timed on each
 
 in three states: before (the small unsorted files, no file skipping: the hub until now),
 before + skipping (file skipping alone) and after (compacted, clustered, skipping), with the
-ratio before/after, the files read, ingestion and compaction times, disk use, and each time
+ratio before/after, the files read, ingestion and compaction times, disk use (and after the
+expiry of the replaced files, ``services.vacuum``), and each time
 extrapolated to 1.7 billion records assuming it grows linearly with the rows scanned after
 skipping (i.e. 17 times as many rows in the same communities and weeks: the worst case; a
 longer history of the same density would not add rows to a week's query).
@@ -39,37 +41,22 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+_BENCH = Path(__file__).resolve().parent
+# bench/ last: its platform.py would otherwise shadow the standard library's (uuid imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.append(str(_BENCH))
 
-from support.common import peak_rss_mib, run_child, setup_django, shequ_env
+from shequ.demo import scale  # noqa: E402
+from shequ.demo.scale import DATASETS, START  # noqa: E402
+from support.common import peak_rss_mib, run_child, setup_django, shequ_env  # noqa: E402
 
-START = datetime(2026, 7, 1, tzinfo=UTC)
 STREETS, COMMUNITIES = 10, 20  # communities per street
 DISTRICT = "990102000000"
-DATASETS = {  # key -> share of the records
-    "scale_parking_events": 0.40,
-    "scale_gate_passes": 0.25,
-    "scale_sensor_readings": 0.20,
-    "scale_service_requests": 0.15,
-}
 MAIN = "scale_parking_events"
-SCHEMA: dict[str, Any] = {
-    "primaryKey": ["record_id"],
-    "regionField": "region_code",
-    "fields": [
-        {"name": "record_id", "type": "integer"},
-        {"name": "event_time", "type": "datetime"},
-        {"name": "unit_id", "type": "integer"},
-        {"name": "kind", "type": "string"},
-        {"name": "plate", "type": "string", "pii": "plate", "grade": "important"},
-        {"name": "amount", "type": "number"},
-        {"name": "region_code", "type": "string"},
-    ],
-}
 HOME = "990102001001"  # the community user's community
 STREET = "990102001000"  # the street user's street
 
@@ -125,7 +112,7 @@ def _catalog() -> None:
 
     from shequ.core.models import Membership, Region, Role
     from shequ.core.models.regions import RegionLevel
-    from shequ.hub.models import Category, Dataset, Grant
+    from shequ.hub.models import Category, Grant
 
     parent = None
     for code, level in (
@@ -154,16 +141,7 @@ def _catalog() -> None:
         Membership.objects.create(user=user, region=Region.objects.get(code=code), role=role)
         users[name] = user
     category = Category.objects.create(key="bench", name="基准", name_en="Benchmark")
-    for key in DATASETS:
-        dataset = Dataset.objects.create(
-            key=key,
-            title=key,
-            title_en=key,
-            category=category,
-            tier="street",
-            sharing="conditional",
-            schema=SCHEMA,
-        )
+    for dataset in scale.create_datasets(category):
         for user in users.values():
             Grant.objects.create(
                 dataset=dataset, grantee=user, valid_from=timezone.now() - timedelta(minutes=1)
@@ -171,88 +149,22 @@ def _catalog() -> None:
 
 
 def generate(var_dir: Path, rows: int, days: int) -> dict[str, Any]:
-    import duckdb
-
+    """The records, generated and committed by ``shequ.demo.scale`` (as ``shequ demo --scale``)."""
     setup_django(var_dir)
-    from shequ.hub.ingest.commit import commit_files
-    from shequ.hub.ingest.datafiles import COMPRESSION, FILE_SIZE, ROW_GROUP_BYTES, unquote_stats
-    from shequ.hub.ingest.summary import DataFile
-    from shequ.hub.models import Dataset, DatasetVersion
-    from shequ.hub.storage import open_table, staging_dir, table_path, version_rows
-    from shequ.hub.tableschema import TableSchema
-
     _catalog()
-    schema = TableSchema.from_dict(SCHEMA)
-    started = time.perf_counter()
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
-    commits, commit_seconds = 0, 0.0
-    n_comm = STREETS * COMMUNITIES
-    offset = 0
-    for key, share in DATASETS.items():
-        total = int(rows * share)
-        per_day = total // days
-        for day in range(days):
-            lo = offset + day * per_day
-            out = staging_dir(key) / f"bench-{day}"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            # A day's records in arrival order: time order, the communities interleaved.
-            result = con.execute(f"""
-                COPY (
-                  SELECT i AS record_id,
-                         TIMESTAMPTZ '{START:%Y-%m-%d} 00:00:00+00'
-                           + to_microseconds(({day} * 86400 + (i - {lo}) * 86400 // {per_day})
-                             * 1000000) AS event_time,
-                         (i * 7919) % 10000 AS unit_id,
-                         CASE WHEN i % 2 = 0 THEN 'in' ELSE 'out' END AS kind,
-                         '浙' || chr(65 + (i % 8)::INT)
-                           || lpad(((i * 104729) % 100000)::VARCHAR, 5, '0') AS plate,
-                         round(((i * 31) % 10000) / 100.0, 2) AS amount,
-                         '990102' || lpad((1 + ((i * 7919) % {n_comm}) // {COMMUNITIES})::VARCHAR,
-                           3, '0') || lpad((1 + ((i * 7919) % {n_comm}) % {COMMUNITIES})::VARCHAR,
-                           3, '0') AS region_code
-                  FROM range({lo}, {lo + per_day}) t(i)
-                ) TO '{out}' (FORMAT parquet, COMPRESSION {COMPRESSION},
-                  ROW_GROUP_SIZE_BYTES '{ROW_GROUP_BYTES}', FILE_SIZE_BYTES '{FILE_SIZE}',
-                  FILENAME_PATTERN 'part-{{uuid}}', RETURN_STATS)
-            """).fetchall()
-            files = [
-                DataFile(Path(name), int(count), int(size), unquote_stats(stats or {}))
-                for name, count, size, _footer, stats, *_ in result
-                if count
-            ]
-            t0 = time.perf_counter()
-            commit_files(
-                key, schema, files, mode="replace" if day == 0 else "append", run_id=0, file_hash=""
-            )
-            commit_seconds += time.perf_counter() - t0
-            commits += 1
-            shutil.rmtree(out, ignore_errors=True)
-        offset += total
-        table = open_table(key)
-        assert table is not None
-        rows_now = version_rows(table)
-        dataset = Dataset.objects.get(key=key)
-        dataset.version, dataset.row_count = table.version(), rows_now
-        dataset.save(update_fields=["version", "row_count"])
-        DatasetVersion.objects.create(
-            dataset=dataset, version=table.version(), operation="append", row_count=rows_now
-        )
-    con.close()
-    seconds = time.perf_counter() - started
+    codes = [
+        community(1 + k // COMMUNITIES, 1 + k % COMMUNITIES) for k in range(STREETS * COMMUNITIES)
+    ]
+    done = scale.generate(rows, days, codes)
     return {
-        "seconds": seconds,
-        "commit_seconds": commit_seconds,
-        "commits": commits,
-        "rows": sum(Dataset.objects.get(key=k).row_count for k in DATASETS),
-        "bytes": sum(_du(table_path(k)) for k in DATASETS),
-        "files": sum(len(list(table_path(k).glob("*.parquet"))) for k in DATASETS),
+        "seconds": done.seconds,
+        "cpu_seconds": done.cpu_seconds,
+        "commit_seconds": done.commit_seconds,
+        "commits": done.commits,
+        "rows": done.rows,
+        "bytes": done.bytes,
+        "files": done.files,
     }
-
-
-def _du(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +210,7 @@ def measure(var_dir: Path, rows: int, days: int, repeat: int) -> dict[str, Any]:
 
     from shequ.hub.models import Dataset
     from shequ.hub.query import run_query, run_query_system
-    from shequ.hub.services import compaction
+    from shequ.hub.services import compaction, vacuum
     from shequ.hub.storage import open_table, table_path
 
     users = {
@@ -358,6 +270,7 @@ def measure(var_dir: Path, rows: int, days: int, repeat: int) -> dict[str, Any]:
             raise SystemExit(f"{name}: before and after disagree")
         if _rounded(result["before_skipping"][name]["result"]) != _rounded(a):
             raise SystemExit(f"{name}: skipping changed the result")
+    indicator_after = _rounded(result["after"]["indicator"]["result"])
     for state in ("before", "before_skipping", "after"):
         for name in plan:
             result[state][name]["result_rows"] = len(result[state][name].pop("result"))
@@ -372,6 +285,21 @@ def measure(var_dir: Path, rows: int, days: int, repeat: int) -> dict[str, Any]:
             pa.table(table.get_add_actions(flatten=True)).column("size_bytes").to_pylist()
         )
     result["bytes_current"] = current
+    # Expiry (services.vacuum) with a retention of 0 hours, as once the retention has passed:
+    # the replaced files go, the compacted version reads the same.
+    t0 = time.perf_counter()
+    expired = [vacuum.vacuum(Dataset.objects.get(key=k), hours=0) for k in DATASETS]
+    vacuum_seconds = time.perf_counter() - t0
+    if _rounded(run("indicator", after_versions).to_pylist()) != indicator_after:
+        raise SystemExit("indicator: the compacted version reads otherwise after expiry")
+    result["vacuum"] = {
+        "seconds": vacuum_seconds,
+        "files": sum(v.files for v in expired),
+        "bytes": sum(v.bytes for v in expired),
+        "bytes_all": sum(
+            sum(f.stat().st_size for f in table_path(k).rglob("*") if f.is_file()) for k in DATASETS
+        ),
+    }
     result["peak_rss_mib"] = peak_rss_mib()
     return result
 
@@ -431,6 +359,13 @@ def main() -> None:
             f"({gen['rows'] / comp['seconds'] / 1e6:.2f} M rows/s); disk: current versions "
             f"{m['bytes_current'] / 2**20:,.0f} MiB, with the versions before compaction kept "
             f"{m['bytes_all'] / 2**20:,.0f} MiB"
+        )
+        vac = m["vacuum"]
+        print(
+            f"expiry (vacuum, as once SHEQU_HUB_VACUUM_RETENTION_HOURS has passed): "
+            f"{vac['files']} replaced files, {vac['bytes'] / 2**20:,.0f} MiB deleted in "
+            f"{vac['seconds']:.2f} s; disk: {m['bytes_all'] / 2**20:,.0f} MiB before, "
+            f"{vac['bytes_all'] / 2**20:,.0f} MiB after"
         )
         scale = 1.7e9 / gen["rows"]
         print(

@@ -147,6 +147,16 @@ def _typhoon_replay(
     )
 
 
+def _scale(text: str) -> str:
+    from shequ.demo.scale import parse_scale
+
+    try:
+        parse_scale(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def demo(args: argparse.Namespace) -> int:
     if not args.no_serve:
         # The typhoon's hours are set aside before the demo's quiet week is written.
@@ -154,7 +164,7 @@ def demo(args: argparse.Namespace) -> int:
         if args.scenario and (rc := _in_child(reserve)):
             return rc
         # Build in a child (it fills the hub with deltalake and DuckDB), then serve from here.
-        build = ["demo", "--no-serve", "--scale", str(args.scale)]
+        build = ["demo", "--no-serve", "--scale", args.scale, "--scale-days", str(args.scale_days)]
         build += ["--host", args.host, "--port", str(args.port)]
         if rc := _in_child(build):
             return rc
@@ -176,12 +186,18 @@ def demo(args: argparse.Namespace) -> int:
     _setup()
     _migrate()
     from shequ.demo.build import build_demo, print_logins
+    from shequ.demo.scale import parse_scale
 
     if args.scenario:
         from shequ.flood.typhoon import replay
 
         replay.reserve(args.seed)
-    logins = build_demo(args.scale)
+    multiplier, records = parse_scale(args.scale)
+    logins = build_demo(multiplier)
+    if records:
+        from shequ.demo.scale import load_demo_scale, report
+
+        print(report(load_demo_scale(records, args.scale_days, progress=print)), flush=True)
     print_logins(logins, f"http://{args.host}:{args.port}/")
     if args.scenario:
         from shequ.flood.cli import typhoon
@@ -315,7 +331,15 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="create or refresh the demo community, then serve it")
     _serve_options(p)
     p.add_argument("--no-serve", action="store_true", help="build the demo data only")
-    p.add_argument("--scale", type=int, default=1, help="multiply the generated hub rows")
+    p.add_argument(
+        "--scale", default="1", type=_scale,
+        help="multiply the generated hub rows (2, 3 …), or generate this many records in four "
+        "scale datasets (3M, 100M), reporting ingestion time and disk use",
+    )  # fmt: skip
+    p.add_argument(
+        "--scale-days", type=int, default=90,
+        help="days the scale datasets cover, one append a day (with --scale 100M)",
+    )  # fmt: skip
     p.add_argument(
         "--scenario", choices=["typhoon"], default=None,
         help="then replay a scenario: typhoon (rain, the culvert floods, alerts, tasks)",

@@ -258,6 +258,11 @@ HUB_QUERY_DATABASES = envint("HUB_QUERY_DATABASES", 8)  # sandboxes kept open fo
 HUB_FILE_PRUNING = envbool("HUB_FILE_PRUNING", True)
 HUB_COMPACT_SMALL_MB = envint("HUB_COMPACT_SMALL_MB", 32)
 HUB_COMPACT_MIN_FILES = envint("HUB_COMPACT_MIN_FILES", 8)
+# Files a later version removed (compaction, replace, upsert) are deleted this many hours after
+# their removal; versions needing them can no longer be read (docs/hub.md, "At scale").
+HUB_VACUUM_RETENTION_HOURS = envint("HUB_VACUUM_RETENTION_HOURS", 168)
+if HUB_VACUUM_RETENTION_HOURS < 0:
+    raise ImproperlyConfigured("SHEQU_HUB_VACUUM_RETENTION_HOURS must be 0 or more")
 # What runs hub queries: DuckDB in-process (default) or Spark (docs/hub.md, "Running on Spark").
 HUB_ENGINE = env("HUB_ENGINE", "duckdb").strip().lower()
 if HUB_ENGINE not in ("duckdb", "spark"):

@@ -26,9 +26,16 @@ from shequ.hub.storage import version_rows
 
 LOG = "_delta_log"
 LOG_ENTRY = re.compile(r"^(\d{20})\.(json|checkpoint(\.\d+\.\d+)?\.parquet|crc)$")
-# Left out of a backup: runs' files not yet committed, query slots and scratch space, the
-# health check's probe, images being written (moved into place when complete).
-TRANSIENT_DIRS = {("hub", "staging"), ("hub", "slots"), ("hub", "tmp"), ("hub", "tables")}
+# Left out of a backup: runs' files not yet committed, query slots and scratch space, running
+# backups' pins (hub.services.vacuum), the health check's probe, images being written (moved
+# into place when complete).
+TRANSIENT_DIRS = {
+    ("hub", "staging"),
+    ("hub", "slots"),
+    ("hub", "tmp"),
+    ("hub", "tables"),
+    ("hub", "pins"),
+}
 TRANSIENT_PREFIXES = (".health-", ".part-", ".shequ-restore-")
 # The secrets shequ.settings keeps in SHEQU_VAR_DIR when their variables are unset.
 SECRET_FILES = (

@@ -19,6 +19,7 @@ import shequ
 from shequ.backup import hub, keys, manifest
 from shequ.backup.database import Database, snapshot_postgres, snapshot_sqlite
 from shequ.backup.errors import BackupError
+from shequ.hub.pins import backup_pin
 
 ROTATED = re.compile(r"^shequ-\d{8}T\d{6}Z$")
 
@@ -43,7 +44,9 @@ def make_backup(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        found = _write(work, alias, include_keys, after_database)
+        # Taken before the database names the versions: no replaced file is expired meanwhile.
+        with backup_pin():
+            found = _write(work, alias, include_keys, after_database)
         manifest.verify(work)
         if target.exists():
             target.rmdir()

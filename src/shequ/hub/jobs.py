@@ -16,7 +16,7 @@ from huey.contrib.djhuey import db_task
 from shequ.core.periodic import periodic_job
 from shequ.hub.connectors.folder import FolderConnector
 from shequ.hub.models import Dataset, DatasetVersion, IngestRun, Source, Subscription
-from shequ.hub.services import compaction, statistics
+from shequ.hub.services import compaction, statistics, vacuum
 from shequ.hub.services.flowback import announce, sweep
 from shequ.hub.services.requests import send_overdue_reminders
 from shequ.hub.services.runs import clear_config, mark_interrupted_runs, run_source
@@ -139,3 +139,12 @@ def _version_recorded(sender: Any, instance: DatasetVersion, created: bool, **kw
 def compact_tables() -> int:
     """Rewrite the small data files of datasets that have many (see services.compaction)."""
     return len(compaction.compact_all())
+
+
+# Expiry of the files compaction (or a replace, an upsert) removed, once past the retention.
+
+
+@periodic_job(crontab(minute="53"))
+def vacuum_tables() -> int:
+    """Delete replaced data files older than HUB_VACUUM_RETENTION_HOURS (services.vacuum)."""
+    return sum(v.files for v in vacuum.vacuum_all())

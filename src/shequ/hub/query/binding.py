@@ -5,6 +5,7 @@ version (or the one at a time), which files, which columns and rows.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -166,11 +168,25 @@ def load(name: str, dataset: Dataset, access: Access, version: int | None) -> Vi
     if version is None:
         return view  # no data committed yet: an empty view
     files, columns = _version_files(dataset.key, version)
+    if version != dataset.version and not all(_exists(uri) for uri in files):
+        # An earlier version whose replaced files were expired (hub.services.vacuum).
+        raise QueryError.of(
+            "expired_version",
+            404,
+            dataset=dataset.key,
+            name=repr(dataset.key),
+            version=version,
+            hours=settings.HUB_VACUUM_RETENTION_HOURS,
+        )
     view.files, view.file_columns = list(files), set(columns)
     return view
 
 
 _VERSION_FILES_LOCK = threading.Lock()
+
+
+def _exists(uri: str) -> bool:
+    return os.path.exists(unquote(uri.removeprefix("file://")))
 
 
 def _version_files(key: str, version: int) -> tuple[tuple[str, ...], frozenset[str]]:

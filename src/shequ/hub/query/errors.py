@@ -117,6 +117,10 @@ MESSAGES: dict[str, str] = {
         "A version was given for %(names)s, which the query does not read."
     ),
     "no_version": gettext_noop("Dataset %(name)s has no version %(version)s."),
+    "expired_version": gettext_noop(
+        "Version %(version)s of dataset %(name)s has expired: its data files were deleted "
+        "%(hours)s hours after a later version replaced them."
+    ),
     "no_version_at": gettext_noop("Dataset %(name)s has no version at or before %(moment)s."),
     "bad_time": gettext_noop("%(value)s is not a date and time (write 2026-05-01 08:00:00)."),
     "bad_limit": gettext_noop("The row limit must be between 1 and %(max)s."),

@@ -6,7 +6,8 @@ to the user's views (columns, masking, row scope) and the version of each chosen
 the hub's SQL (DuckDB's dialect) to Spark SQL and run by a Spark session.
 
 - **Files.** Spark reads each view's files as DuckDB would: the Parquet files of the version,
-  resolved by deltalake (``binding``), registered as a temporary view; the view of the user's
+  resolved by deltalake (``binding``), less those file skipping left out (``pruning``: the
+  Delta log's region and time bounds), registered as a temporary view; the view of the user's
   columns, masked and of the user's rows, is defined over it. No Delta connector is needed
   and nothing is downloaded. A table using a Delta feature that changes how its files are
   read (deletion vectors, column mapping) is refused: a cluster reading such tables uses
@@ -204,7 +205,8 @@ def _define_views(spark: SparkSession, views: list[View]) -> None:
         relation = None
         if view.files:
             relation = f"__shequ_files_{i}"
-            frame = spark.read.schema(_file_schema(view)).parquet(*view.files)
+            # The files file skipping kept (``pruning``), as DuckDB reads them.
+            frame = spark.read.schema(_file_schema(view)).parquet(*view.read_files)
             frame.createOrReplaceTempView(relation)
             relation = ident(relation)
         body = to_spark(view_sql(view, relation))

@@ -9,9 +9,10 @@ Delta statistics as an ingest's (``ingest.commit.DataFileActions``: no personal 
 the log). One Delta commit removes the small files from the table and adds the new ones,
 both with ``dataChange`` false: the rows are the same.
 
-Versions stay readable: nothing is deleted from disk (the hub never vacuums a table), so a
-version from before the compaction, pinned in a query, a notice or a change feed, reads its
-own files as before. The compacted version is recorded like a run's (``DatasetVersion``,
+Versions stay readable: compaction deletes nothing from disk, so a version from before the
+compaction, pinned in a query, a notice or a change feed, reads its own files as before,
+until ``services.vacuum`` expires the replaced files (``HUB_VACUUM_RETENTION_HOURS`` after
+this commit; a week by default). The compacted version is recorded like a run's (``DatasetVersion``,
 operation ``compact``) with the statistics of the version it was made from, and becomes the
 dataset's version; subscribers are not told of it (no row changed).
 
