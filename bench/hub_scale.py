@@ -45,14 +45,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-_BENCH = Path(__file__).resolve().parent
-# bench/ last: its platform.py would otherwise shadow the standard library's (uuid imports it).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-sys.path.append(str(_BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shequ.demo import scale  # noqa: E402
-from shequ.demo.scale import DATASETS, START  # noqa: E402
-from support.common import peak_rss_mib, run_child, setup_django, shequ_env  # noqa: E402
+from shequ.demo import scale
+from shequ.demo.scale import DATASETS, START
+from support.common import peak_rss_mib, run_child, setup_django, shequ_env
 
 STREETS, COMMUNITIES = 10, 20  # communities per street
 DISTRICT = "990102000000"
