@@ -82,13 +82,13 @@ MIDDLEWARE = [
 ]
 
 # Devices' hot paths (exact paths) skip what only a browser needs: no session, CSRF token,
-# signed-in user, message, static file or slash redirect (core.devicelane; its tests).
-# The language, security headers, body limit, request id and metrics stay as for every answer.
+# signed-in user, message or static file (core.devicelane; its tests). The host check and
+# Content-Length (CommonMiddleware), language, security headers, body limit, request id and
+# metrics stay as for every answer.
 DEVICE_PATHS = ("/api/v1/access/check",)
 _BROWSER_ONLY = (
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -33,6 +33,7 @@ def test_the_device_list_is_the_full_one_without_the_browsers_middleware() -> No
         assert any(m.endswith(kept) for m in settings.DEVICE_MIDDLEWARE), kept
     for kept in ("SecurityHeadersMiddleware", "LocaleMiddleware", "XFrameOptionsMiddleware"):
         assert any(m.endswith(kept) for m in settings.DEVICE_MIDDLEWARE), kept
+    assert "django.middleware.common.CommonMiddleware" in settings.DEVICE_MIDDLEWARE
 
 
 def test_only_the_exact_device_paths_take_the_lane() -> None:
@@ -42,13 +43,16 @@ def test_only_the_exact_device_paths_take_the_lane() -> None:
         assert app({"PATH_INFO": other}, None) == "full"
 
 
-def _wsgi(handler: Any, path: str, body: bytes, token: str) -> tuple[str, dict[str, str], bytes]:
+def _wsgi(
+    handler: Any, path: str, body: bytes, token: str, host: str = "testserver"
+) -> tuple[str, dict[str, str], bytes]:
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
         "SCRIPT_NAME": "",
         "QUERY_STRING": "",
         "SERVER_NAME": "testserver",
+        "HTTP_HOST": host,
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.url_scheme": "http",
@@ -83,8 +87,11 @@ def test_the_served_handler_answers_a_check_with_every_response_header(
     assert "X-Request-ID" in headers and "Content-Security-Policy" in headers
     assert headers["X-Frame-Options"] == "DENY" and "Permissions-Policy" in headers
     assert "Content-Language" in headers and "Set-Cookie" not in headers
+    assert headers["Content-Length"] == str(len(content))  # a plain client reads it whole
     status, _, content = _wsgi(handler, URL, body, "door_wrong")
     assert status.startswith("401") and b'"error"' in content
+    status, _, _ = _wsgi(handler, URL, body.replace(b"e1", b"e2"), terminal[1], "evil.example")
+    assert status.startswith("400") and AccessEvent.objects.count() == 1  # ALLOWED_HOSTS
 
 
 def test_a_body_over_the_limit_is_413_on_the_lane(terminal, hub, settings) -> None:
