@@ -81,6 +81,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Devices' hot paths (exact paths) skip what only a browser needs: no session, CSRF token,
+# signed-in user, message or static file (core.devicelane; its tests). The host check and
+# Content-Length (CommonMiddleware), language, security headers, body limit, request id and
+# metrics stay as for every answer.
+DEVICE_PATHS = ("/api/v1/access/check",)
+_BROWSER_ONLY = (
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.web.errors.ServiceErrorMiddleware",
+)
+DEVICE_MIDDLEWARE = [m for m in MIDDLEWARE if m not in _BROWSER_ONLY]
+
 ROOT_URLCONF = "shequ.urls"
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "shequ.asgi.application"

@@ -14,6 +14,7 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
+from core.lanes import LanesClient
 from parking.factories import write_rows
 from shequ.access.models import AccessPoint, Credential, Device
 from shequ.access.services import credentials, devices
@@ -45,7 +46,8 @@ def add_device(actor: Any, point: AccessPoint, kind: str = "face") -> tuple[Devi
 
 
 def device_client(raw: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    """A device's client: its check takes the devices' lane, as under ``shequ serve``."""
+    return LanesClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
 def add_resident(

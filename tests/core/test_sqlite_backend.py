@@ -210,3 +210,29 @@ def test_an_in_memory_database_has_no_turns() -> None:
     assert connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
     connection.ensure_connection()
     assert connection.connection.write_lock is None
+
+
+@pytest.mark.django_db
+def test_an_insert_returning_in_autocommit_is_done_within_its_turn(
+    wrapper: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite ends an autocommit statement (and commits it) when its rows have all been read:
+    a door check's ``INSERT … RETURNING`` read after the turn had let go committed outside
+    it, and the checkpoint after the turn met the statement still running ("database table
+    is locked", 1 door check in 40 answered 500)."""
+    monkeypatch.setattr(base, "CHECKPOINT_TURNS", 1)
+    monkeypatch.setattr(base, "_turns", 0)
+    for v in range(4):
+        with wrapper.cursor() as cursor:
+            cursor.execute("INSERT INTO event (v) VALUES (%s) RETURNING v, v + 1", [v])
+            assert other_process_can_lock(lock_file(wrapper))  # committed: the turn is over
+            assert not wrapper.connection.in_transaction
+            assert cursor.fetchone() == (v, v + 1)
+            assert cursor.fetchone() is None
+    with wrapper.cursor() as cursor:
+        cursor.execute("DELETE FROM event WHERE v < %s RETURNING v", [2])
+        assert sorted(cursor.fetchall()) == [(0,), (1,)] and cursor.fetchall() == []
+        cursor.execute("UPDATE event SET v = v * 10 RETURNING v")
+        assert sorted(row for row in cursor) == [(20,), (30,)]
+        cursor.execute("SELECT v FROM event ORDER BY v")  # a read is read as it comes
+        assert cursor.fetchmany(1) == [(20,)] and cursor.fetchall() == [(30,)]

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from access.factories import HOME, add_resident, check_body, device_client, health_row
+from shequ.access.api.devices import CheckOut
 from shequ.access.models import AccessEvent, Alert
 from shequ.access.services import devices
 
@@ -15,7 +16,12 @@ URL = "/api/v1/access/check"
 
 
 def _post(client: Any, body: Any) -> Any:
-    return client.post(URL, body, content_type="application/json")
+    response = client.post(URL, body, content_type="application/json")
+    if response.status_code == 200:  # the answer is written out: it keeps to its schema
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        CheckOut.model_validate_json(response.content, strict=True)
+        assert set(response.json()) == set(CheckOut.model_fields)
+    return response
 
 
 def test_a_red_resident_is_refused_with_the_terminal_text(staff, regions, terminal, load) -> None:

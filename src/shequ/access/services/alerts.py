@@ -28,13 +28,14 @@ from shequ.core.types import Requester, User
 AROUND = timedelta(hours=2)  # the log shown around an alert, before and after its attempts
 
 
-def raise_for(event: AccessEvent) -> Alert:
-    """Open today's alert for the event's person, or count one more attempt on it."""
+def raise_for(event: AccessEvent) -> None:
+    """Open today's alert for the event's person, or count one more attempt on it (one
+    UPDATE: the door's answer waits for it, and nobody reads the alert back here)."""
     assert event.person_id is not None
     day = timezone.localdate(event.at)
     bumped = Alert.objects.filter(person_id=event.person_id, day=day).update(**_counted(event))
     if bumped:
-        return Alert.objects.get(person_id=event.person_id, day=day)
+        return
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
@@ -48,9 +49,8 @@ def raise_for(event: AccessEvent) -> Alert:
             )
     except IntegrityError:  # another door raised it at the same moment
         Alert.objects.filter(person_id=event.person_id, day=day).update(**_counted(event))
-        return Alert.objects.get(person_id=event.person_id, day=day)
+        return
     _notify(alert, event)
-    return alert
 
 
 def _counted(event: AccessEvent) -> dict[str, Any]:

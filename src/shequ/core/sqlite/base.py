@@ -30,6 +30,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+from collections import deque
 from typing import IO, Any, cast
 
 from django.db.backends.sqlite3 import base
@@ -197,16 +198,51 @@ class Cursor(base.SQLiteCursorWrapper):
         verb = query.lstrip()[:7].upper()
         return verb.startswith("BEGIN") or verb.startswith(WRITES)
 
+    # An autocommit write's rows (``INSERT … RETURNING``), read within its turn. SQLite ends
+    # such a statement, and commits it, only once its rows have all been read: read later, it
+    # committed after the turn had gone and met the checkpoint after the turn still running.
+    _rows: deque[Any] | None = None
+
     def execute(self, query: str, params: Any = None) -> Any:
+        self._rows = None
         if not self._takes_turn(query):
             return super().execute(query, params)
         self._conn.take_turn()
         try:
-            return super().execute(query, params)
+            super().execute(query, params)
+            if self.description is not None and not self._conn.in_transaction:
+                self._rows = deque(super().fetchall())
+            return self
         finally:
             self._conn.end_turn()  # a BEGIN keeps it: its transaction is open
 
+    def fetchone(self) -> Any:
+        if self._rows is None:
+            return super().fetchone()
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        if self._rows is None:
+            return super().fetchmany(self.arraysize if size is None else size)
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
+
+    def fetchall(self) -> list[Any]:
+        if self._rows is None:
+            return super().fetchall()
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def __next__(self) -> Any:
+        if self._rows is None:
+            return super().__next__()
+        if not self._rows:
+            raise StopIteration
+        return self._rows.popleft()
+
     def executemany(self, query: str, param_list: Any) -> Any:
+        self._rows = None
         if not self._takes_turn(query):
             return super().executemany(query, param_list)
         self._conn.take_turn()
