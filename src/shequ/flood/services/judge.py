@@ -23,7 +23,7 @@ from shequ.flood.models import (
     RuleKind,
     RuleState,
 )
-from shequ.flood.services import alerts, rawsql, response
+from shequ.flood.services import alerts, rawsql, response, roster
 
 Series = Sequence[tuple[datetime, float]]
 
@@ -85,22 +85,35 @@ def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict
     rules, open_alerts = _lock_many(sorted(series))
     history = _history(rules, series)
     saved: list[Judged] = []
+    moved: list[tuple[Judged, Alert | None, list[ev.Change]]] = []
     factors: dict[str, float] = {}  # a region's emergency response tightens its thresholds
-    for rule in rules:
-        alert = open_alerts.get(rule.rule_id)
-        if rule.kind == RuleKind.NO_DATA:
-            if alert is not None:  # a reading arrived: a no-data alert of its device is over
-                alerts.resolve(alert, now, None)
+    with roster.batch():  # the alerts' shifts, silences and channels read once
+        for rule in rules:
+            alert = open_alerts.get(rule.rule_id)
+            if rule.kind == RuleKind.NO_DATA:
+                if alert is not None:  # a reading arrived: a no-data alert of its device is over
+                    alerts.resolve(alert, now, None)
+                    changed[rule.device_id] += 1
+                continue
+            derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
+            if derived:
+                code = rule.region_code
+                if code not in factors:
+                    factors[code] = response.threshold_factor(code)
+                changes = _step(rule, derived, alert, factors[code])
+                if changes:
+                    moved.append((rule, alert, changes))
+                saved.append(rule)
+        _save_states(saved)
+        # The models of the rules whose alerts change, in one query.
+        models = Rule.objects.select_related("device", "point__region").in_bulk(
+            [rule.rule_id for rule, _a, _c in moved]
+        )
+        for rule, alert, changes in moved:
+            model = models[rule.rule_id]
+            for change in changes:
+                alert = _apply(model, alert, change)
                 changed[rule.device_id] += 1
-            continue
-        derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
-        if derived:
-            code = rule.region_code
-            if code not in factors:
-                factors[code] = response.threshold_factor(code)
-            changed[rule.device_id] += _judge(rule, derived, alert, factors[code])
-            saved.append(rule)
-    _save_states(saved)
     return changed
 
 
@@ -214,9 +227,11 @@ def _derived(rule: Judged, new: Series, history: Series) -> list[tuple[datetime,
     return [(at, r) for at, r in rises if r is not None]
 
 
-def _judge(rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0) -> int:
-    """Step the rule's (locked) state through the values; alerts changed. The caller saves
-    the state."""
+def _step(
+    rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0
+) -> list[ev.Change]:
+    """Step the rule's (locked) state through the values; the alert changes they make, in
+    order, for the caller to apply (``_apply``)."""
     spec = ev.Spec(
         response.scaled(rule.thresholds, factor),
         pending=timedelta(seconds=rule.pending_seconds),
@@ -224,19 +239,17 @@ def _judge(rule: Judged, series: Series, alert: Alert | None, factor: float = 1.
         clear_after=timedelta(seconds=rule.clear_seconds),
     )
     rule.state.open_level = alert.level if alert else 0
-    changed = 0
-    model: Rule | None = None
+    changes = []
     for at, value in series:
         change = ev.step(spec, rule.state, at, value)
         if change is not None:
-            if model is None:
-                model = Rule.objects.select_related("device", "point__region").get(pk=rule.rule_id)
-            alert = _apply(model, alert, change)
-            changed += 1
-    return changed
+            changes.append(change)
+    return changes
 
 
 def _apply(rule: Rule, alert: Alert | None, change: ev.Change) -> Alert | None:
+    if alert is not None and alert.rule_id == rule.pk and alert.point_id == rule.point_id:
+        alert.rule, alert.point = rule, rule.point  # loaded already, with device and region
     if change.kind == ev.RESOLVE:
         if alert is not None:
             alerts.resolve(alert, change.at, change.value)
