@@ -193,16 +193,28 @@ def _history(
 ) -> dict[int, list[tuple[datetime, float]]]:
     """Each device's readings (sorted) over its windowed rules' reach before its new ones."""
     reach: dict[int, timedelta] = {}
+    windows: dict[int, set[timedelta]] = {}
+    rainfall: set[int] = set()
     for rule in rules:
         if rule.kind in (RuleKind.RATE_OF_RISE, RuleKind.RAINFALL):
             window = timedelta(minutes=rule.window_minutes)
             reach[rule.device_id] = max(reach.get(rule.device_id, window), window)
+            windows.setdefault(rule.device_id, set()).add(window)
+            if rule.kind == RuleKind.RAINFALL:
+                rainfall.add(rule.device_id)
     if not reach:
         return {}
-    spans = {d: (series[d][0][0] - w, series[d][-1][0]) for d, w in reach.items()}
+    # A gauge with one new reading and only rates of rise needs, for each window, the oldest
+    # reading in it (``ev.rise_over``), not the whole window's history.
+    oldest = {d: spans for d, spans in windows.items() if len(series[d]) == 1 and d not in rainfall}
+    out = _oldest_in_windows(oldest, series)
+    spans = {
+        d: (series[d][0][0] - w, series[d][-1][0]) for d, w in reach.items() if d not in oldest
+    }
+    if not spans:
+        return out
     lo, hi = min(s[0] for s in spans.values()), max(s[1] for s in spans.values())
     groups = [list(spans)] if hi - lo <= HISTORY_SPAN else [[d] for d in spans]
-    out: dict[int, list[tuple[datetime, float]]] = {}
     for devices in groups:
         start = min(spans[d][0] for d in devices)
         end = max(spans[d][1] for d in devices)
@@ -213,6 +225,43 @@ def _history(
         )
         for device_id, at, value in rawsql.rows(query, datetimes=(1,)):
             out.setdefault(device_id, []).append((at, value))
+    return out
+
+
+def _oldest_in_windows(
+    windows: dict[int, set[timedelta]], series: dict[int, Series]
+) -> dict[int, list[tuple[datetime, float]]]:
+    """For each device and window: its oldest reading in ``[at - window, at)`` before its one
+    new reading at ``at``, sorted by time (what ``ev.rise_over`` answers from, whatever the
+    readings between). One indexed look-up per (device, window), 300 to a statement."""
+    wanted = sorted(
+        (device, series[device][0][0] - window, series[device][0][0])
+        for device, spans in windows.items()
+        for window in spans
+    )
+    out: dict[int, list[tuple[datetime, float]]] = {}
+    if not wanted:
+        return out
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    adapt, convert = rawsql.datetime_adapter(), rawsql.datetime_converter()
+    for start in range(0, len(wanted), 300):
+        chunk = wanted[start : start + 300]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for device, lo, hi in chunk:
+            params += [device, adapt(lo), adapt(hi)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH w (device_id, lo, hi) AS (VALUES {values}) "
+                f"SELECT w.device_id, r.at, r.value FROM w JOIN {table} r ON r.id = ("
+                f"SELECT o.id FROM {table} o WHERE o.device_id = w.device_id "
+                "AND o.at >= w.lo AND o.at < w.hi ORDER BY o.at LIMIT 1)",
+                params,
+            )
+            for device, at, value in cursor.fetchall():
+                out.setdefault(device, []).append((convert(at), value))
+    for rows in out.values():
+        rows.sort()
     return out
 
 
