@@ -32,7 +32,9 @@ def test_the_oldest_reading_of_each_window_judges_as_the_whole_window(
                     received_at=T0)
             for s in seconds
         )  # fmt: skip
-    new = {g.pk: [(T0 + timedelta(seconds=rnd.randrange(600, 3700)), 30.0)] for g in gauges}
+    new: dict[int, judge.Series] = {
+        g.pk: [(T0 + timedelta(seconds=rnd.randrange(600, 3700)), 30.0)] for g in gauges
+    }
     new[gauges[0].pk] = [(T0 - timedelta(hours=1), 30.0)]  # nothing stored in its windows
     rules, _alerts = judge._lock_many(sorted(new))
     assert len(rules) == 12

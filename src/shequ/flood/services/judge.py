@@ -259,7 +259,9 @@ def _oldest_in_windows(
                 params,
             )
             for device, at, value in cursor.fetchall():
-                out.setdefault(device, []).append((convert(at), value))
+                when = convert(at)
+                assert when is not None  # a reading's time is never null
+                out.setdefault(device, []).append((when, value))
     for rows in out.values():
         rows.sort()
     return out
