@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import socket
 import threading
@@ -105,6 +106,11 @@ def ingest(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
     mqtt.warm_up()
+    # Everything loaded so far (Django, the apps, the URL configuration) lives as long as the
+    # process: out of the collector's sight, a batch's short-lived objects no longer make it
+    # walk them all again (with a full collection every few batches, ~1/3 more CPU a reading).
+    gc.collect()
+    gc.freeze()
     consumer = mqtt.consumer(
         url=args.url,
         group=args.group,

@@ -101,3 +101,42 @@ def test_a_silence_needs_a_reason_and_an_end_ahead(culvert: Any) -> None:
         roster.silence(admin(), culvert, timezone.now() - timedelta(minutes=1), "检修")
     with pytest.raises(ValidationError):
         roster.silence(admin(), culvert, timezone.now() + timedelta(hours=1), " ")
+
+
+def test_a_batch_answers_as_fresh_queries_would(
+    shifts: dict[str, Any], gauge: Device, depth: Rule, django_assert_num_queries: Any
+) -> None:
+    """In ``roster.batch()`` the shifts and silences are read once; what it answers for a
+    later time is what a query at that time answers (a shift that begins, a silence that
+    ends), and a time before the one read for is read again."""
+    point, now = gauge.point, timezone.now()
+    evening = now + timedelta(hours=8)  # the day's shifts end, the evening's begins
+    roster.add_shift(
+        admin(), point.region, shifts["off_duty"], evening, evening + timedelta(hours=1)
+    )
+    roster.silence(admin(), point, now + timedelta(hours=1), "pump maintenance")
+    times = [now + timedelta(minutes=1), now + timedelta(hours=2), evening + timedelta(minutes=5)]
+
+    def answers() -> list[tuple[list[int], list[int], bool]]:
+        return [
+            (
+                sorted(u.pk for u in roster.on_duty(point, 1, 1, at)),
+                sorted(u.pk for u in roster.on_duty(point, 1, 4, at)),
+                roster.silenced(point, depth, at),
+            )
+            for at in times
+        ]
+
+    fresh = answers()
+    with roster.batch():
+        with django_assert_num_queries(2):  # the shifts and the silences, once
+            assert answers() == fresh
+        with django_assert_num_queries(2):  # an earlier time than read for: read again
+            roster.on_duty(point, 1, 1, now)
+            roster.silenced(point, depth, now)
+    clerk, evening_clerk = [shifts["clerk"].pk], [shifts["off_duty"].pk]
+    assert fresh == [
+        (clerk, clerk, True),
+        (clerk, clerk, False),
+        (evening_clerk, evening_clerk, False),
+    ]

@@ -23,7 +23,7 @@ from shequ.flood.models import (
     RuleKind,
     RuleState,
 )
-from shequ.flood.services import alerts, rawsql, response
+from shequ.flood.services import alerts, rawsql, response, roster
 
 Series = Sequence[tuple[datetime, float]]
 
@@ -85,22 +85,35 @@ def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict
     rules, open_alerts = _lock_many(sorted(series))
     history = _history(rules, series)
     saved: list[Judged] = []
+    moved: list[tuple[Judged, Alert | None, list[ev.Change]]] = []
     factors: dict[str, float] = {}  # a region's emergency response tightens its thresholds
-    for rule in rules:
-        alert = open_alerts.get(rule.rule_id)
-        if rule.kind == RuleKind.NO_DATA:
-            if alert is not None:  # a reading arrived: a no-data alert of its device is over
-                alerts.resolve(alert, now, None)
+    with roster.batch():  # the alerts' shifts, silences and channels read once
+        for rule in rules:
+            alert = open_alerts.get(rule.rule_id)
+            if rule.kind == RuleKind.NO_DATA:
+                if alert is not None:  # a reading arrived: a no-data alert of its device is over
+                    alerts.resolve(alert, now, None)
+                    changed[rule.device_id] += 1
+                continue
+            derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
+            if derived:
+                code = rule.region_code
+                if code not in factors:
+                    factors[code] = response.threshold_factor(code)
+                changes = _step(rule, derived, alert, factors[code])
+                if changes:
+                    moved.append((rule, alert, changes))
+                saved.append(rule)
+        _save_states(saved)
+        # The models of the rules whose alerts change, in one query.
+        models = Rule.objects.select_related("device", "point__region").in_bulk(
+            [rule.rule_id for rule, _a, _c in moved]
+        )
+        for rule, alert, changes in moved:
+            model = models[rule.rule_id]
+            for change in changes:
+                alert = _apply(model, alert, change)
                 changed[rule.device_id] += 1
-            continue
-        derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
-        if derived:
-            code = rule.region_code
-            if code not in factors:
-                factors[code] = response.threshold_factor(code)
-            changed[rule.device_id] += _judge(rule, derived, alert, factors[code])
-            saved.append(rule)
-    _save_states(saved)
     return changed
 
 
@@ -180,16 +193,28 @@ def _history(
 ) -> dict[int, list[tuple[datetime, float]]]:
     """Each device's readings (sorted) over its windowed rules' reach before its new ones."""
     reach: dict[int, timedelta] = {}
+    windows: dict[int, set[timedelta]] = {}
+    rainfall: set[int] = set()
     for rule in rules:
         if rule.kind in (RuleKind.RATE_OF_RISE, RuleKind.RAINFALL):
             window = timedelta(minutes=rule.window_minutes)
             reach[rule.device_id] = max(reach.get(rule.device_id, window), window)
+            windows.setdefault(rule.device_id, set()).add(window)
+            if rule.kind == RuleKind.RAINFALL:
+                rainfall.add(rule.device_id)
     if not reach:
         return {}
-    spans = {d: (series[d][0][0] - w, series[d][-1][0]) for d, w in reach.items()}
+    # A gauge with one new reading and only rates of rise needs, for each window, the oldest
+    # reading in it (``ev.rise_over``), not the whole window's history.
+    oldest = {d: spans for d, spans in windows.items() if len(series[d]) == 1 and d not in rainfall}
+    out = _oldest_in_windows(oldest, series)
+    spans = {
+        d: (series[d][0][0] - w, series[d][-1][0]) for d, w in reach.items() if d not in oldest
+    }
+    if not spans:
+        return out
     lo, hi = min(s[0] for s in spans.values()), max(s[1] for s in spans.values())
     groups = [list(spans)] if hi - lo <= HISTORY_SPAN else [[d] for d in spans]
-    out: dict[int, list[tuple[datetime, float]]] = {}
     for devices in groups:
         start = min(spans[d][0] for d in devices)
         end = max(spans[d][1] for d in devices)
@@ -200,6 +225,45 @@ def _history(
         )
         for device_id, at, value in rawsql.rows(query, datetimes=(1,)):
             out.setdefault(device_id, []).append((at, value))
+    return out
+
+
+def _oldest_in_windows(
+    windows: dict[int, set[timedelta]], series: dict[int, Series]
+) -> dict[int, list[tuple[datetime, float]]]:
+    """For each device and window: its oldest reading in ``[at - window, at)`` before its one
+    new reading at ``at``, sorted by time (what ``ev.rise_over`` answers from, whatever the
+    readings between). One indexed look-up per (device, window), 300 to a statement."""
+    wanted = sorted(
+        (device, series[device][0][0] - window, series[device][0][0])
+        for device, spans in windows.items()
+        for window in spans
+    )
+    out: dict[int, list[tuple[datetime, float]]] = {}
+    if not wanted:
+        return out
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    adapt, convert = rawsql.datetime_adapter(), rawsql.datetime_converter()
+    for start in range(0, len(wanted), 300):
+        chunk = wanted[start : start + 300]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for device, lo, hi in chunk:
+            params += [device, adapt(lo), adapt(hi)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH w (device_id, lo, hi) AS (VALUES {values}) "
+                f"SELECT w.device_id, r.at, r.value FROM w JOIN {table} r ON r.id = ("
+                f"SELECT o.id FROM {table} o WHERE o.device_id = w.device_id "
+                "AND o.at >= w.lo AND o.at < w.hi ORDER BY o.at LIMIT 1)",
+                params,
+            )
+            for device, at, value in cursor.fetchall():
+                when = convert(at)
+                assert when is not None  # a reading's time is never null
+                out.setdefault(device, []).append((when, value))
+    for rows in out.values():
+        rows.sort()
     return out
 
 
@@ -214,9 +278,11 @@ def _derived(rule: Judged, new: Series, history: Series) -> list[tuple[datetime,
     return [(at, r) for at, r in rises if r is not None]
 
 
-def _judge(rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0) -> int:
-    """Step the rule's (locked) state through the values; alerts changed. The caller saves
-    the state."""
+def _step(
+    rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0
+) -> list[ev.Change]:
+    """Step the rule's (locked) state through the values; the alert changes they make, in
+    order, for the caller to apply (``_apply``)."""
     spec = ev.Spec(
         response.scaled(rule.thresholds, factor),
         pending=timedelta(seconds=rule.pending_seconds),
@@ -224,19 +290,17 @@ def _judge(rule: Judged, series: Series, alert: Alert | None, factor: float = 1.
         clear_after=timedelta(seconds=rule.clear_seconds),
     )
     rule.state.open_level = alert.level if alert else 0
-    changed = 0
-    model: Rule | None = None
+    changes = []
     for at, value in series:
         change = ev.step(spec, rule.state, at, value)
         if change is not None:
-            if model is None:
-                model = Rule.objects.select_related("device", "point__region").get(pk=rule.rule_id)
-            alert = _apply(model, alert, change)
-            changed += 1
-    return changed
+            changes.append(change)
+    return changes
 
 
 def _apply(rule: Rule, alert: Alert | None, change: ev.Change) -> Alert | None:
+    if alert is not None and alert.rule_id == rule.pk and alert.point_id == rule.point_id:
+        alert.rule, alert.point = rule, rule.point  # loaded already, with device and region
     if change.kind == ev.RESOLVE:
         if alert is not None:
             alerts.resolve(alert, change.at, change.value)

@@ -9,6 +9,9 @@ An alert still firing unacknowledged passes on to the next tier that has someone
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,16 +53,61 @@ def add_shift(
     return shift
 
 
+# Within ``batch()``: what the roster lookups read, kept for the rest of the batch.
+_memo: ContextVar[dict[Any, Any] | None] = ContextVar("flood_roster_memo", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Within it, the shifts, silences and people's channels are read once and answered from
+    memory after (the alerts of one ingesting transaction: a hundred gauges crossing together
+    asked the same three questions a hundred times). What was read holds every row that can
+    answer a later time, so the answers are those of a fresh query at that time, as the
+    batch's transaction sees the database."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remembered(key: tuple[Any, ...], at: datetime, load: Callable[[], Any]) -> Any:
+    """``load()`` (rows for any time from ``at`` on), read once in a ``batch()``; None outside
+    one, or for a time before the one it was read for."""
+    memo = _memo.get()
+    if memo is None:
+        return None
+    hit = memo.get(key)
+    if hit is None or at < hit[0]:
+        hit = memo[key] = (at, load())
+    return hit[1]
+
+
 def on_duty(point: MonitoringPoint, tier: int, level: int, at: datetime) -> list[User]:
     """Who is on duty at ``tier`` over the point's region at ``at`` and told of ``level``."""
-    shifts = DutyShift.objects.filter(
-        region__code__in=covering_codes(point.region.code),
-        tier=tier,
-        starts_at__lte=at,
-        ends_at__gt=at,
-        min_level__lte=level,
-        user__is_active=True,
-    ).select_related("user")
+    codes = covering_codes(point.region.code)
+    shifts: list[DutyShift] | None = _remembered(
+        ("shifts", point.region.code, tier),
+        at,
+        lambda: list(
+            DutyShift.objects.filter(
+                region__code__in=codes, tier=tier, ends_at__gt=at, user__is_active=True
+            ).select_related("user")
+        ),
+    )
+    if shifts is None:
+        shifts = list(
+            DutyShift.objects.filter(
+                region__code__in=codes,
+                tier=tier,
+                starts_at__lte=at,
+                ends_at__gt=at,
+                min_level__lte=level,
+                user__is_active=True,
+            ).select_related("user")
+        )
+    else:
+        shifts = [s for s in shifts if s.starts_at <= at < s.ends_at and s.min_level <= level]
     return list({s.user_id: s.user for s in shifts}.values())
 
 
@@ -75,7 +123,14 @@ def tell(point: MonitoringPoint, tier: int, level: int, at: datetime, message: M
     """Tell each person on duty at ``tier``: their inbox, and the channels they chose
     (``choose_channel``, delivered by the worker after the commit); people told."""
     people = on_duty(point, tier, level, at)
-    notify_people_later([u.pk for u in people], message)
+    ids = sorted({u.pk for u in people})
+    chose = _remembered(
+        ("channels", *ids),
+        at,
+        lambda: Channel.objects.filter(owner_id__in=ids, enabled=True).exists(),
+    )
+    if chose is not False:  # in a batch, nobody of them chose a channel: nothing to queue
+        notify_people_later(ids, message)
     return to_inbox(people, message)
 
 
@@ -129,6 +184,20 @@ def silence(
 
 
 def silenced(point: MonitoringPoint, rule: Rule, at: datetime) -> bool:
+    every: list[tuple[int, int | None, datetime, datetime]] | None = _remembered(
+        ("silences",),
+        at,
+        lambda: list(
+            Silence.objects.filter(until__gt=at).values_list(
+                "point_id", "rule_id", "starts_at", "until"
+            )
+        ),
+    )
+    if every is not None:
+        return any(
+            p == point.pk and r in (None, rule.pk) and start <= at < until
+            for p, r, start, until in every
+        )
     return (
         Silence.objects.filter(point=point, starts_at__lte=at, until__gt=at)
         .filter(models.Q(rule__isnull=True) | models.Q(rule=rule))
