@@ -28,17 +28,12 @@ p99 < 2 s, published == stored.
 
 from __future__ import annotations
 
-import os
-import sys
-
-# bench/platform.py would shadow the standard library's ``platform`` (``uuid`` imports it):
-# the benchmarks' folder goes after the standard library on the path, not first.
-sys.path.remove(os.path.dirname(os.path.abspath(__file__)))
-
 import argparse
 import json
+import os
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -48,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-sys.path.append(str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parking import _free_port, _load_avg, _tree_hwm_mib, _wait_healthy
 from support.common import ROOT, region_chain, run_child, setup_django, shequ_env

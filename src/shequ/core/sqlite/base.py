@@ -177,8 +177,8 @@ class Connection(sqlite3.Connection):
             try:
                 self.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.OperationalError:
-                return  # a statement of this connection still open (INSERT ... RETURNING
-                # not yet read): the next turn tries again
+                return  # a statement of this connection still open (a SELECT not read to
+                # its end): the next turn tries again
             with _turns_lock:
                 _turns = 0
 
