@@ -33,7 +33,7 @@ class Database:
     @classmethod
     def from_settings(cls, config: dict[str, Any]) -> Database:
         engine = str(config["ENGINE"])
-        if engine.endswith("sqlite3"):
+        if engine.endswith(("sqlite3", "sqlite")):  # Django's, or shequ.core.sqlite
             return cls("sqlite", str(config["NAME"]))
         if "postgresql" in engine:
             return cls("postgresql", str(config["NAME"]), dict(config))
