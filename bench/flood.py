@@ -1,6 +1,6 @@
 """Benchmark: 1,000 simulated gauges publishing readings to Mosquitto (issue 17).
 
-    python bench/flood.py [--quick] [--ingesters N]
+    python bench/flood.py [--quick] [--ingesters N] [--per-message N]
 
 A fresh shequ (throwaway SHEQU_VAR_DIR, embedded default: SQLite) with 100 underpass points of
 10 water-level gauges each, every gauge with the underpass rules (depth thresholds, rate of
@@ -17,10 +17,11 @@ rise, no data) and a duty officer on the roster. The local Mosquitto (SHEQU_MQTT
 (c) the HTTP batch endpoint: ``shequ serve`` takes ``POST /api/v1/flood/readings`` batches
     of 1,000 readings from 4 concurrent gauges.
 
-Each message is one reading of one gauge (``shequ/v1/devices/<id>/readings``), published with
-QoS 1 from 10 connections of 100 gauges each. The publisher keeps at most WINDOW messages
-ahead of what the receiver has taken (Mosquitto queues 1,000 per session and drops the rest
-silently), so the rates are sustained ones and published == stored can hold. Printed:
+Each message is one reading of one gauge (``shequ/v1/devices/<id>/readings``; with
+``--per-message N``, N of one gauge's readings a minute apart, as a logger sends them),
+published with QoS 1 from 10 connections of 100 gauges each. The publisher keeps at most
+WINDOW messages ahead of what the receiver has taken (Mosquitto queues 1,000 per session and
+drops the rest silently), so the rates are sustained ones and published == stored can hold. Printed:
 readings/s of each, the ratio (b)/(a), alert latency p50/p99, peak RSS of the ingester and the
 server, and readings published vs stored. Targets: (b) >= 5,000 readings/s on 2 cores, alert
 p99 < 2 s, published == stored.
@@ -117,16 +118,23 @@ def _client(client_id: str | None = None, receive_maximum: int = 0) -> Any:
     return client
 
 
-def messages(codes: list[str], per_gauge: int, prefix: str) -> list[tuple[str, bytes, str]]:
+def messages(
+    codes: list[str], per_gauge: int, prefix: str, per_message: int = 1
+) -> list[tuple[str, bytes, str]]:
     """(topic, payload, code) in publishing order: round after round of every gauge. A gauge
-    in ten reads 5 cm, then 45 cm from halfway (red); the others 5 cm and a little noise."""
+    in ten reads 5 cm, then 45 cm from halfway (red); the others 5 cm and a little noise.
+    With ``per_message`` > 1 a message carries that many of one gauge's readings, a minute
+    apart (``{"readings": [...]}``), as a logger that sends what it has every few minutes."""
     out = []
-    for i in range(per_gauge):
-        at = (T0 + timedelta(minutes=i)).isoformat()
+    for first in range(0, per_gauge, per_message):
         for n, code in enumerate(codes):
-            value = 45.0 if n % 10 == 0 and i >= per_gauge // 2 else 5.0 + (i + n) % 3 / 10
-            body = json.dumps({"time": at, "value": value}).encode()
-            out.append((prefix.format(code=code), body, code))
+            batch = []
+            for i in range(first, min(first + per_message, per_gauge)):
+                at = (T0 + timedelta(minutes=i)).isoformat()
+                value = 45.0 if n % 10 == 0 and i >= per_gauge // 2 else 5.0 + (i + n) % 3 / 10
+                batch.append({"time": at, "value": value})
+            data: Any = batch[0] if per_message == 1 else {"readings": batch}
+            out.append((prefix.format(code=code), json.dumps(data).encode(), code))
     return out
 
 
@@ -184,9 +192,9 @@ def subscriber_child(topic: str, expected: int) -> None:
     client.loop_stop()
 
 
-def raw_paho(codes: list[str], per_gauge: int) -> dict[str, Any]:
+def raw_paho(codes: list[str], per_gauge: int, per_message: int = 1) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
-    work = messages(codes, per_gauge, f"bench/{run}/{{code}}/readings")
+    work = messages(codes, per_gauge, f"bench/{run}/{{code}}/readings", per_message)
     topic = f"$share/bench-{run}/bench/{run}/+/readings"
     args = [sys.executable, __file__, "--child", "subscribe", topic, str(len(work))]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -209,7 +217,8 @@ def raw_paho(codes: list[str], per_gauge: int) -> dict[str, Any]:
     except subprocess.TimeoutExpired:  # some never arrived: say how many did (to 100)
         proc.kill()
         proc.wait()
-    return {"rate": got[0] / seconds, "received": got[0], "published": len(work), "s": seconds}
+    return {"rate": got[0] / seconds, "received": got[0], "published": len(work), "s": seconds,
+            "readings": got[0] / seconds * per_message}  # fmt: skip
 
 
 def _readings(db: Path) -> int:
@@ -236,6 +245,7 @@ def shequ_ingest(
     per_gauge: int,
     log_path: Path,
     ingesters: int = 1,
+    per_message: int = 1,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     # The command exactly as users run it (the console script, default batch size), or the
@@ -258,7 +268,8 @@ def shequ_ingest(
         assert "subscribed" in proc.stdout.readline()
     # after start-up (imports, URL configuration)
     cpu_start = [_cpu_seconds(p.pid) for p in procs]
-    work = messages(codes, per_gauge, "shequ/v1/devices/{code}/readings")
+    work = messages(codes, per_gauge, "shequ/v1/devices/{code}/readings", per_message)
+    readings = len(codes) * per_gauge
     before = _readings(db)
     taken = [0]
     stop = threading.Event()
@@ -270,8 +281,8 @@ def shequ_ingest(
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    publisher = Publisher(lambda: taken[0])
-    seconds = publisher.run(work, len(codes) * (per_gauge // 2))
+    publisher = Publisher(lambda: taken[0] // per_message)  # messages taken, near enough
+    seconds = publisher.run(work, len(codes) * (per_gauge // 2) // per_message)
     publisher.close()
     stop.set()
     poller.join()
@@ -296,7 +307,7 @@ def shequ_ingest(
     latencies.sort()
     return {
         "rate": stored / seconds,
-        "published": len(work),
+        "published": readings,
         "stored": stored,
         "alerts": len(rows),
         "crossing": len(publisher.sent_at),
@@ -383,6 +394,12 @@ def main() -> None:
     parser.add_argument(
         "--ingesters", type=int, default=1, help="`shequ flood ingest` processes in one group"
     )
+    parser.add_argument(
+        "--per-message",
+        type=int,
+        default=1,
+        help="readings a message (default 1; 10: loggers sending ten minutes at a time)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child and args.child[0] == "setup":
@@ -391,7 +408,8 @@ def main() -> None:
     if args.child and args.child[0] == "subscribe":
         subscriber_child(args.child[1], int(args.child[2]))
         return
-    per_gauge = 6 if args.quick else 30
+    per = max(1, args.per_message)
+    per_gauge = max(6 if args.quick else 30, 3 * per)  # three messages a gauge at least
     http_per_client = 3 if args.quick else 10
     with tempfile.TemporaryDirectory(prefix="shequ-bench-flood-") as tmp:
         var = Path(tmp) / "var"
@@ -400,21 +418,23 @@ def main() -> None:
         setup = run_child([str(Path(__file__).resolve()), "--child", "setup", str(var)], env)
         db = var / "shequ.sqlite3"
         codes = setup["codes"]
-        raw = raw_paho(codes, per_gauge)
+        raw = raw_paho(codes, per_gauge, per)
         ours = shequ_ingest(
-            env, db, codes, per_gauge, Path(tmp) / "ingest.log", max(1, args.ingesters)
+            env, db, codes, per_gauge, Path(tmp) / "ingest.log", max(1, args.ingesters), per
         )
         http = http_batches(env, db, setup["tokens"], http_per_client)
     lat = ours["latencies"]
+    each = f", {per} readings a message" if per > 1 else ", one reading a message"
     print(
-        f"(a) raw paho publish->subscribe: {raw['rate']:,.0f} msg/s ({raw['received']:,} of "
-        f"{raw['published']:,} received in {raw['s']:.1f} s)"
+        f"(a) raw paho publish->subscribe{each}: {raw['rate']:,.0f} msg/s = "
+        f"{raw['readings']:,.0f} readings/s ({raw['received']:,} of {raw['published']:,} "
+        f"messages received in {raw['s']:.1f} s)"
     )
     print(
-        f"(b) shequ flood ingest x{args.ingesters}, rules on: {ours['rate']:,.0f} readings/s "
-        f"({ours['stored']:,} stored of {ours['published']:,} published in {ours['s']:.1f} s); "
-        f"ratio (b)/(a) {ours['rate'] / raw['rate']:.2f}; peak RSS of an ingester "
-        f"{ours['rss']:.0f} MiB"
+        f"(b) shequ flood ingest x{args.ingesters}, rules on{each}: {ours['rate']:,.0f} "
+        f"readings/s ({ours['stored']:,} stored of {ours['published']:,} published in "
+        f"{ours['s']:.1f} s); ratio (b)/(a) {ours['rate'] / raw['readings']:.2f}; peak RSS of "
+        f"an ingester {ours['rss']:.0f} MiB"
     )
     print(
         f"    ingester CPU {ours['cpu']:.1f} s (all ingesters): "
