@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from access.factories import HOME, add_resident, check_body, device_client, health_row
 from shequ.access.models import AccessEvent
@@ -67,9 +69,17 @@ def _wsgi(
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         seen.update(status=status, headers=dict(headers))
 
-    result = handler(environ, start_response)
-    content = b"".join(result)
-    result.close()
+    # As Django's test client: the request's start and end must not close the test's
+    # connection (on PostgreSQL it holds the test's transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = handler(environ, start_response)
+        content = b"".join(result)
+        result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return seen["status"], seen["headers"], content
 
 
