@@ -69,12 +69,7 @@ class WriteLock:
         if self._files is None:
             self._files = (_open(self.path), _open(f"{self.path}-queue"))
         lock, queue = self._files
-        if not _anyone_waiting(queue):
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self._wait(lock, queue)
-        else:
+        if not _free(queue) or not _free(lock, keep=True):
             self._wait(lock, queue)
         self.held = True
 
@@ -126,13 +121,15 @@ class WriteLock:
             self._files = None
 
 
-def _anyone_waiting(queue: IO[bytes]) -> bool:
+def _free(file: IO[bytes], keep: bool = False) -> bool:
+    """Whether nobody holds ``file`` (the queue: nobody waits); with ``keep``, it is now ours."""
     try:
-        fcntl.flock(queue, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
-    fcntl.flock(queue, fcntl.LOCK_UN)
-    return False
+        return False
+    if not keep:
+        fcntl.flock(file, fcntl.LOCK_UN)
+    return True
 
 
 class Connection(sqlite3.Connection):
