@@ -160,12 +160,13 @@ class Stats:
     offered: float = 0.0
     sent: int = 0
     latencies: list[float] = field(default_factory=list)
+    at: list[float] = field(default_factory=list)  # each answered request's scheduled time
     statuses: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     reasons: list[str] = field(default_factory=list)
     extra: dict[str, int] = field(default_factory=dict)
 
-    def note(self, latency: float, status: str, error: str = "") -> None:
+    def note(self, latency: float, status: str, error: str = "", at: float = 0.0) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if error:
             self.errors += 1
@@ -173,12 +174,13 @@ class Stats:
                 self.reasons.append(error[:200])
         else:
             self.latencies.append(latency)
+            self.at.append(at)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "offered": self.offered, "sent": self.sent, "latencies": self.latencies,
-            "statuses": self.statuses, "errors": self.errors, "reasons": self.reasons,
-            "extra": self.extra,
+            "at": self.at, "statuses": self.statuses, "errors": self.errors,
+            "reasons": self.reasons, "extra": self.extra,
         }  # fmt: skip
 
 
@@ -271,7 +273,7 @@ class Generator:
             stats.note(latency, "no answer", answer)
             return None
         error = "" if answer.status < 400 else f"{answer.status} {answer.body[:150]!r}"
-        stats.note(latency, str(answer.status), error)
+        stats.note(latency, str(answer.status), error, at=scheduled)
         return answer
 
     # one request of each class; ``stats`` is per endpoint
@@ -347,7 +349,7 @@ class Generator:
             if acked is None:
                 self.pending[info.mid] = (scheduled, one)
             else:  # the PUBACK came before publish() returned
-                self._acked(one, acked - scheduled)
+                self._acked(one, acked - scheduled, scheduled)
 
     def _on_publish(self, _client: Any, _userdata: Any, mid: int, *_rest: Any) -> None:
         now = time.perf_counter()
@@ -356,11 +358,11 @@ class Generator:
             if found is None:
                 self.early[mid] = now
             else:
-                self._acked(found[1], now - found[0])
+                self._acked(found[1], now - found[0], found[0])
 
-    def _acked(self, one: Stats, latency: float) -> None:
+    def _acked(self, one: Stats, latency: float, scheduled: float) -> None:
         """(Holding the lock.)"""
-        one.note(latency, "PUBACK")
+        one.note(latency, "PUBACK", at=scheduled)
         self.totals["mqtt_acked"] += 1
 
     async def staff_overview(self, scheduled: float, stats: dict[str, Stats]) -> None:
@@ -468,6 +470,7 @@ class Generator:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "seconds": elapsed,
+            "started": started,
             "health_seconds": plan["health_seconds"],
             "baseline": {k: s.as_dict() for k, s in base["health"].items()},
             "mixed": {c: {k: s.as_dict() for k, s in v.items()} for c, v in mixed.items()},
@@ -535,9 +538,14 @@ class Watch:
     process that ends keeps its last sample); on PostgreSQL also the server's backends that
     serve the platform's database (shequ keeps its connections, ``SHEQU_DB_CONN_MAX_AGE``)."""
 
-    def __init__(self, roots: dict[str, int], database_url: str = "") -> None:
+    def __init__(
+        self, roots: dict[str, int], database_url: str = "", wal: Path | None = None
+    ) -> None:
         self.roots = dict(roots)
         self.database_url = database_url
+        self.wal = wal
+        # (monotonic time, the write-ahead log's bytes, the web workers' CPU seconds) a second
+        self.timeline: list[tuple[float, int, float]] = []
         self.pg: Any = None
         self.seen: dict[int, dict[str, Any]] = {}
         self.lock = threading.Lock()
@@ -582,6 +590,12 @@ class Watch:
                     p, {"label": _label(root, cmd, depth.get(p, 1)), "cpu0": cpu, "pid": p}
                 )
                 entry.update(rss=max(rss, entry.get("rss", 0.0)), cpu=cpu)
+        web = sum(e["cpu"] for e in self.seen.values() if e["label"] == "web worker")
+        wal = 0
+        if self.wal is not None:
+            with suppress(OSError):
+                wal = self.wal.stat().st_size
+        self.timeline.append((time.perf_counter(), wal, web))
 
     def mark(self) -> None:
         """The CPU times from now on are the ones reported."""
@@ -628,6 +642,7 @@ class Platform:
     logs: list[Path] = field(default_factory=list)
     built_s: float = 0.0
     database_url: str = ""  # PostgreSQL's, to watch its backends
+    wal: Path | None = None  # SQLite's write-ahead log, to watch its size
 
 
 def _wait(url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 300) -> None:
@@ -725,6 +740,7 @@ def started_platform(kind: str, web_workers: int) -> Iterator[Platform]:
                 logs=logs[1:],
                 built_s=built_s,
                 database_url=db,
+                wal=None if db else var / "shequ.sqlite3-wal",
             )
         finally:
             for proc in procs.values():
@@ -915,7 +931,7 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
         }
         (Path(tmp) / "plan.json").write_text(json.dumps(plan))
         before = _metrics(platform)
-        watch = Watch(platform.pids, platform.database_url)
+        watch = Watch(platform.pids, platform.database_url, platform.wal)
         child = subprocess.Popen(
             [sys.executable, __file__, "--child", str(Path(tmp) / "plan.json")],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
@@ -932,6 +948,7 @@ def measure(platform: Platform, args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"the load generator exited with {child.returncode}")
         result = json.loads(Path(plan["out"]).read_text())
         processes = watch.close()
+        result["timeline"] = watch.timeline
     totals = result["totals"]
     sent = totals["http_received"] + totals["mqtt_acked"]
     stored_wanted = totals["http_stored"] + totals["mqtt_acked"]
@@ -994,6 +1011,7 @@ def report(result: dict[str, Any], title: str) -> dict[str, Any]:
                     f"{_pct(e['latencies'], 0.5):.1f} ms, p99 {_pct(e['latencies'], 0.99):.1f} ms, "
                     f"answers {e['statuses']}" + (f"; {extra}" if extra else "")
                 )
+    lines += _timeline(result)
     before, after = result["before"], result["after"]
     if before:
         key = "shequ_flood_readings_stored_total"
@@ -1032,6 +1050,41 @@ def report(result: dict[str, Any], title: str) -> dict[str, Any]:
     print("\n".join(lines), flush=True)
     summary["errors"] = errors
     return summary
+
+
+def _timeline(result: dict[str, Any], parts: int = 5) -> list[str]:
+    """The mix in PARTS spans of time, by scheduled time: per class p50/p99, the web workers'
+    CPU per HTTP request answered, and the write-ahead log's largest size (SQLite): what grows
+    as a long run goes on."""
+    start, seconds = result["started"], result["seconds"]
+    span = seconds / parts
+    samples = result.get("timeline", [])
+    lines = [f"over time ({parts} spans of {span:.0f} s):"]
+    for k in range(parts):
+        lo, hi = start + k * span, start + (k + 1) * span
+        figures, answered = [], 0
+        for name, endpoints in result["mixed"].items():
+            lat = [
+                x
+                for e in endpoints.values()
+                for x, at in zip(e["latencies"], e["at"], strict=True)
+                if lo <= at < hi
+            ]
+            if name != "gauges_mqtt":
+                answered += len(lat)
+            figures.append(f"{name} {_pct(lat, 0.5):.0f}/{_pct(lat, 0.99):.0f}")
+        inside = [x for x in samples if lo <= x[0] < hi]
+        extra = ""
+        if len(inside) >= 2 and answered:
+            cpu = inside[-1][2] - inside[0][2]
+            per = 1000 * cpu * (hi - lo) / (inside[-1][0] - inside[0][0]) / answered
+            extra += f"; web workers' CPU {per:.2f} ms a request"
+        if inside and any(x[1] for x in inside):
+            extra += f"; write-ahead log up to {max(x[1] for x in inside) / 2**20:.1f} MiB"
+        lines.append(
+            f"  {k * span:.0f}-{(k + 1) * span:.0f} s, p50/p99 ms: " + ", ".join(figures) + extra
+        )
+    return lines
 
 
 def _log_trouble(logs: list[Path]) -> int:
