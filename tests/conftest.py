@@ -105,6 +105,13 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture
+def small_time_bank(settings: Any) -> None:
+    """A demo whose time bank history is 30 services, not the seed's 1,680: they go through
+    its services one by one (a minute of the demo's build), for tests about something else."""
+    settings.TIMEBANK_DEMO_VOLUNTEERS, settings.TIMEBANK_DEMO_SERVICES = 12, 30
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path / "data"

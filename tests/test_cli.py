@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -21,11 +20,7 @@ from shequ.dashboard.models import Value
 from shequ.demo.build import build_demo
 from shequ.hub.models import Dataset, Origin
 
-
-@pytest.fixture(autouse=True)
-def _small_time_bank(settings: Any) -> None:
-    """The time bank's demo history goes through its services (minutes at 1,680 services)."""
-    settings.TIMEBANK_DEMO_VOLUNTEERS, settings.TIMEBANK_DEMO_SERVICES = 12, 30
+pytestmark = pytest.mark.usefixtures("small_time_bank")
 
 
 def test_the_demo_has_a_street_two_communities_a_village_and_one_user_per_role(

@@ -18,7 +18,9 @@ from shequ.access.models import (
 from shequ.demo.build import build_demo
 
 
-def test_the_demo_builds_doors_a_week_of_history_alerts_and_one_welfare_check(db: None) -> None:
+def test_the_demo_builds_doors_a_week_of_history_alerts_and_one_welfare_check(
+    db: None, small_time_bank: None
+) -> None:
     build_demo()
     assert {p.estate for p in AccessPoint.objects.all()} == {"锦绣花园", "和园小区"}
     events = AccessEvent.objects.all()
