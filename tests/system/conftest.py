@@ -28,11 +28,18 @@ from system_support import (
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+SHARED = {"platform", "clients", "flood_ingest"}  # the tier's demo, built once per worker
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which names each test's group
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # One demo build for the tier: every system test runs on the same xdist worker.
+    # One demo build for the tier: every test of the shared demo runs on the same xdist worker.
+    # A module that starts a platform of its own is a group of its own, free to run beside it.
     for item in items:
         if "tests/system/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.xdist_group("system"))
+            own = not SHARED & set(getattr(item, "fixturenames", ()))
+            group = f"system-{Path(str(item.fspath)).stem}" if own else "system"
+            item.add_marker(pytest.mark.xdist_group(group))
     # The fuzzer runs last: what it creates and changes at random stays out of the journeys.
     items.sort(key=lambda item: Path(str(item.fspath)).name == "test_schemathesis.py")
 
