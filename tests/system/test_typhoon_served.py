@@ -55,7 +55,8 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         # The ingester's shared-subscription group (and presence) of this platform alone.
         SHEQU_FLOOD_MQTT_GROUP=group,
         SHEQU_MQTT_TOPIC_ROOT=f"{group}/v1",  # the tier's shared demo stores none of the storm
-        # The storm needs none of the time bank's 1,680 services (a minute of the build).
+        # The storm needs none of the time bank's 1,680 services (a minute of the build):
+        # the figures of the small_time_bank fixture (tests/conftest.py), for a subprocess.
         SHEQU_TIMEBANK_DEMO_VOLUNTEERS="12",
         SHEQU_TIMEBANK_DEMO_SERVICES="30",
     )

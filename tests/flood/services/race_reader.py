@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+START_WITHIN_S = 120
+
 
 def say(line: str) -> None:
     os.write(1, f"{line}\n".encode())  # one write: the readers' lines never interleave
@@ -33,7 +35,10 @@ def read_once(device_id: str, at: str, value: float, go: Path, i: int) -> None:
     row = ReadingRow(time=datetime.fromisoformat(at), value=value)
     connection.ensure_connection()
     say(f"ready {i}")
-    while not go.exists():
+    deadline = time.monotonic() + START_WITHIN_S  # a test that failed before the start
+    while not go.exists():  # leaves no reader polling for ever
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no start signal within {START_WITHIN_S} s")
         time.sleep(0.001)
     done = ingest.ingest(device, [row])
     say(f"{i} stored={done.stored} changed={done.alerts_changed}")
