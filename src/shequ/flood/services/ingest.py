@@ -70,7 +70,12 @@ class Outcome:
         }
 
 
-def _check(device: Device, rows: list[ReadingRow]) -> dict[datetime, float]:
+Checked = tuple[Device, dict[datetime, float], int]  # a batch's device, values by time, rows
+
+
+def check(device: Device, rows: list[ReadingRow]) -> Checked:
+    """The batch as ``store_checked`` takes it; ``Invalid`` for what it would refuse, before
+    any write."""
     if device.kind == DeviceKind.CAMERA:
         raise Invalid(_("A camera sends camera events, not readings."), fields={"device": []})
     if len(rows) > MAX_BATCH:
@@ -87,12 +92,7 @@ def _check(device: Device, rows: list[ReadingRow]) -> dict[datetime, float]:
                 _("%(f)s: a time between 2000 and 2100.") % {"f": name}, fields={name: []}
             )
         values.setdefault(at, row.value)  # the same time twice in a batch: the first counts
-    return values
-
-
-def check(device: Device, rows: list[ReadingRow]) -> None:
-    """Refuse (``Invalid``) what ``ingest`` would refuse, before any write."""
-    _check(device, rows)
+    return device, values, len(rows)
 
 
 def ingest(device: Device, rows: list[ReadingRow], now: datetime | None = None) -> Outcome:
@@ -102,47 +102,40 @@ def ingest(device: Device, rows: list[ReadingRow], now: datetime | None = None) 
 def ingest_many(
     batches: Sequence[tuple[Device, list[ReadingRow]]], now: datetime | None = None
 ) -> list[Outcome]:
-    """Several batches (the MQTT consumer's messages of many gauges) in one transaction.
+    """Several batches (the MQTT consumer's messages of many gauges) in one transaction; one
+    invalid batch refuses them all (the MQTT consumer checks each with ``check`` to drop only
+    it, then calls ``store_checked``)."""
+    return store_checked([check(device, rows) for device, rows in batches], now)
 
-    Every batch is checked first (one invalid batch refuses them all: the caller checks each
-    with ``check`` to drop only it). Then a constant number of queries, whatever the number
-    of readings and devices: which (device, time) are known, the new readings inserted, the
-    latest values moved, the rules judged (``judge.evaluate_many``).
-    """
-    checked = [(device, _check(device, rows), len(rows)) for device, rows in batches]
+
+def store_checked(checked: Sequence[Checked], now: datetime | None = None) -> list[Outcome]:
+    """Checked batches in one transaction, with a constant number of queries whatever the
+    number of readings and devices: which (device, time) are known, the new readings
+    inserted, the latest values moved, the rules judged (``judge.evaluate_many``)."""
     now = now or timezone.now()
     if not any(values for _d, values, _n in checked):
         return [Outcome(n, 0, n, 0) for _d, _v, n in checked]
     with transaction.atomic():
         known = _known(checked)
         fresh: list[list[tuple[datetime, float]]] = []
-        for device, values, _n in checked:
-            new = sorted((at, v) for at, v in values.items() if (device.pk, at) not in known)
-            known.update((device.pk, at) for at, _v in new)  # a device twice: stored once
-            fresh.append(new)
-        _insert(
-            [
-                (device.pk, at, v)
-                for (device, _v, _n), new in zip(checked, fresh, strict=True)
-                for at, v in new
-            ],
-            now,
-        )
-        newest: dict[int, tuple[datetime, float]] = {}
-        for (device, _v, _n), new in zip(checked, fresh, strict=True):
-            if new and (device.pk not in newest or newest[device.pk][0] < new[-1][0]):
-                newest[device.pk] = new[-1]
-        _move_latest(newest, now)
         merged: dict[int, tuple[Device, list[tuple[datetime, float]]]] = {}
-        for (device, _v, _n), new in zip(checked, fresh, strict=True):
-            merged.setdefault(device.pk, (device, []))[1].extend(new)
-        changed = judge.evaluate_many(
-            [(device, sorted(new)) for device, new in merged.values()], now
+        for device, values, _n in checked:
+            device_id = device.id
+            new = sorted((at, v) for at, v in values.items() if (device_id, at) not in known)
+            known.update((device_id, at) for at, _v in new)  # a device twice: stored once
+            fresh.append(new)
+            merged.setdefault(device_id, (device, []))[1].extend(new)
+        _insert(
+            [(device_id, at, v) for device_id, (_d, new) in merged.items() for at, v in new], now
         )
+        for _d, new in merged.values():
+            new.sort()
+        _move_latest({device_id: new[-1] for device_id, (_d, new) in merged.items() if new}, now)
+        changed = judge.evaluate_many(list(merged.values()), now)
     out, told = [], set()
     for (device, _v, n), new in zip(checked, fresh, strict=True):
-        count = 0 if device.pk in told else changed.get(device.pk, 0)
-        told.add(device.pk)
+        count = 0 if device.id in told else changed.get(device.id, 0)
+        told.add(device.id)
         out.append(Outcome(n, len(new), n - len(new), count))
     metrics.count_stored(sum(o.stored for o in out), sum(o.duplicates for o in out))
     return out
@@ -164,12 +157,18 @@ def _insert(rows: list[tuple[int, datetime, float]], now: datetime) -> None:
         )
 
 
-def _known(checked: list[tuple[Device, dict[datetime, float], int]]) -> set[tuple[int, datetime]]:
+def _known(checked: Sequence[Checked]) -> set[tuple[int, datetime]]:
     """The (device, time) pairs of the batches already stored: one query."""
-    ids = {device.pk for device, values, _n in checked if values}
+    ids = sorted({device.id for device, values, _n in checked if values})
     times = [at for _d, values, _n in checked for at in values]
-    query = Reading.objects.filter(device_id__in=ids, at__gte=min(times), at__lte=max(times))
-    return set(rawsql.rows(query.values_list("device_id", "at"), datetimes=(1,)))  # type: ignore[arg-type]
+    adapt = rawsql.datetime_adapter()
+    rows = rawsql.fetch(
+        f"SELECT device_id, at FROM {rawsql.table(Reading)} "
+        f"WHERE device_id IN ({rawsql.marks(len(ids))}) AND at >= %s AND at <= %s",
+        [*ids, adapt(min(times)), adapt(max(times))],
+        datetimes=(1,),
+    )
+    return set(rows)  # type: ignore[arg-type]
 
 
 def _move_latest(newest: dict[int, tuple[datetime, float]], now: datetime) -> None:
@@ -184,8 +183,9 @@ def _move_latest(newest: dict[int, tuple[datetime, float]], now: datetime) -> No
         chunk = items[start : start + 500]
         rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
         params: list[Any] = []
+        received = adapt(now)
         for device_id, (at, value) in chunk:
-            params += [device_id, adapt(at), value, adapt(now)]
+            params += [device_id, adapt(at), value, received]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (device_id, at, value, received_at) VALUES {rows} "

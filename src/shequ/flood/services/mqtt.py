@@ -25,7 +25,6 @@ from django.urls import reverse
 from shequ.core import mqtt
 from shequ.core.errors import Invalid
 from shequ.core.mqtt import BatchConsumer, Consumer
-from shequ.flood.models import Device
 from shequ.flood.services import devices, downlink, ingest, topics
 
 log = logging.getLogger(__name__)
@@ -62,16 +61,16 @@ class Rejected(ValueError):
     """A message that no retry can store."""
 
 
-def device_code(topic: str) -> str:
-    code = topics.device_of(topic, "readings")
+def device_code(topic: str, under: str | None = None) -> str:
+    code = topics.device_of(topic, "readings", under)
     if code is None:
         raise Rejected(f"not a readings topic: {topic!r}")
     return code
 
 
-def ack_device(topic: str) -> str | None:
+def ack_device(topic: str, under: str | None = None) -> str | None:
     """The device of a configuration acknowledgement's topic; None for another topic."""
-    return topics.device_of(topic, "config/ack")
+    return topics.device_of(topic, "config/ack", under)
 
 
 def acknowledge_configs(acks: list[tuple[str, dict[str, Any]]]) -> None:
@@ -116,20 +115,40 @@ def warm_up() -> None:
 
 def handle_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
     """The consumer's handler: store a batch of messages; how many readings were rejected."""
-    readings = sum(1 for topic, _data in messages if ack_device(topic) is None)
-    return readings - len(store_many(messages))
+    readings, acks = _sort(messages)
+    return len(readings) - len(_store(readings, acks))
 
 
 def store_many(messages: list[tuple[str, dict[str, Any]]]) -> list[ingest.Outcome]:
     """Store the messages that can be stored, in one transaction; the others are logged and
     dropped. Raises a ``DatabaseError`` still there after the retries."""
-    parsed: list[tuple[str, list[ingest.ReadingRow]]] = []
-    acks = [(code, data) for topic, data in messages if (code := ack_device(topic))]
+    return _store(*_sort(messages))
+
+
+Message = tuple[str, dict[str, Any]]
+
+
+def _sort(messages: list[Message]) -> tuple[list[Message], list[Message]]:
+    """The readings messages and the configuration acknowledgements (device code, data)."""
+    under = topics.root()
+    readings, acks = [], []
     for topic, data in messages:
-        if ack_device(topic):
-            continue
+        code = ack_device(topic, under)
+        if code:
+            acks.append((code, data))
+        else:
+            readings.append((topic, data))
+    return readings, acks
+
+
+def _store(readings: list[Message], acks: list[Message]) -> list[ingest.Outcome]:
+    parsed: list[tuple[str, list[ingest.ReadingRow]]] = []
+    under = topics.root()
+    for topic, data in readings:
         try:
-            parsed.append((device_code(topic), ingest.parse_rows(data.get("readings", data))))
+            parsed.append(
+                (device_code(topic, under), ingest.parse_rows(data.get("readings", data)))
+            )
         except (Rejected, Invalid) as exc:
             log.warning("rejected MQTT message on %s: %s", topic, exc)
     if not parsed and not acks:
@@ -143,18 +162,16 @@ def store_many(messages: list[tuple[str, dict[str, Any]]]) -> list[ingest.Outcom
             if not parsed:
                 return []
             known = devices.devices_by_code({code for code, _rows in parsed})
-            batches: list[tuple[Device, list[ingest.ReadingRow]]] = []
+            batches: list[ingest.Checked] = []
             for code, rows in parsed:
                 device = known.get(code)
                 try:
                     if device is None:
                         raise Rejected(f"unknown or revoked device {code!r}")
-                    ingest.check(device, rows)
+                    batches.append(ingest.check(device, rows))
                 except (Rejected, Invalid) as exc:
                     log.warning("rejected MQTT message of %s: %s", code, exc)
-                    continue
-                batches.append((device, rows))
-            return ingest.ingest_many(batches) if batches else []
+            return ingest.store_checked(batches) if batches else []
         except DatabaseError:
             if attempt == RETRIES - 1:
                 raise

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -63,25 +63,60 @@ def _convert_other(value: Any) -> datetime | None:
     return value  # type: ignore[no-any-return]
 
 
+def _memoized(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` remembering its answers: a batch's readings share a few times (a round of
+    gauges reports the same minute), each adapted or read back several times."""
+    seen: dict[Any, Any] = {}
+
+    def call(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            answer = seen[value] = function(value)
+            return answer
+        except TypeError:  # not hashable (not a time or text: the function says what it is)
+            return function(value)
+
+    return call
+
+
 def datetime_adapter() -> Adapt:
-    """What a timezone-aware time is stored as by this connection."""
-    return _adapt_sqlite if _sqlite_utc() else connection.ops.adapt_datetimefield_value
+    """What a timezone-aware time is stored as by this connection; for one batch (it remembers
+    what it adapted)."""
+    return _memoized(_adapt_sqlite if _sqlite_utc() else connection.ops.adapt_datetimefield_value)
 
 
 def datetime_converter() -> Convert:
-    """A stored time read back as an aware UTC ``datetime``, as the ORM would."""
-    return _convert_sqlite if _sqlite_utc() else _convert_other
+    """A stored time read back as an aware UTC ``datetime``, as the ORM would; for one batch (it
+    remembers what it read)."""
+    return _memoized(_convert_sqlite if _sqlite_utc() else _convert_other)
 
 
-def rows(queryset: QuerySet[Any], datetimes: Sequence[int] = ()) -> list[tuple[Any, ...]]:
-    """A ``values_list`` queryset's rows, the columns at ``datetimes`` converted to aware
-    datetimes and the others as the database driver answers them (ints, floats, strings: use
-    it only for such columns). The SQL is the ORM's (joins, ``FOR UPDATE`` where supported)."""
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+def table(model: type[Model]) -> str:
+    """The model's table, quoted for this connection's SQL."""
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def marks(count: int) -> str:
+    """``count`` parameter marks, for ``IN (...)``."""
+    return ", ".join(["%s"] * count)
+
+
+def for_update(alias: str) -> str:
+    """`` FOR UPDATE OF alias`` where the database locks rows (PostgreSQL), else nothing (SQLite
+    runs one writer at a time): what the ORM's ``select_for_update(of=...)`` adds."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    return f" FOR UPDATE OF {alias}" if features.has_select_for_update_of else " FOR UPDATE"
+
+
+def fetch(sql: str, params: Sequence[Any], datetimes: Sequence[int] = ()) -> list[tuple[Any, ...]]:
+    """The rows of a raw query, the columns at ``datetimes`` read back as aware datetimes."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    if not datetimes or not fetched:
+    if not datetimes:
         return [tuple(r) for r in fetched]
     convert = datetime_converter()
     out = []
@@ -91,3 +126,11 @@ def rows(queryset: QuerySet[Any], datetimes: Sequence[int] = ()) -> list[tuple[A
             values[index] = convert(values[index])
         out.append(tuple(values))
     return out
+
+
+def rows(queryset: QuerySet[Any], datetimes: Sequence[int] = ()) -> list[tuple[Any, ...]]:
+    """A ``values_list`` queryset's rows, the columns at ``datetimes`` converted to aware
+    datetimes and the others as the database driver answers them (ints, floats, strings: use
+    it only for such columns). The SQL is the ORM's (joins, ``FOR UPDATE`` where supported)."""
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    return fetch(sql, params, datetimes)

@@ -31,10 +31,11 @@ def ingester_status(group: str, client: str = "+") -> str:
     return f"{root()}/ingesters/{group}/{client}"
 
 
-def device_of(topic: str, kind: str) -> str | None:
+def device_of(topic: str, kind: str, under: str | None = None) -> str | None:
     """The device id of *topic* when it is a device topic of *kind* (``readings``,
-    ``config/ack``) under this root; None otherwise."""
-    head, tail = f"{root()}/devices/", f"/{kind}"
+    ``config/ack``) under this root (``under``: ``root()`` read once for many topics); None
+    otherwise."""
+    head, tail = f"{root() if under is None else under}/devices/", f"/{kind}"
     if not (topic.startswith(head) and topic.endswith(tail)):
         return None
     code = topic[len(head) : len(topic) - len(tail)]
