@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from shequ.core.mqtt import BrokerUrl, Consumer, MqttError, check, publish_json
+from shequ.core.mqtt import BatchConsumer, BrokerUrl, Consumer, MqttError, check, publish_json
 
 BROKER = os.environ.get("SHEQU_MQTT_URL") or "mqtt://127.0.0.1:1883"
 STRICT = os.environ.get("SHEQU_TEST_STRICT") == "1"
@@ -126,3 +127,145 @@ def test_a_shared_subscription_splits_messages_between_workers(
     received = inbox.wait_for(20)
     assert sorted(d["seq"] for _t, d in received) == list(range(20))
     assert first.stats.handled + second.stats.handled == 20
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+class Proxy:
+    """A TCP relay between clients and the broker whose connections a test can cut."""
+
+    def __init__(self, broker: str) -> None:
+        import socket
+
+        self.target = BrokerUrl.parse(broker)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.sockets: list[Any] = []
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _addr = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection((self.target.host, self.target.port))
+            self.sockets += [client, upstream]
+            self.accepted += 1
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._relay, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _relay(source: Any, sink: Any) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def cut(self) -> None:
+        import socket
+
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self.sockets.clear()
+
+    def close(self) -> None:
+        self.server.close()
+        self.cut()
+
+
+class Batches:
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+        self.seen: list[int] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
+        with self.lock:
+            self.sizes.append(len(batch))
+            self.seen += [d["seq"] for _t, d in batch]
+        return 0
+
+    def wait_for(self, wanted: set[int], timeout: float = 15.0) -> set[int]:
+        deadline = time.monotonic() + timeout
+        while not wanted <= set(self.seen) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return set(self.seen)
+
+
+def publish_many(topic: str, seqs: range) -> None:
+    from shequ.core.mqtt import Publisher
+
+    publisher = Publisher(BROKER)
+    for i in seqs:
+        publisher.publish(topic, {"seq": i})
+    publisher.flush()
+    publisher.close()
+
+
+def test_a_batch_consumer_takes_what_has_arrived_in_batches_and_acknowledges_it(
+    broker: str, topic: str
+) -> None:
+    batches = Batches()
+    client_id = f"test-{uuid.uuid4().hex[:10]}"
+    consumer = BatchConsumer([topic], batches, url=broker, client_id=client_id,
+                             session_expiry=60, batch_size=50)  # fmt: skip
+    consumer.start()
+    try:
+        publish_many(topic, range(400))
+        assert batches.wait_for(set(range(400))) == set(range(400))
+    finally:
+        consumer.stop()
+    assert max(batches.sizes) <= 50
+    assert consumer.stats.handled == 400
+    # Every one was acknowledged: the resumed session has nothing to send again.
+    again = Batches()
+    resumed = BatchConsumer([topic], again, url=broker, client_id=client_id, session_expiry=60)
+    resumed.start()
+    time.sleep(1.0)
+    resumed.stop()
+    assert again.seen == []
+
+
+@pytest.mark.parametrize("session_expiry", [60, 0], ids=["session kept", "session lost"])
+def test_a_batch_consumer_connects_again_when_the_connection_breaks(
+    broker: str, topic: str, session_expiry: int
+) -> None:
+    proxy = Proxy(broker)
+    batches = Batches()
+    status = f"{topic}-status/consumer"
+    client_id = f"test-{uuid.uuid4().hex[:10]}"
+    consumer = BatchConsumer([topic], batches, url=proxy.url, session_expiry=session_expiry,
+                             client_id=client_id, status_topic=status)  # fmt: skip
+    consumer.start()
+    try:
+        publish_many(topic, range(100))
+        assert batches.wait_for(set(range(100))) == set(range(100))
+        proxy.cut()
+        if session_expiry:  # published while it is away: kept for it by the broker
+            publish_many(topic, range(100, 200))
+        deadline = time.monotonic() + 15
+        while proxy.accepted < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proxy.accepted == 2, "the consumer did not connect again"
+        time.sleep(0.5)  # subscribed again where the broker lost the session
+        publish_many(topic, range(200, 300))
+        wanted = set(range(300)) if session_expiry else set(range(100)) | set(range(200, 300))
+        assert batches.wait_for(wanted) >= wanted
+        from shequ.core.mqtt import online
+
+        assert online(f"{topic}-status/+", url=broker) == [status]  # said online again
+    finally:
+        consumer.stop()
+        proxy.close()

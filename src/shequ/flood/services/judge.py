@@ -79,32 +79,40 @@ def evaluate_many(items: Sequence[tuple[Device, Series]], now: datetime) -> dict
     rules, open_alerts = _lock_many(sorted(series))
     history = _history(rules, series)
     saved: list[Judged] = []
-    moved: list[tuple[Judged, Alert | None, list[ev.Change]]] = []
-    factors: dict[str, float] = {}  # a region's emergency response tightens its thresholds
+    moved: list[tuple[Judged, int | None, list[ev.Change]]] = []
+    over: list[tuple[Judged, int]] = []  # no-data alerts a reading ends
+    # a region's emergency response tightens its thresholds
+    factors = response.threshold_factors({rule.region_code for rule in rules})
+    for rule in rules:
+        alert_id, level = open_alerts.get(rule.rule_id, (None, 0))
+        if rule.kind == RuleKind.NO_DATA:
+            if alert_id is not None:
+                over.append((rule, alert_id))
+            continue
+        derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
+        if derived:
+            changes = _step(rule, derived, level, factors[rule.region_code])
+            if changes:
+                moved.append((rule, alert_id, changes))
+            saved.append(rule)
+    _save_states(saved)
+    if not (moved or over):
+        return changed
+    # The alerts that change and their rules' models, one query each.
+    instances = Alert.objects.in_bulk(
+        [alert_id for _r, alert_id in over]
+        + [alert_id for _r, alert_id, _c in moved if alert_id is not None]
+    )
+    models = Rule.objects.select_related("device", "point__region").in_bulk(
+        [rule.rule_id for rule, _a, _c in moved]
+    )
     with roster.batch():  # the alerts' shifts, silences and channels read once
-        for rule in rules:
-            alert = open_alerts.get(rule.rule_id)
-            if rule.kind == RuleKind.NO_DATA:
-                if alert is not None:  # a reading arrived: a no-data alert of its device is over
-                    alerts.resolve(alert, now, None)
-                    changed[rule.device_id] += 1
-                continue
-            derived = _derived(rule, series[rule.device_id], history.get(rule.device_id, []))
-            if derived:
-                code = rule.region_code
-                if code not in factors:
-                    factors[code] = response.threshold_factor(code)
-                changes = _step(rule, derived, alert, factors[code])
-                if changes:
-                    moved.append((rule, alert, changes))
-                saved.append(rule)
-        _save_states(saved)
-        # The models of the rules whose alerts change, in one query.
-        models = Rule.objects.select_related("device", "point__region").in_bulk(
-            [rule.rule_id for rule, _a, _c in moved]
-        )
-        for rule, alert, changes in moved:
+        for rule, alert_id in over:
+            alerts.resolve(instances[alert_id], now, None)
+            changed[rule.device_id] += 1
+        for rule, alert_id, changes in moved:
             model = models[rule.rule_id]
+            alert = None if alert_id is None else instances[alert_id]
             for change in changes:
                 alert = _apply(model, alert, change)
                 changed[rule.device_id] += 1
@@ -135,10 +143,11 @@ def _save_states(rules: list[Judged]) -> None:
         )
 
 
-def _lock_many(device_ids: list[int]) -> tuple[list[Judged], dict[int, Alert]]:
-    """The devices' enabled reading rules with their states, and their open alerts, locked in
-    rule order (so batches queue, never deadlock); a state missing is made first. Plain SQL:
-    compiling the ORM's query (an ``IN`` of 500 devices) cost more than running it."""
+def _lock_many(device_ids: list[int]) -> tuple[list[Judged], dict[int, tuple[int, int]]]:
+    """The devices' enabled reading rules with their states, and their open alerts (rule ->
+    alert id and level), locked in rule order (so batches queue, never deadlock); a state
+    missing is made first. Plain SQL and values: compiling the ORM's queries (an ``IN`` of 500
+    devices) and making alert instances cost more than running them."""
     _make_missing_states(device_ids)
     t, marks = rawsql.table, rawsql.marks(len(device_ids))
     rows = rawsql.fetch(
@@ -152,16 +161,13 @@ def _lock_many(device_ids: list[int]) -> tuple[list[Judged], dict[int, Alert]]:
         datetimes=_DATETIMES,
     )
     rules = [_judged(*row) for row in rows]
-    ids = {r.rule_id for r in rules}
     locked = rawsql.fetch(
-        f"SELECT a.id, a.rule_id FROM {t(Alert)} a JOIN {t(Rule)} r ON r.id = a.rule_id "
+        f"SELECT a.rule_id, a.id, a.level FROM {t(Alert)} a JOIN {t(Rule)} r ON r.id = a.rule_id "
         f"WHERE r.device_id IN ({marks}) AND a.state IN (%s, %s) "
         f"ORDER BY a.rule_id{rawsql.for_update('a')}",
         [*device_ids, *(state.value for state in OPEN_STATES)],
     )
-    wanted = {alert_id for alert_id, rule_id in locked if rule_id in ids}
-    open_alerts = {a.rule_id: a for a in Alert.objects.filter(pk__in=wanted)} if wanted else {}
-    return rules, open_alerts
+    return rules, {rule_id: (alert_id, level) for rule_id, alert_id, level in locked}
 
 
 def _judged(rule_id: int, kind: str, device_id: int, region: str, *rest: Any) -> Judged:
@@ -281,9 +287,7 @@ def _derived(rule: Judged, new: Series, history: Series) -> list[tuple[datetime,
     return [(at, r) for at, r in rises if r is not None]
 
 
-def _step(
-    rule: Judged, series: Series, alert: Alert | None, factor: float = 1.0
-) -> list[ev.Change]:
+def _step(rule: Judged, series: Series, open_level: int, factor: float = 1.0) -> list[ev.Change]:
     """Step the rule's (locked) state through the values; the alert changes they make, in
     order, for the caller to apply (``_apply``)."""
     spec = ev.Spec(
@@ -292,7 +296,7 @@ def _step(
         clear_margin=rule.clear_margin,
         clear_after=timedelta(seconds=rule.clear_seconds),
     )
-    rule.state.open_level = alert.level if alert else 0
+    rule.state.open_level = open_level
     changes = []
     for at, value in series:
         change = ev.step(spec, rule.state, at, value)

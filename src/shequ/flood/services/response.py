@@ -10,6 +10,7 @@ of the gauges (shown on the point's page; no downlink sends it to the devices ye
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +36,7 @@ from shequ.flood.models import (
     ResponseLevel,
     ResponseSetting,
 )
-from shequ.flood.services import roster
+from shequ.flood.services import rawsql, roster
 from shequ.flood.services.access import require_region
 
 REASON_MAX = 300
@@ -67,6 +68,27 @@ def threshold_factor(region_code: str) -> float:
     """What the thresholds of a point in this region are multiplied by now (1.0: normal)."""
     level = level_at(region_code)
     return factors(level).threshold if level else 1.0
+
+
+def threshold_factors(region_codes: Iterable[str]) -> dict[str, float]:
+    """``threshold_factor`` of each region, in one query for all (an ingesting batch's): the
+    regions whose level is raised are few, read whole."""
+    t = rawsql.table
+    raised = dict(
+        rawsql.fetch(
+            f"SELECT g.code, rr.level FROM {t(RegionResponse)} rr "
+            f"JOIN {t(Region)} g ON g.id = rr.region_id WHERE rr.level > %s",
+            [ResponseLevel.NONE.value],
+        )
+    )
+    by_level: dict[int, float] = {}
+    out = {}
+    for code in set(region_codes):
+        level = max((raised.get(c, 0) for c in covering_codes(code)), default=0)
+        if level and level not in by_level:
+            by_level[level] = factors(level).threshold
+        out[code] = by_level[level] if level else 1.0
+    return out
 
 
 def scaled(thresholds: tuple[float | None, ...], factor: float) -> tuple[float | None, ...]:
