@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,8 +90,12 @@ def _connect(
     timeout: float,
     session_expiry: int = 0,
     receive_maximum: int | None = None,
+    *,
+    threaded: bool = True,
 ) -> bool:
-    """Connect and start the network loop; True when the broker resumed a session.
+    """Connect and start the network loop (``threaded``: paho's own thread; else this thread
+    runs it until the broker answers, and the caller's after); True when the broker resumed a
+    session.
 
     ``session_expiry`` > 0 resumes a persistent session (MQTT 5 clean start off): the broker
     keeps the subscriptions and queues QoS 1 messages for that many seconds while the client
@@ -124,14 +128,26 @@ def _connect(
             client.connect(broker.host, broker.port, keepalive=30)
     except OSError as exc:
         raise MqttError(f"cannot reach MQTT broker {broker.host}:{broker.port}: {exc}") from exc
-    client.loop_start()
-    if not connected.wait(timeout):
+    if threaded:
+        client.loop_start()
+    if not (connected.wait(timeout) if threaded else pump(client, connected.is_set, timeout)):
         client.loop_stop()
         raise MqttError(f"MQTT broker {broker.host}:{broker.port} did not answer in {timeout}s")
     if failure:
         client.loop_stop()
         raise MqttError(f"MQTT broker refused the connection: {failure[0]}")
     return bool(resumed and resumed[0])
+
+
+def pump(client: mqtt.Client, done: Callable[[], bool], timeout: float) -> bool:
+    """Run the client's network loop in this thread until ``done()`` (True) or the timeout or
+    a lost connection (False)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        left = deadline - time.monotonic()
+        if left <= 0 or client.loop(min(left, 0.1)) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return done()
+    return True
 
 
 def publish_json(
@@ -214,6 +230,7 @@ class Consumer:
     """
 
     manual_ack = False
+    threaded = True  # paho's network thread calls the handler
     receive_maximum: int | None = None
 
     def __init__(
@@ -260,16 +277,35 @@ class Consumer:
 
     def start(self, timeout: float = 5.0) -> None:
         resumed = _connect(
-            self.client, self.url, timeout, self.session_expiry, self.receive_maximum
+            self.client,
+            self.url,
+            timeout,
+            self.session_expiry,
+            self.receive_maximum,
+            threaded=self.threaded,
         )
+        self._subscribe()
+        # A resumed session holds the subscription already, and the messages it queued come
+        # before the broker's acknowledgement, behind the handler: do not wait on them.
+        if not resumed and not self._wait(self.subscribed.is_set, timeout):
+            raise MqttError("the broker did not acknowledge the subscription")
+        self._announce(True, timeout)
+
+    def _subscribe(self) -> None:
         result, _mid = self.client.subscribe([(t, self.qos) for t in self.topics])
         if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttError(f"subscribe failed: {result}")
-        # A resumed session holds the subscription already, and the messages it queued come
-        # before the broker's acknowledgement, behind the handler: do not wait on them.
-        if not resumed and not self.subscribed.wait(timeout):
-            raise MqttError("the broker did not acknowledge the subscription")
-        self._announce(True, timeout)
+
+    def _wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Until ``done()``: paho's thread does the network's work, or, without one, this one."""
+        if not self.threaded:
+            return pump(self.client, done, timeout)
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def _announce(self, online: bool, timeout: float = 5.0) -> None:
         """Online: the retained status; stopping: the retained status cleared (an empty
@@ -277,7 +313,7 @@ class Consumer:
         if self.status_topic:
             body = _status(True, self.status) if online else b""
             info = self.client.publish(self.status_topic, body, qos=1, retain=True)
-            info.wait_for_publish(timeout)
+            self._wait(info.is_published, timeout)
 
     def stop(self) -> None:
         with contextlib.suppress(RuntimeError, ValueError):  # the broker away: the will says it
@@ -333,16 +369,24 @@ def online(
 class BatchConsumer(Consumer):
     """A consumer that hands messages to ``handler`` in batches, from a thread of its own.
 
-    The network thread only queues what arrives; the worker takes everything queued (at most
-    ``batch_size``, without waiting for more) and calls ``handler(batch)``, which answers how
-    many it rejected. Each QoS 1 message is acknowledged to the broker only after the handler
-    returns, so a consumer killed mid-batch gets the whole batch again. The broker may send
-    ``2 * batch_size`` messages ahead of the acknowledgements (MQTT 5 receive maximum), so
-    the next batch queues while one is handled. ``on_exit`` runs in the worker as it ends
-    (to close its database connection).
+    That thread runs the client's network loop itself: it reads everything that has arrived
+    (at most ``batch_size`` messages, without waiting for more), calls ``handler(batch)``,
+    which answers how many it rejected, acknowledges the batch and reads again. Each QoS 1
+    message is acknowledged to the broker only after the handler returns, so a consumer
+    killed mid-batch gets the whole batch again. The broker may send ``2 * batch_size``
+    messages ahead of the acknowledgements (MQTT 5 receive maximum); they wait in the
+    socket while a batch is handled. (With paho's own network thread beside the handler, the
+    two took turns at the interpreter's lock at every SQLite call and every acknowledgement:
+    the ingester spent 0.29 ms of CPU a message, against 0.08 ms for the handler alone.)
+
+    A lost connection is opened again (1 s, then up to 30 s between tries); what arrived and
+    was not acknowledged is dropped, since the broker sends it again; a session the broker
+    no longer holds is subscribed again, and the status said online again. ``on_exit`` runs in
+    the thread as it ends (to close its database connection).
     """
 
     manual_ack = True
+    threaded = False
 
     def __init__(
         self,
@@ -358,29 +402,56 @@ class BatchConsumer(Consumer):
         self.batch_size = batch_size
         self.receive_maximum = min(2 * batch_size, 65_535)
         self.on_exit = on_exit
-        self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self._arrived: list[mqtt.MQTTMessage] = []
         self._stopping = threading.Event()
         self._worker = threading.Thread(target=self._work, name="mqtt-batches", daemon=True)
 
     def _on_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        self._queue.put(msg)
+        self._arrived.append(msg)
 
     def _work(self) -> None:
         try:
             while not self._stopping.is_set():
-                try:
-                    batch = [self._queue.get(timeout=0.2)]
-                except queue.Empty:
+                # Wait for traffic (and keep the connection alive), then read what has come.
+                if self.client.loop(0.2) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                    self._reconnect()
                     continue
-                while len(batch) < self.batch_size:
-                    try:
-                        batch.append(self._queue.get_nowait())
-                    except queue.Empty:
+                while len(self._arrived) < self.batch_size:
+                    before = len(self._arrived)
+                    if self.client.loop_read() != MQTTErrorCode.MQTT_ERR_SUCCESS:
                         break
-                self._handle(batch)
+                    if len(self._arrived) == before:
+                        break
+                if self._arrived:
+                    batch = self._arrived[: self.batch_size]
+                    del self._arrived[: self.batch_size]
+                    self._handle(batch)
         finally:
             if self.on_exit is not None:
                 self.on_exit()
+
+    def _reconnect(self) -> None:
+        self._arrived.clear()  # not acknowledged: the broker sends it again
+        delay = 1.0
+        while not self._stopping.wait(delay):
+            try:
+                self.client.reconnect()
+            except OSError as exc:
+                log.warning("MQTT broker still away (%s); trying again", exc)
+                delay = min(2 * delay, 30.0)
+                continue
+            log.warning("MQTT connection lost; connected again")
+            return
+
+    def _on_connect(self, _c: Any, _u: Any, flags: Any, reason: Any, _p: Any = None) -> None:
+        """A connection made again (the first is ``start``'s)."""
+        if reason.is_failure:
+            log.warning("MQTT broker refused the connection: %s", reason)
+            return
+        if not getattr(flags, "session_present", False):
+            self._subscribe()
+        if self.status_topic:  # the broker said offline (the will) when the connection broke
+            self.client.publish(self.status_topic, _status(True, self.status), qos=1, retain=True)
 
     def _handle(self, batch: list[mqtt.MQTTMessage]) -> None:
         parsed, rejected = [], 0
@@ -405,8 +476,9 @@ class BatchConsumer(Consumer):
         self.stats.handled += len(batch) - rejected
 
     def start(self, timeout: float = 5.0) -> None:
-        self._worker.start()
         super().start(timeout)
+        self.client.on_connect = self._on_connect
+        self._worker.start()
 
     def stop(self) -> None:
         """Finish the batch under way (acknowledged), then disconnect; the rest waits at the
