@@ -113,19 +113,19 @@ def warm_up() -> None:
     reverse("flood:map")
 
 
-def handle_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
+Message = tuple[str, dict[str, Any]]  # (topic, JSON object)
+
+
+def handle_many(messages: list[Message]) -> int:
     """The consumer's handler: store a batch of messages; how many readings were rejected."""
     readings, acks = _sort(messages)
     return len(readings) - len(_store(readings, acks))
 
 
-def store_many(messages: list[tuple[str, dict[str, Any]]]) -> list[ingest.Outcome]:
+def store_many(messages: list[Message]) -> list[ingest.Outcome]:
     """Store the messages that can be stored, in one transaction; the others are logged and
     dropped. Raises a ``DatabaseError`` still there after the retries."""
     return _store(*_sort(messages))
-
-
-Message = tuple[str, dict[str, Any]]
 
 
 def _sort(messages: list[Message]) -> tuple[list[Message], list[Message]]:
