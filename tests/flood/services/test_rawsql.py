@@ -36,7 +36,7 @@ def test_it_reads_back_what_the_orm_reads(gauge: Device) -> None:
         Reading(device=device, at=at, value=1.5, received_at=received) for at in TIMES
     )
     query = Reading.objects.filter(device=device).order_by("at").values_list("at", "value")
-    fast = rawsql.rows(query, datetimes=(0,))
+    fast = rawsql.fetch(*query.query.sql_with_params(), datetimes=(0,))
     assert fast == list(query)
     assert all(at.utcoffset() == timedelta(0) for at, _v in fast)
-    assert rawsql.rows(query.filter(value=2)) == []
+    assert rawsql.fetch(*query.filter(value=2).query.sql_with_params()) == []

@@ -221,10 +221,10 @@ def _history(
         return out
     lo, hi = min(s[0] for s in spans.values()), max(s[1] for s in spans.values())
     groups = [list(spans)] if hi - lo <= HISTORY_SPAN else [[d] for d in spans]
+    adapt = rawsql.datetime_adapter()
     for devices in groups:
         start = min(spans[d][0] for d in devices)
         end = max(spans[d][1] for d in devices)
-        adapt = rawsql.datetime_adapter()
         rows = rawsql.fetch(
             f"SELECT device_id, at, value FROM {rawsql.table(Reading)} "
             f"WHERE device_id IN ({rawsql.marks(len(devices))}) AND at >= %s AND at <= %s "

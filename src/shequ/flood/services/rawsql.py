@@ -1,5 +1,5 @@
-"""Times to and from the database on the ingestion path, and ORM queries run without the ORM's
-per-row conversion.
+"""Times to and from the database on the ingestion path, and the path's queries as plain SQL
+(compiling the ORM's, each with an ``IN`` of up to 500 devices, cost more than running them).
 
 A batch of 500 readings adapts ~5,000 times on the way in and reads ~5,000 history rows and
 1,500 rule states on the way out. Django's adapter and converters (``adapt_datetimefield_value``,
@@ -7,7 +7,7 @@ A batch of 500 readings adapts ~5,000 times on the way in and reads ~5,000 histo
 reading between them on SQLite (cProfile, ``bench/flood.py``'s batches). On SQLite with the
 database in UTC (Django's default) the same text is made and read by ``str`` and
 ``datetime.fromisoformat``; anywhere else Django's own functions are used.
-``tests/flood/test_rawsql.py`` checks both against Django's.
+``tests/flood/services/test_rawsql.py`` checks both against Django's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -74,8 +74,6 @@ def _memoized(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
         except KeyError:
             answer = seen[value] = function(value)
             return answer
-        except TypeError:  # not hashable (not a time or text: the function says what it is)
-            return function(value)
 
     return call
 
@@ -126,11 +124,3 @@ def fetch(sql: str, params: Sequence[Any], datetimes: Sequence[int] = ()) -> lis
             values[index] = convert(values[index])
         out.append(tuple(values))
     return out
-
-
-def rows(queryset: QuerySet[Any], datetimes: Sequence[int] = ()) -> list[tuple[Any, ...]]:
-    """A ``values_list`` queryset's rows, the columns at ``datetimes`` converted to aware
-    datetimes and the others as the database driver answers them (ints, floats, strings: use
-    it only for such columns). The SQL is the ORM's (joins, ``FOR UPDATE`` where supported)."""
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    return fetch(sql, params, datetimes)

@@ -66,13 +66,13 @@ def factors(level: int) -> Factors:
 
 def threshold_factor(region_code: str) -> float:
     """What the thresholds of a point in this region are multiplied by now (1.0: normal)."""
-    level = level_at(region_code)
-    return factors(level).threshold if level else 1.0
+    return threshold_factors([region_code])[region_code]
 
 
 def threshold_factors(region_codes: Iterable[str]) -> dict[str, float]:
-    """``threshold_factor`` of each region, in one query for all (an ingesting batch's): the
-    regions whose level is raised are few, read whole."""
+    """``threshold_factor`` of each region, in one query for all (an ingesting batch's regions):
+    the regions whose level is raised are few, read whole; a region's level is its own or a
+    higher one of a region above it, as ``level_at`` says."""
     t = rawsql.table
     raised = dict(
         rawsql.fetch(
