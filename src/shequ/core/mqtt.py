@@ -24,7 +24,10 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from shequ.core import mqtt_lean
+
 log = logging.getLogger(__name__)
+mqtt_lean.install()
 
 Handler = Callable[[str, dict[str, Any]], None]
 # Takes a batch of (topic, JSON object) and answers how many of them it rejected.
