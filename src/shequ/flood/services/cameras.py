@@ -46,9 +46,11 @@ def record_event(device: Device, event: EventIn) -> Recorded:
         images.check(event.image, "image_base64")
     if event.thumbnail:
         images.check(event.thumbnail, "thumbnail_base64")
+    # The vendor's thumbnail, else one made here from a snapshot larger than a thumbnail.
+    thumb = event.thumbnail or (images.thumbnail(event.image) if event.image else None)
     kept = [
         images.store(data, name).name if data else ""
-        for data, name in ((event.image, "image_base64"), (event.thumbnail, "thumbnail_base64"))
+        for data, name in ((event.image, "image_base64"), (thumb, "thumbnail_base64"))
     ]
     try:
         with transaction.atomic():

@@ -10,19 +10,29 @@ watches the owning point's region, never cached by anyone else (``Cache-Control:
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import secrets
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from shequ.core.errors import Invalid, ServiceError
 from shequ.core.files import write_atomically
 
+log = logging.getLogger(__name__)
+
 TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+THUMB_EDGE = 320  # pixels, the longer side of a thumbnail made here
+# An image of more pixels is not decoded for a thumbnail: a few KB of PNG can declare
+# 30,000 x 30,000 pixels (2.7 GB once decoded). A 4K camera's frame is 8.3 million.
+THUMB_MAX_PIXELS = 40_000_000
 _NAME = re.compile(r"^\d{4}/\d{2}/[A-Za-z0-9_-]{16,40}\.(jpg|png|webp)$")
 
 
@@ -76,6 +86,32 @@ def store(data: bytes, field: str) -> Stored:
     name = f"{now:%Y}/{now:%m}/{secrets.token_urlsafe(18)}.{ext}"
     write_atomically(root() / name, data)
     return Stored(name, TYPES[ext])
+
+
+def thumbnail(data: bytes) -> bytes | None:
+    """A JPEG of at most ``THUMB_EDGE`` pixels a side made from a checked image; None when
+    the image is that small already or cannot be decoded (it is kept as sent, and serves as
+    its own thumbnail). Encoded anew, so nothing of the original's metadata (EXIF: where and
+    with which camera it was taken) is in it; turned upright as its EXIF says."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as img:
+                width, height = img.size
+                if width * height > THUMB_MAX_PIXELS:
+                    log.warning("no thumbnail for a %dx%d image: too many pixels", width, height)
+                    return None
+                if max(width, height) <= THUMB_EDGE:
+                    return None
+                img.draft("RGB", (THUMB_EDGE, THUMB_EDGE))  # a JPEG decoded at a reduced scale
+                upright = ImageOps.exif_transpose(img)
+                upright.thumbnail((THUMB_EDGE, THUMB_EDGE))
+                out = io.BytesIO()
+                upright.convert("RGB").save(out, "JPEG", quality=80)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        log.warning("no thumbnail for an image that cannot be decoded: %s", exc)
+        return None
+    return out.getvalue()
 
 
 def path_of(name: str) -> Path | None:

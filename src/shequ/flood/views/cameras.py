@@ -30,6 +30,7 @@ def image(request: HttpRequest, event_id: int) -> FileResponse:
 
 @watcher_required
 def thumb(request: HttpRequest, event_id: int) -> FileResponse:
-    """The vendor's thumbnail, or the snapshot itself when the camera sent none."""
+    """The event's thumbnail (the vendor's, or made from the snapshot); the snapshot itself
+    when it is small already or could not be decoded."""
     event = _event(request, event_id)
     return serve_image(request, event.device.point, event.thumb or event.image)
