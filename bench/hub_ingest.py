@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support.common import cpu_seconds, peak_rss_mib, run_child, setup_django, shequ_env, timer
 
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "primaryKey": ["record_id"],
     "regionField": "region_code",
     "fields": [
@@ -97,8 +97,12 @@ def to_gb18030(src: Path, dst: Path) -> None:
         fout.write(decoder.decode(b"", final=True))
 
 
-DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE"}
-DUCKDB_TYPES["datetime"] = "TIMESTAMPTZ"
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "datetime": "TIMESTAMPTZ",
+}
 # The schema's own column types: DuckDB left to itself reads the phone numbers and region
 # codes as integers (a leading zero would be lost) and the times without their zone.
 SCHEMA_TYPES = {f["title"]: DUCKDB_TYPES[f.get("type", "string")] for f in SCHEMA["fields"]}
@@ -402,10 +406,10 @@ def main() -> None:
             typed_durations.append(duckdb_baseline(utf8, work / "typed.parquet", SCHEMA_TYPES))
             for label, path in (("utf8", utf8), ("gb18030", gb)):
                 key = f"bench_{label}_{n}"
-                args = [script, "--child", str(work / "var"), str(path), key]
+                argv = [script, "--child", str(work / "var"), str(path), key]
                 if label == "utf8" and n == 0:
-                    args += ["--then-append", str(more)]
-                result = run_child(args, env)
+                    argv += ["--then-append", str(more)]
+                result = run_child(argv, env)
                 if result["status"] != "succeeded" or result["rows"] != rows:
                     raise SystemExit(f"ingest did not succeed: {result}")
                 if result["appended"]:
