@@ -19,7 +19,10 @@
       animation: false,
       grid: { left: 48, right: 120, top: 24, bottom: 32 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "time" },
+      // On a phone the chart is ~200 px wide past the threshold labels: fewer times, and a
+      // label that would overlap its neighbour is left out rather than drawn over it.
+      xAxis: { type: "time", splitNumber: el.clientWidth < 480 ? 3 : 6,
+               axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", name: s.unit },
       series: [{ type: "line", name: s.device, showSymbol: false, data: s.points,
                  markLine: { symbol: "none", silent: true, data: marks } }]
